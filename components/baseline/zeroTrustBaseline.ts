@@ -1,0 +1,199 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as ipaddr from "ipaddr.js";
+import { CalicoPolicyApi, CalicoRule, GlobalNetworkPolicySpec, globalNetworkPolicy } from "../calico/policyApi";
+import { WorkloadIdentity, calicoLabelSelector, calicoNamespaceSelector, networkPolicyPeer } from "../identity";
+import { Problems, checkDns1123Label, checkUnique } from "../problems";
+import { controlPlaneNamespaces, istioPorts, istiod, kubeDns } from "../wellKnown";
+
+/** A namespace that holds applications: default-deny at both layers, sidecar injection on. */
+export interface AppNamespace {
+    name: string;
+    /** Extra labels, e.g. a MeshGateway's `routeNamespaceLabels`. */
+    labels?: Record<string, string>;
+}
+
+export interface ZeroTrustBaselineArgs {
+    /** The Calico install (a `Calico` component): which policy API to write, and what to wait for. */
+    calico: { policyApi: CalicoPolicyApi; ready: pulumi.Resource[] };
+    /** The Istio install (an `Istio` component): injection labels, and what to wait for. */
+    istio: { injectionLabels: Record<string, string>; ready: pulumi.Resource[] };
+    /** Application namespaces, created here with injection labels and per-namespace default-deny. */
+    namespaces: AppNamespace[];
+    /**
+     * Namespaces the cluster default-deny leaves out. Default: the control plane — kube-system,
+     * calico-system, calico-apiserver, tigera-operator, istio-system.
+     */
+    controlPlaneNamespaces?: string[];
+    /** The ingress gateway's pods, whose 15021 health port load balancers probe. Default: none. */
+    gateway?: WorkloadIdentity;
+    /** The Prometheus identity that may scrape sidecar metrics (15020, 15090). Default: no scraping. */
+    monitoring?: WorkloadIdentity;
+    /**
+     * Source ranges of the Kubernetes API server, which calls istiod's webhook (15017). The
+     * API server runs on the host network, whose range differs per cluster. Default: any.
+     */
+    apiServerCidrs?: string[];
+}
+
+export function validateBaselineArgs(args: ZeroTrustBaselineArgs): Problems {
+    const problems = new Problems();
+    args.namespaces.forEach((ns, index) => {
+        checkDns1123Label(problems, `namespaces[${index}].name`, ns.name);
+        const exempt: readonly string[] = args.controlPlaneNamespaces ?? controlPlaneNamespaces;
+        if (exempt.includes(ns.name)) {
+            problems.add(`namespaces[${index}].name`, `"${ns.name}" is a control-plane namespace`, "deploy applications in a namespace of their own");
+        }
+    });
+    checkUnique(problems, "namespaces", "name", args.namespaces.map((ns) => ns.name), "declare each namespace once");
+    (args.apiServerCidrs ?? []).forEach((cidr, index) => {
+        if (!ipaddr.isValidCIDR(cidr)) {
+            problems.add(`apiServerCidrs[${index}]`, `"${cidr}" is not a CIDR`, `write a range with its mask, e.g. "${cidr}/32"`);
+        }
+    });
+    return problems;
+}
+
+/** Calico selector for every namespace except `exempt`. */
+export function appNamespaceSelector(exempt: readonly string[]): string {
+    return `projectcalico.org/name not in {${exempt.map((ns) => JSON.stringify(ns)).join(", ")}}`;
+}
+
+/** Allow rules are ordered before Kubernetes NetworkPolicies (Calico gives those order 1000). */
+const allowOrder = 100;
+
+function tcp(destination: CalicoRule["destination"], source?: CalicoRule["source"]): CalicoRule {
+    return { action: "Allow", protocol: "TCP", ...(source ? { source } : {}), destination };
+}
+
+function endpointsOf(identity: Pick<WorkloadIdentity, "namespace" | "podLabels">) {
+    return { selector: calicoLabelSelector(identity.podLabels), namespaceSelector: calicoNamespaceSelector(identity.namespace) };
+}
+
+/**
+ * The cluster-wide Calico policies, by name: a default-deny for every non-control-plane pod,
+ * and the allows without which such a cluster breaks. Pure data, so tests read it directly.
+ */
+export function clusterPolicies(args: ZeroTrustBaselineArgs): Record<string, GlobalNetworkPolicySpec> {
+    const exempt = args.controlPlaneNamespaces ?? [...controlPlaneNamespaces];
+    const apps = appNamespaceSelector(exempt);
+    const dns = { ...endpointsOf(kubeDns), ports: [kubeDns.port] };
+    const policies: Record<string, GlobalNetworkPolicySpec> = {
+        // No rules: selecting a pod with both types is what denies it everything no other
+        // policy allows (Calico's end-of-tier drop). Order is irrelevant for a rule-less policy.
+        "ztmesh-default-deny": { namespaceSelector: apps, selector: "all()", types: ["Ingress", "Egress"] },
+        "ztmesh-allow-dns": {
+            order: allowOrder,
+            namespaceSelector: apps,
+            selector: "all()",
+            types: ["Egress"],
+            egress: [
+                { action: "Allow", protocol: "UDP", destination: dns },
+                { action: "Allow", protocol: "TCP", destination: dns },
+            ],
+        },
+        "ztmesh-allow-istiod": {
+            order: allowOrder,
+            namespaceSelector: apps,
+            selector: "all()",
+            types: ["Egress"],
+            egress: [tcp({ ...endpointsOf(istiod), ports: [istioPorts.xds] })],
+        },
+        "ztmesh-allow-istiod-webhook": {
+            order: allowOrder,
+            ...endpointsOf(istiod),
+            types: ["Ingress"],
+            ingress: [tcp({ ports: [istioPorts.webhook] }, args.apiServerCidrs ? { nets: args.apiServerCidrs } : undefined)],
+        },
+    };
+    if (args.gateway) {
+        policies["ztmesh-allow-gateway-health"] = {
+            order: allowOrder,
+            ...endpointsOf(args.gateway),
+            types: ["Ingress"],
+            ingress: [tcp({ ports: [istioPorts.health] })],
+        };
+    }
+    if (args.monitoring) {
+        const scrapePorts = [istioPorts.agentMetrics, istioPorts.envoyMetrics];
+        policies["ztmesh-allow-metrics-scrape"] = {
+            order: allowOrder,
+            namespaceSelector: apps,
+            selector: "all()",
+            types: ["Ingress"],
+            ingress: [tcp({ ports: scrapePorts }, endpointsOf(args.monitoring))],
+        };
+        policies["ztmesh-allow-monitoring-egress"] = {
+            order: allowOrder,
+            ...endpointsOf(args.monitoring),
+            types: ["Egress"],
+            egress: [tcp({ namespaceSelector: apps, selector: "all()", ports: scrapePorts })],
+        };
+    }
+    return policies;
+}
+
+/**
+ * The cluster default: deny first, at both layers. Cluster-wide Calico `GlobalNetworkPolicy`
+ * default-deny for every namespace outside the control plane, plus the allows a cluster needs
+ * (DNS, istiod, webhook, gateway health, metrics scraping when monitoring is on). Per app
+ * namespace: the namespace itself (with sidecar injection), a Kubernetes default-deny
+ * `NetworkPolicy` (portable to CNIs without Calico) and an Istio allow-nothing
+ * `AuthorizationPolicy`. Each MeshService then allows exactly what it declares.
+ */
+export class ZeroTrustBaseline extends pulumi.ComponentResource {
+    /** The app namespaces, by name. MeshServices in them should depend on these. */
+    public readonly namespaces: Record<string, k8s.core.v1.Namespace> = {};
+    /** The cluster-wide Calico policies, by name. */
+    public readonly globalPolicies: Record<string, k8s.apiextensions.CustomResource> = {};
+
+    constructor(name: string, args: ZeroTrustBaselineArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ztmesh:index:ZeroTrustBaseline", name, {}, opts);
+        validateBaselineArgs(args).throwIfAny(`ZeroTrustBaseline "${name}"`, this);
+
+        for (const [policyName, spec] of Object.entries(clusterPolicies(args))) {
+            this.globalPolicies[policyName] = globalNetworkPolicy(policyName, args.calico.policyApi, spec, {
+                parent: this,
+                dependsOn: args.calico.ready,
+            });
+        }
+
+        for (const appNamespace of args.namespaces) {
+            this.namespaces[appNamespace.name] = this.appNamespace(name, appNamespace, args);
+        }
+        this.registerOutputs({ namespaces: Object.keys(this.namespaces), globalPolicies: Object.keys(this.globalPolicies) });
+    }
+
+    private appNamespace(name: string, appNamespace: AppNamespace, args: ZeroTrustBaselineArgs): k8s.core.v1.Namespace {
+        const ns = appNamespace.name;
+        const namespace = new k8s.core.v1.Namespace(`${name}-${ns}`, {
+            metadata: { name: ns, labels: { ...appNamespace.labels, ...args.istio.injectionLabels } },
+        }, { parent: this });
+        new k8s.networking.v1.NetworkPolicy(`${name}-${ns}-default-deny`, {
+            metadata: { name: "default-deny", namespace: ns },
+            spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+        }, { parent: this, dependsOn: [namespace] });
+        // An ALLOW policy without rules matches nothing: the namespace admits no request until a
+        // MeshService adds an ALLOW for its declared callers.
+        new k8s.apiextensions.CustomResource(`${name}-${ns}-allow-nothing`, {
+            apiVersion: "security.istio.io/v1",
+            kind: "AuthorizationPolicy",
+            metadata: { name: "allow-nothing", namespace: ns },
+            spec: {},
+        }, { parent: this, dependsOn: [namespace, ...args.istio.ready] });
+        if (args.monitoring) {
+            new k8s.networking.v1.NetworkPolicy(`${name}-${ns}-allow-metrics-scrape`, {
+                metadata: { name: "allow-metrics-scrape", namespace: ns },
+                spec: {
+                    podSelector: {},
+                    policyTypes: ["Ingress"],
+                    ingress: [{
+                        from: [networkPolicyPeer(args.monitoring)],
+                        ports: [istioPorts.agentMetrics, istioPorts.envoyMetrics].map((port) => ({ protocol: "TCP", port })),
+                    }],
+                },
+            }, { parent: this, dependsOn: [namespace] });
+        }
+        return namespace;
+    }
+}

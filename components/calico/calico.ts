@@ -1,0 +1,146 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as ipaddr from "ipaddr.js";
+import { ChartSource, chartLocation, retainCrds } from "../charts";
+import { Problems } from "../problems";
+import { chartRepositories, versions } from "../versions";
+import { CalicoPolicyApi, calicoPolicyApis } from "./policyApi";
+
+export type IpPoolEncapsulation = "VXLANCrossSubnet" | "VXLAN" | "IPIPCrossSubnet" | "IPIP" | "None";
+const encapsulations: readonly IpPoolEncapsulation[] = ["VXLANCrossSubnet", "VXLAN", "IPIPCrossSubnet", "IPIP", "None"];
+
+/** One Calico IP pool, as the operator's `Installation.spec.calicoNetwork.ipPools` takes it. */
+export interface IpPool {
+    /** Pod CIDR, e.g. `192.168.0.0/16`. Must not overlap node or Service CIDRs. */
+    cidr: string;
+    /** Default: `VXLANCrossSubnet` (encapsulate only between subnets). */
+    encapsulation?: IpPoolEncapsulation;
+    /** SNAT traffic leaving the pool. Default: true. */
+    natOutgoing?: boolean;
+    /** Per-node block size. Default: 26 for IPv4, 122 for IPv6. */
+    blockSize?: number;
+}
+
+export interface CalicoArgs {
+    /**
+     * Install Calico with the Tigera operator. Set false where the cluster already runs Calico
+     * (e.g. `minikube start --cni calico`): installing the operator over a manifest install
+     * breaks the cluster network. Default: true.
+     */
+    install?: boolean;
+    /** Calico version of both charts. Default: `versions.calico`. */
+    version?: string;
+    /** Chart sources, for mirrors and air-gapped clusters. Default: the upstream repository. */
+    charts?: { crds?: ChartSource; operator?: ChartSource };
+    /** IP pools of the `Installation`. Default: one pool `192.168.0.0/16`, VXLANCrossSubnet. */
+    ipPools?: IpPool[];
+    /** `Installation.spec.kubernetesProvider` (EKS, GKE, AKS, OpenShift, ...). Default: detected by the operator. */
+    kubernetesProvider?: string;
+    /**
+     * API group for Calico policy objects. Default: `projectcalico.org/v3` when ztmesh installs
+     * Calico (the `APIServer` serves it), `crd.projectcalico.org/v1` when `install` is false
+     * (manifest installs serve only the storage CRDs).
+     */
+    policyApi?: CalicoPolicyApi;
+}
+
+const defaultIpPools: IpPool[] = [{ cidr: "192.168.0.0/16" }];
+
+/** The policy API a cluster serves, from how Calico got there. */
+export function defaultPolicyApi(install: boolean): CalicoPolicyApi {
+    return install ? "projectcalico.org/v3" : "crd.projectcalico.org/v1";
+}
+
+export function validateCalicoArgs(args: CalicoArgs): Problems {
+    const problems = new Problems();
+    (args.ipPools ?? []).forEach((pool, index) => {
+        const field = `ipPools[${index}]`;
+        if (!ipaddr.isValidCIDR(pool.cidr)) {
+            problems.add(`${field}.cidr`, `"${pool.cidr}" is not a CIDR`, "write the pod range with its mask, e.g. \"192.168.0.0/16\"");
+        }
+        if (pool.encapsulation !== undefined && !encapsulations.includes(pool.encapsulation)) {
+            problems.add(`${field}.encapsulation`, `"${pool.encapsulation}" is not an encapsulation`, `use one of ${encapsulations.join(", ")}`);
+        }
+    });
+    if (args.policyApi !== undefined && !calicoPolicyApis.includes(args.policyApi)) {
+        problems.add("policyApi", `"${args.policyApi}" is not a Calico policy API`, `use one of ${calicoPolicyApis.join(", ")}`);
+    }
+    return problems;
+}
+
+function installationSpec(args: CalicoArgs): Record<string, unknown> {
+    const ipPools = (args.ipPools ?? defaultIpPools).map((pool) => {
+        const ipv6 = pool.cidr.includes(":");
+        return {
+            name: `default-${ipv6 ? "ipv6" : "ipv4"}-ippool-${pool.cidr.replace(/[./:]+/g, "-")}`,
+            cidr: pool.cidr,
+            encapsulation: pool.encapsulation ?? "VXLANCrossSubnet",
+            natOutgoing: pool.natOutgoing === false ? "Disabled" : "Enabled",
+            blockSize: pool.blockSize ?? (ipv6 ? 122 : 26),
+            nodeSelector: "all()",
+        };
+    });
+    return {
+        ...(args.kubernetesProvider ? { kubernetesProvider: args.kubernetesProvider } : {}),
+        calicoNetwork: { ipPools },
+    };
+}
+
+/**
+ * Calico as the cluster's CNI and policy engine. With `install` (the default): the CRD chart,
+ * then the `tigera-operator` chart, then the operator's `Installation` and `APIServer`, so the
+ * `projectcalico.org/v3` API is served. With `install: false`: nothing is installed, and the
+ * component only records which API the existing Calico serves for policy.
+ */
+export class Calico extends pulumi.ComponentResource {
+    /** The API group ZeroTrustBaseline writes Calico policy to. */
+    public readonly policyApi: CalicoPolicyApi;
+    /** Resources Calico policy objects must wait for (the CRDs and API server); empty when not installed. */
+    public readonly ready: pulumi.Resource[];
+    /** The operator namespace, when installed. */
+    public readonly operatorNamespace?: pulumi.Output<string>;
+
+    constructor(name: string, args: CalicoArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+        super("ztmesh:index:Calico", name, {}, opts);
+        validateCalicoArgs(args).throwIfAny(`Calico "${name}"`, this);
+
+        const install = args.install ?? true;
+        this.policyApi = args.policyApi ?? defaultPolicyApi(install);
+        this.ready = [];
+
+        if (install) {
+            const version = args.version ?? versions.calico;
+            const namespace = new k8s.core.v1.Namespace(`${name}-tigera-operator`, {
+                metadata: { name: "tigera-operator", labels: { "pod-security.kubernetes.io/enforce": "privileged" } },
+            }, { parent: this });
+            // Calico ≥ 3.32 ships its CRDs as a chart of their own, which must land before the operator.
+            const crds = new k8s.helm.v4.Chart(`${name}-crds`, {
+                ...chartLocation({ chart: "crd.projectcalico.org.v1", repository: chartRepositories.calico, version }, args.charts?.crds),
+                namespace: namespace.metadata.name,
+            }, { parent: this, transforms: [retainCrds] });
+            const operator = new k8s.helm.v4.Chart(`${name}-tigera-operator`, {
+                ...chartLocation({ chart: "tigera-operator", repository: chartRepositories.calico, version }, args.charts?.operator),
+                namespace: namespace.metadata.name,
+                // The Installation and APIServer are declared below as objects of their own, so
+                // they are typed, visible to policy, and changed without a chart upgrade.
+                values: { installation: { enabled: false }, apiServer: { enabled: false } },
+            }, { parent: this, dependsOn: [crds], transforms: [retainCrds] });
+            const installation = new k8s.apiextensions.CustomResource(`${name}-installation`, {
+                apiVersion: "operator.tigera.io/v1",
+                kind: "Installation",
+                metadata: { name: "default" },
+                spec: installationSpec(args),
+            }, { parent: this, dependsOn: [operator] });
+            const apiServer = new k8s.apiextensions.CustomResource(`${name}-apiserver`, {
+                apiVersion: "operator.tigera.io/v1",
+                kind: "APIServer",
+                metadata: { name: "default" },
+                spec: {},
+            }, { parent: this, dependsOn: [installation] });
+            this.ready.push(crds, operator, installation, apiServer);
+            this.operatorNamespace = namespace.metadata.name;
+        }
+
+        this.registerOutputs({ policyApi: this.policyApi, operatorNamespace: this.operatorNamespace });
+    }
+}

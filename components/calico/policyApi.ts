@@ -1,0 +1,57 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * The API group Calico policy objects are written to.
+ * - `projectcalico.org/v3`: the public API, served by the Calico API server (operator install
+ *   with `APIServer`) or by Calico's v3 CRDs.
+ * - `crd.projectcalico.org/v1`: the storage CRDs, the only Calico API on manifest installs such
+ *   as `minikube start --cni calico`, where nothing serves v3.
+ * The policy content is the same for both.
+ */
+export type CalicoPolicyApi = "projectcalico.org/v3" | "crd.projectcalico.org/v1";
+
+export const calicoPolicyApis: readonly CalicoPolicyApi[] = ["projectcalico.org/v3", "crd.projectcalico.org/v1"];
+
+/** The spec of a Calico `GlobalNetworkPolicy` (the fields ztmesh writes). */
+export interface GlobalNetworkPolicySpec {
+    order?: number;
+    selector?: string;
+    namespaceSelector?: string;
+    types: ("Ingress" | "Egress")[];
+    ingress?: CalicoRule[];
+    egress?: CalicoRule[];
+}
+
+export interface CalicoRule {
+    action: "Allow" | "Deny" | "Pass" | "Log";
+    protocol?: "TCP" | "UDP" | "SCTP" | "ICMP";
+    source?: CalicoEntityRule;
+    destination?: CalicoEntityRule;
+}
+
+export interface CalicoEntityRule {
+    selector?: string;
+    namespaceSelector?: string;
+    nets?: string[];
+    ports?: (number | string)[];
+}
+
+/** Creates a Calico `GlobalNetworkPolicy` in the chosen API group. */
+export function globalNetworkPolicy(
+    name: string,
+    api: CalicoPolicyApi,
+    spec: GlobalNetworkPolicySpec,
+    opts: pulumi.CustomResourceOptions,
+): k8s.apiextensions.CustomResource {
+    return new k8s.apiextensions.CustomResource(
+        name,
+        {
+            apiVersion: api,
+            kind: "GlobalNetworkPolicy",
+            metadata: { name },
+            spec,
+        },
+        opts,
+    );
+}

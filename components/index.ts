@@ -1,0 +1,19 @@
+/**
+ * ztmesh: zero-trust networking for Kubernetes as Pulumi components.
+ * Calico (CNI and cluster default-deny) → Istio → MeshGateway → ZeroTrustBaseline → MeshService.
+ */
+export { Calico, CalicoArgs, IpPool, IpPoolEncapsulation, defaultPolicyApi } from "./calico/calico";
+export { CalicoPolicyApi, GlobalNetworkPolicySpec } from "./calico/policyApi";
+export { Istio, IstioArgs, IngressMode, injectionLabels } from "./istio/istio";
+export {
+    MeshGateway, MeshGatewayArgs, GatewayListener, ListenerTls, GatewayAttachment, GatewayParentRef, listenerName,
+} from "./gateway/meshGateway";
+export { SelfSignedCertificate, SelfSignedCertificateArgs } from "./gateway/selfSignedCertificate";
+export { ZeroTrustBaseline, ZeroTrustBaselineArgs, AppNamespace, clusterPolicies } from "./baseline/zeroTrustBaseline";
+export { MeshService } from "./meshService/meshService";
+export { MeshServiceArgs } from "./meshService/args";
+export { meshEndpoint, EndpointDeclaration } from "./meshService/endpoint";
+export * from "./meshService/types";
+export { ChartSource } from "./charts";
+export { WorkloadIdentity, principalOf } from "./identity";
+export { versions, chartRepositories } from "./versions";

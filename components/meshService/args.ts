@@ -1,0 +1,32 @@
+import { GatewayAttachment } from "../gateway/meshGateway";
+import { WorkloadIdentity } from "../identity";
+import { CallerRule, Dependency, PublicExposure, ServicePort, ServiceVersion, TrafficPolicy } from "./types";
+
+export interface MeshServiceArgs {
+    /** Namespace of the service; it must exist (e.g. created by ZeroTrustBaseline). */
+    namespace: string;
+    /** ServiceAccount name, the service's mesh identity. Created unless `existingWorkload`. Default: the service name. */
+    serviceAccount?: string;
+    /** Ports the service serves; names unique. */
+    ports: ServicePort[];
+    /** One Deployment per version (via @pulumi/kubernetesx). Exactly one of `versions` and `existingWorkload`. */
+    versions?: ServiceVersion[];
+    /** A workload deployed elsewhere, selected by its pods' labels; ztmesh then adds Service and policy only. */
+    existingWorkload?: { podLabels: Record<string, string> };
+    /** Who may call this service. Default: nobody (deny). Each rule yields NetworkPolicy ingress and an AuthorizationPolicy rule. */
+    callers?: CallerRule[];
+    /** Services this one calls; each yields NetworkPolicy egress. DNS and istiod are always allowed. Default: none. */
+    dependencies?: Dependency[];
+    /** Exposure on the MeshGateway over HTTPS. Default: not public. */
+    public?: PublicExposure;
+    /** The MeshGateway for `public`. */
+    gateway?: GatewayAttachment;
+    /** The Prometheus identity, the only caller of `metrics` ports. Required when a port is `metrics`. */
+    monitoring?: WorkloadIdentity;
+    /** DestinationRule and VirtualService settings. Default: ISTIO_MUTUAL, LEAST_REQUEST, one route. */
+    traffic?: TrafficPolicy;
+    /** Mesh trust domain of the principals. Default: `cluster.local`. */
+    trustDomain?: string;
+    /** Control-plane revision the pods are injected by. Default: the default revision. */
+    revision?: string;
+}

@@ -1,0 +1,76 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as kx from "@pulumi/kubernetesx";
+import * as pulumi from "@pulumi/pulumi";
+import { revisionLabel } from "../wellKnown";
+import { podPort } from "./endpoint";
+import { MeshEndpoint, ServicePort, ServiceVersion } from "./types";
+
+/**
+ * Pod labels of one version: the service's labels (what policy selects), `version` (what
+ * subsets select), and the pod-level injection label, so the pod joins the mesh even where the
+ * namespace label is missing — a pod outside the mesh would bypass every L7 policy.
+ */
+export function versionPodLabels(endpoint: MeshEndpoint, version: string, revision?: string): Record<string, string> {
+    return {
+        ...endpoint.podLabels,
+        version,
+        ...(revision ? { [revisionLabel]: revision } : { "sidecar.istio.io/inject": "true" }),
+    };
+}
+
+/** One Deployment for one version, through @pulumi/kubernetesx's port and env maps. */
+export function versionDeployment(
+    resourceName: string,
+    endpoint: MeshEndpoint,
+    version: ServiceVersion,
+    revision: string | undefined,
+    opts: pulumi.CustomResourceOptions,
+): kx.Deployment {
+    const labels = versionPodLabels(endpoint, version.name, revision);
+    const ports: kx.types.PortMap = Object.fromEntries(endpoint.ports.map((port) => [port.name, podPort(port)]));
+    return new kx.Deployment(resourceName, {
+        metadata: { name: `${endpoint.name}-${version.name}`, namespace: endpoint.namespace, labels: { ...endpoint.podLabels, version: version.name } },
+        spec: {
+            replicas: version.replicas ?? 1,
+            selector: { matchLabels: { ...endpoint.podLabels, version: version.name } },
+            template: {
+                metadata: { labels },
+                spec: {
+                    serviceAccountName: endpoint.serviceAccount,
+                    containers: [{
+                        name: endpoint.name,
+                        image: version.image,
+                        ports,
+                        ...(version.env ? { env: version.env } : {}),
+                        ...(version.resources ? { resources: version.resources } : {}),
+                    }],
+                },
+            },
+        },
+    }, opts);
+}
+
+/** A ClusterIP Service over `selector`, with each port's `appProtocol` so Istio needs no sniffing. */
+export function clusterIpService(
+    resourceName: string,
+    serviceName: string,
+    namespace: string,
+    selector: Record<string, string>,
+    ports: readonly ServicePort[],
+    opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Service {
+    return new k8s.core.v1.Service(resourceName, {
+        metadata: { name: serviceName, namespace, labels: { app: selector.app ?? serviceName } },
+        spec: {
+            type: "ClusterIP",
+            selector,
+            ports: ports.map((port) => ({
+                name: port.name,
+                port: port.port,
+                targetPort: podPort(port),
+                protocol: "TCP",
+                appProtocol: port.protocol ?? "http",
+            })),
+        },
+    }, opts);
+}

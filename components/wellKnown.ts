@@ -1,0 +1,41 @@
+/**
+ * Names, labels and ports that Kubernetes, Calico and Istio fix upstream. Policies refer to
+ * these; keeping them in one place keeps the baseline and each service's policy in step.
+ */
+
+/** Istio's root namespace: mesh-wide policy (e.g. PeerAuthentication) lives here. */
+export const istioNamespace = "istio-system";
+
+/** Ports of the Istio data and control plane. */
+export const istioPorts = {
+    /** HBONE tunnel (ambient and sidecar interop). */
+    hbone: 15008,
+    /** istiod xDS and certificate signing over TLS: every sidecar and gateway dials it. */
+    xds: 15012,
+    /** istiod admission webhooks: the Kubernetes API server dials it. */
+    webhook: 15017,
+    /** Sidecar agent: merged Prometheus metrics and health. */
+    agentMetrics: 15020,
+    /** Gateway and sidecar readiness (`/healthz/ready`). */
+    health: 15021,
+    /** Envoy's own Prometheus metrics. */
+    envoyMetrics: 15090,
+} as const;
+
+/** istiod's pods, whatever the revision. */
+export const istiod = { namespace: istioNamespace, podLabels: { app: "istiod" } } as const;
+
+/** CoreDNS / kube-dns pods: every pod resolves names through them. */
+export const kubeDns = { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" }, port: 53 } as const;
+
+/**
+ * Namespaces of the cluster's own control plane. The cluster default-deny leaves them out:
+ * they carry the components every other pod depends on, and get narrow policies of their own
+ * (Istio's `global.networkPolicy`, Calico's operator-managed policies).
+ */
+export const controlPlaneNamespaces = ["kube-system", "calico-system", "calico-apiserver", "tigera-operator", istioNamespace] as const;
+
+/** Namespace label that turns on sidecar injection for the default revision. */
+export const injectionLabel = "istio-injection";
+/** Namespace label that selects a revisioned control plane for injection. */
+export const revisionLabel = "istio.io/rev";

@@ -1,0 +1,128 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { Environment, environmentSchema } from "./schema";
+
+/** The config namespace of this project: every key is `ztmesh:<key>`. */
+export const configNamespace = "ztmesh";
+
+/** The schema object at `path`, to list the keys valid there. */
+function objectKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+    let current: z.ZodType = schema;
+    for (const segment of [...path, undefined]) {
+        // Unwrap optionals and arrays until an object, then step into the next key.
+        for (;;) {
+            if (current instanceof z.ZodOptional) {
+                current = current.unwrap() as z.ZodType;
+            } else if (current instanceof z.ZodArray) {
+                current = current.element as z.ZodType;
+            } else {
+                break;
+            }
+        }
+        if (!(current instanceof z.ZodObject)) {
+            return [];
+        }
+        if (segment === undefined) {
+            return Object.keys(current.shape);
+        }
+        if (typeof segment === "string") {
+            current = current.shape[segment] as z.ZodType;
+        }
+    }
+    return [];
+}
+
+/** `ztmesh:services[2].callers[0]` — the key as a user finds it in `Pulumi.<stack>.yaml`. */
+export function configPath(path: readonly PropertyKey[]): string {
+    if (path.length === 0) {
+        return `${configNamespace}:`;
+    }
+    const [head, ...rest] = path;
+    return `${configNamespace}:${String(head)}` + rest.map((s) => (typeof s === "number" ? `[${s}]` : `.${String(s)}`)).join("");
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+    if (issue.code === "unrecognized_keys") {
+        const valid = objectKeysAt(environmentSchema, issue.path);
+        if (issue.path.length === 0) {
+            return issue.keys
+                .map((key) => `${configNamespace}:${key}: unknown config key; valid keys are ${valid.map((k) => `${configNamespace}:${k}`).join(", ")}`)
+                .join("\n  - ");
+        }
+        return issue.keys
+            .map((key) => `${configPath([...issue.path, key])}: unknown key; valid keys here are ${valid.join(", ")}`)
+            .join("\n  - ");
+    }
+    if (issue.code === "invalid_type" && issue.message.includes("received undefined")) {
+        return `${configPath(issue.path)}: required, but missing; add it (expected ${issue.expected})`;
+    }
+    return `${configPath(issue.path)}: ${issue.message}`;
+}
+
+/** Raised for an invalid environment; Pulumi prints its message without a stack trace. */
+export class ConfigError extends pulumi.RunError {}
+
+/**
+ * Parses the project's config values (key → value as Pulumi stores them: JSON for objects)
+ * into an `Environment`, or throws a `ConfigError` that lists every problem with its key and
+ * fix. Keys of other namespaces (e.g. `kubernetes:`) are left alone.
+ */
+export function parseEnvironment(rawConfig: Record<string, string>): Environment {
+    const input: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(rawConfig)) {
+        const [namespace, name] = key.split(":", 2);
+        if (namespace !== configNamespace || name === undefined) {
+            continue;
+        }
+        input[name] = parseValue(value);
+    }
+    const result = environmentSchema.safeParse(input);
+    if (!result.success) {
+        throw new ConfigError(`invalid stack configuration:\n  - ${result.error.issues.map(describeIssue).join("\n  - ")}`);
+    }
+    const crossReferenceProblems = checkReferences(result.data);
+    if (crossReferenceProblems.length > 0) {
+        throw new ConfigError(`invalid stack configuration:\n  - ${crossReferenceProblems.join("\n  - ")}`);
+    }
+    return result.data;
+}
+
+function parseValue(value: string): unknown {
+    try {
+        return JSON.parse(value);
+    } catch {
+        return value;
+    }
+}
+
+/** What the schema cannot see: references between entries. */
+function checkReferences(env: Environment): string[] {
+    const problems: string[] = [];
+    const names = env.services.map((s) => s.name);
+    env.services.forEach((svc, index) => {
+        const first = names.indexOf(svc.name);
+        if (first !== index) {
+            problems.push(`${configPath(["services", index, "name"])}: "${svc.name}" is already declared at ${configPath(["services", first])}; service names are unique per stack, rename one`);
+        }
+        (svc.callers ?? []).forEach((caller, callerIndex) => {
+            if (!names.includes(caller.service)) {
+                problems.push(
+                    `${configPath(["services", index, "callers", callerIndex, "service"])}: "${caller.service}" is not a declared service; ` +
+                    `callers must name an entry of ${configNamespace}:services (declared: ${names.join(", ")})`,
+                );
+            }
+            if (caller.service === svc.name) {
+                problems.push(`${configPath(["services", index, "callers", callerIndex, "service"])}: "${svc.name}" lists itself as a caller; a service needs no policy to reach itself, remove the entry`);
+            }
+        });
+        if (svc.public && !env.gateway) {
+            problems.push(`${configPath(["services", index, "public"])}: the service is public but ${configNamespace}:gateway is not set; declare the gateway with a TLS listener for "${svc.public.hostname}"`);
+        }
+    });
+    return problems;
+}
+
+/** The environment of the running stack. */
+export function readEnvironment(): Environment {
+    return parseEnvironment(pulumi.runtime.allConfig());
+}

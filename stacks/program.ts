@@ -1,0 +1,118 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import {
+    AppNamespace, Calico, ChartSource, Istio, MeshGateway, MeshService, WorkloadIdentity, ZeroTrustBaseline,
+} from "../components";
+import { Environment } from "./schema";
+import { meshServiceArgs } from "./services";
+
+/** Everything one environment deploys, for the stack outputs and for tests. */
+export interface MeshDeployment {
+    mode: "render" | "deploy";
+    renderDirectory?: string;
+    calico: Calico;
+    istio: Istio;
+    gateway?: MeshGateway;
+    baseline: ZeroTrustBaseline;
+    services: Record<string, MeshService>;
+}
+
+/** Where rendered manifests go by default: a git-ignored folder per stack. */
+export function defaultRenderDirectory(stack: string): string {
+    return path.resolve(__dirname, "..", "rendered", stack);
+}
+
+/**
+ * The Kubernetes provider: with a kubeconfig or a context it deploys; with neither it renders
+ * every object to YAML files, so `pulumi up` needs no cluster (GitOps, review, CI).
+ */
+function clusterProvider(env: Environment, stack: string): { provider: k8s.Provider; renderDirectory?: string } {
+    if (env.kubeconfig || env.cluster?.context) {
+        return {
+            provider: new k8s.Provider("cluster", {
+                ...(env.kubeconfig ? { kubeconfig: pulumi.secret(env.kubeconfig) } : {}),
+                ...(env.cluster?.context ? { context: env.cluster.context } : {}),
+            }),
+        };
+    }
+    const renderDirectory = env.cluster?.renderDirectory ? path.resolve(env.cluster.renderDirectory) : defaultRenderDirectory(stack);
+    return { provider: new k8s.Provider("render", { renderYamlToDirectory: renderDirectory }), renderDirectory };
+}
+
+/** The source of one chart: a local folder when configured, else the (mirrored) repository. */
+function chartSource(env: Environment, chart: string, repository?: string): ChartSource {
+    if (env.charts?.localDirectory) {
+        return { path: path.resolve(env.charts.localDirectory, chart) };
+    }
+    return repository ? { repository } : {};
+}
+
+/** The app namespaces the services live in; those with public services may attach routes to the gateway. */
+function appNamespaces(env: Environment, gateway?: MeshGateway): AppNamespace[] {
+    const names = [...new Set(env.services.map((svc) => svc.namespace))];
+    return names.map((name) => {
+        const exposes = env.services.some((svc) => svc.namespace === name && svc.public);
+        return { name, ...(exposes && gateway ? { labels: gateway.routeNamespaceLabels } : {}) };
+    });
+}
+
+/** Composes one environment: Calico → Istio → MeshGateway → ZeroTrustBaseline → MeshServices. */
+export function deployMesh(env: Environment, stack: string): MeshDeployment {
+    const { provider, renderDirectory } = clusterProvider(env, stack);
+    const opts = { providers: { kubernetes: provider } };
+    const charts = env.charts ?? {};
+
+    const calico = new Calico("calico", {
+        install: env.calico.install,
+        version: env.calico.version,
+        policyApi: env.calico.policyApi,
+        kubernetesProvider: env.calico.kubernetesProvider,
+        ipPools: env.calico.ipPools,
+        charts: {
+            crds: { ...chartSource(env, "crd.projectcalico.org.v1", charts.calicoRepository), ...env.calico.charts?.crds },
+            operator: { ...chartSource(env, "tigera-operator", charts.calicoRepository), ...env.calico.charts?.operator },
+        },
+    }, opts);
+
+    const istioConfig = env.istio ?? {};
+    const istio = new Istio("istio", {
+        ...istioConfig,
+        monitoring: env.monitoring !== undefined,
+        charts: Object.fromEntries(["base", "istiod", "cni", "gateway"].map((chart) => [chart, chartSource(env, chart, charts.istioRepository)])),
+    }, { ...opts, dependsOn: calico.ready });
+
+    const gateway = env.gateway && new MeshGateway("gateway", {
+        gatewayName: env.gateway.name,
+        namespace: env.gateway.namespace ?? (istio.ingressMode === "classic" ? "istio-ingress" : undefined),
+        createNamespace: istio.ingressMode !== "classic",
+        mode: istio.ingressMode,
+        serviceType: env.gateway.serviceType,
+        crds: env.gateway.crdsSource ? { source: env.gateway.crdsSource } : undefined,
+        listeners: env.gateway.listeners,
+    }, { ...opts, dependsOn: [...istio.ready, ...(istio.gateway ? [istio.gateway] : [])] });
+
+    const monitoring: WorkloadIdentity | undefined = env.monitoring && { name: "monitoring", ...env.monitoring };
+    const baseline = new ZeroTrustBaseline("baseline", {
+        calico,
+        istio,
+        namespaces: appNamespaces(env, gateway),
+        gateway: gateway?.identity,
+        monitoring,
+        controlPlaneNamespaces: env.baseline?.controlPlaneNamespaces,
+        apiServerCidrs: env.baseline?.apiServerCidrs,
+    }, opts);
+
+    const services: Record<string, MeshService> = {};
+    for (const [name, args] of Object.entries(meshServiceArgs(env.services))) {
+        services[name] = new MeshService(name, {
+            ...args,
+            gateway,
+            monitoring,
+            trustDomain: istio.trustDomain,
+            revision: istio.revision,
+        }, { ...opts, dependsOn: [baseline.namespaces[args.namespace], ...istio.ready, ...(gateway ? [gateway] : [])] });
+    }
+
+    return { mode: renderDirectory ? "render" : "deploy", renderDirectory, calico, istio, gateway, baseline, services };
+}

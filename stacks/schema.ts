@@ -1,0 +1,158 @@
+import { z } from "zod";
+
+/**
+ * The environment as `Pulumi.<stack>.yaml` declares it, under the `ztmesh:` namespace. Every
+ * object is strict: a key that is not listed here is an error, never silently ignored.
+ */
+
+const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+    error: "must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit",
+}).max(63);
+
+const labels = z.record(z.string(), z.string());
+
+const identity = z.strictObject({
+    namespace: dnsLabel,
+    serviceAccount: z.string(),
+    podLabels: labels,
+});
+
+const chartSource = z.strictObject({
+    repository: z.string().optional(),
+    version: z.string().optional(),
+    path: z.string().optional(),
+});
+
+const httpMatch = z.strictObject({
+    path: z.strictObject({ type: z.enum(["Exact", "PathPrefix", "RegularExpression"]), value: z.string() }).optional(),
+    headers: z.array(z.strictObject({ name: z.string(), value: z.string(), type: z.enum(["Exact", "RegularExpression"]).optional() })).optional(),
+    method: z.string().optional(),
+});
+
+const weights = z.record(z.string(), z.number());
+
+const service = z.strictObject({
+    name: z.string(),
+    namespace: z.string(),
+    serviceAccount: z.string().optional(),
+    ports: z.array(z.strictObject({
+        name: z.string(),
+        port: z.number(),
+        targetPort: z.number().optional(),
+        protocol: z.enum(["http", "http2", "grpc", "tcp"]).optional(),
+        metrics: z.boolean().optional(),
+    })),
+    versions: z.array(z.strictObject({
+        name: z.string(),
+        image: z.string(),
+        replicas: z.number().optional(),
+        weight: z.number().optional(),
+        env: z.record(z.string(), z.string()).optional(),
+        resources: z.strictObject({ requests: labels.optional(), limits: labels.optional() }).optional(),
+    })).optional(),
+    existingWorkload: z.strictObject({ podLabels: labels }).optional(),
+    /** Who may call the service; `service` names another entry of `ztmesh:services`. */
+    callers: z.array(z.strictObject({
+        service: z.string(),
+        ports: z.array(z.string()).optional(),
+        methods: z.array(z.string()).optional(),
+        paths: z.array(z.string()).optional(),
+    })).optional(),
+    public: z.strictObject({
+        hostname: z.string(),
+        port: z.string().optional(),
+        routes: z.array(z.strictObject({
+            matches: z.array(httpMatch).optional(),
+            rewrite: z.strictObject({ pathPrefix: z.string().optional(), hostname: z.string().optional() }).optional(),
+            weights: weights.optional(),
+        })).optional(),
+    }).optional(),
+    traffic: z.strictObject({
+        loadBalancer: z.union([z.enum(["ROUND_ROBIN", "LEAST_REQUEST", "RANDOM"]), z.strictObject({ consistentHashHeader: z.string() })]).optional(),
+        connectionPool: z.strictObject({
+            maxConnections: z.number().optional(),
+            connectTimeout: z.string().optional(),
+            http1MaxPendingRequests: z.number().optional(),
+            http2MaxRequests: z.number().optional(),
+            maxRequestsPerConnection: z.number().optional(),
+        }).optional(),
+        outlierDetection: z.strictObject({
+            consecutive5xxErrors: z.number().optional(),
+            interval: z.string().optional(),
+            baseEjectionTime: z.string().optional(),
+            maxEjectionPercent: z.number().optional(),
+        }).optional(),
+        routes: z.array(z.strictObject({
+            matches: z.array(httpMatch).optional(),
+            weights: weights.optional(),
+            timeout: z.string().optional(),
+            retries: z.strictObject({ attempts: z.number(), perTryTimeout: z.string().optional(), retryOn: z.string().optional() }).optional(),
+            rewrite: z.strictObject({ uri: z.string().optional(), authority: z.string().optional() }).optional(),
+        })).optional(),
+    }).optional(),
+});
+
+export const environmentSchema = z.strictObject({
+    /** The target cluster. Without `context` or `kubeconfig`, manifests are rendered to `renderDirectory`. */
+    cluster: z.strictObject({
+        context: z.string().optional(),
+        renderDirectory: z.string().optional(),
+    }).optional(),
+    /** Kubeconfig contents; set with `pulumi config set --secret ztmesh:kubeconfig`. */
+    kubeconfig: z.string().optional(),
+    /** Chart sources for mirrors and air-gapped clusters. */
+    charts: z.strictObject({
+        istioRepository: z.string().optional(),
+        calicoRepository: z.string().optional(),
+        /** A folder holding one chart folder per chart name (`base`, `istiod`, `tigera-operator`, ...). */
+        localDirectory: z.string().optional(),
+    }).optional(),
+    calico: z.strictObject({
+        install: z.boolean(),
+        version: z.string().optional(),
+        policyApi: z.enum(["projectcalico.org/v3", "crd.projectcalico.org/v1"]).optional(),
+        kubernetesProvider: z.string().optional(),
+        ipPools: z.array(z.strictObject({
+            cidr: z.string(),
+            encapsulation: z.enum(["VXLANCrossSubnet", "VXLAN", "IPIPCrossSubnet", "IPIP", "None"]).optional(),
+            natOutgoing: z.boolean().optional(),
+            blockSize: z.number().optional(),
+        })).optional(),
+        charts: z.strictObject({ crds: chartSource.optional(), operator: chartSource.optional() }).optional(),
+    }),
+    istio: z.strictObject({
+        version: z.string().optional(),
+        platform: z.string().optional(),
+        revision: z.string().optional(),
+        cni: z.boolean().optional(),
+        ingressMode: z.enum(["gateway-api", "classic"]).optional(),
+        istiodReplicas: z.number().optional(),
+        trustDomain: z.string().optional(),
+        accessLogFile: z.string().optional(),
+    }).optional(),
+    gateway: z.strictObject({
+        name: z.string().optional(),
+        namespace: z.string().optional(),
+        serviceType: z.enum(["LoadBalancer", "NodePort", "ClusterIP"]).optional(),
+        /** URL or file of the Gateway API CRDs (air-gapped clusters). */
+        crdsSource: z.string().optional(),
+        listeners: z.array(z.strictObject({
+            hostname: z.string(),
+            tls: z.strictObject({
+                selfSigned: z.boolean().optional(),
+                secretName: z.string().optional(),
+                secretNamespace: z.string().optional(),
+            }).optional(),
+        })),
+    }).optional(),
+    /** The Prometheus identity: scrapes sidecars and the services' metrics ports. */
+    monitoring: identity.optional(),
+    baseline: z.strictObject({
+        controlPlaneNamespaces: z.array(z.string()).optional(),
+        apiServerCidrs: z.array(z.string()).optional(),
+    }).optional(),
+    services: z.array(service),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+export type ServiceConfig = Environment["services"][number];

@@ -1,0 +1,159 @@
+import * as pulumi from "@pulumi/pulumi";
+// Internal modules of the SDK, used only to stand in for the transform callback server.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { getStore } = require("@pulumi/pulumi/runtime/state");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Callback } = require("@pulumi/pulumi/proto/callback_pb");
+
+/** One resource as the program registered it, with what the engine would know of it. */
+export interface RecordedResource {
+    urn: string;
+    type: string;
+    name: string;
+    custom: boolean;
+    /** Resolved inputs (outputs awaited); for Kubernetes objects: apiVersion, kind, metadata, spec... */
+    inputs: Record<string, any>;
+    /** URN of the parent ("" for the stack's direct children). */
+    parent: string;
+    /** URNs of explicit and implicit dependencies. */
+    dependencies: string[];
+    /** The `transforms` resource option, for tests to apply to the children a chart would render. */
+    transforms: pulumi.ResourceTransform[];
+}
+
+/**
+ * Every resource registered under Pulumi's mocks, in registration order. Under mocks a
+ * `helm.v4.Chart` or `yaml.v2.ConfigFile` is one resource with no children (its rendering
+ * happens in the provider), so tests assert on its inputs.
+ */
+export class ResourceLog {
+    readonly resources: RecordedResource[] = [];
+
+    clear(): void {
+        this.resources.length = 0;
+    }
+
+    /** Resources whose type token ends in `:<kind>` (e.g. `NetworkPolicy`, `Chart`, `MeshService`). */
+    ofKind(kind: string): RecordedResource[] {
+        return this.resources.filter((r) => r.type.endsWith(`:${kind}`));
+    }
+
+    /** The Kubernetes object of `kind` named `name` (in `namespace`, when given); fails listing what exists. */
+    object(kind: string, name: string, namespace?: string): Record<string, any> {
+        const candidates = this.ofKind(kind);
+        const found = candidates.find((r) => r.inputs.metadata?.name === name && (namespace === undefined || r.inputs.metadata?.namespace === namespace));
+        if (!found) {
+            const existing = candidates.map((r) => `${r.inputs.metadata?.namespace ?? ""}/${r.inputs.metadata?.name}`).join(", ");
+            throw new Error(`no ${kind} "${namespace ?? "*"}/${name}" was registered (registered: ${existing || "none"})`);
+        }
+        return found.inputs;
+    }
+
+    /** The resource with Pulumi name `name` and a type ending in `:<kind>`. */
+    named(kind: string, name: string): RecordedResource {
+        const found = this.ofKind(kind).find((r) => r.name === name);
+        if (!found) {
+            throw new Error(`no ${kind} resource named "${name}" (have: ${this.ofKind(kind).map((r) => r.name).join(", ") || "none"})`);
+        }
+        return found;
+    }
+
+    /** Whether `resource` depends on `dependency`, directly or through a chain of dependencies. */
+    dependsOn(resource: RecordedResource, dependency: RecordedResource): boolean {
+        const byUrn = new Map(this.resources.map((r) => [r.urn, r]));
+        const seen = new Set<string>();
+        const pending = [...resource.dependencies];
+        while (pending.length > 0) {
+            const urn = pending.pop()!;
+            if (urn === dependency.urn) {
+                return true;
+            }
+            if (!seen.has(urn)) {
+                seen.add(urn);
+                pending.push(...(byUrn.get(urn)?.dependencies ?? []));
+            }
+        }
+        return false;
+    }
+}
+
+let log: ResourceLog | undefined;
+/** Failures of asynchronous registration: Pulumi reports them as unhandled rejections. */
+const registrationErrors: unknown[] = [];
+
+/**
+ * Installs Pulumi's mocks once per test process and returns the log they fill. The mocks echo
+ * inputs as state, like a provider that accepts everything; the monitor is wrapped to record
+ * the URN, parent and dependencies of each registration, which the mock API does not expose.
+ */
+export async function installMocks(): Promise<ResourceLog> {
+    if (log) {
+        return log;
+    }
+    const recorded = new ResourceLog();
+    const inputsByKey = new Map<string, { inputs: any; custom: boolean }>();
+    await pulumi.runtime.setMocks({
+        newResource(args: pulumi.runtime.MockResourceArgs) {
+            inputsByKey.set(`${args.type}::${args.name}`, { inputs: args.inputs, custom: args.custom ?? false });
+            return { id: args.custom ? `${args.name}-id` : undefined, state: args.inputs };
+        },
+        call(args: pulumi.runtime.MockCallArgs) {
+            return args.inputs;
+        },
+    }, "ztmesh", "dev", false);
+    // Under mocks the SDK's callback server for `transforms` never answers, so a resource with
+    // transforms would never register. This stand-in hands out tokens and keeps the functions.
+    const transformsByToken = new Map<string, pulumi.ResourceTransform>();
+    getStore().supportsTransforms = true;
+    getStore().callbacks = {
+        async awaitStackRegistrations() {},
+        async registerTransform(transform: pulumi.ResourceTransform) {
+            const callback = new Callback();
+            callback.setTarget("mock");
+            callback.setToken(String(transformsByToken.size));
+            transformsByToken.set(callback.getToken(), transform);
+            return callback;
+        },
+    };
+    const monitor = pulumi.runtime.getMonitor() as any;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: (err: any, response: any) => void) =>
+        register(req, (err: any, response: any) => {
+            if (!err) {
+                const key = `${req.getType()}::${req.getName()}`;
+                const entry = inputsByKey.get(key);
+                recorded.resources.push({
+                    urn: response.getUrn(),
+                    type: req.getType(),
+                    name: req.getName(),
+                    custom: entry?.custom ?? req.getCustom(),
+                    inputs: entry?.inputs ?? {},
+                    parent: req.getParent(),
+                    dependencies: req.getDependenciesList(),
+                    transforms: req.getTransformsList().map((cb: any) => transformsByToken.get(cb.getToken())!),
+                });
+            }
+            callback(err, response);
+        });
+    process.on("unhandledRejection", (reason) => registrationErrors.push(reason));
+    log = recorded;
+    return recorded;
+}
+
+/**
+ * Waits until registrations stop arriving: resources register asynchronously, after their
+ * inputs and dependencies resolve, so a test awaits this before it asserts.
+ */
+export async function settled(resources: ResourceLog): Promise<void> {
+    let quietRounds = 0;
+    let lastCount = -1;
+    while (quietRounds < 10) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        quietRounds = resources.resources.length === lastCount ? quietRounds + 1 : 0;
+        lastCount = resources.resources.length;
+    }
+    if (registrationErrors.length > 0) {
+        const errors = registrationErrors.splice(0);
+        throw new Error(`resource registration failed: ${errors.map((e) => (e instanceof Error ? e.stack : String(e))).join("\n")}`);
+    }
+}

@@ -78,6 +78,8 @@ export function deployMesh(env: Environment, stack: string): MeshDeployment {
     const istioConfig = env.istio ?? {};
     const istio = new Istio("istio", {
         ...istioConfig,
+        // In classic mode the gateway chart's namespace is the gateway's namespace.
+        ingressNamespace: env.gateway?.namespace,
         monitoring: env.monitoring !== undefined,
         charts: Object.fromEntries(["base", "istiod", "cni", "gateway"].map((chart) => [chart, chartSource(env, chart, charts.istioRepository)])),
     }, { ...opts, dependsOn: calico.ready });
@@ -99,6 +101,7 @@ export function deployMesh(env: Environment, stack: string): MeshDeployment {
         namespaces: appNamespaces(env, gateway),
         gateway: gateway?.identity,
         monitoring,
+        metricsPorts: env.services.flatMap((svc) => svc.ports.filter((port) => port.metrics).map((port) => port.targetPort ?? port.port)),
         controlPlaneNamespaces: env.baseline?.controlPlaneNamespaces,
         apiServerCidrs: env.baseline?.apiServerCidrs,
     }, opts);

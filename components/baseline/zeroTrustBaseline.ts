@@ -30,6 +30,11 @@ export interface ZeroTrustBaselineArgs {
     /** The Prometheus identity that may scrape sidecar metrics (15020, 15090). Default: no scraping. */
     monitoring?: WorkloadIdentity;
     /**
+     * Application metrics ports (container ports) Prometheus scrapes besides the sidecar's; each
+     * MeshService admits it on its own metrics ports. Default: none.
+     */
+    metricsPorts?: number[];
+    /**
      * Source ranges of the Kubernetes API server, which calls istiod's webhook (15017). The
      * API server runs on the host network, whose range differs per cluster. Default: any.
      */
@@ -116,6 +121,7 @@ export function clusterPolicies(args: ZeroTrustBaselineArgs): Record<string, Glo
     }
     if (args.monitoring) {
         const scrapePorts = [istioPorts.agentMetrics, istioPorts.envoyMetrics];
+        const appMetricsPorts = [...new Set(args.metricsPorts ?? [])].filter((port) => !scrapePorts.includes(port as 15020)).sort((a, b) => a - b);
         policies["ztmesh-allow-metrics-scrape"] = {
             order: allowOrder,
             namespaceSelector: apps,
@@ -123,11 +129,16 @@ export function clusterPolicies(args: ZeroTrustBaselineArgs): Record<string, Glo
             types: ["Ingress"],
             ingress: [tcp({ ports: scrapePorts }, endpointsOf(args.monitoring))],
         };
+        // Prometheus lives in a default-denied namespace too: it may reach the scrape ports and
+        // the API server (service discovery), nothing else.
         policies["ztmesh-allow-monitoring-egress"] = {
             order: allowOrder,
             ...endpointsOf(args.monitoring),
             types: ["Egress"],
-            egress: [tcp({ namespaceSelector: apps, selector: "all()", ports: scrapePorts })],
+            egress: [
+                tcp({ namespaceSelector: apps, selector: "all()", ports: [...scrapePorts, ...appMetricsPorts] }),
+                tcp({ services: { name: "kubernetes", namespace: "default" } }),
+            ],
         };
     }
     return policies;

@@ -32,9 +32,19 @@ export interface CalicoRule {
 
 export interface CalicoEntityRule {
     selector?: string;
+    /** A Kubernetes Service as the peer (egress), e.g. the API server's `default/kubernetes`. */
+    services?: { name: string; namespace: string };
     namespaceSelector?: string;
     nets?: string[];
     ports?: (number | string)[];
+}
+
+/**
+ * The object name of a default-tier policy in `api`. The storage CRDs carry the tier in the
+ * name (`default.<name>`); the v3 API takes the plain name and adds the prefix itself.
+ */
+export function policyObjectName(name: string, api: CalicoPolicyApi): string {
+    return api === "crd.projectcalico.org/v1" ? `default.${name}` : name;
 }
 
 /** Creates a Calico `GlobalNetworkPolicy` in the chosen API group. */
@@ -49,7 +59,7 @@ export function globalNetworkPolicy(
         {
             apiVersion: api,
             kind: "GlobalNetworkPolicy",
-            metadata: { name },
+            metadata: { name: policyObjectName(name, api) },
             spec,
         },
         opts,

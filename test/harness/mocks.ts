@@ -4,6 +4,13 @@ import * as pulumi from "@pulumi/pulumi";
 const { getStore } = require("@pulumi/pulumi/runtime/state");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Callback } = require("@pulumi/pulumi/proto/callback_pb");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { specialSigKey, specialSecretSig } = require("@pulumi/pulumi/runtime/rpc");
+
+/** Whether a recorded input value was a Pulumi secret (inputs keep the SDK's secret marker). */
+export function isSecretValue(value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[specialSigKey] === specialSecretSig;
+}
 
 /** One resource as the program registered it, with what the engine would know of it. */
 export interface RecordedResource {
@@ -19,6 +26,8 @@ export interface RecordedResource {
     dependencies: string[];
     /** The `transforms` resource option, for tests to apply to the children a chart would render. */
     transforms: pulumi.ResourceTransform[];
+    /** The `additionalSecretOutputs` resource option. */
+    additionalSecretOutputs: string[];
 }
 
 /**
@@ -58,11 +67,16 @@ export class ResourceLog {
         return found;
     }
 
-    /** Whether `resource` depends on `dependency`, directly or through a chain of dependencies. */
+    /**
+     * Whether `resource` waits for `dependency`: through its own dependencies, or those of an
+     * ancestor (a child registers only after its parent, which waits for its dependsOn), and
+     * so on transitively.
+     */
     dependsOn(resource: RecordedResource, dependency: RecordedResource): boolean {
         const byUrn = new Map(this.resources.map((r) => [r.urn, r]));
         const seen = new Set<string>();
-        const pending = [...resource.dependencies];
+        const withAncestors = (r: RecordedResource | undefined): string[] => (r ? [...r.dependencies, r.parent] : []);
+        const pending = withAncestors(resource);
         while (pending.length > 0) {
             const urn = pending.pop()!;
             if (urn === dependency.urn) {
@@ -70,7 +84,7 @@ export class ResourceLog {
             }
             if (!seen.has(urn)) {
                 seen.add(urn);
-                pending.push(...(byUrn.get(urn)?.dependencies ?? []));
+                pending.push(...withAncestors(byUrn.get(urn)));
             }
         }
         return false;
@@ -131,6 +145,7 @@ export async function installMocks(): Promise<ResourceLog> {
                     parent: req.getParent(),
                     dependencies: req.getDependenciesList(),
                     transforms: req.getTransformsList().map((cb: any) => transformsByToken.get(cb.getToken())!),
+                    additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
                 });
             }
             callback(err, response);

@@ -1,0 +1,80 @@
+import * as assert from "assert";
+import { Istio } from "../../components";
+import { retainCrds } from "../../components/charts";
+import { construct, errorOf } from "../harness/construct";
+import { installMocks } from "../harness/mocks";
+
+describe("Istio", () => {
+    before(installMocks);
+
+    it("installs base → istiod → cni strictly in order, every chart pinned to the Istio version", async () => {
+        const log = await construct(() => new Istio("istio", { cni: true }));
+        const [base, istiod, cni] = ["istio-base", "istio-istiod", "istio-cni"].map((name) => log.named("Chart", name));
+        assert.ok(log.dependsOn(istiod, base));
+        assert.ok(log.dependsOn(cni, istiod));
+        for (const chart of [base, istiod, cni]) {
+            assert.strictEqual(chart.inputs.version, "1.30.3", `${chart.name} is pinned`);
+            assert.strictEqual(chart.inputs.repositoryOpts.repo, "https://istio-release.storage.googleapis.com/charts");
+            assert.strictEqual(chart.inputs.namespace, "istio-system");
+        }
+        assert.deepStrictEqual([base.inputs.chart, istiod.inputs.chart, cni.inputs.chart], ["base", "istiod", "cni"]);
+        assert.deepStrictEqual(istiod.inputs.values.pilot, { cni: { enabled: true } });
+        assert.deepStrictEqual(base.transforms, [retainCrds], "the CRDs of base are retained");
+    });
+
+    it("configures istiod for zero trust: REGISTRY_ONLY egress, access logs, Prometheus merge, platform", async () => {
+        const log = await construct(() => new Istio("istio", { platform: "minikube" }));
+        const values = log.named("Chart", "istio-istiod").inputs.values;
+        assert.deepStrictEqual(values.meshConfig, {
+            trustDomain: "cluster.local",
+            outboundTrafficPolicy: { mode: "REGISTRY_ONLY" },
+            accessLogFile: "/dev/stdout",
+            enablePrometheusMerge: true,
+        });
+        assert.deepStrictEqual(values.global, { platform: "minikube", networkPolicy: { enabled: true } });
+        assert.strictEqual(log.ofKind("Chart").length, 2, "no cni and no gateway chart unless asked");
+    });
+
+    it("keeps its security settings over user-supplied istiod values", async () => {
+        const log = await construct(() => new Istio("istio", {
+            istiodValues: { meshConfig: { outboundTrafficPolicy: { mode: "ALLOW_ANY" }, defaultConfig: { holdApplicationUntilProxyStarts: true } }, pdb: { minAvailable: 1 } },
+        }));
+        const values = log.named("Chart", "istio-istiod").inputs.values;
+        assert.deepStrictEqual(values.meshConfig.outboundTrafficPolicy, { mode: "REGISTRY_ONLY" });
+        assert.deepStrictEqual(values.meshConfig.defaultConfig, { holdApplicationUntilProxyStarts: true });
+        assert.deepStrictEqual(values.pdb, { minAvailable: 1 });
+    });
+
+    it("sets mesh-wide STRICT mTLS in the root namespace once istiod is installed", async () => {
+        const log = await construct(() => new Istio("istio", {}));
+        const peerAuthentication = log.named("PeerAuthentication", "istio-mesh-mtls");
+        assert.deepStrictEqual(peerAuthentication.inputs.metadata, { name: "default", namespace: "istio-system" });
+        assert.deepStrictEqual(peerAuthentication.inputs.spec, { mtls: { mode: "STRICT" } });
+        assert.ok(log.dependsOn(peerAuthentication, log.named("Chart", "istio-istiod")));
+    });
+
+    it("runs istiod in HA with a revision, and injects by istio.io/rev", async () => {
+        let istio: Istio | undefined;
+        const log = await construct(() => {
+            istio = new Istio("istio", { istiodReplicas: 3, revision: "1-30-3" });
+        });
+        const values = log.named("Chart", "istio-istiod").inputs.values;
+        assert.deepStrictEqual([values.replicaCount, values.autoscaleMin, values.revision], [3, 3, "1-30-3"]);
+        assert.deepStrictEqual(istio!.injectionLabels, { "istio.io/rev": "1-30-3" });
+        assert.strictEqual(log.named("Chart", "istio-base").inputs.values.defaultRevision, "1-30-3");
+    });
+
+    it("in classic ingress mode installs the gateway chart in istio-ingress after istiod", async () => {
+        const log = await construct(() => new Istio("istio", { ingressMode: "classic" }));
+        const gateway = log.named("Chart", "istio-gateway");
+        assert.deepStrictEqual([gateway.inputs.chart, gateway.inputs.version, gateway.inputs.name, gateway.inputs.namespace], ["gateway", "1.30.3", "istio-ingressgateway", "istio-ingress"]);
+        assert.ok(log.dependsOn(gateway, log.named("Chart", "istio-istiod")));
+        assert.deepStrictEqual(log.object("Namespace", "istio-ingress").metadata.labels, { "istio-injection": "enabled" });
+    });
+
+    it("rejects an invalid revision and replica count", () => {
+        const message = errorOf(() => new Istio("istio-bad", { revision: "1.30", istiodReplicas: 0 }));
+        assert.match(message, /revision: "1\.30" is not a DNS-1123 label/);
+        assert.match(message, /istiodReplicas: 0 is not a replica count; use a whole number of at least 1/);
+    });
+});

@@ -1,0 +1,131 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { parseEnvironment } from "../../stacks/config";
+import { MeshDeployment, deployMesh } from "../../stacks/program";
+import { construct } from "../harness/construct";
+import { installMocks, isSecretValue, ResourceLog } from "../harness/mocks";
+import { stackConfig } from "../harness/stackConfig";
+
+const peer = (namespace: string, labels: Record<string, string>) => ({
+    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
+    podSelector: { matchLabels: labels },
+});
+
+describe("dev stack (Bookinfo on minikube --cni calico)", () => {
+    let log: ResourceLog;
+    let mesh: MeshDeployment;
+
+    before(async () => {
+        log = await construct(() => {
+            mesh = deployMesh(parseEnvironment(stackConfig("dev")), "dev");
+        });
+    });
+
+    it("renders to rendered/dev when no cluster is configured", () => {
+        assert.strictEqual(mesh.mode, "render");
+        assert.match(mesh.renderDirectory!, /\/rendered\/dev$/);
+        const provider = log.resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
+        assert.strictEqual(provider.inputs.renderYamlToDirectory, mesh.renderDirectory);
+    });
+
+    it("leaves Calico to minikube and writes Calico policy to crd.projectcalico.org/v1", () => {
+        assert.deepStrictEqual(log.ofKind("Chart").map((c) => c.inputs.chart), ["base", "istiod"]);
+        assert.ok(log.ofKind("GlobalNetworkPolicy").length > 0);
+        assert.ok(log.ofKind("GlobalNetworkPolicy").every((p) => p.inputs.apiVersion === "crd.projectcalico.org/v1"));
+    });
+
+    it("orders and pins every chart", () => {
+        const charts = log.ofKind("Chart");
+        for (const chart of charts) {
+            assert.match(chart.inputs.version ?? "", /^\d+\.\d+\.\d+$/, `${chart.name} has a pinned version`);
+        }
+        assert.ok(log.dependsOn(log.named("Chart", "istio-istiod"), log.named("Chart", "istio-base")));
+        assert.strictEqual(log.named("Chart", "istio-istiod").inputs.values.global.platform, "minikube");
+    });
+
+    it("reviews: NetworkPolicy admits only productpage pods on 9080, egress only to ratings, DNS and istiod", () => {
+        const spec = log.object("NetworkPolicy", "reviews", "bookinfo").spec;
+        assert.deepStrictEqual(spec.podSelector, { matchLabels: { app: "reviews" } });
+        assert.deepStrictEqual(spec.ingress, [{ from: [peer("bookinfo", { app: "productpage" })], ports: [{ protocol: "TCP", port: 9080 }] }]);
+        assert.deepStrictEqual(spec.egress.map((rule: any) => [rule.to, rule.ports]), [
+            [[peer("bookinfo", { app: "ratings" })], [{ protocol: "TCP", port: 9080 }]],
+            [[peer("kube-system", { "k8s-app": "kube-dns" })], [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }]],
+            [[peer("istio-system", { app: "istiod" })], [{ protocol: "TCP", port: 15012 }]],
+        ]);
+    });
+
+    it("reviews: AuthorizationPolicy admits only productpage's principal with GET on /reviews/*", () => {
+        const spec = log.object("AuthorizationPolicy", "reviews", "bookinfo").spec;
+        assert.deepStrictEqual(spec.rules, [{
+            from: [{ source: { principals: ["cluster.local/ns/bookinfo/sa/bookinfo-productpage"] } }],
+            to: [{ operation: { ports: ["9080"], methods: ["GET"], paths: ["/reviews/*"] } }],
+        }]);
+    });
+
+    it("derives each caller's egress from the callee's callers: productpage reaches details and reviews, ratings reaches nothing", () => {
+        const egressTargets = (service: string) => log.object("NetworkPolicy", service, "bookinfo").spec.egress
+            .map((rule: any) => rule.to[0].podSelector.matchLabels.app ?? rule.to[0].podSelector.matchLabels["k8s-app"]);
+        assert.deepStrictEqual(egressTargets("productpage"), ["details", "reviews", "kube-dns", "istiod"]);
+        assert.deepStrictEqual(egressTargets("ratings"), ["kube-dns", "istiod"]);
+        assert.deepStrictEqual(log.object("NetworkPolicy", "productpage", "bookinfo").spec.ingress[0].from, [peer("istio-ingress", { "gateway.networking.k8s.io/gateway-name": "mesh-gateway" })]);
+    });
+
+    it("reviews: v1/v2/v3 canary weights in the VirtualService, with the tester route first", () => {
+        const http = log.object("VirtualService", "reviews", "bookinfo").spec.http;
+        assert.deepStrictEqual(http[0].match, [{ headers: { "end-user": { exact: "tester" } } }]);
+        assert.deepStrictEqual(http[0].route.map((r: any) => r.weight), [0, 0, 100]);
+        assert.deepStrictEqual(http[1].route.map((r: any) => [r.destination.subset, r.weight]), [["v1", 80], ["v2", 10], ["v3", 10]]);
+        assert.deepStrictEqual([http[1].timeout, http[1].retries], ["10s", { attempts: 3, perTryTimeout: "2s" }]);
+        assert.deepStrictEqual(["v1", "v2", "v3"].map((v) => log.object("Deployment", `reviews-${v}`, "bookinfo").spec.template.metadata.labels.version), ["v1", "v2", "v3"]);
+    });
+
+    it("exposes productpage on its public paths over HTTPS only", () => {
+        const route = log.object("HTTPRoute", "productpage", "bookinfo").spec;
+        assert.deepStrictEqual(route.hostnames, ["bookinfo.ztmesh.local"]);
+        assert.strictEqual(route.parentRefs[0].sectionName, "https-bookinfo-ztmesh-local");
+        assert.deepStrictEqual(route.rules[0].matches.map((m: any) => m.path.value), ["/productpage", "/static", "/login", "/logout", "/api/v1/products"]);
+        const routes = log.ofKind("HTTPRoute").map((r) => [r.inputs.metadata.namespace, r.inputs.metadata.name, r.inputs.spec.parentRefs[0].sectionName]);
+        assert.deepStrictEqual(routes.sort(), [["bookinfo", "productpage", "https-bookinfo-ztmesh-local"], ["istio-ingress", "mesh-gateway-https-redirect", "http"]]);
+        assert.deepStrictEqual(log.object("Namespace", "bookinfo").metadata.labels, { "ztmesh.io/gateway-access": "mesh-gateway", "istio-injection": "enabled" });
+    });
+
+    it("uses a self-signed certificate whose key is only ever a Pulumi secret", () => {
+        const certificate = log.named("SelfSignedCertificate", "gateway-https-bookinfo-ztmesh-local-cert");
+        assert.deepStrictEqual(certificate.additionalSecretOutputs, ["privateKeyPem"]);
+        const secret = log.object("Secret", "mesh-gateway-https-bookinfo-ztmesh-local", "istio-ingress");
+        assert.strictEqual(secret.type, "kubernetes.io/tls");
+        assert.ok(isSecretValue(secret.stringData), "the Secret's data is passed as a Pulumi secret");
+        assert.strictEqual(mesh.gateway!.tlsSecrets["bookinfo.ztmesh.local"] !== undefined, true);
+    });
+
+    it("covers every app namespace with the baseline at both layers", () => {
+        assert.deepStrictEqual(Object.keys(mesh.baseline.namespaces), ["bookinfo"]);
+        assert.ok(log.object("NetworkPolicy", "default-deny", "bookinfo"));
+        assert.ok(log.object("AuthorizationPolicy", "allow-nothing", "bookinfo"));
+        assert.deepStrictEqual(log.object("PeerAuthentication", "default", "istio-system").spec, { mtls: { mode: "STRICT" } });
+    });
+});
+
+describe("stack entry point (stacks/index.ts)", () => {
+    before(installMocks);
+
+    it("reads the stack config, deploys, and exports the outputs", async () => {
+        pulumi.runtime.setAllConfig(stackConfig("dev"));
+        // Imported only now: the program reads config when it runs.
+        const program = require("../../stacks") as () => Record<string, unknown>;
+        let outputs: Record<string, unknown> = {};
+        await construct(() => {
+            outputs = program();
+        });
+        assert.strictEqual(outputs.mode, "render");
+        assert.strictEqual(outputs.calicoPolicyApi, "crd.projectcalico.org/v1");
+        assert.deepStrictEqual(outputs.appNamespaces, ["bookinfo"]);
+        assert.deepStrictEqual(outputs.gatewayHostnames, ["bookinfo.ztmesh.local"]);
+        assert.deepStrictEqual(outputs.servicePrincipals, {
+            productpage: "cluster.local/ns/bookinfo/sa/bookinfo-productpage",
+            details: "cluster.local/ns/bookinfo/sa/bookinfo-details",
+            reviews: "cluster.local/ns/bookinfo/sa/bookinfo-reviews",
+            ratings: "cluster.local/ns/bookinfo/sa/bookinfo-ratings",
+        });
+    });
+});

@@ -163,7 +163,7 @@ export class ZeroTrustBaseline extends pulumi.ComponentResource {
         validateBaselineArgs(args).throwIfAny(`ZeroTrustBaseline "${name}"`, this);
 
         for (const [policyName, spec] of Object.entries(clusterPolicies(args))) {
-            this.globalPolicies[policyName] = globalNetworkPolicy(policyName, args.calico.policyApi, spec, {
+            this.globalPolicies[policyName] = globalNetworkPolicy(`${name}-${policyName}`, policyName, args.calico.policyApi, spec, {
                 parent: this,
                 dependsOn: args.calico.ready,
             });

@@ -47,15 +47,16 @@ export function policyObjectName(name: string, api: CalicoPolicyApi): string {
     return api === "crd.projectcalico.org/v1" ? `default.${name}` : name;
 }
 
-/** Creates a Calico `GlobalNetworkPolicy` in the chosen API group. */
+/** Creates the Calico `GlobalNetworkPolicy` `name` in the chosen API group. */
 export function globalNetworkPolicy(
+    resourceName: string,
     name: string,
     api: CalicoPolicyApi,
     spec: GlobalNetworkPolicySpec,
     opts: pulumi.CustomResourceOptions,
 ): k8s.apiextensions.CustomResource {
     return new k8s.apiextensions.CustomResource(
-        name,
+        resourceName,
         {
             apiVersion: api,
             kind: "GlobalNetworkPolicy",

@@ -180,17 +180,23 @@ describe("MeshService", () => {
     describe("public exposure", () => {
         const listeners = [{ hostname: "shop.example.com", tls: { secretName: "shop-tls" } }];
 
-        it("canary weights reach both the VirtualService and the HTTPRoute (one Service per version)", async () => {
-            const log = await construct(() => {
-                const gateway = new MeshGateway("edge", { listeners });
+        /** A MeshGateway for shop.example.com and a public `storefront` on port 8080, with `overrides`. */
+        function publicStorefront(overrides: Partial<MeshServiceArgs> = {}, mode: "gateway-api" | "classic" = "gateway-api") {
+            return construct(() => {
+                const gateway = new MeshGateway("edge", { listeners, mode, createNamespace: mode !== "classic" });
                 new MeshService("storefront", {
                     namespace: "shop",
                     ports: [{ name: "http", port: 8080 }],
-                    versions: [{ name: "stable", image: "s:1", weight: 90 }, { name: "canary", image: "s:2", weight: 10 }],
+                    versions: [{ name: "v1", image: "s:1" }],
                     public: { hostname: "shop.example.com" },
                     gateway,
+                    ...overrides,
                 });
             });
+        }
+
+        it("canary weights reach both the VirtualService and the HTTPRoute (one Service per version)", async () => {
+            const log = await publicStorefront({ versions: [{ name: "stable", image: "s:1", weight: 90 }, { name: "canary", image: "s:2", weight: 10 }] });
             const meshWeights = log.object("VirtualService", "storefront", "shop").spec.http[0].route.map((r: any) => [r.destination.subset, r.weight]);
             assert.deepStrictEqual(meshWeights, [["stable", 90], ["canary", 10]]);
             const route = log.object("HTTPRoute", "storefront", "shop").spec;
@@ -203,22 +209,15 @@ describe("MeshService", () => {
             assert.deepStrictEqual(route.hostnames, ["shop.example.com"]);
         });
 
-        it("routes path and header matches with URLRewrite, and admits the gateway only on those paths", async () => {
-            const log = await construct(() => {
-                const gateway = new MeshGateway("edge", { listeners });
-                new MeshService("storefront", {
-                    namespace: "shop",
-                    ports: [{ name: "http", port: 8080 }],
-                    versions: [{ name: "v1", image: "s:1" }],
-                    public: {
-                        hostname: "shop.example.com",
-                        routes: [
-                            { matches: [{ path: { type: "Exact", value: "/cart" }, headers: [{ name: "x-beta", value: "1" }] }] },
-                            { matches: [{ path: { type: "PathPrefix", value: "/static/" } }] },
-                        ],
-                    },
-                    gateway,
-                });
+        it("routes path and header matches, and admits the gateway only on those paths", async () => {
+            const log = await publicStorefront({
+                public: {
+                    hostname: "shop.example.com",
+                    routes: [
+                        { matches: [{ path: { type: "Exact", value: "/cart" }, headers: [{ name: "x-beta", value: "1" }] }] },
+                        { matches: [{ path: { type: "PathPrefix", value: "/static/" } }] },
+                    ],
+                },
             });
             const rules = log.object("HTTPRoute", "storefront", "shop").spec.rules;
             assert.deepStrictEqual(rules[0].matches, [{ path: { type: "Exact", value: "/cart" }, headers: [{ type: "Exact", name: "x-beta", value: "1" }] }]);
@@ -229,15 +228,8 @@ describe("MeshService", () => {
         });
 
         it("writes a URLRewrite filter, and then cannot narrow the gateway's paths", async () => {
-            const log = await construct(() => {
-                const gateway = new MeshGateway("edge", { listeners });
-                new MeshService("storefront", {
-                    namespace: "shop",
-                    ports: [{ name: "http", port: 8080 }],
-                    versions: [{ name: "v1", image: "s:1" }],
-                    public: { hostname: "shop.example.com", routes: [{ matches: [{ path: { type: "PathPrefix", value: "/shop" } }], rewrite: { pathPrefix: "/" } }] },
-                    gateway,
-                });
+            const log = await publicStorefront({
+                public: { hostname: "shop.example.com", routes: [{ matches: [{ path: { type: "PathPrefix", value: "/shop" } }], rewrite: { pathPrefix: "/" } }] },
             });
             const rule = log.object("HTTPRoute", "storefront", "shop").spec.rules[0];
             assert.deepStrictEqual(rule.filters, [{ type: "URLRewrite", urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/" } } }]);
@@ -245,10 +237,7 @@ describe("MeshService", () => {
         });
 
         it("opens the path from the gateway at both ends: ingress on the service, egress in the gateway namespace", async () => {
-            const log = await construct(() => {
-                const gateway = new MeshGateway("edge", { listeners });
-                new MeshService("storefront", { namespace: "shop", ports: [{ name: "http", port: 8080 }], versions: [{ name: "v1", image: "s:1" }], public: { hostname: "shop.example.com" }, gateway });
-            });
+            const log = await publicStorefront();
             const ingress = log.object("NetworkPolicy", "storefront", "shop").spec.ingress;
             assert.deepStrictEqual(ingress, [{
                 from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "istio-ingress" } }, podSelector: { matchLabels: { "gateway.networking.k8s.io/gateway-name": "mesh-gateway" } } }],
@@ -260,10 +249,7 @@ describe("MeshService", () => {
         });
 
         it("in classic mode routes with a VirtualService bound to the Istio Gateway", async () => {
-            const log = await construct(() => {
-                const gateway = new MeshGateway("edge", { listeners, mode: "classic", createNamespace: false });
-                new MeshService("storefront", { namespace: "shop", ports: [{ name: "http", port: 8080 }], versions: [{ name: "v1", image: "s:1" }], public: { hostname: "shop.example.com" }, gateway });
-            });
+            const log = await publicStorefront({}, "classic");
             assert.strictEqual(log.ofKind("HTTPRoute").length, 0);
             const spec = log.object("VirtualService", "storefront-public", "shop").spec;
             assert.deepStrictEqual(spec.gateways, ["istio-ingress/mesh-gateway"]);

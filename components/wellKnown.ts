@@ -37,5 +37,11 @@ export const controlPlaneNamespaces = ["kube-system", "calico-system", "calico-a
 
 /** Namespace label that turns on sidecar injection for the default revision. */
 export const injectionLabel = "istio-injection";
+/**
+ * Marks the Service of a workload deployed outside the stack, so that checks of the stack
+ * (e.g. "this AuthorizationPolicy selects some pod") know the selected pods exist.
+ */
+export const externalWorkloadAnnotation = "ztmesh.io/external-workload";
+
 /** Namespace label that selects a revisioned control plane for injection. */
 export const revisionLabel = "istio.io/rev";

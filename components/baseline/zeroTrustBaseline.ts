@@ -36,7 +36,10 @@ export interface ZeroTrustBaselineArgs {
     metricsPorts?: number[];
     /**
      * Source ranges of the Kubernetes API server, which calls istiod's webhook (15017). The
-     * API server runs on the host network, whose range differs per cluster. Default: any.
+     * API server runs on the host network, whose range differs per cluster. When set, istiod's
+     * webhook port is allowed from these ranges only; when not, ztmesh adds no rule and istiod
+     * keeps the policy Istio's chart gives it (`global.networkPolicy`), since istio-system is
+     * outside the cluster default-deny. Default: not set.
      */
     apiServerCidrs?: string[];
 }
@@ -104,13 +107,15 @@ export function clusterPolicies(args: ZeroTrustBaselineArgs): Record<string, Glo
             types: ["Egress"],
             egress: [tcp({ ...endpointsOf(istiod), ports: [istioPorts.xds] })],
         },
-        "ztmesh-allow-istiod-webhook": {
+    };
+    if (args.apiServerCidrs?.length) {
+        policies["ztmesh-allow-istiod-webhook"] = {
             order: allowOrder,
             ...endpointsOf(istiod),
             types: ["Ingress"],
-            ingress: [tcp({ ports: [istioPorts.webhook] }, args.apiServerCidrs ? { nets: args.apiServerCidrs } : undefined)],
-        },
-    };
+            ingress: [tcp({ ports: [istioPorts.webhook] }, { nets: args.apiServerCidrs })],
+        };
+    }
     if (args.gateway) {
         policies["ztmesh-allow-gateway-health"] = {
             order: allowOrder,

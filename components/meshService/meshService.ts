@@ -10,6 +10,7 @@ import { classicPublicVirtualServiceSpec, httpRouteSpec, needsVersionServices, p
 import { destinationRuleSpec, virtualServiceSpec } from "./traffic";
 import { MeshEndpoint } from "./types";
 import { validateMeshServiceArgs } from "./validate";
+import { externalWorkloadAnnotation } from "../wellKnown";
 import { clusterIpService, versionDeployment } from "./workload";
 
 /**
@@ -64,7 +65,8 @@ export class MeshService extends pulumi.ComponentResource {
                 });
             }
         }
-        this.service = clusterIpService(`${name}-service`, name, namespace, endpoint.podLabels, endpoint.ports, child);
+        this.service = clusterIpService(`${name}-service`, name, namespace, endpoint.podLabels, endpoint.ports, child,
+            args.existingWorkload ? { [externalWorkloadAnnotation]: "true" } : undefined);
         if (needsVersionServices(args)) {
             const port = publicPort(endpoint.ports, args.public!);
             for (const version of args.versions!) {

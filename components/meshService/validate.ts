@@ -97,6 +97,9 @@ export function validateMeshServiceArgs(name: string, args: MeshServiceArgs): Pr
 
     (args.callers ?? []).forEach((caller, index) => {
         const field = `callers[${index}]`;
+        // A caller is one identity: "*" or a malformed name would widen the principal to anyone.
+        checkDns1123Label(problems, `${field}.from.namespace`, caller.from.namespace);
+        checkDns1123Label(problems, `${field}.from.serviceAccount`, caller.from.serviceAccount, 253);
         checkPortNames(problems, `${field}.ports`, caller.ports, ports, `service "${name}"`);
         for (const portName of caller.ports ?? []) {
             if (ports.find((p) => p.name === portName)?.metrics) {

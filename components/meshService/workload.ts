@@ -58,9 +58,10 @@ export function clusterIpService(
     selector: Record<string, string>,
     ports: readonly ServicePort[],
     opts: pulumi.CustomResourceOptions,
+    annotations?: Record<string, string>,
 ): k8s.core.v1.Service {
     return new k8s.core.v1.Service(resourceName, {
-        metadata: { name: serviceName, namespace, labels: { app: selector.app ?? serviceName } },
+        metadata: { name: serviceName, namespace, labels: { app: selector.app ?? serviceName }, ...(annotations ? { annotations } : {}) },
         spec: {
             type: "ClusterIP",
             selector,

@@ -116,7 +116,9 @@ describe("MeshService", () => {
             }));
             assert.strictEqual(log.ofKind("Deployment").length, 0);
             assert.strictEqual(log.ofKind("ServiceAccount").length, 0);
-            assert.deepStrictEqual(log.object("Service", "payments", "payments").spec.selector, { "app.kubernetes.io/name": "payments" });
+            const service = log.object("Service", "payments", "payments");
+            assert.deepStrictEqual(service.spec.selector, { "app.kubernetes.io/name": "payments" });
+            assert.deepStrictEqual(service.metadata.annotations, { "ztmesh.io/external-workload": "true" });
             assert.deepStrictEqual(log.object("NetworkPolicy", "payments", "payments").spec.podSelector.matchLabels, { "app.kubernetes.io/name": "payments" });
             const destinationRule = log.object("DestinationRule", "payments", "payments");
             assert.strictEqual(destinationRule.spec.subsets, undefined);
@@ -299,6 +301,12 @@ describe("MeshService", () => {
             })));
             assert.match(message, /callers\[0\]\.ports\[0\]: service "reviews" has no port "grpc"; use one of "http", "metrics"/);
             assert.match(message, /callers\[0\]\.ports: port "metrics" is a metrics port; metrics ports are reachable only by the monitoring identity/);
+        });
+
+        it("rejects a caller identity with a wildcard, which would admit anyone", () => {
+            const message = errorOf(() => new MeshService("reviews", reviewsArgs({ callers: [{ from: { ...productpage, namespace: "*", serviceAccount: "*" } }] })));
+            assert.match(message, /callers\[0\]\.from\.namespace: "\*" is not a DNS-1123 label/);
+            assert.match(message, /callers\[0\]\.from\.serviceAccount: "\*" is not a DNS-1123 label/);
         });
 
         it("rejects a metrics port without a monitoring identity, and HTTP rules on tcp ports", () => {

@@ -47,8 +47,10 @@ describe("ZeroTrustBaseline", () => {
         assert.ok(dns.order < 1000 && istiod.order < 1000, "allows come before Kubernetes NetworkPolicies (order 1000)");
     });
 
-    it("lets the API server reach istiod's webhook and load balancers probe the gateway's 15021", async () => {
-        const log = await construct(() => new ZeroTrustBaseline("baseline", baselineArgs({ apiServerCidrs: ["10.0.0.0/24"] })));
+    it("lets the API server reach istiod's webhook from its ranges, and load balancers probe the gateway's 15021", async () => {
+        let log = await construct(() => new ZeroTrustBaseline("baseline", baselineArgs()));
+        assert.strictEqual(log.ofKind("GlobalNetworkPolicy").filter((p) => p.inputs.metadata.name === "ztmesh-allow-istiod-webhook").length, 0, "no allow-from-anywhere without the API server's ranges");
+        log = await construct(() => new ZeroTrustBaseline("baseline", baselineArgs({ apiServerCidrs: ["10.0.0.0/24"] })));
         const webhook = log.object("GlobalNetworkPolicy", "ztmesh-allow-istiod-webhook").spec;
         assert.deepStrictEqual(webhook.ingress, [{ action: "Allow", protocol: "TCP", source: { nets: ["10.0.0.0/24"] }, destination: { ports: [15017] } }]);
         const health = log.object("GlobalNetworkPolicy", "ztmesh-allow-gateway-health").spec;

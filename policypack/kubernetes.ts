@@ -1,0 +1,129 @@
+import { UnknownValueError } from "@pulumi/policy";
+
+/**
+ * Reading Kubernetes objects out of CrossGuard resources, whether a component created them
+ * directly or a `helm.v4.Chart` / `yaml.v2.ConfigFile` rendered them: both reach the pack as
+ * resources of type `kubernetes:<group>/<version>:<Kind>` whose props are the object.
+ */
+
+export interface ObjectMeta {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+}
+
+export interface KubeObject {
+    apiVersion: string;
+    kind: string;
+    metadata: ObjectMeta;
+    spec?: any;
+    [field: string]: any;
+}
+
+/** Resource types that are Pulumi machinery, not objects sent to the cluster. */
+const notObjects = /^kubernetes:(helm\.sh\/|yaml\/|kustomize\/|index:|.*:.*List$)/;
+
+/** The `group/version` and kind a Kubernetes resource type token stands for, e.g. `kubernetes:core/v1:Service`. */
+export function kindOf(type: string): { apiVersion: string; kind: string } | undefined {
+    if (!type.startsWith("kubernetes:") || notObjects.test(type)) {
+        return undefined;
+    }
+    const [, groupVersion, kind] = type.split(":");
+    if (!groupVersion || !kind) {
+        return undefined;
+    }
+    return { apiVersion: groupVersion.startsWith("core/") ? groupVersion.slice("core/".length) : groupVersion, kind };
+}
+
+/** The object a resource represents, or undefined for anything that is not a Kubernetes object. */
+export function kubeObject(type: string, props: Record<string, any>): KubeObject | undefined {
+    const typeKind = kindOf(type);
+    if (!typeKind) {
+        return undefined;
+    }
+    return props as KubeObject;
+}
+
+/** The object's API group, `""` for the core group. */
+export function groupOf(object: Pick<KubeObject, "apiVersion">): string {
+    return object.apiVersion.includes("/") ? object.apiVersion.split("/")[0] : "";
+}
+
+/** `Kind namespace/name` (or `Kind name` for cluster-scoped objects), as messages name an object. */
+export function describe(object: KubeObject): string {
+    const meta = object.metadata ?? {};
+    return meta.namespace ? `${object.kind} ${meta.namespace}/${meta.name}` : `${object.kind} ${meta.name}`;
+}
+
+/** The namespace of a namespaced object, `default` when unset, as the API server would place it. */
+export function namespaceOf(object: KubeObject): string {
+    return object.metadata?.namespace ?? "default";
+}
+
+/**
+ * Runs `read` and returns its value, or undefined when it touches a value that is unknown during
+ * preview. Stack policies use it per object, so one unknown field skips one object instead of
+ * the whole policy.
+ */
+export function known<T>(read: () => T): T | undefined {
+    try {
+        return read();
+    } catch (error) {
+        if (error instanceof UnknownValueError) {
+            return undefined;
+        }
+        throw error;
+    }
+}
+
+/** A Kubernetes LabelSelector (`matchLabels` AND `matchExpressions`). */
+export interface LabelSelector {
+    matchLabels?: Record<string, string>;
+    matchExpressions?: { key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }[];
+}
+
+/** Whether `selector` selects `labels`; an empty selector selects everything. */
+export function labelSelectorMatches(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
+    const matchLabels = selector?.matchLabels ?? {};
+    if (!Object.entries(matchLabels).every(([key, value]) => labels[key] === value)) {
+        return false;
+    }
+    return (selector?.matchExpressions ?? []).every((expression) => {
+        const present = Object.prototype.hasOwnProperty.call(labels, expression.key);
+        switch (expression.operator) {
+            case "In": return present && (expression.values ?? []).includes(labels[expression.key]);
+            case "NotIn": return !present || !(expression.values ?? []).includes(labels[expression.key]);
+            case "Exists": return present;
+            case "DoesNotExist": return !present;
+        }
+        return false;
+    });
+}
+
+/** Whether a selector has no terms, i.e. selects everything. */
+export function isEmptySelector(selector: LabelSelector | undefined): boolean {
+    return Object.keys(selector?.matchLabels ?? {}).length === 0 && (selector?.matchExpressions ?? []).length === 0;
+}
+
+/** Kinds that run pods, and where each keeps its pod template. */
+const podTemplatePaths: Record<string, (object: KubeObject) => any> = {
+    Deployment: (o) => o.spec?.template,
+    StatefulSet: (o) => o.spec?.template,
+    DaemonSet: (o) => o.spec?.template,
+    ReplicaSet: (o) => o.spec?.template,
+    Job: (o) => o.spec?.template,
+    CronJob: (o) => o.spec?.jobTemplate?.spec?.template,
+    Pod: (o) => ({ metadata: o.metadata, spec: o.spec }),
+};
+
+export interface PodTemplate {
+    metadata?: ObjectMeta;
+    spec?: { serviceAccountName?: string; serviceAccount?: string; containers?: { name?: string; image?: string }[]; initContainers?: { image?: string }[]; hostNetwork?: boolean };
+}
+
+/** The pod template of a workload object, or undefined for other kinds. */
+export function podTemplateOf(object: KubeObject): PodTemplate | undefined {
+    const read = podTemplatePaths[object.kind];
+    return read ? read(object) : undefined;
+}

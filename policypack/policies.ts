@@ -1,0 +1,17 @@
+import { Policies } from "@pulumi/policy";
+import { ingressRules } from "./rules/ingress";
+import { meshIdentityRules } from "./rules/meshIdentity";
+import { networkRules } from "./rules/network";
+import { referenceRules } from "./rules/references";
+import { stackWideRules } from "./rules/stackWide";
+import { supplyChainRules } from "./rules/supplyChain";
+
+/** Every rule of the pack, grouped by concern. */
+export const policies: Policies = [
+    ...networkRules,
+    ...meshIdentityRules,
+    ...ingressRules,
+    ...supplyChainRules,
+    ...stackWideRules,
+    ...referenceRules,
+];

@@ -1,0 +1,195 @@
+import { canonical, parseSelector, selectorMatches } from "../../components/analysis/calicoSelector";
+import { RuleConfig } from "../config";
+import { KubeObject, known, namespaceOf } from "../kubernetes";
+import { stackRule } from "../policy";
+import { StackModel, StackObject } from "../stackModel";
+
+type StackReport = (object: KubeObject, urn: string, problem: string, fix: string) => void;
+
+/** An object the stack lacks, named so a message can point at what to add. */
+function missing(kind: string, namespace: string | undefined, name: string): KubeObject {
+    return { apiVersion: "", kind, metadata: { namespace, name } };
+}
+
+interface HttpRouteRule { filters?: { type?: string; requestRedirect?: { scheme?: string } }[]; backendRefs?: unknown[] }
+
+/** Whether every rule of a route only redirects to HTTPS. */
+function onlyRedirectsToHttps(route: KubeObject): boolean {
+    return ((route.spec?.rules ?? []) as HttpRouteRule[]).every((rule) =>
+        !(rule.backendRefs ?? []).length && (rule.filters ?? []).some((f) => f.type === "RequestRedirect" && f.requestRedirect?.scheme === "https"));
+}
+
+/** HTTPRoutes attached to a Gateway listener. */
+function routesOn(model: StackModel, gateway: KubeObject, listener: { name: string; port?: number }): StackObject[] {
+    const gatewayNamespace = namespaceOf(gateway);
+    return model.ofKind("HTTPRoute").filter(({ object }) => known(() =>
+        (object.spec?.parentRefs ?? []).some((ref: any) =>
+            (ref.kind ?? "Gateway") === "Gateway" && ref.name === gateway.metadata.name && (ref.namespace ?? namespaceOf(object)) === gatewayNamespace
+            && (ref.sectionName === undefined || ref.sectionName === listener.name) && (ref.port === undefined || ref.port === listener.port))) ?? false);
+}
+
+export const gatewayHttpsOnly = stackRule({
+    name: "gateway-https-only",
+    description: "Gateways serve HTTPS (or TLS passthrough) only. A plain-HTTP listener is allowed only when every route attached to it redirects to HTTPS and only its own namespace may attach routes.",
+    validate(model: StackModel, _config: RuleConfig, report: StackReport) {
+        for (const { object: gateway, urn } of model.ofKind("Gateway", "gateway.networking.k8s.io")) {
+            known(() => (gateway.spec?.listeners ?? []).forEach((listener: any) => {
+                const where = `listener "${listener.name}" (port ${listener.port})`;
+                if (listener.protocol === "HTTPS") {
+                    if ((listener.tls?.mode ?? "Terminate") === "Terminate" && !(listener.tls?.certificateRefs ?? []).length) {
+                        report(gateway, urn, `has HTTPS ${where} without a certificate`, "set tls.certificateRefs to a kubernetes.io/tls Secret");
+                    }
+                } else if (listener.protocol === "HTTP") {
+                    if ((listener.allowedRoutes?.namespaces?.from ?? "Same") !== "Same") {
+                        report(gateway, urn, `lets other namespaces attach plain-HTTP routes to ${where}`, "set allowedRoutes.namespaces.from: Same on the HTTP listener; only the HTTPS redirect belongs there");
+                    }
+                    for (const route of routesOn(model, gateway, listener)) {
+                        if (!onlyRedirectsToHttps(route.object)) {
+                            report(route.object, route.urn, `serves plain HTTP on Gateway ${namespaceOf(gateway)}/${gateway.metadata.name} ${where}`, "attach it to the HTTPS listener of its hostname; the HTTP listener only redirects (RequestRedirect scheme https)");
+                        }
+                    }
+                } else if (listener.protocol !== "TLS") {
+                    report(gateway, urn, `has ${listener.protocol} ${where}, which is not encrypted`, "serve HTTPS (or TLS) only");
+                }
+            }));
+        }
+        for (const { object: gateway, urn } of model.ofKind("Gateway", "networking.istio.io")) {
+            known(() => (gateway.spec?.servers ?? []).forEach((server: any) => {
+                const protocol = server.port?.protocol;
+                if (protocol === "HTTP" && !server.tls?.httpsRedirect) {
+                    report(gateway, urn, `serves plain HTTP on port ${server.port?.number} without redirecting`, "set tls.httpsRedirect: true on the HTTP server, and serve hosts on HTTPS");
+                } else if (protocol === "HTTPS" && !server.tls?.credentialName && server.tls?.mode !== "PASSTHROUGH") {
+                    report(gateway, urn, `has an HTTPS server on port ${server.port?.number} without a credentialName`, "set tls.credentialName to a kubernetes.io/tls Secret");
+                } else if (!["HTTP", "HTTPS", "TLS"].includes(protocol)) {
+                    report(gateway, urn, `serves ${protocol} on port ${server.port?.number}, which is not encrypted`, "serve HTTPS (or TLS) only");
+                }
+            }));
+        }
+    },
+});
+
+/** Labels of a namespace as Calico and Kubernetes selectors see them. */
+function namespaceLabels(model: StackModel, namespace: string): Record<string, string> {
+    const declared = model.namespace(namespace);
+    return { ...known(() => ({ ...declared?.object.metadata.labels })), "kubernetes.io/metadata.name": namespace, "projectcalico.org/name": namespace };
+}
+
+/** Whether a policy object has no rules for `type` but lists it: a deny for that direction. */
+function deniesDirection(spec: any, type: "Ingress" | "Egress"): boolean {
+    return (spec?.policyTypes ?? spec?.types ?? []).includes(type) && !(spec?.[type.toLowerCase()] ?? []).length;
+}
+
+function safeSelects(selector: string | undefined, labels: Record<string, string>): boolean {
+    try {
+        return selectorMatches(selector ?? "all()", labels);
+    } catch {
+        return false;
+    }
+}
+
+/** Whether a Calico selector selects every pod, whatever its labels. */
+function selectsEveryPod(selector: string | undefined): boolean {
+    try {
+        return selector === undefined || canonical(parseSelector(selector)) === "all()";
+    } catch {
+        return false;
+    }
+}
+
+/** Which directions a Layer 3/4 default-deny covers for every pod of `namespace`. */
+function layer4DefaultDeny(model: StackModel, namespace: string): Set<"Ingress" | "Egress"> {
+    const covered = new Set<"Ingress" | "Egress">();
+    const nsLabels = namespaceLabels(model, namespace);
+    const add = (spec: any) => (["Ingress", "Egress"] as const).forEach((type) => deniesDirection(spec, type) && covered.add(type));
+    for (const { object } of model.ofKind("NetworkPolicy", "networking.k8s.io")) {
+        known(() => namespaceOf(object) === namespace && Object.keys(object.spec?.podSelector?.matchLabels ?? {}).length === 0
+            && !(object.spec?.podSelector?.matchExpressions ?? []).length && add(object.spec));
+    }
+    for (const group of ["projectcalico.org", "crd.projectcalico.org"]) {
+        for (const { object } of model.ofKind("GlobalNetworkPolicy", group)) {
+            known(() => safeSelects(object.spec?.namespaceSelector, nsLabels) && selectsEveryPod(object.spec?.selector) && add(object.spec));
+        }
+        for (const { object } of model.ofKind("NetworkPolicy", group)) {
+            known(() => namespaceOf(object) === namespace && selectsEveryPod(object.spec?.selector) && add(object.spec));
+        }
+    }
+    return covered;
+}
+
+/** Whether an Istio allow-nothing policy covers `namespace`: ALLOW, no selector, no rules, here or in the root namespace. */
+function layer7AllowNothing(model: StackModel, namespace: string, rootNamespace: string): boolean {
+    return model.ofKind("AuthorizationPolicy", "security.istio.io").some(({ object }) => known(() => {
+        const spec = object.spec ?? {};
+        return [namespace, rootNamespace].includes(namespaceOf(object)) && !spec.selector && (spec.action ?? "ALLOW") === "ALLOW" && !(spec.rules ?? []).length;
+    }) ?? false);
+}
+
+/** Namespaces the rules about applications apply to: every namespace with workloads or declared by the stack, but the control plane. */
+function appNamespaces(model: StackModel, config: RuleConfig): string[] {
+    const declared = model.ofKind("Namespace", "").map(({ object }) => object.metadata.name as string);
+    return [...new Set([...model.workloadNamespaces(), ...declared])].filter((ns) => !config.controlPlaneNamespaces.includes(ns)).sort();
+}
+
+export const namespaceDefaultDenyBothLayers = stackRule({
+    name: "namespace-default-deny-both-layers",
+    description: "Every application namespace is default-deny at Layer 3/4 (Kubernetes or Calico policy, both directions) and at Layer 7 (an Istio allow-nothing AuthorizationPolicy; gateway namespaces excepted, where it would block the public entry).",
+    config: ["controlPlaneNamespaces", "approvedGateways", "rootNamespace"],
+    validate(model: StackModel, config: RuleConfig, report: StackReport) {
+        const gatewayNamespaces = config.approvedGateways.map((ref) => ref.split("/")[0]);
+        for (const namespace of appNamespaces(model, config)) {
+            const target = model.namespace(namespace) ?? { object: missing("Namespace", undefined, namespace), urn: "" };
+            const covered = layer4DefaultDeny(model, namespace);
+            const uncovered = (["Ingress", "Egress"] as const).filter((type) => !covered.has(type));
+            if (uncovered.length) {
+                report(target.object, target.urn, `has no Layer 3/4 default-deny for ${uncovered.join(" and ")}`, "add ZeroTrustBaseline (a NetworkPolicy with podSelector {} and policyTypes [Ingress, Egress], plus Calico's cluster default-deny)");
+            }
+            if (!gatewayNamespaces.includes(namespace) && !layer7AllowNothing(model, namespace, config.rootNamespace)) {
+                report(target.object, target.urn, "has no Istio allow-nothing AuthorizationPolicy", "add ZeroTrustBaseline (an AuthorizationPolicy with an empty spec in the namespace)");
+            }
+        }
+    },
+});
+
+export const meshWideStrictMtls = stackRule({
+    name: "mesh-wide-strict-mtls",
+    description: "The mesh requires mutual TLS everywhere: a PeerAuthentication without selector in the root namespace with mtls.mode STRICT.",
+    config: ["rootNamespace"],
+    validate(model: StackModel, config: RuleConfig, report: StackReport) {
+        const present = model.ofKind("PeerAuthentication", "security.istio.io").some(({ object }) =>
+            known(() => namespaceOf(object) === config.rootNamespace && !object.spec?.selector && object.spec?.mtls?.mode === "STRICT") ?? false);
+        if (!present) {
+            report(missing("PeerAuthentication", config.rootNamespace, "default"), "", "is missing: the stack sets no mesh-wide STRICT mTLS", `add a PeerAuthentication without selector in ${config.rootNamespace} with spec.mtls.mode STRICT (the Istio component does)`);
+        }
+    },
+});
+
+const injectLabel = "sidecar.istio.io/inject";
+
+export const workloadsInjected = stackRule({
+    name: "workloads-injected",
+    description: "Every application pod gets a sidecar (istioctl analyze IST0102): its namespace enables injection (istio-injection=enabled or istio.io/rev) or the pod asks for it, and nothing disables it.",
+    config: ["controlPlaneNamespaces"],
+    validate(model: StackModel, config: RuleConfig, report: StackReport) {
+        for (const workload of model.workloads) {
+            if (!workload.template || config.controlPlaneNamespaces.includes(workload.namespace)) {
+                continue;
+            }
+            const namespaceLabelsOf = known(() => ({ ...model.namespace(workload.namespace)?.object.metadata.labels }));
+            const pod = known(() => ({ labels: { ...workload.template!.metadata?.labels }, annotations: { ...workload.template!.metadata?.annotations } }));
+            if (!namespaceLabelsOf || !pod) {
+                continue;
+            }
+            const podSays = pod.labels[injectLabel] ?? pod.annotations[injectLabel];
+            const namespaceDisabled = namespaceLabelsOf["istio-injection"] === "disabled";
+            const namespaceEnabled = namespaceLabelsOf["istio-injection"] === "enabled" || "istio.io/rev" in namespaceLabelsOf;
+            const injected = podSays !== "false" && !namespaceDisabled && (namespaceEnabled || podSays === "true" || "istio.io/rev" in pod.labels);
+            if (!injected) {
+                const why = namespaceDisabled ? `namespace ${workload.namespace} is labelled istio-injection=disabled`
+                    : podSays === "false" ? `its pods say ${injectLabel}: "false"` : `neither namespace ${workload.namespace} nor its pods enable injection`;
+                report(workload.owner.object, workload.owner.urn, `runs without a sidecar (IST0102): ${why}`, `label namespace ${workload.namespace} istio-injection=enabled (or istio.io/rev) and remove any opt-out`);
+            }
+        }
+    },
+});
+
+export const stackWideRules = [gatewayHttpsOnly, namespaceDefaultDenyBothLayers, meshWideStrictMtls, workloadsInjected];

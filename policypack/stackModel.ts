@@ -1,0 +1,92 @@
+import { PolicyResource } from "@pulumi/policy";
+import { KubeObject, PodTemplate, groupOf, known, kubeObject, namespaceOf, podTemplateOf } from "./kubernetes";
+
+import { externalWorkloadAnnotation } from "../components/wellKnown";
+
+export interface StackObject {
+    object: KubeObject;
+    urn: string;
+    resource: PolicyResource;
+}
+
+/** Something that runs pods: a workload object of the stack, or one a Service declares as deployed elsewhere. */
+export interface Workload {
+    owner: StackObject;
+    namespace: string;
+    podLabels: Record<string, string>;
+    /** Undefined for external workloads, whose pods the stack does not describe. */
+    template?: PodTemplate;
+}
+
+/**
+ * The Kubernetes objects of a stack, indexed for stack rules. Objects whose identity (kind,
+ * name, namespace) is unknown during preview are left out rather than failing the rule.
+ */
+export class StackModel {
+    readonly objects: StackObject[] = [];
+    readonly workloads: Workload[] = [];
+    private readonly byKind = new Map<string, StackObject[]>();
+
+    constructor(resources: readonly PolicyResource[]) {
+        for (const resource of resources) {
+            const object = known(() => {
+                const candidate = kubeObject(resource.type, resource.props);
+                // Touch the identity fields now, so an unknown one drops the object here.
+                return candidate && candidate.kind && candidate.metadata?.name !== undefined ? candidate : undefined;
+            });
+            if (!object) {
+                continue;
+            }
+            const entry = { object, urn: resource.urn, resource };
+            this.objects.push(entry);
+            this.byKind.set(object.kind, [...(this.byKind.get(object.kind) ?? []), entry]);
+        }
+        for (const entry of this.objects) {
+            const template = known(() => podTemplateOf(entry.object));
+            if (template) {
+                this.workloads.push({ owner: entry, namespace: namespaceOf(entry.object), podLabels: known(() => ({ ...template.metadata?.labels })) ?? {}, template });
+            }
+        }
+        for (const service of this.ofKind("Service")) {
+            const external = known(() => service.object.metadata.annotations?.[externalWorkloadAnnotation] === "true");
+            const selector = known(() => ({ ...service.object.spec?.selector }));
+            if (external && selector) {
+                this.workloads.push({ owner: service, namespace: namespaceOf(service.object), podLabels: selector });
+            }
+        }
+    }
+
+    /** Objects of `kind`, optionally only of API `group` (`""` for core). */
+    ofKind(kind: string, group?: string): StackObject[] {
+        const all = this.byKind.get(kind) ?? [];
+        return group === undefined ? all : all.filter((entry) => groupOf(entry.object) === group);
+    }
+
+    /** The Namespace object named `name`, if the stack has it. */
+    namespace(name: string): StackObject | undefined {
+        return this.ofKind("Namespace", "").find((entry) => entry.object.metadata.name === name);
+    }
+
+    /** Namespaces where the stack runs workloads. */
+    workloadNamespaces(): Set<string> {
+        return new Set(this.workloads.map((workload) => workload.namespace));
+    }
+
+    /**
+     * The Service a mesh host names, resolved from `fromNamespace` as Istio does: `name`,
+     * `name.namespace`, `name.namespace.svc` or the full `name.namespace.svc.cluster.local`.
+     */
+    service(host: string, fromNamespace: string): StackObject | undefined {
+        const parts = host.split(".");
+        const [name, namespace = fromNamespace] = parts;
+        const suffix = parts.slice(2).join(".");
+        if (parts.length > 2 && !["svc", "svc.cluster.local"].includes(suffix)) {
+            return undefined;
+        }
+        return this.ofKind("Service", "").find((entry) => entry.object.metadata.name === name && namespaceOf(entry.object) === namespace);
+    }
+}
+
+export function buildStackModel(resources: readonly PolicyResource[]): StackModel {
+    return new StackModel(resources);
+}

@@ -1,0 +1,41 @@
+import { PolicyPackConfig } from "@pulumi/policy";
+import { policies } from "../../policypack/policies";
+import { parseEnvironment } from "../../stacks/config";
+import { deployMesh } from "../../stacks/program";
+import { renderedChartChildren } from "./chartFixtures";
+import { construct } from "./construct";
+import { RecordedResource } from "./mocks";
+import { PackResult, runPolicyPack } from "./policyPack";
+import { stackConfig } from "./stackConfig";
+
+export interface StackRunOptions {
+    /** Resources the user adds to the program beside the stack, e.g. a raw NetworkPolicy. */
+    extra?: () => void;
+    /** A change to the stack's config (key → parsed value). */
+    editConfig?: (config: Record<string, any>) => void;
+    /** `--policy-pack-config`. */
+    packConfig?: PolicyPackConfig;
+    /** Changes to the recorded resources before the pack runs, e.g. a value unknown during preview. */
+    editResources?: (resources: RecordedResource[]) => void;
+}
+
+/**
+ * The REAL stack program for `stack` (its Pulumi.<stack>.yaml, optionally edited) under
+ * mocks, plus what its charts render (fixtures), checked by the whole pack.
+ */
+export async function packOnStack(stack: "dev" | "prod", options: StackRunOptions = {}): Promise<PackResult & { resources: RecordedResource[] }> {
+    const raw = stackConfig(stack);
+    const parsed: Record<string, any> = Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, JSON.parse(value)]));
+    options.editConfig?.(parsed);
+    const config = Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, JSON.stringify(value)]));
+    if (stack === "prod") {
+        config["ztmesh:kubeconfig"] = "apiVersion: v1\nkind: Config\n";
+    }
+    const log = await construct(() => {
+        deployMesh(parseEnvironment(config), stack);
+        options.extra?.();
+    });
+    const resources = [...log.resources, ...renderedChartChildren(log.resources)];
+    options.editResources?.(resources);
+    return { ...(await runPolicyPack(policies, resources, { config: options.packConfig })), resources };
+}

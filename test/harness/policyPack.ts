@@ -1,0 +1,145 @@
+import { EnforcementLevel, Policies, PolicyPackConfig, PolicyResource, ResourceValidationPolicy, StackValidationPolicy, unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
+import { RecordedResource } from "./mocks";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { unknownValue, specialSigKey, specialSecretSig } = require("@pulumi/pulumi/runtime/rpc");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { unknownStringValue } = require("@pulumi/policy/proxy");
+
+/** One diagnostic, as `pulumi preview --policy-pack` prints it. */
+export interface Violation {
+    policyName: string;
+    message: string;
+    urn?: string;
+    enforcementLevel: EnforcementLevel;
+}
+
+export interface PackResult {
+    violations: Violation[];
+    notApplicable: { policyName: string; reason?: string }[];
+}
+
+export function mandatory(result: PackResult): Violation[] {
+    return result.violations.filter((v) => v.enforcementLevel === "mandatory");
+}
+
+export function ofPolicy(result: PackResult, policyName: string): Violation[] {
+    return result.violations.filter((v) => v.policyName === policyName);
+}
+
+class NotApplicable extends Error {
+    constructor(readonly reason?: string) {
+        super(reason);
+    }
+}
+
+/**
+ * Props as the analyzer hands them to a policy: secrets unwrapped, values unknown during
+ * preview turned into the pack's unknown markers (reading one throws UnknownValueError).
+ */
+function analyzerProps(value: unknown): any {
+    if (value === unknownValue) {
+        return unknownStringValue;
+    }
+    if (Array.isArray(value)) {
+        return value.map(analyzerProps);
+    }
+    if (value && typeof value === "object") {
+        const record = value as Record<string, unknown>;
+        if (record[specialSigKey] === specialSecretSig) {
+            return analyzerProps(record.value);
+        }
+        return Object.fromEntries(Object.entries(record).map(([key, v]) => [key, analyzerProps(v)]));
+    }
+    return value;
+}
+
+function isResourcePolicy(policy: Policies[number]): policy is ResourceValidationPolicy {
+    return "validateResource" in policy;
+}
+
+/**
+ * Runs a policy pack over recorded resources with the CLI's semantics (@pulumi/policy's
+ * analyzer server): per-policy enforcement level from config, else the policy's, else the
+ * pack's (advisory); `disabled` skips; `getConfig` returns the policy's config without
+ * `enforcementLevel`; reading an unknown value turns that check into an advisory diagnostic;
+ * `notApplicable()` is recorded; any other error fails the run, as it fails a preview.
+ */
+export async function runPolicyPack(
+    policies: Policies,
+    resources: readonly RecordedResource[],
+    options: { config?: PolicyPackConfig; packEnforcementLevel?: EnforcementLevel } = {},
+): Promise<PackResult> {
+    const config = options.config ?? {};
+    const result: PackResult = { violations: [], notApplicable: [] };
+    const levelOf = (name: string, own?: EnforcementLevel): EnforcementLevel => {
+        const configured = config[name];
+        const fromConfig = typeof configured === "string" ? configured : configured?.enforcementLevel;
+        return fromConfig ?? own ?? options.packEnforcementLevel ?? "advisory";
+    };
+    const getConfigOf = (name: string) => <T extends object>(): T => {
+        const configured = config[name];
+        if (!configured || typeof configured === "string") {
+            return {} as T;
+        }
+        const { enforcementLevel: _level, ...properties } = configured;
+        return properties as T;
+    };
+    const notApplicable = (reason?: string): never => {
+        throw new NotApplicable(reason);
+    };
+    const options_ = (resource: RecordedResource) => ({ protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: resource.additionalSecretOutputs, parent: resource.parent || undefined });
+
+    async function guarded(policy: Policies[number], level: EnforcementLevel, run: () => unknown): Promise<void> {
+        try {
+            await run();
+        } catch (error) {
+            if (error instanceof UnknownValueError) {
+                result.violations.push({ policyName: policy.name, message: `can't run policy '${policy.name}' during preview: ${(error as Error).message}`, enforcementLevel: "advisory" });
+            } else if (error instanceof NotApplicable) {
+                result.notApplicable.push({ policyName: policy.name, reason: error.reason });
+            } else {
+                throw new Error(`policy ${policy.name} failed (level ${level}): ${error instanceof Error ? error.stack : String(error)}`);
+            }
+        }
+    }
+
+    for (const policy of policies) {
+        const declared = levelOf(policy.name, policy.enforcementLevel);
+        if (declared === "disabled") {
+            continue;
+        }
+        const level: EnforcementLevel = declared === "remediate" ? "mandatory" : declared;
+        const report = (message: string, urn?: string) => result.violations.push({ policyName: policy.name, message, urn, enforcementLevel: level });
+        if (isResourcePolicy(policy)) {
+            const validations = policy.validateResource === undefined ? [] : Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+            for (const resource of resources) {
+                const props = unknownCheckingProxy(analyzerProps(resource.inputs));
+                for (const validate of validations) {
+                    await guarded(policy, level, () => validate({
+                        type: resource.type, props, urn: resource.urn, name: resource.name, opts: options_(resource), stackTags: new Map(),
+                        isType: () => false, asType: () => undefined, getConfig: getConfigOf(policy.name), notApplicable,
+                    }, (message, urn) => report(message, urn ?? resource.urn)));
+                }
+            }
+        } else {
+            const byUrn = new Map<string, PolicyResource>();
+            const stackResources = resources.map((resource) => {
+                const policyResource: PolicyResource = {
+                    type: resource.type, props: unknownCheckingProxy(analyzerProps(resource.inputs)), urn: resource.urn, name: resource.name,
+                    opts: options_(resource), dependencies: [], propertyDependencies: {}, isType: () => false, asType: () => undefined,
+                };
+                byUrn.set(resource.urn, policyResource);
+                return policyResource;
+            });
+            resources.forEach((resource, index) => {
+                stackResources[index].parent = byUrn.get(resource.parent);
+                stackResources[index].dependencies = resource.dependencies.map((urn) => byUrn.get(urn)).filter((r): r is PolicyResource => Boolean(r));
+            });
+            await guarded(policy, level, () => (policy as StackValidationPolicy).validateStack(
+                { resources: stackResources, stackTags: new Map(), getConfig: getConfigOf(policy.name), notApplicable },
+                (message, urn) => report(message, urn),
+            ));
+        }
+    }
+    return result;
+}

@@ -1,0 +1,62 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as assert from "assert";
+import { installMocks } from "../harness/mocks";
+import { packOnStack } from "../harness/packRun";
+import { mandatory, ofPolicy } from "../harness/policyPack";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { unknownValue } = require("@pulumi/pulumi/runtime/rpc");
+
+const openPolicy = () => new k8s.networking.v1.NetworkPolicy("debug-allow-all", {
+    metadata: { name: "allow-all-ingress", namespace: "bookinfo" },
+    spec: { podSelector: {}, ingress: [{}] },
+});
+
+describe("policy pack: configuration and preview semantics", () => {
+    before(installMocks);
+
+    it("takes a rule's enforcement level from the config: advisory reports without blocking, disabled is silent", async () => {
+        const advisory = await packOnStack("dev", { extra: openPolicy, packConfig: { "network-policy-no-allow-all": "advisory" } });
+        assert.deepStrictEqual(ofPolicy(advisory, "network-policy-no-allow-all").map((v) => v.enforcementLevel), ["advisory"]);
+        assert.deepStrictEqual(mandatory(advisory), []);
+        const disabled = await packOnStack("dev", { extra: openPolicy, packConfig: { "network-policy-no-allow-all": { enforcementLevel: "disabled" } } });
+        assert.deepStrictEqual(ofPolicy(disabled, "network-policy-no-allow-all"), []);
+    });
+
+    it("skips exempted objects, matching whole segments with *", async () => {
+        const exact = await packOnStack("dev", { extra: openPolicy, packConfig: { "network-policy-no-allow-all": { exemptions: ["NetworkPolicy/bookinfo/allow-all-ingress"] } } });
+        assert.deepStrictEqual(ofPolicy(exact, "network-policy-no-allow-all"), []);
+        const wildcard = await packOnStack("dev", { extra: openPolicy, packConfig: { "network-policy-no-allow-all": { exemptions: ["NetworkPolicy/bookinfo/*"] } } });
+        assert.deepStrictEqual(ofPolicy(wildcard, "network-policy-no-allow-all"), []);
+        const other = await packOnStack("dev", { extra: openPolicy, packConfig: { "network-policy-no-allow-all": { exemptions: ["NetworkPolicy/other/*"] } } });
+        assert.strictEqual(ofPolicy(other, "network-policy-no-allow-all").length, 1);
+    });
+
+    it("turns a value unknown during preview into one advisory note for a resource rule, without failing the run", async () => {
+        const result = await packOnStack("dev", {
+            extra: openPolicy,
+            editResources: (resources) => {
+                const policy = resources.find((r) => r.inputs.metadata?.name === "allow-all-ingress")!;
+                policy.inputs = { ...policy.inputs, spec: unknownValue };
+            },
+        });
+        const notes = ofPolicy(result, "network-policy-no-allow-all");
+        assert.deepStrictEqual(notes.map((v) => v.enforcementLevel), ["advisory"]);
+        assert.match(notes[0].message, /can't run policy 'network-policy-no-allow-all' during preview/);
+    });
+
+    it("keeps stack rules running when one object is unknown: that object is skipped, the rest is checked", async () => {
+        const result = await packOnStack("dev", {
+            extra: () => new k8s.apiextensions.CustomResource("reviews-v4", {
+                apiVersion: "networking.istio.io/v1", kind: "VirtualService", metadata: { name: "reviews-v4", namespace: "bookinfo" },
+                spec: { hosts: ["reviews"], http: [{ route: [{ destination: { host: "reviews", subset: "v4" } }] }] },
+            }),
+            editResources: (resources) => {
+                const details = resources.find((r) => r.inputs.kind === "VirtualService" && r.inputs.metadata.name === "details")!;
+                details.inputs = { ...details.inputs, spec: { ...details.inputs.spec, hosts: unknownValue } };
+            },
+        });
+        assert.deepStrictEqual(ofPolicy(result, "virtualservice-references-resolve").map((v) => [v.enforcementLevel, v.message.replace(/ Fix: .*/, "")]), [
+            ["mandatory", "VirtualService bookinfo/reviews-v4 sends traffic to subset v4 of reviews, which no DestinationRule defines (IST0101)."],
+        ]);
+    });
+});

@@ -26,6 +26,11 @@ export class StackModel {
     readonly objects: StackObject[] = [];
     readonly workloads: Workload[] = [];
     private readonly byKind = new Map<string, StackObject[]>();
+    /** Indexes built on first use, so each rule's lookups cost O(1) however large the stack. */
+    private readonly byNamespace = new Map<string, StackObject[]>();
+    private servicesByKey?: Map<string, StackObject>;
+    private namespacesByName?: Map<string, StackObject>;
+    private subsetsByService?: Map<StackObject, Set<string>>;
 
     constructor(resources: readonly PolicyResource[]) {
         for (const resource of resources) {
@@ -39,7 +44,11 @@ export class StackModel {
             }
             const entry = { object, urn: resource.urn, resource };
             this.objects.push(entry);
-            this.byKind.set(object.kind, [...(this.byKind.get(object.kind) ?? []), entry]);
+            push(this.byKind, object.kind, entry);
+            const namespace = known(() => object.metadata.namespace);
+            if (namespace !== undefined) {
+                push(this.byNamespace, `${object.kind}/${namespace}`, entry);
+            }
         }
         for (const entry of this.objects) {
             const template = known(() => podTemplateOf(entry.object));
@@ -62,9 +71,22 @@ export class StackModel {
         return group === undefined ? all : all.filter((entry) => groupOf(entry.object) === group);
     }
 
+    /** Objects of `kind` (any group) in `namespace`. */
+    inNamespace(kind: string, namespace: string): StackObject[] {
+        return this.byNamespace.get(`${kind}/${namespace}`) ?? [];
+    }
+
+    /** Workloads running in `namespace`, or in any namespace when undefined. */
+    workloadsIn(namespace: string | undefined): Workload[] {
+        return namespace === undefined ? this.workloads : this.workloads.filter((workload) => workload.namespace === namespace);
+    }
+
     /** The Namespace object named `name`, if the stack has it. */
     namespace(name: string): StackObject | undefined {
-        return this.ofKind("Namespace", "").find((entry) => entry.object.metadata.name === name);
+        if (!this.namespacesByName) {
+            this.namespacesByName = new Map(this.ofKind("Namespace", "").map((entry) => [entry.object.metadata.name as string, entry]));
+        }
+        return this.namespacesByName.get(name);
     }
 
     /** Namespaces where the stack runs workloads. */
@@ -83,7 +105,37 @@ export class StackModel {
         if (parts.length > 2 && !["svc", "svc.cluster.local"].includes(suffix)) {
             return undefined;
         }
-        return this.ofKind("Service", "").find((entry) => entry.object.metadata.name === name && namespaceOf(entry.object) === namespace);
+        if (!this.servicesByKey) {
+            this.servicesByKey = new Map(this.ofKind("Service", "").map((entry) => [`${namespaceOf(entry.object)}/${entry.object.metadata.name}`, entry]));
+        }
+        return this.servicesByKey.get(`${namespace}/${name}`);
+    }
+
+    /** The subset names that DestinationRules define for a Service. */
+    subsetsOf(service: StackObject): Set<string> {
+        if (!this.subsetsByService) {
+            this.subsetsByService = new Map();
+            for (const { object } of this.ofKind("DestinationRule", "networking.istio.io")) {
+                known(() => {
+                    const target = this.service(object.spec?.host ?? "", namespaceOf(object));
+                    if (target) {
+                        const subsets = this.subsetsByService!.get(target) ?? new Set<string>();
+                        (object.spec?.subsets ?? []).forEach((subset: { name: string }) => subsets.add(subset.name));
+                        this.subsetsByService!.set(target, subsets);
+                    }
+                });
+            }
+        }
+        return this.subsetsByService.get(service) ?? new Set();
+    }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+    const list = map.get(key);
+    if (list) {
+        list.push(value);
+    } else {
+        map.set(key, [value]);
     }
 }
 

@@ -22,25 +22,15 @@ function serviceEntryHosts(model: StackModel): string[] {
     return model.ofKind("ServiceEntry").flatMap(({ object }) => known(() => [...(object.spec?.hosts ?? [])]) ?? []);
 }
 
+/** The subsets DestinationRules define for a mesh host (none for hosts outside the stack's Services). */
+function subsetsOfHost(model: StackModel, host: string, fromNamespace: string): Set<string> {
+    const service = model.service(host, fromNamespace);
+    return service ? model.subsetsOf(service) : new Set();
+}
+
 /** Whether a mesh host resolves: a Service of the stack or a ServiceEntry host. */
 function hostResolves(model: StackModel, host: string, fromNamespace: string): boolean {
     return Boolean(model.service(host, fromNamespace)) || serviceEntryHosts(model).some((pattern) => hostCovered(pattern, host));
-}
-
-/** The subset names DestinationRules define for a host. */
-function subsetsOf(model: StackModel, host: string, fromNamespace: string): Set<string> {
-    const service = model.service(host, fromNamespace);
-    const subsets = new Set<string>();
-    for (const { object } of model.ofKind("DestinationRule")) {
-        known(() => {
-            const drNamespace = namespaceOf(object);
-            const same = service ? model.service(object.spec?.host ?? "", drNamespace) === service : object.spec?.host === host;
-            if (same) {
-                (object.spec?.subsets ?? []).forEach((subset: { name: string }) => subsets.add(subset.name));
-            }
-        });
-    }
-    return subsets;
 }
 
 export const virtualServiceReferencesResolve = stackRule({
@@ -78,7 +68,7 @@ export const virtualServiceReferencesResolve = stackRule({
                         for (const { destination } of route.route ?? []) {
                             if (!hostResolves(model, destination.host, namespace)) {
                                 report(object, urn, `sends traffic to ${destination.host}, which is no Service or ServiceEntry of the stack (IST0101)`, "fix the destination host");
-                            } else if (destination.subset && !subsetsOf(model, destination.host, namespace).has(destination.subset)) {
+                            } else if (destination.subset && !subsetsOfHost(model, destination.host, namespace).has(destination.subset)) {
                                 report(object, urn, `sends traffic to subset ${destination.subset} of ${destination.host}, which no DestinationRule defines (IST0101)`, "add the subset to the host's DestinationRule (a version of the MeshService)");
                             }
                         }
@@ -128,9 +118,7 @@ export const httpRouteReferencesResolve = stackRule({
 
 /** Workloads whose pods carry all of `labels`, in `namespace` (any namespace when undefined). */
 function workloadsMatching(model: StackModel, namespace: string | undefined, selector: { matchLabels?: Record<string, string> }): StackObject[] {
-    return model.workloads
-        .filter((workload) => (namespace === undefined || workload.namespace === namespace) && labelSelectorMatches(selector, workload.podLabels))
-        .map((workload) => workload.owner);
+    return model.workloadsIn(namespace).filter((workload) => labelSelectorMatches(selector, workload.podLabels)).map((workload) => workload.owner);
 }
 
 export const authorizationPolicySelectsWorkloads = stackRule({

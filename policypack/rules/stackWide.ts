@@ -1,6 +1,6 @@
 import { canonical, parseSelector, selectorMatches } from "../../components/analysis/calicoSelector";
 import { RuleConfig } from "../config";
-import { KubeObject, known, namespaceOf } from "../kubernetes";
+import { KubeObject, groupOf, known, namespaceOf } from "../kubernetes";
 import { stackRule } from "../policy";
 import { StackModel, StackObject } from "../stackModel";
 
@@ -101,16 +101,16 @@ function layer4DefaultDeny(model: StackModel, namespace: string): Set<"Ingress" 
     const covered = new Set<"Ingress" | "Egress">();
     const nsLabels = namespaceLabels(model, namespace);
     const add = (spec: any) => (["Ingress", "Egress"] as const).forEach((type) => deniesDirection(spec, type) && covered.add(type));
-    for (const { object } of model.ofKind("NetworkPolicy", "networking.k8s.io")) {
-        known(() => namespaceOf(object) === namespace && Object.keys(object.spec?.podSelector?.matchLabels ?? {}).length === 0
+    for (const { object } of model.inNamespace("NetworkPolicy", namespace).filter((entry) => groupOf(entry.object) === "networking.k8s.io")) {
+        known(() => Object.keys(object.spec?.podSelector?.matchLabels ?? {}).length === 0
             && !(object.spec?.podSelector?.matchExpressions ?? []).length && add(object.spec));
     }
     for (const group of ["projectcalico.org", "crd.projectcalico.org"]) {
         for (const { object } of model.ofKind("GlobalNetworkPolicy", group)) {
             known(() => safeSelects(object.spec?.namespaceSelector, nsLabels) && selectsEveryPod(object.spec?.selector) && add(object.spec));
         }
-        for (const { object } of model.ofKind("NetworkPolicy", group)) {
-            known(() => namespaceOf(object) === namespace && selectsEveryPod(object.spec?.selector) && add(object.spec));
+        for (const { object } of model.inNamespace("NetworkPolicy", namespace).filter((entry) => groupOf(entry.object) === group)) {
+            known(() => selectsEveryPod(object.spec?.selector) && add(object.spec));
         }
     }
     return covered;
@@ -118,9 +118,9 @@ function layer4DefaultDeny(model: StackModel, namespace: string): Set<"Ingress" 
 
 /** Whether an Istio allow-nothing policy covers `namespace`: ALLOW, no selector, no rules, here or in the root namespace. */
 function layer7AllowNothing(model: StackModel, namespace: string, rootNamespace: string): boolean {
-    return model.ofKind("AuthorizationPolicy", "security.istio.io").some(({ object }) => known(() => {
+    return [...model.inNamespace("AuthorizationPolicy", namespace), ...model.inNamespace("AuthorizationPolicy", rootNamespace)].some(({ object }) => known(() => {
         const spec = object.spec ?? {};
-        return [namespace, rootNamespace].includes(namespaceOf(object)) && !spec.selector && (spec.action ?? "ALLOW") === "ALLOW" && !(spec.rules ?? []).length;
+        return groupOf(object) === "security.istio.io" && !spec.selector && (spec.action ?? "ALLOW") === "ALLOW" && !(spec.rules ?? []).length;
     }) ?? false);
 }
 

@@ -71,11 +71,10 @@ export async function runPolicyPack(
 ): Promise<PackResult> {
     const config = options.config ?? {};
     const result: PackResult = { violations: [], notApplicable: [] };
-    const levelOf = (name: string, own?: EnforcementLevel): EnforcementLevel => {
-        const configured = config[name];
-        const fromConfig = typeof configured === "string" ? configured : configured?.enforcementLevel;
-        return fromConfig ?? own ?? options.packEnforcementLevel ?? "advisory";
-    };
+    // As the CLI does: a policy's own entry, else the config's "all" entry, else its default.
+    const levelIn = (entry: PolicyPackConfig[string] | undefined) => (typeof entry === "string" ? entry : entry?.enforcementLevel);
+    const levelOf = (name: string, own?: EnforcementLevel): EnforcementLevel =>
+        levelIn(config[name]) ?? levelIn(config.all) ?? own ?? options.packEnforcementLevel ?? "advisory";
     const getConfigOf = (name: string) => <T extends object>(): T => {
         const configured = config[name];
         if (!configured || typeof configured === "string") {

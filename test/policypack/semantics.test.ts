@@ -1,5 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
+import { PolicyPackConfig } from "@pulumi/policy";
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { policies } from "../../policypack/policies";
+import { projectRoot } from "../harness/stackConfig";
 import { installMocks } from "../harness/mocks";
 import { packOnStack } from "../harness/packRun";
 import { mandatory, ofPolicy } from "../harness/policyPack";
@@ -20,6 +25,29 @@ describe("policy pack: configuration and preview semantics", () => {
         assert.deepStrictEqual(mandatory(advisory), []);
         const disabled = await packOnStack("dev", { extra: openPolicy, packConfig: { "network-policy-no-allow-all": { enforcementLevel: "disabled" } } });
         assert.deepStrictEqual(ofPolicy(disabled, "network-policy-no-allow-all"), []);
+    });
+
+    it("accepts the documented sample config: known rules and keys only, dev stays clean, advisory rules become mandatory", async () => {
+        const sample = JSON.parse(fs.readFileSync(path.join(projectRoot, "policypack", "sample-config.json"), "utf8")) as Record<string, unknown>;
+        for (const [name, entry] of Object.entries(sample)) {
+            if (name === "all") {
+                continue;
+            }
+            const policy = policies.find((p) => p.name === name);
+            assert.ok(policy, `sample-config.json names an existing rule: ${name}`);
+            if (typeof entry === "object" && entry) {
+                for (const key of Object.keys(entry).filter((k) => k !== "enforcementLevel")) {
+                    assert.ok(policy.configSchema?.properties[key], `${name} takes "${key}"`);
+                }
+            }
+        }
+        const result = await packOnStack("dev", { packConfig: sample as PolicyPackConfig });
+        assert.deepStrictEqual(result.violations, []);
+        const withLatest = await packOnStack("dev", {
+            packConfig: sample as PolicyPackConfig,
+            extra: () => new k8s.apps.v1.Deployment("latest", { metadata: { name: "latest", namespace: "bookinfo" }, spec: { selector: { matchLabels: { app: "latest" } }, template: { metadata: { labels: { app: "latest" } }, spec: { serviceAccountName: "latest", containers: [{ name: "a", image: "nginx:latest" }] } } } }),
+        });
+        assert.deepStrictEqual(ofPolicy(withLatest, "container-images-pinned").map((v) => v.enforcementLevel), ["mandatory"]);
     });
 
     it("skips exempted objects, matching whole segments with *", async () => {

@@ -1,0 +1,334 @@
+#!/usr/bin/env bash
+# Builds the Pulumi binaries this project needs from Go modules, into .toolchain/ (git-ignored):
+#
+#   .toolchain/bin/pulumi                    Pulumi CLI v3.259.0 (or a symlink to a pulumi >= 3.221.0 on PATH)
+#   .toolchain/bin/pulumi-language-nodejs    the Node.js language host of the same commit
+#   .toolchain/pulumi-home/plugins/...       resource plugin kubernetes, same version as npm @pulumi/kubernetes
+#
+# Why from Go modules: the Pulumi CLI, its language hosts and its provider plugins are Go
+# programs that are not published on npm, and Pulumi's own installers download prebuilt
+# binaries from get.pulumi.com / GitHub releases. In locked-down or air-gapped CI the only
+# reachable sources are package registries, and of those the Go module proxy is the one that
+# serves Pulumi's source. So we compile the exact versions here, with the default Go caches
+# (GOMODCACHE/GOCACHE are shared, so CI on the same machine reuses them).
+#
+# Usage:
+#   bash scripts/toolchain.sh        build what is missing or outdated, verify, print the exports
+#   bash scripts/toolchain.sh env    same, but progress goes to stderr and stdout holds only the
+#                                    exports:  eval "$(bash scripts/toolchain.sh env)"
+#
+# Re-running with unchanged versions is a no-op (stamps in .toolchain/stamps/). Changing a
+# version below (or @pulumi/kubernetes in package-lock.json) rebuilds only that component.
+# Knobs: TOOLCHAIN_DIR (default <repo>/.toolchain), TOOLCHAIN_HEARTBEAT (seconds, default 30).
+set -euo pipefail
+
+# --- pinned versions (see ../shared/design.md, "Versions pinned now") ------------------------
+PULUMI_VERSION="3.259.0"                 # tags pkg/v3.259.0 and sdk/v3.259.0
+PULUMI_MIN_VERSION="3.221.0"             # a pulumi on PATH at least this new is used as is
+PULUMI_PKG_MODULE="github.com/pulumi/pulumi/pkg/v3"
+PULUMI_SDK_MODULE="github.com/pulumi/pulumi/sdk/v3"
+PULUMI_VERSION_VAR="github.com/pulumi/pulumi/sdk/v3/go/common/version.Version"
+
+NODEJS_HOST_MODULE="github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3"
+NODEJS_HOST_COMMIT="0ac56e876614"        # the v3.259.0 commit; this module has no tags
+
+K8S_PROVIDER_MODULE="github.com/pulumi/pulumi-kubernetes/provider/v4"
+K8S_SDK_MODULE="github.com/pulumi/pulumi-kubernetes/sdk/v4"
+K8S_VERSION_VAR="$K8S_PROVIDER_MODULE/pkg/version.Version"
+
+# npm @pulumi/kubernetes version -> Go pseudo-version of $K8S_PROVIDER_MODULE at that release's
+# commit (provider/v4 has no tags of its own, so it is fetched by commit).
+k8s_provider_pseudo_version() {
+    case "$1" in
+        4.32.0) echo "v4.0.0-20260115033456-f47bc2d6f199" ;;   # tag v4.32.0 = a03ff6ba58d2f1ea…
+        *) return 1 ;;
+    esac
+}
+
+# Bump when the build recipe changes, to force a rebuild of everything.
+RECIPE=1
+
+# --- layout -------------------------------------------------------------------------------------
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TC="${TOOLCHAIN_DIR:-$ROOT/.toolchain}"
+BIN="$TC/bin"
+SRC="$TC/src"
+BUILD="$TC/build"
+STAMPS="$TC/stamps"
+LOGS="$TC/logs"
+PHOME="$TC/pulumi-home"
+HEARTBEAT="${TOOLCHAIN_HEARTBEAT:-30}"
+
+MODE="${1:-all}"
+case "$MODE" in all|env) ;; *) echo "usage: bash scripts/toolchain.sh [env]" >&2; exit 2 ;; esac
+
+export CGO_ENABLED=0
+export PULUMI_HOME="$PHOME"
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+export PULUMI_SKIP_UPDATE_CHECK=true
+
+START=$SECONDS
+CHILD=""
+
+# --- helpers ------------------------------------------------------------------------------------
+log() { echo "[toolchain +$((SECONDS - START))s] $*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+on_exit() {
+    local rc=$?
+    if [ -n "$CHILD" ]; then kill "$CHILD" 2>/dev/null || true; fi
+    # Under eval "$(… env)" a failure would otherwise be an empty, successful eval.
+    if [ "$rc" -ne 0 ] && [ "$MODE" = env ]; then echo "false  # scripts/toolchain.sh failed"; fi
+}
+trap on_exit EXIT
+
+stamp_ok() {   # stamp_ok NAME KEY [FILE...] : the stamp says KEY and every FILE exists
+    local name=$1 key=$2; shift 2
+    [ -f "$STAMPS/$name" ] && [ "$(cat "$STAMPS/$name")" = "$key" ] || return 1
+    local f; for f in "$@"; do [ -e "$f" ] || return 1; done
+}
+stamp_write() { mkdir -p "$STAMPS"; printf '%s\n' "$2" >"$STAMPS/$1"; }
+
+# run LABEL CMD... : run a long command with its output in $LOGS, a heartbeat every
+# $HEARTBEAT seconds (with the last line it printed), and the log's tail on failure.
+run() {
+    local label=$1; shift
+    mkdir -p "$LOGS"
+    local logf; logf="$LOGS/$(printf '%s' "$label" | tr -c 'A-Za-z0-9._-' '_').log"
+    local t0=$SECONDS next=$((SECONDS + HEARTBEAT)) rc=0
+    log "$label ..."
+    "$@" >"$logf" 2>&1 &
+    CHILD=$!
+    while kill -0 "$CHILD" 2>/dev/null; do
+        sleep 1
+        if [ "$SECONDS" -ge "$next" ]; then
+            log "  … $label still running ($((SECONDS - t0))s, $(wc -l <"$logf") log lines; last: $(tail -n 1 "$logf" | cut -c1-100))"
+            next=$((SECONDS + HEARTBEAT))
+        fi
+    done
+    wait "$CHILD" || rc=$?
+    CHILD=""
+    if [ "$rc" -ne 0 ]; then
+        tail -n 30 "$logf" >&2
+        die "$label failed (exit $rc); full log: $logf"
+    fi
+    log "$label done ($((SECONDS - t0))s)"
+}
+
+json_field() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s)[process.argv[1]];if(v===undefined)process.exit(1);console.log(v)})' "$1"; }
+
+version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
+
+# Resolve MODULE@QUERY (a version, tag or commit) through the configured GOPROXY; print the version.
+resolve_module() {
+    local out
+    out=$(cd "$TC" && go list -m -json "$1@$2" 2>&1) \
+        || die "the Go module proxy ($(go env GOPROXY)) does not serve $1@$2:
+$out"
+    printf '%s' "$out" | json_field Version
+}
+
+# Print the path of MODULE@VERSION's go.mod in the module cache (downloading the module).
+module_gomod() {
+    local out
+    out=$(cd "$TC" && go mod download -json "$1@$2" 2>&1) \
+        || die "go mod download $1@$2 failed:
+$out"
+    printf '%s' "$out" | json_field GoMod
+}
+
+# Print the directory of MODULE@VERSION's source in the module cache.
+module_dir() { (cd "$TC" && go mod download -json "$1@$2") | json_field Dir; }
+
+# copy_replaces GOMOD PINS... : apply GOMOD's replace directives to the go.mod in the current
+# directory. A replace with a local target (e.g. sdk/v3 => ../sdk, only valid inside the
+# upstream repository) becomes `=> same module at its published version`, taken from PINS
+# ("module@version" words); a local replace with no pin is an error. Others are copied as is.
+copy_replaces() {
+    local gomod=$1; shift
+    local old oldv new newv pin target
+    while IFS='|' read -r old oldv new newv; do
+        [ -n "$old" ] || continue
+        [ -n "$oldv" ] && old="$old@$oldv"
+        if [ -z "$newv" ]; then                       # local directory target
+            target=""
+            for pin in "$@"; do [ "${pin%@*}" = "${old%@*}" ] && target=$pin; done
+            [ -n "$target" ] || die "$gomod: replace $old => $new points into the upstream repo and no published version is pinned for it"
+            log "  replace $old => $new  becomes  => $target"
+            go mod edit -replace="$old=$target"
+        else
+            log "  replace $old => $new@$newv  (copied)"
+            go mod edit -replace="$old=$new@$newv"
+        fi
+    done < <(go mod edit -json "$gomod" | node -e '
+        let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{
+          for (const r of JSON.parse(s).Replace || [])
+            console.log([r.Old.Path, r.Old.Version||"", r.New.Path, r.New.Version||""].join("|"));
+        })')
+}
+
+# make_tools_module DIR MODULE VERSION MAIN_PKG PINS... : a throw-away module in DIR whose only
+# job is to build MAIN_PKG out of MODULE@VERSION with the same replaces upstream uses.
+make_tools_module() {
+    local dir=$1 mod=$2 ver=$3 pkg=$4; shift 4
+    local gomod; gomod=$(module_gomod "$mod" "$ver")
+    local gover; gover=$(go mod edit -json "$gomod" | json_field Go)
+    rm -rf "$dir"; mkdir -p "$dir"
+    (
+        cd "$dir"
+        printf 'module ztmesh.local/toolchain/%s\n\ngo %s\n' "$(basename "$dir")" "$gover" >go.mod
+        printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" >tools.go
+        go mod edit -require="$mod@$ver"
+        local pin; for pin in "$@"; do go mod edit -require="$pin"; done
+        copy_replaces "$gomod" "$@"
+    )
+}
+
+# --- components ---------------------------------------------------------------------------------
+
+# Pulumi CLI: a new enough pulumi on PATH (outside .toolchain) wins, else build v$PULUMI_VERSION.
+ensure_pulumi_cli() {
+    local found="" v=""
+    found=$(PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$BIN" | paste -sd: -) command -v pulumi || true)
+    if [ -n "$found" ]; then
+        v=$("$found" version 2>/dev/null | tr -d '[:space:]' || true)
+        if [ -n "$v" ] && version_ge "${v#v}" "$PULUMI_MIN_VERSION"; then
+            log "pulumi-cli: using $found ($v >= $PULUMI_MIN_VERSION)"
+            mkdir -p "$BIN"; ln -sfn "$found" "$BIN/pulumi"
+            stamp_write pulumi-cli "path $found $v"
+            return
+        fi
+        log "pulumi-cli: $found reports '${v:-nothing}', older than $PULUMI_MIN_VERSION: building v$PULUMI_VERSION"
+    fi
+    local key="v$PULUMI_VERSION recipe=$RECIPE"
+    if [ ! -L "$BIN/pulumi" ] && stamp_ok pulumi-cli "$key" "$BIN/pulumi"; then
+        log "pulumi-cli: v$PULUMI_VERSION up to date"; return
+    fi
+    local dir="$SRC/pulumi-cli" pkg="$PULUMI_PKG_MODULE/cmd/pulumi"
+    log "pulumi-cli: tools module for $PULUMI_PKG_MODULE@v$PULUMI_VERSION"
+    make_tools_module "$dir" "$PULUMI_PKG_MODULE" "v$PULUMI_VERSION" "$pkg" \
+        "$PULUMI_SDK_MODULE@v$PULUMI_VERSION" "$PULUMI_PKG_MODULE@v$PULUMI_VERSION"
+    cd "$dir"
+    run "pulumi-cli: go mod tidy" env GOFLAGS=-mod=mod go mod tidy
+    mkdir -p "$BIN"; rm -f "$BIN/pulumi"
+    run "pulumi-cli: go build" env GOFLAGS=-mod=mod go build -v -trimpath -o "$BIN/pulumi" \
+        -ldflags "-X $PULUMI_VERSION_VAR=v$PULUMI_VERSION" "$pkg"
+    stamp_write pulumi-cli "$key"
+}
+
+# pulumi-language-nodejs at $NODEJS_HOST_COMMIT, into .toolchain/bin beside pulumi.
+ensure_nodejs_host() {
+    local key="$NODEJS_HOST_COMMIT pulumi=v$PULUMI_VERSION recipe=$RECIPE"
+    if stamp_ok pulumi-language-nodejs "$key" "$BIN/pulumi-language-nodejs"; then
+        log "pulumi-language-nodejs: $NODEJS_HOST_COMMIT up to date"; return
+    fi
+    log "pulumi-language-nodejs: resolving $NODEJS_HOST_MODULE@$NODEJS_HOST_COMMIT"
+    local ver; ver=$(resolve_module "$NODEJS_HOST_MODULE" "$NODEJS_HOST_COMMIT")
+    log "pulumi-language-nodejs: pseudo-version $ver"
+    local dir="$SRC/pulumi-language-nodejs"
+    make_tools_module "$dir" "$NODEJS_HOST_MODULE" "$ver" "$NODEJS_HOST_MODULE" \
+        "$PULUMI_SDK_MODULE@v$PULUMI_VERSION" "$PULUMI_PKG_MODULE@v$PULUMI_VERSION"
+    cd "$dir"
+    run "pulumi-language-nodejs: go mod tidy" env GOFLAGS=-mod=mod go mod tidy
+    mkdir -p "$BIN"; rm -f "$BIN/pulumi-language-nodejs"
+    run "pulumi-language-nodejs: go build" env GOFLAGS=-mod=mod go build -v -trimpath \
+        -o "$BIN/pulumi-language-nodejs" -ldflags "-X $PULUMI_VERSION_VAR=v$PULUMI_VERSION" "$NODEJS_HOST_MODULE"
+    stamp_write pulumi-language-nodejs "$key"
+}
+
+npm_k8s_version() {
+    node -e 'const l=require(process.argv[1]);const p=(l.packages||{})["node_modules/@pulumi/kubernetes"];
+             if(!p){process.exit(1)};console.log(p.version)' "$ROOT/package-lock.json" \
+        || die "cannot read @pulumi/kubernetes from $ROOT/package-lock.json"
+}
+
+k8s_plugin_installed() {   # the plugin directory pulumi creates for `plugin install resource kubernetes V`
+    [ -x "$PHOME/plugins/resource-kubernetes-v$1/pulumi-resource-kubernetes" ]
+}
+
+# pulumi-resource-kubernetes at the npm SDK's version, installed as a plugin into $PULUMI_HOME.
+ensure_k8s_provider() {
+    local npmv; npmv=$(npm_k8s_version)
+    local gov; gov=$(k8s_provider_pseudo_version "$npmv") \
+        || die "no Go pseudo-version known for @pulumi/kubernetes $npmv: add '$npmv) echo \"v4.0.0-<commit time>-<12-char commit>\"' to k8s_provider_pseudo_version in scripts/toolchain.sh (the commit of tag v$npmv of pulumi/pulumi-kubernetes)"
+    local key="$npmv $gov recipe=$RECIPE"
+    local out="$BUILD/kubernetes-$npmv/pulumi-resource-kubernetes"
+    if stamp_ok kubernetes "$key" "$out"; then
+        if k8s_plugin_installed "$npmv"; then log "kubernetes: $npmv up to date"; return; fi
+    else
+        build_k8s_provider "$npmv" "$gov" "$out"
+        stamp_write kubernetes "$key"
+    fi
+    log "kubernetes: pulumi plugin install resource kubernetes $npmv --file $out"
+    rm -rf "$PHOME/plugins/resource-kubernetes-v$npmv" "$PHOME/plugins/resource-kubernetes-v$npmv.lock"
+    "$BIN/pulumi" plugin install resource kubernetes "$npmv" --file "$out" >&2
+}
+
+build_k8s_provider() {
+    local npmv=$1 gov=$2 out=$3
+    log "kubernetes: fetching $K8S_PROVIDER_MODULE@$gov (npm $npmv)"
+    resolve_module "$K8S_PROVIDER_MODULE" "$gov" >/dev/null
+    local modsrc; modsrc=$(module_dir "$K8S_PROVIDER_MODULE" "$gov")
+    local dir="$SRC/pulumi-kubernetes-provider"
+    # A writable copy: the module cache is read-only, and go generate writes the *-embed.json files.
+    rm -rf "$dir"; mkdir -p "$SRC"; cp -r "$modsrc" "$dir"; chmod -R u+w "$dir"
+    cd "$dir"
+    # Upstream replaces sdk/v4 => ../sdk (same repository, same commit); use the published release.
+    go mod edit -dropreplace="$K8S_SDK_MODULE" \
+        -require="$K8S_SDK_MODULE@v$npmv" -replace="$K8S_SDK_MODULE=$K8S_SDK_MODULE@v$npmv"
+    log "  replace $K8S_SDK_MODULE => ../sdk  becomes  => $K8S_SDK_MODULE@v$npmv"
+    # As upstream's Makefile (k8sprovider): VERSION=… go generate cmd/pulumi-resource-kubernetes/main.go
+    # runs generate.go, which writes schema-embed.json (schema.json with .version set) and
+    # terraform-mapping-embed.json (terraform-mapping.json re-serialised); main.go embeds both.
+    run "kubernetes: go generate (schema-embed.json, terraform-mapping-embed.json)" \
+        env GOFLAGS=-mod=mod VERSION="$npmv" go generate ./cmd/pulumi-resource-kubernetes/main.go
+    [ -s cmd/pulumi-resource-kubernetes/schema-embed.json ] && [ -s cmd/pulumi-resource-kubernetes/terraform-mapping-embed.json ] \
+        || die "go generate did not write the embedded schema files"
+    mkdir -p "$(dirname "$out")"; rm -f "$out"
+    run "kubernetes: go build" env GOFLAGS=-mod=mod go build -v -trimpath -o "$out" \
+        -ldflags "-X $K8S_VERSION_VAR=$npmv" ./cmd/pulumi-resource-kubernetes
+}
+
+# --- verification -------------------------------------------------------------------------------
+verify() {
+    local v want
+    v=$("$BIN/pulumi" version)
+    want=$(sed 's/^path [^ ]* //' "$STAMPS/pulumi-cli" | cut -d' ' -f1)
+    [ "$v" = "$want" ] || die "pulumi version printed '$v', expected '$want'"
+    log "verify: pulumi version = $v"
+    [ -x "$BIN/pulumi-language-nodejs" ] || die "$BIN/pulumi-language-nodejs is missing"
+    "$BIN/pulumi-language-nodejs" -help >/dev/null 2>&1 \
+        || die "pulumi-language-nodejs -help failed"
+    log "verify: pulumi-language-nodejs runs (-help)"
+    local npmv; npmv=$(npm_k8s_version)
+    local ls; ls=$("$BIN/pulumi" plugin ls 2>&1) || die "pulumi plugin ls failed: $ls"
+    printf '%s\n' "$ls" | grep -Eq "^kubernetes[[:space:]]+resource[[:space:]]+$npmv[[:space:]]" \
+        || die "pulumi plugin ls (PULUMI_HOME=$PHOME) does not list kubernetes $npmv:
+$ls"
+    log "verify: pulumi plugin ls lists resource kubernetes $npmv"
+}
+
+# --- main ---------------------------------------------------------------------------------------
+main() {
+    command -v go >/dev/null || die "go is not on PATH (Go >= 1.25 is needed)"
+    command -v node >/dev/null || die "node is not on PATH"
+    mkdir -p "$BIN" "$SRC" "$BUILD" "$STAMPS" "$PHOME"
+    log "$(go version), GOPROXY=$(go env GOPROXY), GOMODCACHE=$(go env GOMODCACHE)"
+
+    # Each component in its own subshell (set -e stays active there), so one failure does not
+    # hide the others; the script still fails at the end.
+    local failed=() c rc
+    for c in pulumi_cli nodejs_host k8s_provider; do
+        local t0=$SECONDS
+        set +e; ( set -e; "ensure_$c" ); rc=$?; set -e
+        if [ "$rc" -ne 0 ]; then failed+=("$c"); log "$c: FAILED after $((SECONDS - t0))s"
+        else log "$c: ok ($((SECONDS - t0))s)"; fi
+    done
+    [ "${#failed[@]}" -eq 0 ] || die "failed: ${failed[*]} (see the errors above)"
+    verify
+    log "done"
+    local exports="export PATH=\"$BIN:\$PATH\"; export PULUMI_HOME=\"$PHOME\"; export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true; export PULUMI_SKIP_UPDATE_CHECK=true"
+    echo "$exports"
+}
+
+main

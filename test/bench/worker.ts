@@ -1,0 +1,81 @@
+/**
+ * One benchmark measurement, in a fresh process so peak memory is its own. Prints one JSON
+ * line: { ms, peakRssMb, resources }.
+ *   components N — the stack program (components) for N services, under mocks
+ *   raw N        — the same Kubernetes objects, written directly with @pulumi/kubernetes
+ *   pack N       — the stack program, then the whole policy pack over its resources (ms: the pack only)
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as fs from "fs";
+import { policies } from "../../policypack/policies";
+import { deployMesh } from "../../stacks/program";
+import { installMocks, RecordedResource, ResourceLog } from "../harness/mocks";
+import { runPolicyPack } from "../harness/policyPack";
+import { syntheticEnvironment } from "./generate";
+
+/** Waits until registrations stop; returns when the last one arrived. */
+async function lastRegistration(log: ResourceLog): Promise<number> {
+    let count = -1;
+    let at = performance.now();
+    for (let quiet = 0; quiet < 10;) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        if (log.resources.length !== count) {
+            count = log.resources.length;
+            at = performance.now();
+            quiet = 0;
+        } else {
+            quiet++;
+        }
+    }
+    return at;
+}
+
+/** The Kubernetes objects a components run registered, to write them again directly. */
+function objectsOf(resources: readonly RecordedResource[]): Record<string, any>[] {
+    return resources.filter((r) => r.custom && r.type.startsWith("kubernetes:") && r.inputs.kind).map((r) => r.inputs);
+}
+
+function writeDirectly(object: Record<string, any>, index: number): void {
+    const name = `${object.kind}-${index}`;
+    switch (object.kind) {
+        case "Namespace": new k8s.core.v1.Namespace(name, object); break;
+        case "ServiceAccount": new k8s.core.v1.ServiceAccount(name, object); break;
+        case "Service": new k8s.core.v1.Service(name, object); break;
+        case "Secret": new k8s.core.v1.Secret(name, object); break;
+        case "Deployment": new k8s.apps.v1.Deployment(name, object); break;
+        case "NetworkPolicy": object.apiVersion === "networking.k8s.io/v1" ? new k8s.networking.v1.NetworkPolicy(name, object) : new k8s.apiextensions.CustomResource(name, object as any); break;
+        default: new k8s.apiextensions.CustomResource(name, object as any);
+    }
+}
+
+async function main(): Promise<void> {
+    const [mode, countText, objectsFile] = process.argv.slice(2);
+    const count = Number(countText);
+    const log = await installMocks();
+    const started = performance.now();
+    let ms: number;
+    if (mode === "raw") {
+        const objects = JSON.parse(fs.readFileSync(objectsFile, "utf8")) as Record<string, any>[];
+        const rawStart = performance.now();
+        objects.forEach(writeDirectly);
+        ms = (await lastRegistration(log)) - rawStart;
+    } else {
+        deployMesh(syntheticEnvironment(count), "bench");
+        ms = (await lastRegistration(log)) - started;
+        if (objectsFile) {
+            fs.writeFileSync(objectsFile, JSON.stringify(objectsOf(log.resources)));
+        }
+        if (mode === "pack") {
+            const packStart = performance.now();
+            await runPolicyPack(policies, log.resources);
+            ms = performance.now() - packStart;
+        }
+    }
+    console.log(JSON.stringify({ ms, peakRssMb: process.resourceUsage().maxRSS / 1024, resources: log.resources.length }));
+    process.exit(0);
+}
+
+main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+});

@@ -33,6 +33,17 @@ describe("policy pack: ingress and supply-chain rules", () => {
             assert.strictEqual(ofPolicy(result, "no-public-service-except-gateway").length, 2);
         });
 
+        it("checks what a chart renders: the classic gateway chart's LoadBalancer fires once it is no approved public Service", async () => {
+            const result = await packOnStack("dev", {
+                editConfig: (config) => { config["ztmesh:istio"].ingressMode = "classic"; },
+                packConfig: { "no-public-service-except-gateway": { publicServices: [] } },
+            });
+            const violations = ofPolicy(result, "no-public-service-except-gateway");
+            assert.deepStrictEqual(violations.map((v) => v.message.replace(/ Fix: .*/, "")), ["Service istio-ingress/istio-ingressgateway is of type LoadBalancer, which exposes it outside the cluster."]);
+            const chart = result.resources.find((r) => r.name === "istio-gateway")!;
+            assert.ok(violations[0].urn!.startsWith(chart.urn), "reported against the chart's child");
+        });
+
         it("stays silent on the classic gateway chart's LoadBalancer and on ClusterIP Services", async () => {
             const result = await packOnStack("dev", { editConfig: (config) => { config["ztmesh:istio"].ingressMode = "classic"; } });
             assert.deepStrictEqual(ofPolicy(result, "no-public-service-except-gateway"), []);

@@ -16,4 +16,4 @@ export { meshEndpoint, EndpointDeclaration } from "./meshService/endpoint";
 export * from "./meshService/types";
 export { ChartSource } from "./charts";
 export { WorkloadIdentity, principalOf } from "./identity";
-export { versions, chartRepositories } from "./versions";
+export { versions, chartRepositories, gatewayApiCrdsUrl } from "./versions";

@@ -2,8 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import {
-    AppNamespace, Calico, ChartSource, Istio, MeshGateway, MeshService, WorkloadIdentity, ZeroTrustBaseline,
+    AppNamespace, Calico, Istio, MeshGateway, MeshService, WorkloadIdentity, ZeroTrustBaseline,
 } from "../components";
+import { sourcePlan } from "./charts";
 import { Environment } from "./schema";
 import { meshServiceArgs } from "./services";
 
@@ -40,14 +41,6 @@ function clusterProvider(env: Environment, stack: string): { provider: k8s.Provi
     return { provider: new k8s.Provider("render", { renderYamlToDirectory: renderDirectory }), renderDirectory };
 }
 
-/** The source of one chart: a local folder when configured, else the (mirrored) repository. */
-function chartSource(env: Environment, chart: string, repository?: string): ChartSource {
-    if (env.charts?.localDirectory) {
-        return { path: path.resolve(env.charts.localDirectory, chart) };
-    }
-    return repository ? { repository } : {};
-}
-
 /** The app namespaces the services live in; those with public services may attach routes to the gateway. */
 function appNamespaces(env: Environment, gateway?: MeshGateway): AppNamespace[] {
     const names = [...new Set(env.services.map((svc) => svc.namespace))];
@@ -61,7 +54,7 @@ function appNamespaces(env: Environment, gateway?: MeshGateway): AppNamespace[] 
 export function deployMesh(env: Environment, stack: string): MeshDeployment {
     const { provider, renderDirectory } = clusterProvider(env, stack);
     const opts = { providers: { kubernetes: provider } };
-    const charts = env.charts ?? {};
+    const sources = sourcePlan(env);
 
     const calico = new Calico("calico", {
         install: env.calico.install,
@@ -69,10 +62,7 @@ export function deployMesh(env: Environment, stack: string): MeshDeployment {
         policyApi: env.calico.policyApi,
         kubernetesProvider: env.calico.kubernetesProvider,
         ipPools: env.calico.ipPools,
-        charts: {
-            crds: { ...chartSource(env, "crd.projectcalico.org.v1", charts.calicoRepository), ...env.calico.charts?.crds },
-            operator: { ...chartSource(env, "tigera-operator", charts.calicoRepository), ...env.calico.charts?.operator },
-        },
+        charts: sources.calico,
     }, opts);
 
     const istioConfig = env.istio ?? {};
@@ -81,7 +71,7 @@ export function deployMesh(env: Environment, stack: string): MeshDeployment {
         // In classic mode the gateway chart's namespace is the gateway's namespace.
         ingressNamespace: env.gateway?.namespace,
         monitoring: env.monitoring !== undefined,
-        charts: Object.fromEntries(["base", "istiod", "cni", "gateway"].map((chart) => [chart, chartSource(env, chart, charts.istioRepository)])),
+        charts: sources.istio,
     }, { ...opts, dependsOn: calico.ready });
 
     const gateway = env.gateway && new MeshGateway("gateway", {
@@ -90,7 +80,7 @@ export function deployMesh(env: Environment, stack: string): MeshDeployment {
         createNamespace: istio.ingressMode !== "classic",
         mode: istio.ingressMode,
         serviceType: env.gateway.serviceType,
-        crds: env.gateway.crdsSource ? { source: env.gateway.crdsSource } : undefined,
+        crds: { source: sources.gatewayApiCrds },
         listeners: env.gateway.listeners,
     }, { ...opts, dependsOn: [...istio.ready, ...(istio.gateway ? [istio.gateway] : [])] });
 

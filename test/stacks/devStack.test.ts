@@ -4,7 +4,8 @@ import { parseEnvironment } from "../../stacks/config";
 import { MeshDeployment, deployMesh } from "../../stacks/program";
 import { construct } from "../harness/construct";
 import { installMocks, isSecretValue, ResourceLog } from "../harness/mocks";
-import { stackConfig } from "../harness/stackConfig";
+import { editedConfig, projectRoot, stackConfig } from "../harness/stackConfig";
+import * as path from "path";
 
 const peer = (namespace: string, labels: Record<string, string>) => ({
     namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
@@ -109,14 +110,16 @@ describe("dev stack (Bookinfo on minikube --cni calico)", () => {
 describe("stack entry point (stacks/index.ts)", () => {
     before(installMocks);
 
-    it("reads the stack config, deploys, and exports the outputs", async () => {
-        pulumi.runtime.setAllConfig(stackConfig("dev"));
+    it("reads the stack config, checks its downloads, deploys, and exports the outputs", async () => {
+        // Charts from a local folder and the CRDs from a file: nothing to download.
+        const config = editedConfig("dev", "ztmesh:gateway", (gateway) => ({ ...gateway, crdsSource: path.join(projectRoot, "..", "shared", "crds", "gateway-api-v1.5.1-standard.yaml") }));
+        config["ztmesh:charts"] = JSON.stringify({ localDirectory: "/opt/charts" });
+        pulumi.runtime.setAllConfig(config);
         // Imported only now: the program reads config when it runs.
-        const program = require("../../stacks") as () => Record<string, unknown>;
+        const program = require("../../stacks") as () => Promise<Record<string, unknown>>;
         let outputs: Record<string, unknown> = {};
-        await construct(() => {
-            outputs = program();
-        });
+        const log = await construct(() => program().then((result) => { outputs = result; }));
+        assert.strictEqual(log.named("Chart", "istio-istiod").inputs.chart, "/opt/charts/istiod");
         assert.strictEqual(outputs.mode, "render");
         assert.strictEqual(outputs.calicoPolicyApi, "crd.projectcalico.org/v1");
         assert.deepStrictEqual(outputs.appNamespaces, ["bookinfo"]);

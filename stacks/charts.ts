@@ -48,5 +48,10 @@ export function sourcePlan(env: Environment): SourcePlan {
     if (gatewayApiCrds && /^https?:\/\//.test(gatewayApiCrds)) {
         downloads.push({ what: "the Gateway API CRDs", url: gatewayApiCrds });
     }
+    for (const manifest of env.manifests ?? []) {
+        if (/^https?:\/\//.test(manifest)) {
+            downloads.push({ what: `manifest ${manifest}`, url: manifest });
+        }
+    }
     return { calico, istio, gatewayApiCrds, downloads };
 }

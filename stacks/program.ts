@@ -17,6 +17,8 @@ export interface MeshDeployment {
     gateway?: MeshGateway;
     baseline: ZeroTrustBaseline;
     services: Record<string, MeshService>;
+    /** The extra manifests of `ztmesh:manifests`, if any. */
+    manifests?: k8s.yaml.v2.ConfigGroup;
 }
 
 /** Where rendered manifests go by default: a git-ignored folder per stack. */
@@ -107,5 +109,11 @@ export function deployMesh(env: Environment, stack: string): MeshDeployment {
         }, { ...opts, dependsOn: [baseline.namespaces[args.namespace], ...istio.ready, ...(gateway ? [gateway] : [])] });
     }
 
-    return { mode: renderDirectory ? "render" : "deploy", renderDirectory, calico, istio, gateway, baseline, services };
+    const manifests = env.manifests?.length
+        ? new k8s.yaml.v2.ConfigGroup("manifests", {
+            files: env.manifests.map((file) => (/^https?:\/\//.test(file) ? file : path.resolve(file))),
+        }, { provider, dependsOn: [baseline, ...istio.ready, ...Object.values(services)] })
+        : undefined;
+
+    return { mode: renderDirectory ? "render" : "deploy", renderDirectory, calico, istio, gateway, baseline, services, manifests };
 }

@@ -152,6 +152,11 @@ export const environmentSchema = z.strictObject({
         apiServerCidrs: z.array(z.string()).optional(),
     }).optional(),
     services: z.array(service),
+    /**
+     * More Kubernetes manifests (files, globs or URLs) deployed with the stack after the
+     * baseline, e.g. a team's own objects. ztmesh does not validate them; the policy pack does.
+     */
+    manifests: z.array(z.string()).optional(),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

@@ -107,6 +107,17 @@ describe("dev stack (Bookinfo on minikube --cni calico)", () => {
     });
 });
 
+describe("dev stack with extra manifests (ztmesh:manifests)", () => {
+    it("deploys them after the baseline and the services, as one ConfigGroup", async () => {
+        const config = { ...stackConfig("dev"), "ztmesh:manifests": JSON.stringify(["team/extra.yaml", "team/*.yaml"]) };
+        const log = await construct(() => deployMesh(parseEnvironment(config), "dev"));
+        const group = log.named("ConfigGroup", "manifests");
+        assert.deepStrictEqual(group.inputs.files, [path.resolve("team/extra.yaml"), path.resolve("team/*.yaml")]);
+        assert.ok(log.dependsOn(group, log.named("MeshService", "ratings")));
+        assert.ok(log.dependsOn(group, log.named("ZeroTrustBaseline", "baseline")));
+    });
+});
+
 describe("stack entry point (stacks/index.ts)", () => {
     before(installMocks);
 

@@ -1,0 +1,181 @@
+/**
+ * The allowed connections between every pair of peers: workloads, and External address ranges.
+ * Traffic flows only if the source's egress policies and the destination's ingress policies
+ * both allow it; a side that no policy isolates allows everything.
+ *
+ * Policies cannot tell apart pods with the same namespace, labels and named ports, so workloads
+ * are grouped by those and each pair of groups (or of group and range) is evaluated once: the
+ * cost follows the number of distinct label sets, and only listing the pairs follows the
+ * number of workloads.
+ */
+import { Labels } from "../calicoSelector";
+import { compareNames, externalName } from "./format";
+import { Interval, IntervalSet } from "./intervals";
+import { disjointRanges } from "./ipRanges";
+import { NetworkPolicy, PodIdentity, PolicyRule, policySelects, ruleAdmitsAddress, ruleAdmitsPod, ruleIpBlocks } from "./policy";
+import { ConnectionSet, ContainerPort } from "./ports";
+import { Cluster, Workload, workloadId } from "./workloads";
+
+/** A peer as the analyzer names it: `namespace/name[Kind]` or `a.b.c.d-e.f.g.h[External]`. */
+export type Endpoint =
+    | { readonly kind: "workload"; readonly name: string; readonly workload: Workload }
+    | { readonly kind: "external"; readonly name: string; readonly range: Interval };
+
+/** Traffic from `src` to `dst` that policies allow (never empty: denied pairs are absent). */
+export interface Connection {
+    readonly src: Endpoint;
+    readonly dst: Endpoint;
+    readonly allowed: ConnectionSet;
+}
+
+/** Workloads that every policy treats alike, with the rules of the policies isolating them. */
+interface Group {
+    readonly identity: PodIdentity;
+    readonly containerPorts: readonly ContainerPort[];
+    /** Absent when no policy isolates this direction. */
+    readonly ingress?: readonly PolicyRule[];
+    readonly egress?: readonly PolicyRule[];
+}
+
+/** An endpoint with what evaluation needs. */
+interface PodsPeer { readonly kind: "pods"; readonly endpoint: Endpoint; readonly group: Group }
+interface ExternalPeer { readonly kind: "external"; readonly endpoint: Endpoint; readonly range: Interval }
+type Peer = PodsPeer | ExternalPeer;
+
+interface Reach { readonly dst: Peer; readonly allowed: ConnectionSet }
+
+/** Every allowed connection, ordered by source name, then destination name. */
+export function allowedConnections(cluster: Cluster, policies: readonly NetworkPolicy[]): Connection[] {
+    const workloads = workloadPeers(cluster, policies);
+    const ingressRanges = externalPeers(policies.flatMap((policy) => ruleIpBlocks(policy.ingress)));
+    const egressRanges = externalPeers(policies.flatMap((policy) => ruleIpBlocks(policy.egress)));
+    const evaluator = new Evaluator(new Set(workloads.map((peer) => peer.group)), byName([...workloads, ...egressRanges]));
+    const connections: Connection[] = [];
+    for (const src of byName([...workloads, ...ingressRanges])) {
+        for (const { dst, allowed } of evaluator.reachable(src)) {
+            if (dst !== src) {
+                connections.push({ src: src.endpoint, dst: dst.endpoint, allowed });
+            }
+        }
+    }
+    return connections;
+}
+
+function workloadPeers(cluster: Cluster, policies: readonly NetworkPolicy[]): PodsPeer[] {
+    const groups = new Map<string, Group>();
+    return cluster.workloads.map((workload) => {
+        const key = groupKey(workload);
+        let group = groups.get(key);
+        if (!group) {
+            group = makeGroup(workload, cluster.namespaces.get(workload.namespace) ?? {}, policies);
+            groups.set(key, group);
+        }
+        return { kind: "pods", endpoint: { kind: "workload", name: workloadId(workload), workload }, group };
+    });
+}
+
+/** Named ports belong in the key because named rule ports resolve against them; numbered ones do not matter. */
+function groupKey(workload: Workload): string {
+    const namedPorts = workload.containerPorts.filter((port) => port.name).map((port) => `${port.name}/${port.protocol}/${port.port}`).sort();
+    return JSON.stringify([workload.namespace, sortedEntries(workload.labels), namedPorts]);
+}
+
+function sortedEntries(labels: Labels): [string, string][] {
+    return Object.keys(labels).sort().map((key) => [key, labels[key]]);
+}
+
+function makeGroup(workload: Workload, namespaceLabels: Labels, policies: readonly NetworkPolicy[]): Group {
+    const identity: PodIdentity = { namespace: workload.namespace, namespaceLabels, labels: workload.labels };
+    const selecting = policies.filter((policy) => policySelects(policy, identity));
+    const isolating = (direction: "ingress" | "egress") => {
+        const isolators = selecting.filter((policy) => policy[direction] !== undefined);
+        return isolators.length === 0 ? undefined : isolators.flatMap((policy) => policy[direction] ?? []);
+    };
+    return { identity, containerPorts: workload.containerPorts, ingress: isolating("ingress"), egress: isolating("egress") };
+}
+
+/** The External ranges that `ipBlocks` cut the address space into. */
+function externalPeers(ipBlocks: readonly IntervalSet[]): ExternalPeer[] {
+    return disjointRanges(ipBlocks).map((range) => ({ kind: "external", endpoint: { kind: "external", name: externalName(range), range }, range }));
+}
+
+function byName(peers: Peer[]): Peer[] {
+    return peers.sort((a, b) => compareNames(a.endpoint.name, b.endpoint.name));
+}
+
+class Evaluator {
+    private readonly rows = new Map<Group | Interval, Reach[]>();
+    private readonly admittedGroups = new Map<PolicyRule, Set<Group>>();
+
+    constructor(private readonly groups: ReadonlySet<Group>, private readonly destinations: readonly Peer[]) {}
+
+    /**
+     * The destinations `src` may reach, in the order given, with what it may send them. Found
+     * once per group (or range) of the source, evaluating once per group of the destination,
+     * and skipped pairs cost nothing later: denied pairs are most pairs in a policed cluster.
+     */
+    reachable(src: Peer): readonly Reach[] {
+        let row = this.rows.get(evaluationUnit(src));
+        if (!row) {
+            row = this.computeRow(src);
+            this.rows.set(evaluationUnit(src), row);
+        }
+        return row;
+    }
+
+    private computeRow(src: Peer): Reach[] {
+        const byUnit = new Map<Group | Interval, ConnectionSet>();
+        const row: Reach[] = [];
+        for (const dst of this.destinations) {
+            if (src.kind === "external" && dst.kind === "external") {
+                continue;
+            }
+            let allowed = byUnit.get(evaluationUnit(dst));
+            if (!allowed) {
+                allowed = this.evaluate(src, dst);
+                byUnit.set(evaluationUnit(dst), allowed);
+            }
+            if (!allowed.isEmpty()) {
+                row.push({ dst, allowed });
+            }
+        }
+        return row;
+    }
+
+    /** Named ports always resolve against the destination, whichever side's rule names them. */
+    private evaluate(src: Peer, dst: Peer): ConnectionSet {
+        const destinationPorts = dst.kind === "pods" ? dst.group.containerPorts : [];
+        const egress = src.kind === "pods" ? this.allowedBy(src.group.egress, dst, destinationPorts) : ConnectionSet.all;
+        if (egress.isEmpty() || dst.kind === "external") {
+            return egress;
+        }
+        return egress.intersect(this.allowedBy(dst.group.ingress, src, destinationPorts));
+    }
+
+    /** What the isolating `rules` of one side allow with `peer` on the other side: the union over the rules that admit it. */
+    private allowedBy(rules: readonly PolicyRule[] | undefined, peer: Peer, destinationPorts: readonly ContainerPort[]): ConnectionSet {
+        if (rules === undefined) {
+            return ConnectionSet.all;
+        }
+        return rules.filter((rule) => this.admits(rule, peer)).reduce((allowed, rule) => allowed.union(rule.ports(destinationPorts)), ConnectionSet.none);
+    }
+
+    private admits(rule: PolicyRule, peer: Peer): boolean {
+        // A range lies wholly inside or outside each ipBlock (see disjointRanges), so its first address decides.
+        return peer.kind === "pods" ? this.admittedBy(rule).has(peer.group) : ruleAdmitsAddress(rule, peer.range.start);
+    }
+
+    /** The groups a rule admits, found once per rule rather than once per pair. */
+    private admittedBy(rule: PolicyRule): Set<Group> {
+        let admitted = this.admittedGroups.get(rule);
+        if (!admitted) {
+            admitted = new Set([...this.groups].filter((group) => ruleAdmitsPod(rule, group.identity)));
+            this.admittedGroups.set(rule, admitted);
+        }
+        return admitted;
+    }
+}
+
+function evaluationUnit(peer: Peer): Group | Interval {
+    return peer.kind === "pods" ? peer.group : peer.range;
+}

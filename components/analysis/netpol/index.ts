@@ -1,0 +1,26 @@
+/**
+ * A Kubernetes NetworkPolicy reachability engine that lists allowed connections between
+ * workloads, and between workloads and outside addresses, as np-guard/netpol-analyzer's
+ * `list` command does (checked against its test outputs in test/conformance/netpol.test.ts).
+ *
+ *   const objects = loadManifests("cluster/");          // ../manifests
+ *   process.stdout.write(formatConnections(connectivity(objects)));
+ */
+import { KubeObject } from "../manifests";
+import { allowedConnections, Connection } from "./connections";
+import { parseNetworkPolicy } from "./policy";
+import { clusterFromObjects } from "./workloads";
+
+export type { Connection, Endpoint } from "./connections";
+export { formatConnections, formatConnectionSet } from "./format";
+export type { ConnectionSet, Protocol } from "./ports";
+export type { Workload } from "./workloads";
+
+/**
+ * Every allowed connection among the workloads and NetworkPolicies in `objects` (other kinds
+ * are ignored), ordered by source name, then destination name. Throws on a malformed policy.
+ */
+export function connectivity(objects: readonly KubeObject[]): Connection[] {
+    const policies = objects.filter((object) => object.kind === "NetworkPolicy").map(parseNetworkPolicy);
+    return allowedConnections(clusterFromObjects(objects), policies);
+}

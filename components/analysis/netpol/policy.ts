@@ -1,0 +1,145 @@
+/**
+ * NetworkPolicy objects compiled for evaluation: which pods a policy isolates in each direction,
+ * and for each rule which peers it admits and on which ports.
+ */
+import { Labels, matches, SelectorNode } from "../calicoSelector";
+import { KubeObject } from "../manifests";
+import { IntervalSet } from "./intervals";
+import { ipBlockAddresses } from "./ipRanges";
+import { LabelSelector, labelSelectorNode } from "./labelSelector";
+import { compileRulePorts, NetworkPolicyPort, RulePorts } from "./ports";
+import { describeObject, namespaceOf } from "./workloads";
+
+/** What policies see of a pod: its namespace with that namespace's labels, and its own labels. */
+export interface PodIdentity {
+    readonly namespace: string;
+    readonly namespaceLabels: Labels;
+    readonly labels: Labels;
+}
+
+interface PodPeer {
+    /** A namespace selector, or, when the peer has none, the policy's own namespace. */
+    readonly namespaces: SelectorNode | string;
+    readonly pods: SelectorNode;
+}
+
+export interface PolicyRule {
+    /** Absent when the rule names no peers, and so admits every peer in and outside the cluster. */
+    readonly peers?: {
+        readonly pods: readonly PodPeer[];
+        /** Each ipBlock on its own, for cutting External into ranges... */
+        readonly ipBlocks: readonly IntervalSet[];
+        /** ...and their union, for admitting addresses. */
+        readonly addresses: IntervalSet;
+    };
+    readonly ports: RulePorts;
+}
+
+export interface NetworkPolicy {
+    readonly namespace: string;
+    readonly name: string;
+    readonly podSelector: SelectorNode;
+    /** Absent when the policy does not isolate ingress; an empty list isolates it and admits nothing. */
+    readonly ingress?: readonly PolicyRule[];
+    readonly egress?: readonly PolicyRule[];
+}
+
+interface NetworkPolicyPeer {
+    podSelector?: LabelSelector | null;
+    namespaceSelector?: LabelSelector | null;
+    ipBlock?: { cidr?: unknown; except?: unknown } | null;
+}
+
+interface NetworkPolicyRule {
+    from?: NetworkPolicyPeer[];
+    to?: NetworkPolicyPeer[];
+    ports?: NetworkPolicyPort[];
+}
+
+interface NetworkPolicySpec {
+    podSelector?: LabelSelector;
+    policyTypes?: string[];
+    ingress?: NetworkPolicyRule[];
+    egress?: NetworkPolicyRule[];
+}
+
+/** Compiles a NetworkPolicy object; errors name the policy. */
+export function parseNetworkPolicy(object: KubeObject): NetworkPolicy {
+    try {
+        return compile(object);
+    } catch (error) {
+        throw new Error(`${describeObject(object)}: ${(error as Error).message}`);
+    }
+}
+
+function compile(object: KubeObject): NetworkPolicy {
+    const namespace = namespaceOf(object);
+    const spec = (object.spec ?? {}) as NetworkPolicySpec;
+    const types = policyTypes(spec);
+    return {
+        namespace,
+        name: object.metadata?.name ?? "",
+        podSelector: labelSelectorNode(spec.podSelector ?? {}),
+        ingress: types.has("Ingress") ? (spec.ingress ?? []).map((rule) => compileRule(rule.from, rule.ports, namespace)) : undefined,
+        egress: types.has("Egress") ? (spec.egress ?? []).map((rule) => compileRule(rule.to, rule.ports, namespace)) : undefined,
+    };
+}
+
+/** Without `policyTypes`, a policy always isolates ingress, and egress only if it has egress rules (the API server's defaulting). */
+function policyTypes(spec: NetworkPolicySpec): Set<string> {
+    if (spec.policyTypes && spec.policyTypes.length > 0) {
+        return new Set(spec.policyTypes);
+    }
+    return new Set(spec.egress && spec.egress.length > 0 ? ["Ingress", "Egress"] : ["Ingress"]);
+}
+
+function compileRule(peers: NetworkPolicyPeer[] | undefined, ports: NetworkPolicyRule["ports"], namespace: string): PolicyRule {
+    if (!peers || peers.length === 0) {
+        return { ports: compileRulePorts(ports) };
+    }
+    const pods: PodPeer[] = [];
+    const ipBlocks: IntervalSet[] = [];
+    for (const peer of peers) {
+        if (peer.ipBlock) {
+            if (peer.podSelector || peer.namespaceSelector) {
+                throw new Error("a peer with an ipBlock may not also have a podSelector or namespaceSelector");
+            }
+            ipBlocks.push(ipBlockAddresses(peer.ipBlock));
+        } else if (peer.podSelector || peer.namespaceSelector) {
+            pods.push({
+                namespaces: peer.namespaceSelector ? labelSelectorNode(peer.namespaceSelector) : namespace,
+                pods: labelSelectorNode(peer.podSelector ?? {}),
+            });
+        } else {
+            throw new Error("a rule peer needs a podSelector, a namespaceSelector or an ipBlock");
+        }
+    }
+    const addresses = ipBlocks.reduce((union, block) => union.union(block), IntervalSet.empty);
+    return { peers: { pods, ipBlocks, addresses }, ports: compileRulePorts(ports) };
+}
+
+/** Whether the policy applies to (isolates, in the directions it names) the pod. */
+export function policySelects(policy: NetworkPolicy, pod: PodIdentity): boolean {
+    return pod.namespace === policy.namespace && matches(policy.podSelector, pod.labels);
+}
+
+export function ruleAdmitsPod(rule: PolicyRule, pod: PodIdentity): boolean {
+    return !rule.peers || rule.peers.pods.some((peer) => namespaceMatches(peer.namespaces, pod) && matches(peer.pods, pod.labels));
+}
+
+/** Whether the rule admits `address`, an address outside the cluster. */
+export function ruleAdmitsAddress(rule: PolicyRule, address: number): boolean {
+    return !rule.peers || rule.peers.addresses.contains(address);
+}
+
+function namespaceMatches(namespaces: SelectorNode | string, pod: PodIdentity): boolean {
+    return typeof namespaces === "string" ? pod.namespace === namespaces : matches(namespaces, pod.namespaceLabels);
+}
+
+/**
+ * Every ipBlock that rules in one direction name (each on its own, as the analyzer keeps them):
+ * they decide how External is cut into ranges for that direction.
+ */
+export function ruleIpBlocks(rules: readonly PolicyRule[] | undefined): IntervalSet[] {
+    return (rules ?? []).flatMap((rule) => rule.peers?.ipBlocks ?? []);
+}

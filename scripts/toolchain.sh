@@ -122,9 +122,15 @@ version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ];
 # Resolve MODULE@QUERY (a version, tag or commit) through the configured GOPROXY; print the version.
 resolve_module() {
     local out
-    out=$(cd "$TC" && go list -m -json "$1@$2" 2>&1) \
-        || die "the Go module proxy ($(go env GOPROXY)) does not serve $1@$2:
-$out"
+    if ! out=$(cd "$TC" && go list -m -json "$1@$2" 2>&1); then
+        case "$out" in
+            *"403 Forbidden"*|*"404 Not Found"*|*"not available"*)
+                die "the Go module proxy ($(go env GOPROXY)) refuses $1@$2, so it cannot be built here:
+$out" ;;
+            *) die "cannot resolve $1@$2:
+$out" ;;
+        esac
+    fi
     printf '%s' "$out" | json_field Version
 }
 
@@ -198,7 +204,7 @@ ensure_pulumi_cli() {
             stamp_write pulumi-cli "path $found $v"
             return
         fi
-        log "pulumi-cli: $found reports '${v:-nothing}', older than $PULUMI_MIN_VERSION: building v$PULUMI_VERSION"
+        log "pulumi-cli: $found reports '${v:-nothing}', older than $PULUMI_MIN_VERSION: not used, v$PULUMI_VERSION is built here instead"
     fi
     local key="v$PULUMI_VERSION recipe=$RECIPE"
     if [ ! -L "$BIN/pulumi" ] && stamp_ok pulumi-cli "$key" "$BIN/pulumi"; then

@@ -1,5 +1,5 @@
 import { RuleConfig } from "../config";
-import { KubeObject, groupOf, namespaceOf, podTemplateOf } from "../kubernetes";
+import { KubeObject, PodTemplate, groupOf, namespaceOf, podTemplateOf } from "../kubernetes";
 import { Report, objectRule } from "../policy";
 
 const workloadKinds = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"];
@@ -95,16 +95,29 @@ export const authorizationPolicyNoAllowAll = objectRule({
     },
 });
 
-export const noSidecarInjectionOptOut = objectRule({
+/**
+ * A rule over the pods of application workloads (any kind that runs pods), outside the
+ * control plane, whose components opt out of injection and run as their own accounts by design.
+ */
+function applicationPodRule(info: { name: string; description: string; validate(pod: PodTemplate, report: Report): void }) {
+    return objectRule({
+        ...info,
+        kinds: workloadKinds,
+        config: ["controlPlaneNamespaces"],
+        validate(object: KubeObject, config: RuleConfig, report: Report) {
+            const pod = podTemplateOf(object);
+            if (pod && !config.controlPlaneNamespaces.includes(namespaceOf(object))) {
+                info.validate(pod, report);
+            }
+        },
+    });
+}
+
+export const noSidecarInjectionOptOut = applicationPodRule({
     name: "no-sidecar-injection-opt-out",
     description: "Application pods may not opt out of the mesh with sidecar.istio.io/inject: \"false\": without a sidecar a pod bypasses mTLS and every AuthorizationPolicy.",
-    kinds: workloadKinds,
-    config: ["controlPlaneNamespaces"],
-    validate(object: KubeObject, config: RuleConfig, report: Report) {
-        if (config.controlPlaneNamespaces.includes(namespaceOf(object))) {
-            return;
-        }
-        const meta = podTemplateOf(object)?.metadata ?? {};
+    validate(pod: PodTemplate, report: Report) {
+        const meta = pod.metadata ?? {};
         for (const [where, values] of [["label", meta.labels], ["annotation", meta.annotations]] as const) {
             if (values?.["sidecar.istio.io/inject"] === "false") {
                 report(`opts its pods out of the mesh (pod ${where} sidecar.istio.io/inject: "false")`, `remove the ${where}; if the workload cannot run a sidecar, exempt it in the policy config with a reason`);
@@ -113,19 +126,13 @@ export const noSidecarInjectionOptOut = objectRule({
     },
 });
 
-export const noDefaultServiceAccount = objectRule({
+export const noDefaultServiceAccount = applicationPodRule({
     name: "no-default-service-account",
     description: "Application pods must run as a ServiceAccount of their own: the `default` ServiceAccount is shared, so its mesh identity says nothing about who is calling.",
-    kinds: workloadKinds,
-    config: ["controlPlaneNamespaces"],
-    validate(object: KubeObject, config: RuleConfig, report: Report) {
-        if (config.controlPlaneNamespaces.includes(namespaceOf(object))) {
-            return;
-        }
-        const spec = podTemplateOf(object)?.spec ?? {};
-        const account = spec.serviceAccountName ?? spec.serviceAccount ?? "default";
-        if (account === "default") {
-            report(`runs its pods as the namespace's default ServiceAccount`, "create a ServiceAccount for the workload and set serviceAccountName (MeshService does this)");
+    validate(pod: PodTemplate, report: Report) {
+        const spec = pod.spec ?? {};
+        if ((spec.serviceAccountName ?? spec.serviceAccount ?? "default") === "default") {
+            report("runs its pods as the namespace's default ServiceAccount", "create a ServiceAccount for the workload and set serviceAccountName (MeshService does this)");
         }
     },
 });

@@ -1,4 +1,4 @@
-import { canonical, parseSelector, selectorMatches } from "../../components/analysis/calicoSelector";
+import { selects, selectsEverything } from "../calicoSelectors";
 import { RuleConfig, approvedGatewayPods } from "../config";
 import { KubeObject, LabelSelector, groupOf, isEmptySelector, labelSelectorMatches, namespaceOf } from "../kubernetes";
 import { Report, objectRule } from "../policy";
@@ -77,26 +77,6 @@ interface CalicoEntity {
     services?: unknown;
 }
 
-/** Whether a Calico selector (absent: all()) selects `labels`; an unparsable selector selects nothing. */
-function safeMatches(selector: string | undefined, labels: Record<string, string>): boolean {
-    try {
-        return selectorMatches(selector ?? "all()", labels);
-    } catch {
-        return false;
-    }
-}
-
-function isAll(selector: string | undefined): boolean {
-    if (selector === undefined) {
-        return true;
-    }
-    try {
-        return canonical(parseSelector(selector)) === "all()";
-    } catch {
-        return false;
-    }
-}
-
 /** Why a Calico rule's source/destination matches everything, or undefined. */
 function calicoEntityTooWide(entity: CalicoEntity | undefined): string | undefined {
     const e = entity ?? {};
@@ -106,7 +86,7 @@ function calicoEntityTooWide(entity: CalicoEntity | undefined): string | undefin
     if ((e.nets ?? []).some((net) => everyAddress.includes(net))) {
         return `every address (nets ${e.nets!.join(", ")})`;
     }
-    if ((e.nets ?? []).length === 0 && isAll(e.selector) && isAll(e.namespaceSelector)) {
+    if ((e.nets ?? []).length === 0 && selectsEverything(e.selector) && selectsEverything(e.namespaceSelector)) {
         return e.selector || e.namespaceSelector ? "every endpoint (all())" : "every endpoint (no selector or nets)";
     }
     return undefined;
@@ -127,8 +107,8 @@ export const calicoPolicyNoAllowAll = objectRule({
         const spec = object.spec ?? {};
         const gateway = onlyApprovedGateway(config, (namespace, podLabels) => {
             const namespaceLabels = { "projectcalico.org/name": namespace, "kubernetes.io/metadata.name": namespace };
-            const inNamespace = object.kind === "NetworkPolicy" ? object.metadata.namespace === namespace : safeMatches(spec.namespaceSelector, namespaceLabels);
-            return inNamespace && safeMatches(spec.selector, podLabels);
+            const inNamespace = object.kind === "NetworkPolicy" ? object.metadata.namespace === namespace : selects(spec.namespaceSelector, namespaceLabels);
+            return inNamespace && selects(spec.selector, podLabels);
         });
         const check = (direction: "ingress" | "egress", peer: "source" | "destination") =>
             (spec[direction] ?? []).forEach((rule: { action?: string } & Record<string, CalicoEntity>, index: number) => {

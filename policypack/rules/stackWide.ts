@@ -1,4 +1,4 @@
-import { canonical, parseSelector, selectorMatches } from "../../components/analysis/calicoSelector";
+import { selects, selectsEverything } from "../calicoSelectors";
 import { RuleConfig } from "../config";
 import { KubeObject, groupOf, known, namespaceOf } from "../kubernetes";
 import { stackRule } from "../policy";
@@ -79,23 +79,6 @@ function deniesDirection(spec: any, type: "Ingress" | "Egress"): boolean {
     return (spec?.policyTypes ?? spec?.types ?? []).includes(type) && !(spec?.[type.toLowerCase()] ?? []).length;
 }
 
-function safeSelects(selector: string | undefined, labels: Record<string, string>): boolean {
-    try {
-        return selectorMatches(selector ?? "all()", labels);
-    } catch {
-        return false;
-    }
-}
-
-/** Whether a Calico selector selects every pod, whatever its labels. */
-function selectsEveryPod(selector: string | undefined): boolean {
-    try {
-        return selector === undefined || canonical(parseSelector(selector)) === "all()";
-    } catch {
-        return false;
-    }
-}
-
 /** Which directions a Layer 3/4 default-deny covers for every pod of `namespace`. */
 function layer4DefaultDeny(model: StackModel, namespace: string): Set<"Ingress" | "Egress"> {
     const covered = new Set<"Ingress" | "Egress">();
@@ -107,10 +90,10 @@ function layer4DefaultDeny(model: StackModel, namespace: string): Set<"Ingress" 
     }
     for (const group of ["projectcalico.org", "crd.projectcalico.org"]) {
         for (const { object } of model.ofKind("GlobalNetworkPolicy", group)) {
-            known(() => safeSelects(object.spec?.namespaceSelector, nsLabels) && selectsEveryPod(object.spec?.selector) && add(object.spec));
+            known(() => selects(object.spec?.namespaceSelector, nsLabels) && selectsEverything(object.spec?.selector) && add(object.spec));
         }
         for (const { object } of model.inNamespace("NetworkPolicy", namespace).filter((entry) => groupOf(entry.object) === group)) {
-            known(() => selectsEveryPod(object.spec?.selector) && add(object.spec));
+            known(() => selectsEverything(object.spec?.selector) && add(object.spec));
         }
     }
     return covered;

@@ -224,6 +224,14 @@ ensure_pulumi_cli() {
 
 # pulumi-language-nodejs at $NODEJS_HOST_COMMIT, into .toolchain/bin beside pulumi.
 ensure_nodejs_host() {
+    # A Pulumi CLI taken from PATH ships its language hosts beside it: use that one.
+    if [ -L "$BIN/pulumi" ]; then
+        local beside; beside="$(dirname "$(readlink "$BIN/pulumi")")/pulumi-language-nodejs"
+        if [ -x "$beside" ]; then
+            ln -sfn "$beside" "$BIN/pulumi-language-nodejs"
+            log "pulumi-language-nodejs: using $beside (beside the pulumi on PATH)"; return
+        fi
+    fi
     local key="$NODEJS_HOST_COMMIT pulumi=v$PULUMI_VERSION recipe=$RECIPE"
     if stamp_ok pulumi-language-nodejs "$key" "$BIN/pulumi-language-nodejs"; then
         log "pulumi-language-nodejs: $NODEJS_HOST_COMMIT up to date"; return

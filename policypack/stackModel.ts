@@ -45,7 +45,8 @@ export class StackModel {
             const entry = { object, urn: resource.urn, resource };
             this.objects.push(entry);
             push(this.byKind, object.kind, entry);
-            const namespace = known(() => object.metadata.namespace);
+            // Namespaced objects without a namespace land in `default`, as the API server puts them.
+            const namespace = known(() => namespaceOf(object));
             if (namespace !== undefined) {
                 push(this.byNamespace, `${object.kind}/${namespace}`, entry);
             }
@@ -69,6 +70,11 @@ export class StackModel {
     ofKind(kind: string, group?: string): StackObject[] {
         const all = this.byKind.get(kind) ?? [];
         return group === undefined ? all : all.filter((entry) => groupOf(entry.object) === group);
+    }
+
+    /** The object of `kind` and API `group` named `name` in `namespace`, if the stack has it. */
+    named(kind: string, group: string, namespace: string, name: string): StackObject | undefined {
+        return this.inNamespace(kind, namespace).find((entry) => groupOf(entry.object) === group && entry.object.metadata.name === name);
     }
 
     /** Objects of `kind` (any group) in `namespace`. */

@@ -44,7 +44,7 @@ export const virtualServiceReferencesResolve = stackRule({
                 const gateways = ((spec.gateways ?? []) as string[]).filter((g) => g !== "mesh");
                 for (const name of gateways) {
                     const [gwNamespace, gwName] = name.includes("/") ? name.split("/") : [namespace, name];
-                    const gateway = model.ofKind("Gateway", "networking.istio.io").find((g) => g.object.metadata.name === gwName && namespaceOf(g.object) === gwNamespace);
+                    const gateway = model.named("Gateway", "networking.istio.io", gwNamespace, gwName);
                     if (!gateway) {
                         report(object, urn, `binds to gateway ${gwNamespace}/${gwName}, which does not exist (IST0101)`, "create the Istio Gateway or fix spec.gateways");
                         continue;
@@ -91,7 +91,7 @@ export const httpRouteReferencesResolve = stackRule({
                         continue;
                     }
                     const gwNamespace = parent.namespace ?? namespace;
-                    const gateway = model.ofKind("Gateway", "gateway.networking.k8s.io").find((g) => g.object.metadata.name === parent.name && namespaceOf(g.object) === gwNamespace);
+                    const gateway = model.named("Gateway", "gateway.networking.k8s.io", gwNamespace, parent.name);
                     if (!gateway) {
                         report(object, urn, `attaches to Gateway ${gwNamespace}/${parent.name}, which does not exist (IST0101)`, "create the Gateway (MeshGateway) or fix spec.parentRefs");
                     } else if (parent.sectionName && !(gateway.object.spec?.listeners ?? []).some((l: any) => l.name === parent.sectionName)) {

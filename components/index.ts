@@ -17,3 +17,7 @@ export * from "./meshService/types";
 export { ChartSource } from "./charts";
 export { WorkloadIdentity, principalOf } from "./identity";
 export { versions, chartRepositories, gatewayApiCrdsUrl } from "./versions";
+export { reachability, Flow, ReachOptions } from "./analysis/reach";
+export { formatFlows, flowsToJson } from "./analysis/flowFormat";
+export { loadManifests, parseManifests, ManifestError } from "./analysis/manifests";
+export { parseSelector, selectorMatches, canonical as canonicalSelector, SelectorSyntaxError } from "./analysis/calicoSelector";

@@ -21,6 +21,7 @@ export type { Workload } from "./workloads";
  * are ignored), ordered by source name, then destination name. Throws on a malformed policy.
  */
 export function connectivity(objects: readonly KubeObject[]): Connection[] {
-    const policies = objects.filter((object) => object.kind === "NetworkPolicy").map(parseNetworkPolicy);
+    // Calico's namespaced policies share the kind; they are reach.ts's concern, not this engine's.
+    const policies = objects.filter((object) => object.kind === "NetworkPolicy" && !String(object.apiVersion).includes("projectcalico.org")).map(parseNetworkPolicy);
     return allowedConnections(clusterFromObjects(objects), policies);
 }

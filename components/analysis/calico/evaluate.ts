@@ -1,0 +1,200 @@
+/**
+ * Allowed connections under ordered, action-carrying policies (one tier), the way Calico
+ * evaluates them for each endpoint and direction:
+ *
+ *   - the policies that select the endpoint and apply in that direction run in order
+ *     (lower `order` first, ties by name), each policy's rules in order;
+ *   - the first rule that matches a connection decides it: Allow allows, Deny denies, Pass
+ *     leaves the tier (with no later tier, the namespace profile decides, and Calico's
+ *     Kubernetes profiles allow), Log records and goes on;
+ *   - what no rule decides is denied at the end of the tier, if any policy selected the
+ *     endpoint in that direction; an endpoint that no policy selects allows everything.
+ *
+ * Decisions are made per port: a set of connections is carried through the rules, each
+ * matching rule deciding the part of it that its protocol and ports cover. Traffic flows if
+ * the source's egress and the destination's ingress both allow it.
+ *
+ * As in netpol/connections.ts, workloads with the same namespace, labels, service account and
+ * named ports form one group, and each pair of groups (or group and External range) is
+ * evaluated once, so the cost follows the number of distinct label sets.
+ */
+import { Labels } from "../calicoSelector";
+import { compareNames, externalName } from "../netpol/format";
+import { Interval, IntervalSet } from "../netpol/intervals";
+import { disjointRanges } from "../netpol/ipRanges";
+import type { Connection, Endpoint } from "../netpol/connections";
+import { ConnectionSet, ContainerPort } from "../netpol/ports";
+import { Cluster, Workload, workloadId } from "../netpol/workloads";
+import { comparePolicies, EndpointIdentity, RulePeer, TierPolicy, TierRule } from "./model";
+import { subtractConnections } from "./connectionSets";
+
+export interface Group {
+    readonly identity: EndpointIdentity;
+    readonly containerPorts: readonly ContainerPort[];
+    /** The rules of the policies selecting the group, in evaluation order; absent when none selects it in that direction. */
+    readonly ingress?: readonly TierRule[];
+    readonly egress?: readonly TierRule[];
+}
+
+interface PodsPeer { readonly kind: "pods"; readonly endpoint: Endpoint; readonly group: Group; readonly view: RulePeer }
+interface ExternalPeer { readonly kind: "external"; readonly endpoint: Endpoint; readonly range: Interval; readonly view: RulePeer }
+type Peer = PodsPeer | ExternalPeer;
+
+/** Every allowed connection, ordered by source name, then destination name. */
+export function tieredConnections(cluster: Cluster, serviceAccountOf: (workload: Workload) => string, policies: readonly TierPolicy[]): Connection[] {
+    const ordered = [...policies].sort(comparePolicies);
+    const workloads = workloadPeers(cluster, serviceAccountOf, ordered);
+    const cuts = (direction: "ingress" | "egress") => ordered.flatMap((policy) => (policy[direction] ?? []).flatMap((rule) => rule.externalCuts));
+    const sources = byName([...workloads, ...externalPeers(cuts("ingress"))]);
+    const destinations = byName([...workloads, ...externalPeers(cuts("egress"))]);
+    const evaluator = new Evaluator();
+    const connections: Connection[] = [];
+    const rows = new Map<Group | Interval, { dst: Peer; allowed: ConnectionSet }[]>();
+    for (const src of sources) {
+        const unit = unitOf(src);
+        let row = rows.get(unit);
+        if (!row) {
+            row = [];
+            const byUnit = new Map<Group | Interval, ConnectionSet>();
+            for (const dst of destinations) {
+                if (src.kind === "external" && dst.kind === "external") {
+                    continue;
+                }
+                let allowed = byUnit.get(unitOf(dst));
+                if (!allowed) {
+                    allowed = evaluator.evaluate(src, dst);
+                    byUnit.set(unitOf(dst), allowed);
+                }
+                if (!allowed.isEmpty()) {
+                    row.push({ dst, allowed });
+                }
+            }
+            rows.set(unit, row);
+        }
+        for (const { dst, allowed } of row) {
+            if (dst !== src) {
+                connections.push({ src: src.endpoint, dst: dst.endpoint, allowed });
+            }
+        }
+    }
+    return connections;
+}
+
+/** The identity the policy layers see; exported for the Istio layer, which groups alike. */
+export function endpointIdentity(workload: Workload, namespaceLabels: Labels, serviceAccount: string): EndpointIdentity {
+    return {
+        namespace: workload.namespace,
+        namespaceLabels,
+        labels: workload.labels,
+        serviceAccount,
+        calicoLabels: {
+            ...workload.labels,
+            "projectcalico.org/namespace": workload.namespace,
+            "projectcalico.org/orchestrator": "k8s",
+            "projectcalico.org/serviceaccount": serviceAccount,
+        },
+        calicoNamespaceLabels: { ...namespaceLabels, "projectcalico.org/name": workload.namespace },
+    };
+}
+
+function workloadPeers(cluster: Cluster, serviceAccountOf: (workload: Workload) => string, policies: readonly TierPolicy[]): PodsPeer[] {
+    const groups = new Map<string, Group>();
+    return cluster.workloads.map((workload) => {
+        const serviceAccount = serviceAccountOf(workload);
+        const key = groupKey(workload, serviceAccount);
+        let group = groups.get(key);
+        if (!group) {
+            const identity = endpointIdentity(workload, cluster.namespaces.get(workload.namespace) ?? {}, serviceAccount);
+            const selecting = policies.filter((policy) => policy.selects(identity));
+            const rules = (direction: "ingress" | "egress") => {
+                const applying = selecting.filter((policy) => policy[direction] !== undefined);
+                return applying.length === 0 ? undefined : applying.flatMap((policy) => policy[direction] ?? []);
+            };
+            group = { identity, containerPorts: workload.containerPorts, ingress: rules("ingress"), egress: rules("egress") };
+            groups.set(key, group);
+        }
+        return { kind: "pods", endpoint: { kind: "workload", name: workloadId(workload), workload }, group, view: { kind: "pods", identity: group.identity } };
+    });
+}
+
+function groupKey(workload: Workload, serviceAccount: string): string {
+    const namedPorts = workload.containerPorts.filter((port) => port.name).map((port) => `${port.name}/${port.protocol}/${port.port}`).sort();
+    const labels = Object.keys(workload.labels).sort().map((key) => [key, workload.labels[key]]);
+    return JSON.stringify([workload.namespace, labels, serviceAccount, namedPorts]);
+}
+
+function externalPeers(cuts: readonly IntervalSet[]): ExternalPeer[] {
+    return disjointRanges(cuts).map((range) => ({
+        kind: "external",
+        endpoint: { kind: "external", name: externalName(range), range },
+        range,
+        // A range lies wholly inside or outside each cut, so its first address decides.
+        view: { kind: "external", address: range.start },
+    }));
+}
+
+function byName(peers: Peer[]): Peer[] {
+    return peers.sort((a, b) => compareNames(a.endpoint.name, b.endpoint.name));
+}
+
+function unitOf(peer: Peer): Group | Interval {
+    return peer.kind === "pods" ? peer.group : peer.range;
+}
+
+class Evaluator {
+    /** Per rule and side, whether it matches a group: found once per group, not once per pair. */
+    private readonly sourceMatches = new Map<TierRule, Map<Group, boolean>>();
+    private readonly destinationMatches = new Map<TierRule, Map<Group, boolean>>();
+
+    evaluate(src: Peer, dst: Peer): ConnectionSet {
+        const destinationPorts = dst.kind === "pods" ? dst.group.containerPorts : [];
+        const egress = src.kind === "pods" ? this.decide(src.group.egress, src, dst, destinationPorts) : ConnectionSet.all;
+        if (egress.isEmpty() || dst.kind === "external") {
+            return egress;
+        }
+        return egress.intersect(this.decide(dst.group.ingress, src, dst, destinationPorts));
+    }
+
+    private decide(rules: readonly TierRule[] | undefined, src: Peer, dst: Peer, destinationPorts: readonly ContainerPort[]): ConnectionSet {
+        if (rules === undefined) {
+            return ConnectionSet.all;
+        }
+        let undecided = ConnectionSet.all;
+        let allowed = ConnectionSet.none;
+        for (const rule of rules) {
+            if (rule.action === "Log" || !this.matches(rule, src, "source") || !this.matches(rule, dst, "destination")) {
+                continue;
+            }
+            const covered = undecided.intersect(rule.connections(destinationPorts));
+            if (covered.isEmpty()) {
+                continue;
+            }
+            if (rule.action !== "Deny") {
+                allowed = allowed.union(covered); // Allow, or Pass out of the only tier to the allowing profile
+            }
+            undecided = subtractConnections(undecided, covered);
+            if (undecided.isEmpty()) {
+                break;
+            }
+        }
+        return allowed;
+    }
+
+    private matches(rule: TierRule, peer: Peer, side: "source" | "destination"): boolean {
+        if (peer.kind === "external") {
+            return side === "source" ? rule.matchesSource(peer.view) : rule.matchesDestination(peer.view);
+        }
+        const cache = side === "source" ? this.sourceMatches : this.destinationMatches;
+        let byGroup = cache.get(rule);
+        if (!byGroup) {
+            byGroup = new Map();
+            cache.set(rule, byGroup);
+        }
+        let result = byGroup.get(peer.group);
+        if (result === undefined) {
+            result = side === "source" ? rule.matchesSource(peer.view) : rule.matchesDestination(peer.view);
+            byGroup.set(peer.group, result);
+        }
+        return result;
+    }
+}

@@ -1,0 +1,32 @@
+/**
+ * Kubernetes NetworkPolicies as Calico runs them: policies of order 1000 in the default tier
+ * (named `knp.default.<name>`), whose rules all Allow.
+ */
+import { NetworkPolicy, PolicyRule, ruleAdmitsAddress, ruleAdmitsPod } from "../netpol/policy";
+import { matches } from "../calicoSelector";
+import { RulePeer, TierPolicy, TierRule } from "./model";
+
+export const kubernetesPolicyOrder = 1000;
+
+export function kubernetesTierPolicy(policy: NetworkPolicy): TierPolicy {
+    return {
+        name: `${policy.namespace}/knp.default.${policy.name}`,
+        order: kubernetesPolicyOrder,
+        selects: (identity) => identity.namespace === policy.namespace && matches(policy.podSelector, identity.labels),
+        ingress: policy.ingress?.map((rule) => tierRule(rule, "source")),
+        egress: policy.egress?.map((rule) => tierRule(rule, "destination")),
+    };
+}
+
+/** The rule's peers are the source of ingress, the destination of egress; the other side is the policy's own pod. */
+function tierRule(rule: PolicyRule, peerSide: "source" | "destination"): TierRule {
+    const admits = (peer: RulePeer) => peer.kind === "pods" ? ruleAdmitsPod(rule, peer.identity) : ruleAdmitsAddress(rule, peer.address);
+    const any = () => true;
+    return {
+        action: "Allow",
+        matchesSource: peerSide === "source" ? admits : any,
+        matchesDestination: peerSide === "destination" ? admits : any,
+        connections: rule.ports,
+        externalCuts: rule.peers?.ipBlocks ?? [],
+    };
+}

@@ -1,0 +1,112 @@
+/**
+ * `ztmesh reach <dir-or-file>... [--l7] [--json]`: loads Kubernetes manifests and prints the
+ * flows that policy allows (see reach.ts). Exit codes: 0 success, 1 unexpected failure, 2 bad
+ * usage or a manifest or policy that cannot be read.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs } from "util";
+import { flowsToJson, formatFlows } from "./flowFormat";
+import { loadManifests, ManifestError } from "./manifests";
+import { Flow, reachability } from "./reach";
+
+export const usage = `Usage: ztmesh reach <dir-or-file>... [--l7] [--json]
+
+Lists the connections that Kubernetes NetworkPolicy, Calico (GlobalNetworkPolicy,
+NetworkPolicy; default tier) and Istio (AuthorizationPolicy, PeerAuthentication) allow
+between the workloads in the given manifests (YAML or JSON files, folders read recursively,
+List kinds unwrapped), one "SRC => DST : CONNECTIONS" line each.
+
+Options:
+  --l7      append the HTTP requests allowed at meshed destinations, e.g. [GET /reviews/*]
+  --json    print one JSON document instead of lines
+  -h, --help  print this help
+`;
+
+export interface Io {
+    readonly stdout: (text: string) => void;
+    readonly stderr: (text: string) => void;
+}
+
+const processIo: Io = { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) };
+
+/** Runs the command line `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: [...argv],
+            allowPositionals: true,
+            strict: true,
+            options: { l7: { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+        });
+    } catch (error) {
+        io.stderr(`ztmesh: ${(error as Error).message}\n\n${usage}`);
+        return 2;
+    }
+    const { values, positionals } = parsed;
+    if (values.help) {
+        io.stdout(usage);
+        return 0;
+    }
+    const [command, ...paths] = positionals;
+    if (command !== "reach") {
+        io.stderr(`ztmesh: ${command === undefined ? "no command given" : `unknown command ${JSON.stringify(command)}`}\n\n${usage}`);
+        return 2;
+    }
+    if (paths.length === 0) {
+        io.stderr(`ztmesh reach: no manifest files or folders given\n\n${usage}`);
+        return 2;
+    }
+    const missing = paths.find((location) => !fs.existsSync(location));
+    if (missing !== undefined) {
+        io.stderr(`ztmesh reach: ${missing}: no such file or folder\n`);
+        return 2;
+    }
+    try {
+        const flows = reachabilityOfFiles(paths);
+        io.stdout(values.json ? `${JSON.stringify(flowsToJson(flows), null, 2)}\n` : formatFlows(flows, { l7: values.l7 }));
+        return 0;
+    } catch (error) {
+        if (error instanceof InputError || error instanceof ManifestError) {
+            io.stderr(`ztmesh reach: ${error.message}\n`);
+            return 2;
+        }
+        io.stderr(`ztmesh reach: internal error: ${(error as Error).stack ?? String(error)}\n`);
+        return 1;
+    }
+}
+
+/** An object that does not compile: the message names its file and the object. */
+class InputError extends Error {}
+
+/** Loads every file, keeping each object's file, and evaluates; an object that fails is named with its file. */
+function reachabilityOfFiles(paths: readonly string[]): Flow[] {
+    const entries = paths.flatMap(listFiles).flatMap((file) => loadManifests(file).map((object) => ({ object, file })));
+    try {
+        return reachability(entries.map((entry) => entry.object));
+    } catch (error) {
+        // Find the object that fails on its own (each alone is cheap to evaluate), to name its file.
+        for (const { object, file } of entries) {
+            try {
+                reachability([object]);
+            } catch (alone) {
+                throw new InputError(`${file}: ${(alone as Error).message}`);
+            }
+        }
+        throw error;
+    }
+}
+
+function listFiles(location: string): string[] {
+    if (!fs.statSync(location).isDirectory()) {
+        return [location];
+    }
+    return fs.readdirSync(location).sort().flatMap((name) => {
+        const child = path.join(location, name);
+        if (fs.statSync(child).isDirectory()) {
+            return listFiles(child);
+        }
+        return /\.(ya?ml|json)$/i.test(name) ? [child] : [];
+    });
+}

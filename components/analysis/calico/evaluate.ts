@@ -18,6 +18,7 @@
  * named ports form one group, and each pair of groups (or group and External range) is
  * evaluated once, so the cost follows the number of distinct label sets.
  */
+import { reachableRow } from "../reachableRow";
 import { Labels } from "../calicoSelector";
 import { compareNames, externalName } from "../netpol/format";
 import { Interval, IntervalSet } from "../netpol/intervals";
@@ -54,21 +55,7 @@ export function tieredConnections(cluster: Cluster, serviceAccountOf: (workload:
         const unit = unitOf(src);
         let row = rows.get(unit);
         if (!row) {
-            row = [];
-            const byUnit = new Map<Group | Interval, ConnectionSet>();
-            for (const dst of destinations) {
-                if (src.kind === "external" && dst.kind === "external") {
-                    continue;
-                }
-                let allowed = byUnit.get(unitOf(dst));
-                if (!allowed) {
-                    allowed = evaluator.evaluate(src, dst);
-                    byUnit.set(unitOf(dst), allowed);
-                }
-                if (!allowed.isEmpty()) {
-                    row.push({ dst, allowed });
-                }
-            }
+            row = reachableRow(src, destinations, unitOf, (from, to) => evaluator.evaluate(from, to));
             rows.set(unit, row);
         }
         for (const { dst, allowed } of row) {

@@ -8,6 +8,7 @@
  * cost follows the number of distinct label sets, and only listing the pairs follows the
  * number of workloads.
  */
+import { reachableRow } from "../reachableRow";
 import { Labels } from "../calicoSelector";
 import { compareNames, externalName } from "./format";
 import { Interval, IntervalSet } from "./intervals";
@@ -124,22 +125,7 @@ class Evaluator {
     }
 
     private computeRow(src: Peer): Reach[] {
-        const byUnit = new Map<Group | Interval, ConnectionSet>();
-        const row: Reach[] = [];
-        for (const dst of this.destinations) {
-            if (src.kind === "external" && dst.kind === "external") {
-                continue;
-            }
-            let allowed = byUnit.get(evaluationUnit(dst));
-            if (!allowed) {
-                allowed = this.evaluate(src, dst);
-                byUnit.set(evaluationUnit(dst), allowed);
-            }
-            if (!allowed.isEmpty()) {
-                row.push({ dst, allowed });
-            }
-        }
-        return row;
+        return reachableRow(src, this.destinations, evaluationUnit, (from, to) => this.evaluate(from, to));
     }
 
     /** Named ports always resolve against the destination, whichever side's rule names them. */

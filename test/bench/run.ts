@@ -2,17 +2,19 @@
  * `npm run bench`: for synthetic stacks of 10, 100 and 500 MeshServices, the median wall time
  * and peak memory of (a) the stack program under mocks, (b) the whole policy pack over its
  * resources, and (c) the same Kubernetes objects written directly with @pulumi/kubernetes, and
- * the ratios a/c (what the components add) and b/a (what the pack adds). Each measurement runs
- * in a fresh process. Figures, not assertions: nothing here passes or fails on timing.
+ * the ratios a/c (what the components add) and b/a (what the pack adds); then the reachability
+ * analysis (all layers) of synthetic clusters of 100, 1,000 and 5,000 workloads. Each
+ * measurement runs in a fresh process. Figures, not assertions: nothing passes or fails on timing.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-interface Sample { ms: number; peakRssMb: number; resources: number }
+interface Sample { ms: number; peakRssMb: number; resources: number; flows?: number }
 
-const sizes = (process.env.BENCH_SIZES ?? "10,100,500").split(",").map(Number);
+const sizes = (process.env.BENCH_SIZES ?? "10,100,500").split(",").filter(Boolean).map(Number);
+const clusterSizes = (process.env.BENCH_REACH_SIZES ?? "100,1000,5000").split(",").filter(Boolean).map(Number);
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const worker = path.join(__dirname, "worker.ts");
 const started = Date.now();
@@ -41,7 +43,7 @@ try {
             samples.raw.push(measure("raw", count, objectsFile));
             console.error(`[bench +${Math.round((Date.now() - started) / 1000)}s] ${count} services: run ${run + 1}/${runs}`);
         }
-        const med = (mode: string, key: keyof Sample) => median(samples[mode].map((s) => s[key]));
+        const med = (mode: string, key: keyof Sample) => median(samples[mode].map((s) => Number(s[key])));
         rows.push([
             String(count).padStart(8), fixed(med("components", "resources")),
             fixed(med("components", "ms")), fixed(med("components", "peakRssMb")),
@@ -58,3 +60,17 @@ console.log("services resources  (a) ms (a) RSS MB  (b) ms (b) RSS MB  (c) ms (c
 rows.forEach((row) => console.log(row));
 console.log("(a) stack program with components under mocks; (b) whole policy pack over (a)'s resources (RSS: peak of program + pack);");
 console.log("(c) the same Kubernetes objects written directly with @pulumi/kubernetes. Targets: a/c <= 1.2, b/a <= 0.1.");
+
+const reachRows = clusterSizes.map((count) => {
+    const samples = Array.from({ length: runs }, (_, run) => {
+        const sample = measure("reach", count);
+        console.error(`[bench +${Math.round((Date.now() - started) / 1000)}s] reachability, ${count} workloads: run ${run + 1}/${runs}`);
+        return sample;
+    });
+    const med = (key: keyof Sample) => median(samples.map((s) => Number(s[key])));
+    return [String(count).padStart(9), fixed(med("resources")), fixed(med("flows")), fixed(med("ms")), fixed(med("peakRssMb"))].join(" ");
+});
+console.log("\nreachability (Kubernetes + Calico + Istio) of synthetic clusters: 5 workloads per app, 10 per namespace,");
+console.log("one NetworkPolicy and one AuthorizationPolicy per app, one Calico policy per namespace, a Calico default-deny");
+console.log("workloads   objects     flows        ms    RSS MB");
+reachRows.forEach((row) => console.log(row));

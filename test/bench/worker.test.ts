@@ -24,4 +24,11 @@ describe("benchmark worker (npm run bench)", () => {
         }
         assert.ok(components.resources > raw.resources, "components add their own component resources");
     });
+
+    it("analyses a synthetic cluster whose allowed flows are known: each app reaches the next one's five workloads", function () {
+        this.timeout(60000);
+        const sample = run("reach", "100");
+        // 20 apps of 5 workloads in a chain: 19 links × 5 × 5 workload pairs, nothing else allowed.
+        assert.strictEqual(sample.flows, 19 * 25);
+    });
 });

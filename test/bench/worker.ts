@@ -4,6 +4,7 @@
  *   components N — the stack program (components) for N services, under mocks
  *   raw N        — the same Kubernetes objects, written directly with @pulumi/kubernetes
  *   pack N       — the stack program, then the whole policy pack over its resources (ms: the pack only)
+ *   reach N      — the reachability analysis (all layers) of a synthetic cluster of N workloads
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as fs from "fs";
@@ -11,7 +12,9 @@ import { policies } from "../../policypack/policies";
 import { deployMesh } from "../../stacks/program";
 import { installMocks, RecordedResource, ResourceLog } from "../harness/mocks";
 import { runPolicyPack } from "../harness/policyPack";
+import { reachability } from "../../components/analysis/reach";
 import { syntheticEnvironment } from "./generate";
+import { syntheticCluster } from "./syntheticCluster";
 
 /** Waits until registrations stop; returns when the last one arrived. */
 async function lastRegistration(log: ResourceLog): Promise<number> {
@@ -51,6 +54,13 @@ function writeDirectly(object: Record<string, any>, index: number): void {
 async function main(): Promise<void> {
     const [mode, countText, objectsFile] = process.argv.slice(2);
     const count = Number(countText);
+    if (mode === "reach") {
+        const objects = syntheticCluster(count);
+        const reachStart = performance.now();
+        const flows = reachability(objects, { istio: true });
+        console.log(JSON.stringify({ ms: performance.now() - reachStart, peakRssMb: process.resourceUsage().maxRSS / 1024, resources: objects.length, flows: flows.length }));
+        process.exit(0);
+    }
     const log = await installMocks();
     const started = performance.now();
     let ms: number;

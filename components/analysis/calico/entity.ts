@@ -8,6 +8,10 @@
  * (`selector`, `notSelector`, `serviceAccounts`) of a namespaced policy apply to the policy's own
  * namespace and those of a GlobalNetworkPolicy to every namespace. An empty entity matches
  * every peer, inside or outside the cluster.
+ *
+ * `services` (a Kubernetes Service as the peer, e.g. `default/kubernetes` for the API server)
+ * matches no workload here: Service endpoints are not modelled, and ztmesh uses it only for the
+ * API server, which runs outside the pod network.
  */
 import * as ipaddr from "ipaddr.js";
 import { matches, parseSelector, SelectorNode } from "../calicoSelector";
@@ -35,7 +39,7 @@ export interface CompiledEntity {
 
 export function compileEntity(entity: EntityRule, namespace: string | undefined): CompiledEntity {
     if (entity.services !== undefined) {
-        throw new Error("services in a rule are not supported");
+        return { matches: () => false, nets: [] };
     }
     if (entity.serviceAccounts?.selector !== undefined && entity.serviceAccounts.selector !== "") {
         throw new Error("serviceAccounts.selector is not supported (serviceAccounts.names is)");

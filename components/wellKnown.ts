@@ -43,5 +43,22 @@ export const injectionLabel = "istio-injection";
  */
 export const externalWorkloadAnnotation = "ztmesh.io/external-workload";
 
+/**
+ * The flows a MeshService declared, on its Service as JSON (`DeclaredCaller[]`): the intent
+ * that the policy pack's reachability check compares with what the policies really allow.
+ */
+export const callersAnnotation = "ztmesh.io/declared-callers";
+
+/** One declared caller of a service, as `callersAnnotation` lists it. */
+export interface DeclaredCaller {
+    namespace: string;
+    podLabels: Record<string, string>;
+    /** Container ports of the service the caller may reach. */
+    ports: number[];
+    /** Declared HTTP methods and paths; absent: any. */
+    methods?: string[];
+    paths?: string[];
+}
+
 /** Namespace label that selects a revisioned control plane for injection. */
 export const revisionLabel = "istio.io/rev";

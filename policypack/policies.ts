@@ -1,5 +1,6 @@
 import { Policies } from "@pulumi/policy";
 import { ingressRules } from "./rules/ingress";
+import { intentRules } from "./rules/intent";
 import { meshIdentityRules } from "./rules/meshIdentity";
 import { networkRules } from "./rules/network";
 import { referenceRules } from "./rules/references";
@@ -14,4 +15,5 @@ export const policies: Policies = [
     ...supplyChainRules,
     ...stackWideRules,
     ...referenceRules,
+    ...intentRules,
 ];

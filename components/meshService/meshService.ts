@@ -10,7 +10,8 @@ import { classicPublicVirtualServiceSpec, httpRouteSpec, needsVersionServices, p
 import { destinationRuleSpec, virtualServiceSpec } from "./traffic";
 import { MeshEndpoint } from "./types";
 import { validateMeshServiceArgs } from "./validate";
-import { externalWorkloadAnnotation } from "../wellKnown";
+import { callersAnnotation, externalWorkloadAnnotation } from "../wellKnown";
+import { declaredCallers } from "./intent";
 import { clusterIpService, versionDeployment } from "./workload";
 
 /**
@@ -65,8 +66,10 @@ export class MeshService extends pulumi.ComponentResource {
                 });
             }
         }
-        this.service = clusterIpService(`${name}-service`, name, namespace, endpoint.podLabels, endpoint.ports, child,
-            args.existingWorkload ? { [externalWorkloadAnnotation]: "true" } : undefined);
+        this.service = clusterIpService(`${name}-service`, name, namespace, endpoint.podLabels, endpoint.ports, child, {
+            [callersAnnotation]: JSON.stringify(declaredCallers(endpoint, args)),
+            ...(args.existingWorkload ? { [externalWorkloadAnnotation]: "true" } : {}),
+        });
         if (needsVersionServices(args)) {
             const port = publicPort(endpoint.ports, args.public!);
             for (const version of args.versions!) {

@@ -1,0 +1,60 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as assert from "assert";
+import { installMocks } from "../harness/mocks";
+import { packOnStack } from "../harness/packRun";
+import { ofPolicy } from "../harness/policyPack";
+
+const custom = (name: string, apiVersion: string, kind: string, namespace: string | undefined, spec: Record<string, unknown>) =>
+    new k8s.apiextensions.CustomResource(name, { apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) }, spec });
+
+describe("policy pack: reachability-matches-intent", () => {
+    before(installMocks);
+
+    it("fires on flows nobody declared: 'allow everything inside the namespace' at both layers", async () => {
+        const result = await packOnStack("dev", {
+            extra: () => {
+                new k8s.networking.v1.NetworkPolicy("same-namespace", {
+                    metadata: { name: "allow-same-namespace", namespace: "bookinfo" },
+                    spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{ from: [{ podSelector: { matchLabels: { app: "productpage" } } }] }], egress: [{ to: [{ podSelector: { matchLabels: { app: "ratings" } } }] }] },
+                });
+                custom("ratings-from-namespace", "security.istio.io/v1", "AuthorizationPolicy", "bookinfo", { selector: { matchLabels: { app: "ratings" } }, rules: [{ from: [{ source: { namespaces: ["bookinfo"] } }] }] });
+            },
+        });
+        const messages = ofPolicy(result, "reachability-matches-intent").map((v) => v.message);
+        assert.ok(messages.some((m) => /^Service bookinfo\/ratings lets bookinfo\/productpage-v1\[Deployment\] reach bookinfo\/ratings-v1\[Deployment\] \(All Connections\), which no declared caller covers; policies selecting the destination: .*NetworkPolicy bookinfo\/allow-same-namespace/.test(m)), messages.join("\n"));
+    });
+
+    it("fires on a declared flow that a Calico Deny ordered first blocks, naming the policies on both sides", async () => {
+        const result = await packOnStack("dev", {
+            extra: () => custom("deny-reviews-egress", "crd.projectcalico.org/v1", "GlobalNetworkPolicy", undefined, {
+                order: 10, selector: "app == \"reviews\"", types: ["Egress"], egress: [{ action: "Deny", destination: { selector: "app == \"ratings\"" } }],
+            }),
+        });
+        const messages = ofPolicy(result, "reachability-matches-intent").map((v) => v.message);
+        assert.strictEqual(messages.length, 3, messages.join("\n"));
+        assert.match(messages[0], /Service bookinfo\/ratings declares bookinfo\/reviews-v\d\[Deployment\] as a caller of bookinfo\/ratings-v1\[Deployment\], but TCP 9080 is blocked; policies selecting the source: GlobalNetworkPolicy deny-reviews-egress, .*; the destination: .*NetworkPolicy bookinfo\/ratings/);
+    });
+
+    it("fires when an L7 rule removes the declared requests", async () => {
+        const result = await packOnStack("dev", {
+            extra: () => custom("ratings-no-get", "security.istio.io/v1", "AuthorizationPolicy", "bookinfo", {
+                selector: { matchLabels: { app: "ratings" } }, action: "DENY", rules: [{ to: [{ operation: { methods: ["GET"] } }] }],
+            }),
+        });
+        const messages = ofPolicy(result, "reachability-matches-intent").map((v) => v.message);
+        assert.strictEqual(messages.length, 3, messages.join("\n"));
+        assert.ok(messages.every((m) => /declares bookinfo\/reviews-v\d\[Deployment\] as a caller of bookinfo\/ratings-v1\[Deployment\], but/.test(m)));
+    });
+
+    it("stays silent on dev and prod, and on a narrower-than-declared policy for a flow nobody declared", async () => {
+        for (const stack of ["dev", "prod"] as const) {
+            assert.deepStrictEqual(ofPolicy(await packOnStack(stack), "reachability-matches-intent"), [], stack);
+        }
+        const result = await packOnStack("dev", {
+            extra: () => custom("ratings-no-delete", "security.istio.io/v1", "AuthorizationPolicy", "bookinfo", {
+                selector: { matchLabels: { app: "ratings" } }, action: "DENY", rules: [{ to: [{ operation: { methods: ["DELETE"] } }] }],
+            }),
+        });
+        assert.deepStrictEqual(ofPolicy(result, "reachability-matches-intent"), []);
+    });
+});

@@ -118,7 +118,11 @@ describe("MeshService", () => {
             assert.strictEqual(log.ofKind("ServiceAccount").length, 0);
             const service = log.object("Service", "payments", "payments");
             assert.deepStrictEqual(service.spec.selector, { "app.kubernetes.io/name": "payments" });
-            assert.deepStrictEqual(service.metadata.annotations, { "ztmesh.io/external-workload": "true" });
+            assert.strictEqual(service.metadata.annotations["ztmesh.io/external-workload"], "true");
+            // The declaration travels with the Service, for the pack's reachability-matches-intent.
+            assert.deepStrictEqual(JSON.parse(service.metadata.annotations["ztmesh.io/declared-callers"]), [
+                { namespace: "shop", podLabels: { app: "productpage" }, ports: [8443], methods: ["POST"] },
+            ]);
             assert.deepStrictEqual(log.object("NetworkPolicy", "payments", "payments").spec.podSelector.matchLabels, { "app.kubernetes.io/name": "payments" });
             const destinationRule = log.object("DestinationRule", "payments", "payments");
             assert.strictEqual(destinationRule.spec.subsets, undefined);

@@ -1,7 +1,7 @@
 import { WorkloadIdentity, defaultTrustDomain, principalOf } from "../identity";
 import { MeshServiceArgs } from "./args";
-import { podPort, selectPorts } from "./endpoint";
-import { publicPaths, publicPort } from "./publicRoutes";
+import { podPort } from "./endpoint";
+import { admittedCallers } from "./intent";
 import { MeshEndpoint, ServicePort } from "./types";
 
 interface Operation {
@@ -34,16 +34,7 @@ function rule(identity: WorkloadIdentity, trustDomain: string, ports: readonly S
  */
 export function authorizationPolicySpec(endpoint: MeshEndpoint, args: MeshServiceArgs) {
     const trustDomain = args.trustDomain ?? defaultTrustDomain;
-    const rules = (args.callers ?? []).map((caller) =>
-        rule(caller.from, trustDomain, selectPorts(endpoint.ports, caller.ports), caller.methods, caller.paths),
-    );
-    if (args.public && args.gateway) {
-        rules.push(rule(args.gateway.identity, trustDomain, [publicPort(endpoint.ports, args.public)], undefined, publicPaths(args.public)));
-    }
-    const metricsPorts = endpoint.ports.filter((port) => port.metrics);
-    if (metricsPorts.length > 0 && args.monitoring) {
-        rules.push(rule(args.monitoring, trustDomain, metricsPorts, ["GET"]));
-    }
+    const rules = admittedCallers(endpoint, args).map((caller) => rule(caller.identity, trustDomain, caller.ports, caller.methods, caller.paths));
     return {
         selector: { matchLabels: { ...endpoint.podLabels } },
         action: "ALLOW",

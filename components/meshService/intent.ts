@@ -5,29 +5,43 @@ import { podPort, selectPorts } from "./endpoint";
 import { publicPaths, publicPort } from "./publicRoutes";
 import { MeshEndpoint, ServicePort } from "./types";
 
-function caller(identity: WorkloadIdentity, ports: readonly ServicePort[], methods?: string[], paths?: string[]): DeclaredCaller {
-    return {
+/** One identity the service admits, on which ports, with which HTTP methods and paths (absent: any). */
+export interface AdmittedCaller {
+    identity: WorkloadIdentity;
+    ports: ServicePort[];
+    methods?: string[];
+    paths?: string[];
+}
+
+/**
+ * Everyone the declaration admits, in one list that both policy layers and the recorded intent
+ * are built from: the declared callers, the gateway on the public port and paths, and
+ * monitoring (GET) on metrics ports.
+ */
+export function admittedCallers(endpoint: MeshEndpoint, args: MeshServiceArgs): AdmittedCaller[] {
+    const admitted: AdmittedCaller[] = (args.callers ?? []).map((rule) => ({
+        identity: rule.from,
+        ports: selectPorts(endpoint.ports, rule.ports),
+        methods: rule.methods,
+        paths: rule.paths,
+    }));
+    if (args.public && args.gateway) {
+        admitted.push({ identity: args.gateway.identity, ports: [publicPort(endpoint.ports, args.public)], paths: publicPaths(args.public) });
+    }
+    const metricsPorts = endpoint.ports.filter((port) => port.metrics);
+    if (metricsPorts.length > 0 && args.monitoring) {
+        admitted.push({ identity: args.monitoring, ports: metricsPorts, methods: ["GET"] });
+    }
+    return admitted;
+}
+
+/** The admitted callers as the Service records them, for the policy pack's reachability check. */
+export function declaredCallers(endpoint: MeshEndpoint, args: MeshServiceArgs): DeclaredCaller[] {
+    return admittedCallers(endpoint, args).map(({ identity, ports, methods, paths }) => ({
         namespace: identity.namespace,
         podLabels: { ...identity.podLabels },
         ports: ports.map(podPort),
         ...(methods?.length ? { methods: [...methods] } : {}),
         ...(paths?.length ? { paths: [...paths] } : {}),
-    };
-}
-
-/**
- * Who the declaration says may call the service, and how: the declared callers, the gateway on
- * the public port and paths, monitoring on metrics ports. The same inputs as the policies, kept
- * beside them so that a check can compare what is declared with what the policies allow.
- */
-export function declaredCallers(endpoint: MeshEndpoint, args: MeshServiceArgs): DeclaredCaller[] {
-    const callers = (args.callers ?? []).map((rule) => caller(rule.from, selectPorts(endpoint.ports, rule.ports), rule.methods, rule.paths));
-    if (args.public && args.gateway) {
-        callers.push(caller(args.gateway.identity, [publicPort(endpoint.ports, args.public)], undefined, publicPaths(args.public)));
-    }
-    const metricsPorts = endpoint.ports.filter((port) => port.metrics);
-    if (metricsPorts.length > 0 && args.monitoring) {
-        callers.push(caller(args.monitoring, metricsPorts, ["GET"]));
-    }
-    return callers;
+    }));
 }

@@ -3,7 +3,7 @@ import { WorkloadIdentity, networkPolicyPeer } from "../identity";
 import { platformEgressRules } from "../networkPolicyRules";
 import { MeshServiceArgs } from "./args";
 import { podPort, selectPorts } from "./endpoint";
-import { publicPort } from "./publicRoutes";
+import { admittedCallers } from "./intent";
 import { MeshEndpoint, ServicePort } from "./types";
 
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
@@ -23,14 +23,7 @@ function ingressFrom(identity: WorkloadIdentity, ports: readonly ServicePort[]) 
  * default-deny.
  */
 export function serviceNetworkPolicySpec(endpoint: MeshEndpoint, args: MeshServiceArgs): NetworkPolicySpec {
-    const ingress = (args.callers ?? []).map((caller) => ingressFrom(caller.from, selectPorts(endpoint.ports, caller.ports)));
-    if (args.public && args.gateway) {
-        ingress.push(ingressFrom(args.gateway.identity, [publicPort(endpoint.ports, args.public)]));
-    }
-    const metricsPorts = endpoint.ports.filter((port) => port.metrics);
-    if (metricsPorts.length > 0 && args.monitoring) {
-        ingress.push(ingressFrom(args.monitoring, metricsPorts));
-    }
+    const ingress = admittedCallers(endpoint, args).map((caller) => ingressFrom(caller.identity, caller.ports));
     const egress = [
         ...(args.dependencies ?? []).map((dependency) => ({
             to: [networkPolicyPeer(dependency.to)],

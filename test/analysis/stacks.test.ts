@@ -3,20 +3,18 @@ import { KubeObject } from "../../components/analysis/manifests";
 import { formatFlows } from "../../components/analysis/flowFormat";
 import { reachability } from "../../components/analysis/reach";
 import { parseEnvironment } from "../../stacks/config";
-import { deployMesh } from "../../stacks/program";
-import { construct } from "../harness/construct";
+import { stackObjects } from "../../stacks/offline";
 import { stackConfig } from "../harness/stackConfig";
 
-/** The Kubernetes objects the stack program registers under mocks, as a cluster would receive them. */
-async function stackObjects(stack: "dev" | "prod"): Promise<KubeObject[]> {
+/** What the stack registers offline; prod's kubeconfig only has to be present for a cluster deployment. */
+function objectsOf(stack: "dev" | "prod"): Promise<KubeObject[]> {
     const config = stack === "prod" ? { ...stackConfig(stack), "ztmesh:kubeconfig": "apiVersion: v1" } : stackConfig(stack);
-    const log = await construct(() => deployMesh(parseEnvironment(config), stack));
-    return log.resources.filter((r) => r.custom && r.inputs.kind).map((r) => JSON.parse(JSON.stringify(r.inputs)) as KubeObject);
+    return stackObjects(parseEnvironment(config), stack);
 }
 
 describe("reachability of what the stacks deploy: exactly the declared flows", () => {
     it("dev: productpage → details, reviews; reviews (every version) → ratings; nothing else, with the declared methods and paths", async () => {
-        const flows = reachability(await stackObjects("dev"), { istio: true });
+        const flows = reachability(await objectsOf("dev"), { istio: true });
         assert.deepStrictEqual(formatFlows(flows, { l7: true }).trim().split("\n"), [
             "bookinfo/productpage-v1[Deployment] => bookinfo/details-v1[Deployment] : TCP 9080 [GET /details/*]",
             "bookinfo/productpage-v1[Deployment] => bookinfo/reviews-v1[Deployment] : TCP 9080 [GET /reviews/*]",
@@ -29,7 +27,7 @@ describe("reachability of what the stacks deploy: exactly the declared flows", (
     });
 
     it("prod: the storefront's canary and stable versions reach the catalog's gRPC port only", async () => {
-        const flows = reachability(await stackObjects("prod"), { istio: true });
+        const flows = reachability(await objectsOf("prod"), { istio: true });
         assert.deepStrictEqual(formatFlows(flows, { l7: true }).trim().split("\n"), [
             "shop/storefront-canary[Deployment] => shop/catalog-v1[Deployment] : TCP 9000 [POST /shop.catalog.v1.Catalog/*]",
             "shop/storefront-stable[Deployment] => shop/catalog-v1[Deployment] : TCP 9000 [POST /shop.catalog.v1.Catalog/*]",

@@ -10,7 +10,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as fs from "fs";
 import { policies } from "../../policypack/policies";
 import { deployMesh } from "../../stacks/program";
-import { installMocks, RecordedResource, ResourceLog } from "../harness/mocks";
+import { installMocks, RecordedResource, ResourceLog } from "../../stacks/offline";
 import { runPolicyPack } from "../harness/policyPack";
 import { reachability } from "../../components/analysis/reach";
 import { syntheticEnvironment } from "./generate";

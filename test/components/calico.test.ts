@@ -1,8 +1,9 @@
 import * as assert from "assert";
 import { Calico } from "../../components";
 import { retainCrds } from "../../components/charts";
-import { construct, errorOf } from "../harness/construct";
-import { installMocks } from "../harness/mocks";
+import { construct } from "../../stacks/offline";
+import { errorOf } from "../harness/construct";
+import { installMocks } from "../../stacks/offline";
 
 describe("Calico", () => {
     before(installMocks);

@@ -4,8 +4,9 @@ import { MeshGateway, listenerName } from "../../components";
 import { retainCrds } from "../../components/charts";
 import { hostnameMatches } from "../../components/gateway/meshGateway";
 import { issueSelfSignedCertificate } from "../../components/gateway/selfSignedCertificate";
-import { construct, errorOf } from "../harness/construct";
-import { installMocks } from "../harness/mocks";
+import { construct } from "../../stacks/offline";
+import { errorOf } from "../harness/construct";
+import { installMocks } from "../../stacks/offline";
 
 describe("MeshGateway", () => {
     before(installMocks);

@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import { MeshGateway, MeshService, MeshServiceArgs, meshEndpoint } from "../../components";
-import { construct, errorOf } from "../harness/construct";
-import { installMocks } from "../harness/mocks";
+import { construct } from "../../stacks/offline";
+import { errorOf } from "../harness/construct";
+import { installMocks } from "../../stacks/offline";
 
 const productpage = meshEndpoint("productpage", { namespace: "shop", serviceAccount: "shop-productpage", ports: [{ name: "http", port: 9080 }] });
 const prometheus = { name: "prometheus", namespace: "monitoring", serviceAccount: "prometheus", podLabels: { "app.kubernetes.io/name": "prometheus" } };

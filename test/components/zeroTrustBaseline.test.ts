@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import { ZeroTrustBaseline, ZeroTrustBaselineArgs } from "../../components";
-import { construct, errorOf } from "../harness/construct";
-import { installMocks } from "../harness/mocks";
+import { construct } from "../../stacks/offline";
+import { errorOf } from "../harness/construct";
+import { installMocks } from "../../stacks/offline";
 
 const gateway = { name: "mesh-gateway", namespace: "istio-ingress", serviceAccount: "mesh-gateway-istio", podLabels: { "gateway.networking.k8s.io/gateway-name": "mesh-gateway" } };
 const appNamespaces = 'projectcalico.org/name not in {"kube-system", "calico-system", "calico-apiserver", "tigera-operator", "istio-system"}';

@@ -5,7 +5,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { parseEnvironment } from "../../stacks/config";
 import { deployMesh } from "../../stacks/program";
-import { construct } from "../harness/construct";
+import { construct } from "../../stacks/offline";
 import { projectRoot, stackConfig } from "../harness/stackConfig";
 import { PulumiCli } from "./pulumiCli";
 

@@ -1,4 +1,4 @@
-import { RecordedResource } from "./mocks";
+import { RecordedResource } from "../../stacks/offline";
 
 /**
  * What a `helm.v4.Chart` would render, for the rules that look at chart output. Under mocks a

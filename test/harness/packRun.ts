@@ -3,8 +3,8 @@ import { policies } from "../../policypack/policies";
 import { parseEnvironment } from "../../stacks/config";
 import { deployMesh } from "../../stacks/program";
 import { renderedChartChildren } from "./chartFixtures";
-import { construct } from "./construct";
-import { RecordedResource } from "./mocks";
+import { construct } from "../../stacks/offline";
+import { RecordedResource } from "../../stacks/offline";
 import { PackResult, runPolicyPack } from "./policyPack";
 import { stackConfig } from "./stackConfig";
 

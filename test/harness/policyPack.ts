@@ -1,5 +1,5 @@
 import { EnforcementLevel, Policies, PolicyPackConfig, PolicyResource, ResourceValidationPolicy, StackValidationPolicy, unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
-import { RecordedResource } from "./mocks";
+import { RecordedResource } from "../../stacks/offline";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { unknownValue, specialSigKey, specialSecretSig } = require("@pulumi/pulumi/runtime/rpc");
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { policies } from "../../policypack/policies";
-import { installMocks } from "../harness/mocks";
+import { installMocks } from "../../stacks/offline";
 import { packOnStack } from "../harness/packRun";
 import { mandatory } from "../harness/policyPack";
 

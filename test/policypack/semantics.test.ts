@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { policies } from "../../policypack/policies";
 import { projectRoot } from "../harness/stackConfig";
-import { installMocks } from "../harness/mocks";
+import { installMocks } from "../../stacks/offline";
 import { packOnStack } from "../harness/packRun";
 import { mandatory, ofPolicy } from "../harness/policyPack";
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as assert from "assert";
-import { installMocks } from "../harness/mocks";
+import { installMocks } from "../../stacks/offline";
 import { packOnStack } from "../harness/packRun";
 import { ofPolicy } from "../harness/policyPack";
 

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { parseEnvironment } from "../../stacks/config";
 import { deployMesh } from "../../stacks/program";
-import { construct } from "../harness/construct";
+import { construct } from "../../stacks/offline";
 import { CrdSchemas } from "../harness/crdSchemas";
 import { stackConfig } from "../harness/stackConfig";
 

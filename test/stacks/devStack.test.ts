@@ -2,8 +2,8 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { parseEnvironment } from "../../stacks/config";
 import { MeshDeployment, deployMesh } from "../../stacks/program";
-import { construct } from "../harness/construct";
-import { installMocks, isSecretValue, ResourceLog } from "../harness/mocks";
+import { construct } from "../../stacks/offline";
+import { installMocks, isSecretValue, ResourceLog } from "../../stacks/offline";
 import { editedConfig, projectRoot, stackConfig } from "../harness/stackConfig";
 import * as path from "path";
 

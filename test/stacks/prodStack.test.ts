@@ -1,8 +1,9 @@
 import * as assert from "assert";
 import { parseEnvironment } from "../../stacks/config";
 import { deployMesh } from "../../stacks/program";
-import { construct, errorOf } from "../harness/construct";
-import { isSecretValue, ResourceLog } from "../harness/mocks";
+import { construct } from "../../stacks/offline";
+import { errorOf } from "../harness/construct";
+import { isSecretValue, ResourceLog } from "../../stacks/offline";
 import { editedConfig, stackConfig } from "../harness/stackConfig";
 
 describe("prod stack (production-shaped example)", () => {

@@ -1,4 +1,16 @@
+/**
+ * Runs a Pulumi program offline: no cluster, no state, no Pulumi CLI. Pulumi's mock runtime
+ * stands in for the engine and echoes every resource's inputs as its state (a provider that
+ * accepts everything), and each registration is recorded with what the engine would know of it.
+ *
+ * `npm run report` uses it to compute a stack's reachability without deploying; the tests use
+ * it to assert on what components register. What providers expand (the objects a Helm chart
+ * renders) is not visible here: under mocks a chart is one resource with no children.
+ */
 import * as pulumi from "@pulumi/pulumi";
+import type { KubeObject } from "../components/analysis/manifests";
+import { Environment } from "./schema";
+import { deployMesh } from "./program";
 // Internal modules of the SDK, used only to stand in for the transform callback server.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { getStore } = require("@pulumi/pulumi/runtime/state");
@@ -171,4 +183,23 @@ export async function settled(resources: ResourceLog): Promise<void> {
         const errors = registrationErrors.splice(0);
         throw new Error(`resource registration failed: ${errors.map((e) => (e instanceof Error ? e.stack : String(e))).join("\n")}`);
     }
+}
+
+/**
+ * Runs `build` (which creates resources) offline and returns everything it registered, once
+ * registration has settled. The log is shared; each call starts it empty.
+ */
+export async function construct(build: () => unknown): Promise<ResourceLog> {
+    const recorded = await installMocks();
+    await settled(recorded);
+    recorded.clear();
+    build();
+    await settled(recorded);
+    return recorded;
+}
+
+/** The Kubernetes objects the stack program registers for `env`, as plain data (charts stay unexpanded). */
+export async function stackObjects(env: Environment, stack: string): Promise<KubeObject[]> {
+    const recorded = await construct(() => deployMesh(env, stack));
+    return recorded.resources.filter((r) => r.custom && r.inputs.kind).map((r) => JSON.parse(JSON.stringify(r.inputs)) as KubeObject);
 }

@@ -1,47 +1,23 @@
+import { declaredServices, IntentDifference, intentDifferences, IntentError, NamedWorkload } from "../../components/analysis/intent";
 import { KubeObject as AnalysisObject } from "../../components/analysis/manifests";
 import { formatConnectionSet } from "../../components/analysis/netpol";
-import { IntervalSet } from "../../components/analysis/netpol/intervals";
-import { Flow, reachability } from "../../components/analysis/reach";
-import { DeclaredCaller, callersAnnotation } from "../../components/wellKnown";
+import { reachability } from "../../components/analysis/reach";
 import { RuleConfig } from "../config";
 import { selects } from "../calicoSelectors";
-import { KubeObject, groupOf, known, labelSelectorMatches, namespaceOf } from "../kubernetes";
+import { KubeObject, groupOf, known, labelSelectorMatches } from "../kubernetes";
 import { stackRule } from "../policy";
-import { StackModel, StackObject } from "../stackModel";
-
-type StackReport = (object: KubeObject, urn: string, problem: string, fix: string) => void;
-type WorkloadEndpoint = Extract<Flow["src"], { kind: "workload" }>;
+import { StackModel } from "../stackModel";
 
 /** The stack's Kubernetes objects as plain data for the analysis; objects with unknown parts are left out. */
 function plainObjects(model: StackModel): AnalysisObject[] {
     return model.objects.flatMap(({ object }) => known(() => [JSON.parse(JSON.stringify(object)) as AnalysisObject]) ?? []);
 }
 
-function isCaller(declared: DeclaredCaller, workload: WorkloadEndpoint["workload"]): boolean {
-    return workload.namespace === declared.namespace && labelSelectorMatches({ matchLabels: declared.podLabels }, { ...workload.labels });
-}
-
-/** The TCP ports of a flow, as a list, for messages. */
-function tcpPorts(flow: Flow | undefined, candidates: number[]): number[] {
-    return candidates.filter((port) => flow?.allowed.ports("TCP").contains(port) ?? false);
-}
-
-/** Whether the flow's L7 grants admit every declared method (and path, compared as declared). */
-function l7Admits(flow: Flow, declared: DeclaredCaller): boolean {
-    if (!flow.l7) {
-        return true;
-    }
-    const admits = (set: { include: "*" | readonly string[]; exclude: readonly string[] }, value: string) =>
-        (set.include === "*" || set.include.includes(value)) && !set.exclude.includes(value);
-    return (declared.methods ?? ["GET"]).every((method) => (declared.paths ?? ["/"]).every((path) =>
-        flow.l7!.some((grant) => admits(grant.methods, method) && (grant.paths.include === "*" || admits(grant.paths, path)))));
-}
-
 /**
  * The policy objects that select `workload`: where to look for what lets a flow through or
  * blocks it (the analysis computes the outcome, not which rule decided it).
  */
-function policiesOn(model: StackModel, workload: WorkloadEndpoint["workload"]): string[] {
+function policiesOn(model: StackModel, { workload }: NamedWorkload): string {
     const labels = { ...workload.labels };
     const namespaceLabels = { "projectcalico.org/name": workload.namespace, "kubernetes.io/metadata.name": workload.namespace };
     const name = (object: KubeObject) => (object.metadata.namespace ? `${object.kind} ${object.metadata.namespace}/${object.metadata.name}` : `${object.kind} ${object.metadata.name}`);
@@ -51,60 +27,59 @@ function policiesOn(model: StackModel, workload: WorkloadEndpoint["workload"]): 
         .filter(({ object }) => known(() => selects(object.spec?.namespaceSelector, namespaceLabels) && selects(object.spec?.selector, labels)) ?? false);
     const istio = model.inNamespace("AuthorizationPolicy", workload.namespace)
         .filter(({ object }) => known(() => labelSelectorMatches(object.spec?.selector ?? {}, labels)) ?? false);
-    return [...calico, ...kubernetes, ...istio].map(({ object }) => name(object));
+    return [...calico, ...kubernetes, ...istio].map(({ object }) => name(object)).join(", ") || "none";
+}
+
+/** The violation message and fix for one difference. */
+function describe(model: StackModel, difference: IntentDifference): { problem: string; fix: string } {
+    switch (difference.kind) {
+        case "undeclared": {
+            const { flow } = difference;
+            return {
+                problem: `lets ${flow.src.name} reach ${flow.dst.name} (${formatConnectionSet(flow.allowed)}), which no declared caller covers; policies selecting the destination: ${policiesOn(model, difference.dst)}`,
+                fix: "remove the policy that admits it, or declare the caller in the MeshService",
+            };
+        }
+        case "blocked":
+        case "narrowed": {
+            const { caller, src, dst } = difference;
+            const what = difference.kind === "blocked"
+                ? `TCP ${difference.ports.join(", ")} is blocked`
+                : `its declared requests (${(caller.methods ?? ["any method"]).join(", ")} ${(caller.paths ?? ["any path"]).join(", ")}) are narrowed at L7`;
+            return {
+                problem: `declares ${src.name} as a caller of ${dst.name}, but ${what}; policies selecting the source: ${policiesOn(model, src)}; the destination: ${policiesOn(model, dst)}`,
+                fix: "allow the declared flow at both layers (the caller's egress, the callee's ingress and AuthorizationPolicy), or remove it from the declaration",
+            };
+        }
+    }
 }
 
 export const reachabilityMatchesIntent = stackRule({
     name: "reachability-matches-intent",
     description: "What the policies of the stack allow, at both layers, equals what each MeshService declared: no flow allowed that no service declared, and no declared flow blocked (by a missing egress, a Deny, or an L7 rule narrower than declared).",
-    validate(model: StackModel, _config: RuleConfig, report: StackReport) {
-        const services = model.ofKind("Service", "").flatMap((service) => {
-            const declared = known(() => service.object.metadata.annotations?.[callersAnnotation]);
-            return declared ? [{ service, declared: JSON.parse(declared) as DeclaredCaller[], selector: known(() => ({ ...service.object.spec?.selector })) ?? {} }] : [];
-        });
-        if (services.length === 0) {
+    validate(model: StackModel, _config: RuleConfig, report: (object: KubeObject, urn: string, problem: string, fix: string) => void) {
+        const objects = plainObjects(model);
+        try {
+            // Without declared intent there is nothing to compare, and the analysis is the rule's cost.
+            if (declaredServices(objects).length === 0) {
+                return;
+            }
+        } catch (error) {
+            if (!(error instanceof IntentError)) {
+                throw error;
+            }
+            const service = model.named("Service", "", error.namespace, error.name)!;
+            report(service.object, service.urn, error.problem, "write the annotation as MeshService does, or remove it");
             return;
         }
-        const flows = reachability(plainObjects(model), { istio: true });
-        const workloads = [...new Map(flows.flatMap((f) => [f.src, f.dst]).filter((e): e is WorkloadEndpoint => e.kind === "workload").map((e) => [e.name, e])).values()];
-        const flowBetween = new Map(flows.map((flow) => [`${flow.src.name} ${flow.dst.name}`, flow]));
-        for (const { service, declared, selector } of services) {
-            const targets = workloads.filter((w) => w.workload.namespace === namespaceOf(service.object) && labelSelectorMatches({ matchLabels: selector }, { ...w.workload.labels }));
-            for (const target of targets) {
-                checkAllowedFlows(model, flows, service, declared, target, report);
-                checkDeclaredFlows(model, workloads, flowBetween, service, declared, target, report);
+        for (const difference of intentDifferences(objects, reachability(objects, { istio: true }))) {
+            const service = model.named("Service", "", difference.service.namespace, difference.service.name);
+            if (service) {
+                const { problem, fix } = describe(model, difference);
+                report(service.object, service.urn, problem, fix);
             }
         }
     },
 });
-
-/** Flows into `target` that no declared caller covers (another source, another protocol, or ports beyond the declared ones). */
-function checkAllowedFlows(model: StackModel, flows: Flow[], service: StackObject, declared: DeclaredCaller[], target: WorkloadEndpoint, report: StackReport): void {
-    for (const flow of flows.filter((f) => f.dst.name === target.name)) {
-        const source = flow.src;
-        const callers = source.kind === "workload" ? declared.filter((d) => isCaller(d, source.workload)) : [];
-        const declaredPorts = IntervalSet.of(callers.flatMap((d) => d.ports).map((port) => ({ start: port, end: port })));
-        const otherProtocols = (["UDP", "SCTP"] as const).some((protocol) => !flow.allowed.ports(protocol).isEmpty());
-        if (callers.length === 0 || otherProtocols || !flow.allowed.ports("TCP").subtract(declaredPorts).isEmpty()) {
-            report(service.object, service.urn, `lets ${flow.src.name} reach ${flow.dst.name} (${formatConnectionSet(flow.allowed)}), which no declared caller covers; policies selecting the destination: ${policiesOn(model, target.workload).join(", ") || "none"}`,
-                "remove the policy that admits it, or declare the caller in the MeshService");
-        }
-    }
-}
-
-/** Declared callers whose flow into `target` is missing, lacks a declared port, or is narrower at L7. */
-function checkDeclaredFlows(model: StackModel, workloads: WorkloadEndpoint[], flowBetween: Map<string, Flow>, service: StackObject, declared: DeclaredCaller[], target: WorkloadEndpoint, report: StackReport): void {
-    for (const caller of declared) {
-        for (const source of workloads.filter((w) => w !== target && isCaller(caller, w.workload))) {
-            const flow = flowBetween.get(`${source.name} ${target.name}`);
-            const missing = caller.ports.filter((port) => !tcpPorts(flow, [port]).length);
-            if (missing.length || (flow && !l7Admits(flow, caller))) {
-                const what = missing.length ? `TCP ${missing.join(", ")} is blocked` : `its declared requests (${(caller.methods ?? ["any method"]).join(", ")} ${(caller.paths ?? ["any path"]).join(", ")}) are narrowed at L7`;
-                report(service.object, service.urn, `declares ${source.name} as a caller of ${target.name}, but ${what}; policies selecting the source: ${policiesOn(model, source.workload).join(", ") || "none"}; the destination: ${policiesOn(model, target.workload).join(", ") || "none"}`,
-                    "allow the declared flow at both layers (the caller's egress, the callee's ingress and AuthorizationPolicy), or remove it from the declaration");
-            }
-        }
-    }
-}
 
 export const intentRules = [reachabilityMatchesIntent];

@@ -46,6 +46,19 @@ describe("policy pack: reachability-matches-intent", () => {
         assert.ok(messages.every((m) => /declares bookinfo\/reviews-v\d\[Deployment\] as a caller of bookinfo\/ratings-v1\[Deployment\], but/.test(m)));
     });
 
+    it("names the Service whose hand-written declared-callers annotation cannot be read", async () => {
+        const result = await packOnStack("dev", {
+            extra: () => new k8s.core.v1.Service("hand-written", {
+                metadata: { name: "legacy", namespace: "bookinfo", annotations: { "ztmesh.io/declared-callers": "[{\"namespace\": \"bookinfo\"}]" } },
+                spec: { selector: { app: "legacy" }, ports: [{ port: 80 }] },
+            }),
+        });
+        const messages = ofPolicy(result, "reachability-matches-intent").map((v) => v.message);
+        assert.deepStrictEqual(messages, [
+            "Service bookinfo/legacy has a ztmesh.io/declared-callers annotation that is not a JSON list of {namespace, podLabels, ports, methods?, paths?}. Fix: write the annotation as MeshService does, or remove it.",
+        ]);
+    });
+
     it("stays silent on dev and prod, and on a narrower-than-declared policy for a flow nobody declared", async () => {
         for (const stack of ["dev", "prod"] as const) {
             assert.deepStrictEqual(ofPolicy(await packOnStack(stack), "reachability-matches-intent"), [], stack);

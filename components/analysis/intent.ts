@@ -1,0 +1,138 @@
+/**
+ * The declared intent against what the policies allow. Each MeshService records its callers on
+ * its Service (`callersAnnotation`); a flow into the service's workloads is in order when a
+ * declared caller covers it, and every declared caller must reach the workloads on every
+ * declared port, with the declared requests where a sidecar enforces layer 7.
+ *
+ * Shared by the policy pack's `reachability-matches-intent` rule and the HTML report.
+ */
+import { callersAnnotation, DeclaredCaller } from "../wellKnown";
+import type { Labels } from "./calicoSelector";
+import type { ValueSet } from "./istio/grants";
+import { KubeObject } from "./manifests";
+import { IntervalSet } from "./netpol/intervals";
+import { clusterFromObjects, Workload, workloadId } from "./netpol/workloads";
+import type { Flow } from "./reach";
+
+/** A Service that declares its callers. */
+export interface DeclaredService {
+    readonly namespace: string;
+    readonly name: string;
+    readonly selector: Labels;
+    readonly callers: readonly DeclaredCaller[];
+}
+
+/** A workload as the analysis names it (`namespace/name[Kind]`). */
+export interface NamedWorkload {
+    readonly name: string;
+    readonly workload: Workload;
+}
+
+export type IntentDifference =
+    /** Allowed, but no declared caller covers it: another source, another protocol, or more ports. */
+    | { readonly kind: "undeclared"; readonly service: DeclaredService; readonly flow: Flow; readonly dst: NamedWorkload }
+    /** Declared, but some declared TCP ports are blocked. */
+    | { readonly kind: "blocked"; readonly service: DeclaredService; readonly src: NamedWorkload; readonly dst: NamedWorkload; readonly caller: DeclaredCaller; readonly ports: readonly number[] }
+    /** Declared, reachable on its ports, but layer 7 policy admits fewer requests than declared. */
+    | { readonly kind: "narrowed"; readonly service: DeclaredService; readonly src: NamedWorkload; readonly dst: NamedWorkload; readonly caller: DeclaredCaller; readonly flow: Flow };
+
+/** A Service whose declared callers cannot be read. */
+export class IntentError extends Error {
+    constructor(readonly namespace: string, readonly name: string, readonly problem: string) {
+        super(`Service ${namespace}/${name} ${problem}`);
+    }
+}
+
+/** The Services in `objects` that carry declared callers. A malformed annotation throws an IntentError. */
+export function declaredServices(objects: readonly KubeObject[]): DeclaredService[] {
+    return objects.flatMap((object) => {
+        const annotations = (object.metadata as { annotations?: Record<string, unknown> } | undefined)?.annotations;
+        const text = annotations?.[callersAnnotation];
+        if (object.kind !== "Service" || text === undefined) {
+            return [];
+        }
+        const namespace = object.metadata?.namespace || "default";
+        const name = object.metadata?.name ?? "";
+        const spec = object.spec as { selector?: Labels } | undefined;
+        return [{ namespace, name, selector: { ...spec?.selector }, callers: parseCallers(text, namespace, name) }];
+    });
+}
+
+function parseCallers(text: unknown, namespace: string, name: string): DeclaredCaller[] {
+    const problem = `has a ${callersAnnotation} annotation that is not a JSON list of {namespace, podLabels, ports, methods?, paths?}`;
+    let callers: unknown;
+    try {
+        callers = JSON.parse(String(text));
+    } catch (error) {
+        throw new IntentError(namespace, name, `${problem}: ${(error as Error).message}`);
+    }
+    const valid = Array.isArray(callers) && callers.every((c) =>
+        typeof c?.namespace === "string" && typeof c.podLabels === "object" && c.podLabels !== null && Array.isArray(c.ports) && c.ports.every(Number.isInteger));
+    if (!valid) {
+        throw new IntentError(namespace, name, problem);
+    }
+    return callers as DeclaredCaller[];
+}
+
+/** Every difference between the flows the policies allow and what the Services in `objects` declare. */
+export function intentDifferences(objects: readonly KubeObject[], flows: readonly Flow[]): IntentDifference[] {
+    const services = declaredServices(objects);
+    const workloads = clusterFromObjects(objects).workloads.map((workload) => ({ name: workloadId(workload), workload }));
+    const flowBetween = new Map(flows.map((flow) => [`${flow.src.name} ${flow.dst.name}`, flow]));
+    const flowsInto = new Map<string, Flow[]>();
+    for (const flow of flows) {
+        flowsInto.set(flow.dst.name, [...(flowsInto.get(flow.dst.name) ?? []), flow]);
+    }
+    return services.flatMap((service) => workloads
+        .filter(({ workload }) => workload.namespace === service.namespace && matches(service.selector, workload.labels))
+        .flatMap((dst) => [
+            ...undeclaredFlows(service, dst, flowsInto.get(dst.name) ?? []),
+            ...unmetDeclarations(service, dst, workloads, flowBetween),
+        ]));
+}
+
+function undeclaredFlows(service: DeclaredService, dst: NamedWorkload, flows: readonly Flow[]): IntentDifference[] {
+    return flows.flatMap((flow): IntentDifference[] => {
+        const source = flow.src;
+        const callers = source.kind === "workload" ? service.callers.filter((caller) => isCaller(caller, source.workload)) : [];
+        const declaredPorts = IntervalSet.of(callers.flatMap((caller) => caller.ports).map((port) => ({ start: port, end: port })));
+        const otherProtocols = (["UDP", "SCTP"] as const).some((protocol) => !flow.allowed.ports(protocol).isEmpty());
+        const covered = callers.length > 0 && !otherProtocols && flow.allowed.ports("TCP").subtract(declaredPorts).isEmpty();
+        return covered ? [] : [{ kind: "undeclared", service, flow, dst }];
+    });
+}
+
+function unmetDeclarations(service: DeclaredService, dst: NamedWorkload, workloads: readonly NamedWorkload[], flowBetween: ReadonlyMap<string, Flow>): IntentDifference[] {
+    return service.callers.flatMap((caller) => workloads
+        .filter((src) => src !== dst && isCaller(caller, src.workload))
+        .flatMap((src): IntentDifference[] => {
+            const flow = flowBetween.get(`${src.name} ${dst.name}`);
+            const blocked = caller.ports.filter((port) => !(flow?.allowed.ports("TCP").contains(port) ?? false));
+            if (blocked.length > 0) {
+                return [{ kind: "blocked", service, src, dst, caller, ports: blocked }];
+            }
+            return flow && !l7Admits(flow, caller) ? [{ kind: "narrowed", service, src, dst, caller, flow }] : [];
+        }));
+}
+
+function isCaller(caller: DeclaredCaller, workload: Workload): boolean {
+    return workload.namespace === caller.namespace && matches(caller.podLabels, workload.labels);
+}
+
+function matches(selector: Labels, labels: Labels): boolean {
+    return Object.entries(selector).every(([key, value]) => labels[key] === value);
+}
+
+/**
+ * Whether the flow's layer 7 grants admit every declared request: each declared method on each
+ * declared path (a declared path pattern must appear as such in a grant, or the grant admit any
+ * path). No methods declared stands for GET; no paths, for `/`.
+ */
+function l7Admits(flow: Flow, caller: DeclaredCaller): boolean {
+    if (!flow.l7) {
+        return true;
+    }
+    const admits = (set: ValueSet, value: string) => (set.include === "*" || set.include.includes(value)) && !set.exclude.includes(value);
+    return (caller.methods ?? ["GET"]).every((method) => (caller.paths ?? ["/"]).every((path) =>
+        flow.l7!.some((grant) => admits(grant.methods, method) && (grant.paths.include === "*" || admits(grant.paths, path)))));
+}

@@ -21,3 +21,6 @@ export { reachability, Flow, ReachOptions } from "./analysis/reach";
 export { formatFlows, flowsToJson } from "./analysis/flowFormat";
 export { loadManifests, parseManifests, ManifestError } from "./analysis/manifests";
 export { parseSelector, selectorMatches, canonical as canonicalSelector, SelectorSyntaxError } from "./analysis/calicoSelector";
+export { intentDifferences, declaredServices, IntentDifference, DeclaredService, IntentError } from "./analysis/intent";
+export { reportModel, ReportModel, ReportCell, CellStatus } from "./analysis/report/model";
+export { renderPage as renderReportPage } from "./analysis/report/page";

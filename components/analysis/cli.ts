@@ -1,16 +1,18 @@
 /**
- * `ztmesh reach <dir-or-file>... [--l7] [--json]`: loads Kubernetes manifests and prints the
- * flows that policy allows (see reach.ts). Exit codes: 0 success, 1 unexpected failure, 2 bad
+ * `ztmesh reach <dir-or-file>... [--l7] [--json | --html] [--output FILE]`: loads Kubernetes
+ * manifests and prints the flows that policy allows (see reach.ts), or writes them as a report page. Exit codes: 0 success, 1 unexpected failure, 2 bad
  * usage or a manifest or policy that cannot be read.
  */
 import * as fs from "fs";
-import * as path from "path";
 import { parseArgs } from "util";
 import { flowsToJson, formatFlows } from "./flowFormat";
-import { loadManifests, ManifestError } from "./manifests";
+import { IntentError } from "./intent";
+import { KubeObject, loadManifests, ManifestError, manifestFiles } from "./manifests";
 import { Flow, reachability } from "./reach";
+import { reportModel } from "./report/model";
+import { renderPage } from "./report/page";
 
-export const usage = `Usage: ztmesh reach <dir-or-file>... [--l7] [--json]
+export const usage = `Usage: ztmesh reach <dir-or-file>... [--l7] [--json | --html] [--output FILE]
 
 Lists the connections that Kubernetes NetworkPolicy, Calico (GlobalNetworkPolicy,
 NetworkPolicy; default tier) and Istio (AuthorizationPolicy, PeerAuthentication) allow
@@ -20,6 +22,11 @@ List kinds unwrapped), one "SRC => DST : CONNECTIONS" line each.
 Options:
   --l7      append the HTTP requests allowed at meshed destinations, e.g. [GET /reviews/*]
   --json    print one JSON document instead of lines
+  --html    write a self-contained HTML report instead: a matrix of who may reach whom,
+            a graph, and the differences from the callers that Services declare
+            (annotation ztmesh.io/declared-callers, as MeshService writes it)
+  -o, --output FILE
+            write to FILE instead of standard output
   -h, --help  print this help
 `;
 
@@ -38,7 +45,13 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
             args: [...argv],
             allowPositionals: true,
             strict: true,
-            options: { l7: { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+            options: {
+                l7: { type: "boolean" },
+                json: { type: "boolean" },
+                html: { type: "boolean" },
+                output: { type: "string", short: "o" },
+                help: { type: "boolean", short: "h" },
+            },
         });
     } catch (error) {
         io.stderr(`ztmesh: ${(error as Error).message}\n\n${usage}`);
@@ -58,17 +71,29 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         io.stderr(`ztmesh reach: no manifest files or folders given\n\n${usage}`);
         return 2;
     }
+    if (values.json && values.html) {
+        io.stderr(`ztmesh reach: --json and --html are two output formats; give one\n\n${usage}`);
+        return 2;
+    }
     const missing = paths.find((location) => !fs.existsSync(location));
     if (missing !== undefined) {
         io.stderr(`ztmesh reach: ${missing}: no such file or folder\n`);
         return 2;
     }
     try {
-        const flows = reachabilityOfFiles(paths);
-        io.stdout(values.json ? `${JSON.stringify(flowsToJson(flows), null, 2)}\n` : formatFlows(flows, { l7: values.l7 }));
+        const { objects, flows } = reachabilityOfFiles(paths);
+        const text = values.html
+            ? renderPage(reportModel(objects, flows, { title: "Reachability report", source: paths.join(", ") }))
+            : values.json ? `${JSON.stringify(flowsToJson(flows), null, 2)}\n` : formatFlows(flows, { l7: values.l7 });
+        if (values.output === undefined) {
+            io.stdout(text);
+        } else {
+            fs.writeFileSync(values.output, text);
+            io.stderr(`ztmesh reach: wrote ${values.output}\n`);
+        }
         return 0;
     } catch (error) {
-        if (error instanceof InputError || error instanceof ManifestError) {
+        if (error instanceof InputError || error instanceof ManifestError || error instanceof IntentError) {
             io.stderr(`ztmesh reach: ${error.message}\n`);
             return 2;
         }
@@ -81,10 +106,11 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
 class InputError extends Error {}
 
 /** Loads every file, keeping each object's file, and evaluates; an object that fails is named with its file. */
-function reachabilityOfFiles(paths: readonly string[]): Flow[] {
-    const entries = paths.flatMap(listFiles).flatMap((file) => loadManifests(file).map((object) => ({ object, file })));
+function reachabilityOfFiles(paths: readonly string[]): { objects: KubeObject[]; flows: Flow[] } {
+    const entries = paths.flatMap(manifestFiles).flatMap((file) => loadManifests(file).map((object) => ({ object, file })));
+    const objects = entries.map((entry) => entry.object);
     try {
-        return reachability(entries.map((entry) => entry.object));
+        return { objects, flows: reachability(objects) };
     } catch (error) {
         // Find the object that fails on its own (each alone is cheap to evaluate), to name its file.
         for (const { object, file } of entries) {
@@ -96,17 +122,4 @@ function reachabilityOfFiles(paths: readonly string[]): Flow[] {
         }
         throw error;
     }
-}
-
-function listFiles(location: string): string[] {
-    if (!fs.statSync(location).isDirectory()) {
-        return [location];
-    }
-    return fs.readdirSync(location).sort().flatMap((name) => {
-        const child = path.join(location, name);
-        if (fs.statSync(child).isDirectory()) {
-            return listFiles(child);
-        }
-        return /\.(ya?ml|json)$/i.test(name) ? [child] : [];
-    });
 }

@@ -10,6 +10,7 @@ import { callersAnnotation, DeclaredCaller } from "../wellKnown";
 import type { Labels } from "./calicoSelector";
 import type { ValueSet } from "./istio/grants";
 import { KubeObject } from "./manifests";
+import { formatConnectionSet } from "./netpol/format";
 import { IntervalSet } from "./netpol/intervals";
 import { clusterFromObjects, Workload, workloadId } from "./netpol/workloads";
 import type { Flow } from "./reach";
@@ -74,21 +75,31 @@ function parseCallers(text: unknown, namespace: string, name: string): DeclaredC
     return callers as DeclaredCaller[];
 }
 
+/** The workloads behind each declared Service: those its selector picks in its namespace. */
+export function declaredTargets(objects: readonly KubeObject[], services: readonly DeclaredService[] = declaredServices(objects)): { service: DeclaredService; workloads: NamedWorkload[] }[] {
+    const workloads = namedWorkloads(objects);
+    return services.map((service) => ({
+        service,
+        workloads: workloads.filter(({ workload }) => workload.namespace === service.namespace && matches(service.selector, workload.labels)),
+    }));
+}
+
+function namedWorkloads(objects: readonly KubeObject[]): NamedWorkload[] {
+    return clusterFromObjects(objects).workloads.map((workload) => ({ name: workloadId(workload), workload }));
+}
+
 /** Every difference between the flows the policies allow and what the Services in `objects` declare. */
 export function intentDifferences(objects: readonly KubeObject[], flows: readonly Flow[]): IntentDifference[] {
-    const services = declaredServices(objects);
-    const workloads = clusterFromObjects(objects).workloads.map((workload) => ({ name: workloadId(workload), workload }));
+    const workloads = namedWorkloads(objects);
     const flowBetween = new Map(flows.map((flow) => [`${flow.src.name} ${flow.dst.name}`, flow]));
     const flowsInto = new Map<string, Flow[]>();
     for (const flow of flows) {
         flowsInto.set(flow.dst.name, [...(flowsInto.get(flow.dst.name) ?? []), flow]);
     }
-    return services.flatMap((service) => workloads
-        .filter(({ workload }) => workload.namespace === service.namespace && matches(service.selector, workload.labels))
-        .flatMap((dst) => [
-            ...undeclaredFlows(service, dst, flowsInto.get(dst.name) ?? []),
-            ...unmetDeclarations(service, dst, workloads, flowBetween),
-        ]));
+    return declaredTargets(objects).flatMap(({ service, workloads: targets }) => targets.flatMap((dst) => [
+        ...undeclaredFlows(service, dst, flowsInto.get(dst.name) ?? []),
+        ...unmetDeclarations(service, dst, workloads, flowBetween),
+    ]));
 }
 
 function undeclaredFlows(service: DeclaredService, dst: NamedWorkload, flows: readonly Flow[]): IntentDifference[] {
@@ -135,4 +146,18 @@ function l7Admits(flow: Flow, caller: DeclaredCaller): boolean {
     const admits = (set: ValueSet, value: string) => (set.include === "*" || set.include.includes(value)) && !set.exclude.includes(value);
     return (caller.methods ?? ["GET"]).every((method) => (caller.paths ?? ["/"]).every((path) =>
         flow.l7!.some((grant) => admits(grant.methods, method) && (grant.paths.include === "*" || admits(grant.paths, path)))));
+}
+
+/** What a difference is, in a sentence whose subject is its Service (`Service ns/name <summary>`). */
+export function summarize(difference: IntentDifference): string {
+    switch (difference.kind) {
+        case "undeclared":
+            return `lets ${difference.flow.src.name} reach ${difference.dst.name} (${formatConnectionSet(difference.flow.allowed)}), which no declared caller covers`;
+        case "blocked":
+            return `declares ${difference.src.name} as a caller of ${difference.dst.name}, but TCP ${difference.ports.join(", ")} is blocked`;
+        case "narrowed": {
+            const { caller } = difference;
+            return `declares ${difference.src.name} as a caller of ${difference.dst.name}, but its declared requests (${(caller.methods ?? ["any method"]).join(", ")} ${(caller.paths ?? ["any path"]).join(", ")}) are narrowed at L7`;
+        }
+    }
 }

@@ -42,7 +42,8 @@ export function loadManifests(...paths: string[]): KubeObject[] {
     return paths.flatMap(manifestFiles).flatMap((file) => parseManifests(fs.readFileSync(file, "utf8"), file));
 }
 
-function manifestFiles(location: string): string[] {
+/** The manifest files at `location`: the file itself, or a folder's `.yaml`, `.yml` and `.json` files, recursively, in name order. */
+export function manifestFiles(location: string): string[] {
     if (!fs.statSync(location).isDirectory()) {
         return [location];
     }

@@ -1,6 +1,5 @@
-import { declaredServices, IntentDifference, intentDifferences, IntentError, NamedWorkload } from "../../components/analysis/intent";
+import { declaredServices, IntentDifference, intentDifferences, IntentError, NamedWorkload, summarize } from "../../components/analysis/intent";
 import { KubeObject as AnalysisObject } from "../../components/analysis/manifests";
-import { formatConnectionSet } from "../../components/analysis/netpol";
 import { reachability } from "../../components/analysis/reach";
 import { RuleConfig } from "../config";
 import { selects } from "../calicoSelectors";
@@ -30,28 +29,18 @@ function policiesOn(model: StackModel, { workload }: NamedWorkload): string {
     return [...calico, ...kubernetes, ...istio].map(({ object }) => name(object)).join(", ") || "none";
 }
 
-/** The violation message and fix for one difference. */
+/** The violation message and fix for one difference: what differs, then the policies to look at. */
 function describe(model: StackModel, difference: IntentDifference): { problem: string; fix: string } {
-    switch (difference.kind) {
-        case "undeclared": {
-            const { flow } = difference;
-            return {
-                problem: `lets ${flow.src.name} reach ${flow.dst.name} (${formatConnectionSet(flow.allowed)}), which no declared caller covers; policies selecting the destination: ${policiesOn(model, difference.dst)}`,
-                fix: "remove the policy that admits it, or declare the caller in the MeshService",
-            };
-        }
-        case "blocked":
-        case "narrowed": {
-            const { caller, src, dst } = difference;
-            const what = difference.kind === "blocked"
-                ? `TCP ${difference.ports.join(", ")} is blocked`
-                : `its declared requests (${(caller.methods ?? ["any method"]).join(", ")} ${(caller.paths ?? ["any path"]).join(", ")}) are narrowed at L7`;
-            return {
-                problem: `declares ${src.name} as a caller of ${dst.name}, but ${what}; policies selecting the source: ${policiesOn(model, src)}; the destination: ${policiesOn(model, dst)}`,
-                fix: "allow the declared flow at both layers (the caller's egress, the callee's ingress and AuthorizationPolicy), or remove it from the declaration",
-            };
-        }
+    if (difference.kind === "undeclared") {
+        return {
+            problem: `${summarize(difference)}; policies selecting the destination: ${policiesOn(model, difference.dst)}`,
+            fix: "remove the policy that admits it, or declare the caller in the MeshService",
+        };
     }
+    return {
+        problem: `${summarize(difference)}; policies selecting the source: ${policiesOn(model, difference.src)}; the destination: ${policiesOn(model, difference.dst)}`,
+        fix: "allow the declared flow at both layers (the caller's egress, the callee's ingress and AuthorizationPolicy), or remove it from the declaration",
+    };
 }
 
 export const reachabilityMatchesIntent = stackRule({

@@ -99,13 +99,53 @@ spec:
         }
     });
 
+    it("--html writes the report page, with intent from the Services' declared-callers annotation", async () => {
+        const output = path.join(folder, "..", `${path.basename(folder)}-report.html`);
+        const service = path.join(folder, "service.yaml");
+        fs.writeFileSync(service, `apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: shop, annotations: {ztmesh.io/declared-callers: '[{"namespace":"shop","podLabels":{"app":"web"},"ports":[8080],"methods":["GET"],"paths":["/items*"]}]'}}
+spec: {selector: {app: api}, ports: [{port: 80, targetPort: 8080}]}
+`);
+        try {
+            const { code, stdout, stderr } = await run(["reach", folder, "--html", "--output", output]);
+            assert.strictEqual(code, 0, stderr);
+            assert.strictEqual(stdout, "");
+            assert.strictEqual(stderr, `ztmesh reach: wrote ${output}\n`);
+            const html = fs.readFileSync(output, "utf8");
+            assert.match(html, /^<!DOCTYPE html>/);
+            // web → api is the one flow into api, and declared; web declares nothing, so what reaches it is unchecked.
+            assert.match(html, /<td class="cell declared" data-src="shop\/web\[Pod\]" data-dst="shop\/api\[Pod\]"[^>]*><span class="l4">TCP 8080<\/span><span class="l7">GET \/items\*<\/span><\/td>/);
+            assert.match(html, /<td class="cell unchecked" data-src="shop\/api\[Pod\]" data-dst="shop\/web\[Pod\]"/);
+            assert.match(html, /1 Services with declared callers, 0 differences from the declared intent/);
+        } finally {
+            fs.rmSync(service);
+            fs.rmSync(output, { force: true });
+        }
+    });
+
+    it("--html names the Service whose declared-callers annotation is malformed", async () => {
+        const service = path.join(folder, "service.yaml");
+        fs.writeFileSync(service, "apiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: shop, annotations: {ztmesh.io/declared-callers: 'not json'}}\n");
+        try {
+            const { code, stderr } = await run(["reach", folder, "--html"]);
+            assert.strictEqual(code, 2);
+            assert.match(stderr, /^ztmesh reach: Service shop\/api has a ztmesh.io\/declared-callers annotation that is not a JSON list of \{namespace, podLabels, ports, methods\?, paths\?\}: Unexpected token/);
+        } finally {
+            fs.rmSync(service);
+        }
+    });
+
     it("--help prints usage; bad usage exits 2", async () => {
         const help = await run(["--help"]);
         assert.strictEqual(help.code, 0);
-        assert.match(help.stdout, /^Usage: ztmesh reach <dir-or-file>\.\.\. \[--l7\] \[--json\]/);
+        assert.match(help.stdout, /^Usage: ztmesh reach <dir-or-file>\.\.\. \[--l7\] \[--json \| --html\] \[--output FILE\]/);
         assert.strictEqual((await run(["reach"])).code, 2);
         assert.strictEqual((await run(["reach", folder, "--bogus"])).code, 2);
         assert.strictEqual((await run(["frobnicate", folder])).code, 2);
+        const twoFormats = await run(["reach", folder, "--json", "--html"]);
+        assert.strictEqual(twoFormats.code, 2);
+        assert.match(twoFormats.stderr, /--json and --html are two output formats; give one/);
         const missing = await run(["reach", path.join(folder, "nope")]);
         assert.strictEqual(missing.code, 2);
         assert.match(missing.stderr, /nope: no such file or folder/);

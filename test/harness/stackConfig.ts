@@ -1,20 +1,6 @@
-import * as fs from "fs";
-import * as path from "path";
-import * as YAML from "yaml";
+import { stackFileConfig as stackConfig } from "../../stacks/stackFile";
 
-export const projectRoot = path.resolve(__dirname, "..", "..");
-
-/**
- * The config of `Pulumi.<stack>.yaml` as Pulumi hands it to the program: one entry per key,
- * objects and lists as JSON text.
- */
-export function stackConfig(stack: string): Record<string, string> {
-    const file = path.join(projectRoot, `Pulumi.${stack}.yaml`);
-    const document = YAML.parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
-    return Object.fromEntries(
-        Object.entries(document.config ?? {}).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]),
-    );
-}
+export { projectRoot, stackFileConfig as stackConfig } from "../../stacks/stackFile";
 
 /** A deep copy of a stack's config with `edit` applied to the parsed value of `key`. */
 export function editedConfig(stack: string, key: string, edit: (value: any) => any): Record<string, string> {

@@ -1,0 +1,69 @@
+/**
+ * `npm run report -- --stack <name> [--output FILE]`: the reachability report of a stack,
+ * without a cluster or the Pulumi CLI. The stack program runs offline (offline.ts) on the
+ * config of `Pulumi.<name>.yaml`; its Kubernetes objects go through the reachability analysis,
+ * and the page compares the flows with the callers each MeshService declares.
+ *
+ * Offline, a Helm chart is one unexpanded resource, so the workloads and policies that charts
+ * install (Calico, istiod, the gateway's Deployment) are not in the picture; for those, render
+ * the stack (`npm run up` without a cluster) and run `ztmesh reach --html rendered/<name>`.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs } from "util";
+import { reachability } from "../components/analysis/reach";
+import { reportModel } from "../components/analysis/report/model";
+import { renderPage } from "../components/analysis/report/page";
+import { ConfigError, parseEnvironment } from "./config";
+import { stackObjects } from "./offline";
+import { offlineStackConfig, projectRoot, StackFileError } from "./stackFile";
+
+const usage = `Usage: npm run report -- --stack <name> [--output FILE]
+
+Writes the reachability report of the stack Pulumi.<name>.yaml describes (default
+reports/<name>.html): who may reach whom at layers 3/4 and 7, and the differences from
+the callers each MeshService declares.
+`;
+
+/** A problem the user can fix; printed as one message, exit code 2. */
+class UsageError extends Error {}
+
+async function main(argv: readonly string[]): Promise<number> {
+    const { values } = parseArgs({
+        args: [...argv],
+        options: { stack: { type: "string" }, output: { type: "string", short: "o" }, help: { type: "boolean", short: "h" } },
+        strict: true,
+    });
+    if (values.help) {
+        process.stdout.write(usage);
+        return 0;
+    }
+    if (!values.stack) {
+        throw new UsageError(`--stack is required\n\n${usage}`);
+    }
+    const stack = values.stack;
+    const started = performance.now();
+    const env = parseEnvironment(offlineStackConfig(stack));
+    const objects = await stackObjects(env, stack);
+    const flows = reachability(objects, { istio: true });
+    const model = reportModel(objects, flows, { title: `Reachability of stack ${stack}`, source: `stack ${stack} (Pulumi.${stack}.yaml, charts not expanded)` });
+    const output = values.output ?? path.join(projectRoot, "reports", `${stack}.html`);
+    fs.mkdirSync(path.dirname(path.resolve(output)), { recursive: true });
+    fs.writeFileSync(output, renderPage(model));
+    process.stdout.write(`wrote ${path.relative(process.cwd(), path.resolve(output))}: ${model.endpoints.length} workloads, ${flows.length} allowed flows, `
+        + `${model.differences.length} differences from the declared intent (${Math.round(performance.now() - started)} ms)\n`);
+    for (const difference of model.differences) {
+        process.stdout.write(`  ${difference.status}: ${difference.text}\n`);
+    }
+    return 0;
+}
+
+main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+        const known = error instanceof UsageError || error instanceof StackFileError || error instanceof ConfigError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+        process.stderr.write(`report: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}\n`);
+        // The offline runtime keeps handles open, so exit explicitly.
+        process.exit(known ? 2 : 1);
+    },
+);

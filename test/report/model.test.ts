@@ -1,0 +1,103 @@
+import * as assert from "assert";
+import { KubeObject } from "../../components/analysis/manifests";
+import { reachability } from "../../components/analysis/reach";
+import { reportModel, ReportModel } from "../../components/analysis/report/model";
+import { renderPage } from "../../components/analysis/report/page";
+import { blockedFlow, devObjects, narrowedFlow, undeclaredFlow } from "./fixtures";
+
+function modelOf(objects: KubeObject[]): ReportModel {
+    return reportModel(objects, reachability(objects, { istio: true }), { title: "Reachability", source: "test" });
+}
+
+/** Cells as `src → dst: status connections [requests]`, for compact comparison. */
+const cellLines = (model: ReportModel, keep: (status: string) => boolean = () => true) => model.cells
+    .filter((cell) => keep(cell.status))
+    .map((cell) => `${cell.src} → ${cell.dst}: ${cell.status} ${cell.connections ?? "-"}${cell.requests ? ` [${cell.requests}]` : ""}`);
+
+const deployment = (name: string, namespace: string, labels: Record<string, string>): KubeObject => ({
+    apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace },
+    spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name, image: "app", ports: [{ containerPort: 8080 }] }] } } },
+});
+
+describe("reachability report: the model", () => {
+    let dev: KubeObject[];
+    before(async () => {
+        dev = await devObjects();
+    });
+
+    it("dev: every workload, the seven declared flows with their requests, no differences", () => {
+        const model = modelOf(dev);
+        assert.deepStrictEqual(model.endpoints.map((e) => e.name), [
+            "bookinfo/details-v1[Deployment]", "bookinfo/productpage-v1[Deployment]", "bookinfo/ratings-v1[Deployment]",
+            "bookinfo/reviews-v1[Deployment]", "bookinfo/reviews-v2[Deployment]", "bookinfo/reviews-v3[Deployment]",
+        ]);
+        assert.deepStrictEqual(cellLines(model), [
+            "bookinfo/productpage-v1[Deployment] → bookinfo/details-v1[Deployment]: declared TCP 9080 [GET /details/*]",
+            "bookinfo/productpage-v1[Deployment] → bookinfo/reviews-v1[Deployment]: declared TCP 9080 [GET /reviews/*]",
+            "bookinfo/productpage-v1[Deployment] → bookinfo/reviews-v2[Deployment]: declared TCP 9080 [GET /reviews/*]",
+            "bookinfo/productpage-v1[Deployment] → bookinfo/reviews-v3[Deployment]: declared TCP 9080 [GET /reviews/*]",
+            "bookinfo/reviews-v1[Deployment] → bookinfo/ratings-v1[Deployment]: declared TCP 9080 [GET /ratings/*]",
+            "bookinfo/reviews-v2[Deployment] → bookinfo/ratings-v1[Deployment]: declared TCP 9080 [GET /ratings/*]",
+            "bookinfo/reviews-v3[Deployment] → bookinfo/ratings-v1[Deployment]: declared TCP 9080 [GET /ratings/*]",
+        ]);
+        assert.strictEqual(model.declaredServices, 4);
+        assert.deepStrictEqual(model.differences, []);
+    });
+
+    it("marks a flow nobody declared, and names the Service whose intent it breaks", () => {
+        const model = modelOf([...dev, ...undeclaredFlow]);
+        assert.deepStrictEqual(cellLines(model, (s) => s !== "declared"), [
+            "bookinfo/productpage-v1[Deployment] → bookinfo/ratings-v1[Deployment]: undeclared All Connections [all requests]",
+        ]);
+        assert.deepStrictEqual(model.differences.map((d) => `${d.status}: ${d.text}`), [
+            "undeclared: Service bookinfo/ratings lets bookinfo/productpage-v1[Deployment] reach bookinfo/ratings-v1[Deployment] (All Connections), which no declared caller covers",
+        ]);
+    });
+
+    it("adds a cell for each declared flow that is blocked, though nothing flows there", () => {
+        const model = modelOf([...dev, ...blockedFlow]);
+        assert.deepStrictEqual(cellLines(model, (s) => s !== "declared"), [1, 2, 3].map((v) =>
+            `bookinfo/reviews-v${v}[Deployment] → bookinfo/ratings-v1[Deployment]: blocked -`));
+        assert.ok(model.differences.every((d) => d.status === "blocked" && d.text.endsWith("but TCP 9080 is blocked")));
+    });
+
+    it("marks a declared flow whose declared requests layer 7 no longer admits", () => {
+        const model = modelOf([...dev, ...narrowedFlow]);
+        assert.deepStrictEqual(cellLines(model, (s) => s !== "declared"), [1, 2, 3].map((v) =>
+            `bookinfo/reviews-v${v}[Deployment] → bookinfo/ratings-v1[Deployment]: narrowed TCP 9080 [POST /ratings/<b>*]`));
+    });
+
+    it("without declared intent, every flow is unchecked and the page says there is nothing to compare", () => {
+        const model = modelOf([deployment("a", "apps", { app: "a" }), deployment("b", "apps", { app: "b" })]);
+        assert.deepStrictEqual(cellLines(model), [
+            "0.0.0.0-255.255.255.255[External] → apps/a[Deployment]: unchecked All Connections",
+            "0.0.0.0-255.255.255.255[External] → apps/b[Deployment]: unchecked All Connections",
+            "apps/a[Deployment] → 0.0.0.0-255.255.255.255[External]: unchecked All Connections",
+            "apps/a[Deployment] → apps/b[Deployment]: unchecked All Connections",
+            "apps/b[Deployment] → 0.0.0.0-255.255.255.255[External]: unchecked All Connections",
+            "apps/b[Deployment] → apps/a[Deployment]: unchecked All Connections",
+        ]);
+        assert.deepStrictEqual(model.endpoints.map((e) => [e.name, e.namespace]), [["0.0.0.0-255.255.255.255[External]", ""], ["apps/a[Deployment]", "apps"], ["apps/b[Deployment]", "apps"]]);
+        assert.strictEqual(model.declaredServices, 0);
+        assert.match(renderPage(model), /No Service declares its callers/);
+    });
+});
+
+describe("reachability report: the page", () => {
+    it("escapes what manifests wrote, and loads nothing from elsewhere", async () => {
+        const html = renderPage(modelOf([...(await devObjects()), ...narrowedFlow]));
+        assert.ok(html.includes("POST /ratings/&#60;b&#62;*"), "the path is shown as text");
+        assert.ok(!html.includes("<b>"), "no markup from a manifest reaches the page");
+        assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">/);
+        assert.doesNotMatch(html, /\s(src|href)=/, "no external scripts, styles or links");
+    });
+
+    it("draws the graph up to 150 endpoints and says why it leaves it out above", () => {
+        const workloads = (count: number) => Array.from({ length: count }, (_, i) => deployment(`w${i}`, "apps", { app: `w${i}` }));
+        const small = renderPage(reportModel(workloads(150), [], { title: "t", source: "s" }));
+        assert.strictEqual(small.match(/<g class="node"/g)?.length, 150);
+        const large = renderPage(reportModel(workloads(151), [], { title: "t", source: "s" }));
+        assert.doesNotMatch(large, /<svg/);
+        assert.match(large, /151 endpoints are too many to draw legibly \(limit 150\); the matrix lists every pair/);
+    });
+});

@@ -7,31 +7,42 @@ export interface RowEntry<P> {
 }
 
 /**
- * The destinations `src` may reach, in the order given. Destinations that policy cannot tell
- * apart (the same `unitOf`) are evaluated once; External-to-External pairs are not traffic the
- * cluster sees and are skipped; denied pairs are left out, as they are most pairs in a policed
- * cluster. Shared by the Kubernetes-only and the Calico-ordered engines.
+ * The rows of the connectivity matrix, shared by the Kubernetes-only and the Calico-ordered
+ * engines. Destinations that policy cannot tell apart (the same unit) are grouped once, here,
+ * so that a row evaluates each unit once and touches its peers only when something is
+ * allowed: denied pairs, most pairs in a policed cluster, cost one evaluation per unit.
+ * External-to-External pairs are not traffic the cluster sees and are skipped.
  */
-export function reachableRow<P extends { readonly kind: string }, U>(
-    src: P,
-    destinations: readonly P[],
-    unitOf: (peer: P) => U,
-    evaluate: (src: P, dst: P) => ConnectionSet,
-): RowEntry<P>[] {
-    const byUnit = new Map<U, ConnectionSet>();
-    const row: RowEntry<P>[] = [];
-    for (const dst of destinations) {
-        if (src.kind === "external" && dst.kind === "external") {
-            continue;
-        }
-        let allowed = byUnit.get(unitOf(dst));
-        if (!allowed) {
-            allowed = evaluate(src, dst);
-            byUnit.set(unitOf(dst), allowed);
-        }
-        if (!allowed.isEmpty()) {
-            row.push({ dst, allowed });
-        }
+export class ReachableRows<P extends { readonly kind: string }, U> {
+    private readonly units: { readonly peers: readonly { readonly peer: P; readonly index: number }[] }[];
+
+    constructor(destinations: readonly P[], unitOf: (peer: P) => U) {
+        const byUnit = new Map<U, { peer: P; index: number }[]>();
+        destinations.forEach((peer, index) => {
+            const unit = unitOf(peer);
+            const peers = byUnit.get(unit);
+            if (peers) {
+                peers.push({ peer, index });
+            } else {
+                byUnit.set(unit, [{ peer, index }]);
+            }
+        });
+        this.units = [...byUnit.values()].map((peers) => ({ peers }));
     }
-    return row;
+
+    /** The destinations `src` may reach, in the order the destinations were given. */
+    row(src: P, evaluate: (src: P, dst: P) => ConnectionSet): RowEntry<P>[] {
+        const reached: { dst: P; allowed: ConnectionSet; index: number }[] = [];
+        for (const { peers } of this.units) {
+            const candidates = src.kind === "external" ? peers.filter(({ peer }) => peer.kind !== "external") : peers;
+            if (candidates.length === 0) {
+                continue;
+            }
+            const allowed = evaluate(src, candidates[0].peer);
+            if (!allowed.isEmpty()) {
+                reached.push(...candidates.map(({ peer, index }) => ({ dst: peer, allowed, index })));
+            }
+        }
+        return reached.sort((a, b) => a.index - b.index).map(({ dst, allowed }) => ({ dst, allowed }));
+    }
 }

@@ -3,9 +3,10 @@ import { KubeObject } from "../../components/analysis/manifests";
 /**
  * A synthetic cluster of `workloads` Deployments for the reachability benchmark: ten per
  * namespace, in groups of five that share an app label (as replicas of one app behind
- * several Deployments do), one Kubernetes NetworkPolicy and one AuthorizationPolicy per app,
- * one Calico NetworkPolicy per namespace and a cluster-wide Calico default-deny. Each app
- * admits the previous app; every namespace is meshed.
+ * several Deployments do). Policies grow with the workloads, about 1.1 per workload: per app,
+ * Kubernetes NetworkPolicies for ingress and for egress, a Calico NetworkPolicy for metrics
+ * scraping, an ALLOW and a DENY AuthorizationPolicy; per namespace, a Calico DNS allow; and a
+ * cluster-wide Calico default-deny. Each app admits the previous app; every namespace is meshed.
  */
 export function syntheticCluster(workloads: number): KubeObject[] {
     const objects: KubeObject[] = [];
@@ -29,15 +30,34 @@ export function syntheticCluster(workloads: number): KubeObject[] {
             spec: { selector: { matchLabels: { app } }, template: { metadata: { labels: { app } }, spec: { serviceAccountName: app, containers: [{ name: "c", image: "x:1", ports: [{ name: "http", containerPort: 8080 }] }] } } },
         });
         if (i % 5 === 0) {
-            objects.push({
-                apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: app, namespace: ns },
-                spec: { podSelector: { matchLabels: { app } }, policyTypes: ["Ingress", "Egress"], ingress: [{ from: [{ namespaceSelector: {}, podSelector: { matchLabels: { app: previous } } }], ports: [{ port: 8080 }] }], egress: [{ to: [{ namespaceSelector: {}, podSelector: { matchLabels: { app: `app-${Math.floor(i / 5) + 1}` } } }] }] },
-            });
-            objects.push({
-                apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: app, namespace: ns },
-                spec: { selector: { matchLabels: { app } }, rules: [{ from: [{ source: { principals: [`cluster.local/ns/${previousNamespace}/sa/${previous}`] } }], to: [{ operation: { methods: ["GET"], paths: ["/api/*"] } }] }] },
-            });
+            objects.push(...appPolicies(ns, app, previous, previousNamespace, `app-${Math.floor(i / 5) + 1}`));
         }
     }
     return objects;
+}
+
+function appPolicies(ns: string, app: string, previous: string, previousNamespace: string, next: string): KubeObject[] {
+    const metadata = (suffix: string) => ({ name: `${app}-${suffix}`, namespace: ns });
+    return [
+        {
+            apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: metadata("ingress"),
+            spec: { podSelector: { matchLabels: { app } }, policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: {}, podSelector: { matchLabels: { app: previous } } }], ports: [{ port: 8080 }] }] },
+        },
+        {
+            apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: metadata("egress"),
+            spec: { podSelector: { matchLabels: { app } }, policyTypes: ["Egress"], egress: [{ to: [{ namespaceSelector: {}, podSelector: { matchLabels: { app: next } } }] }] },
+        },
+        {
+            apiVersion: "projectcalico.org/v3", kind: "NetworkPolicy", metadata: metadata("metrics"),
+            spec: { order: 200, selector: `app == "${app}"`, types: ["Ingress"], ingress: [{ action: "Allow", protocol: "TCP", source: { namespaceSelector: "projectcalico.org/name == \"monitoring\"" }, destination: { ports: [15090] } }] },
+        },
+        {
+            apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: metadata("allow"),
+            spec: { selector: { matchLabels: { app } }, rules: [{ from: [{ source: { principals: [`cluster.local/ns/${previousNamespace}/sa/${previous}`] } }], to: [{ operation: { methods: ["GET"], paths: ["/api/*"] } }] }] },
+        },
+        {
+            apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: metadata("deny-admin"),
+            spec: { selector: { matchLabels: { app } }, action: "DENY", rules: [{ to: [{ operation: { paths: ["/api/admin*"] } }] }] },
+        },
+    ];
 }

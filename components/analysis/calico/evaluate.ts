@@ -18,7 +18,7 @@
  * named ports form one group, and each pair of groups (or group and External range) is
  * evaluated once, so the cost follows the number of distinct label sets.
  */
-import { reachableRow } from "../reachableRow";
+import { ReachableRows } from "../reachableRow";
 import { Labels } from "../calicoSelector";
 import { compareNames, externalName } from "../netpol/format";
 import { Interval, IntervalSet } from "../netpol/intervals";
@@ -47,7 +47,7 @@ export function tieredConnections(cluster: Cluster, serviceAccountOf: (workload:
     const workloads = workloadPeers(cluster, serviceAccountOf, ordered);
     const cuts = (direction: "ingress" | "egress") => ordered.flatMap((policy) => (policy[direction] ?? []).flatMap((rule) => rule.externalCuts));
     const sources = byName([...workloads, ...externalPeers(cuts("ingress"))]);
-    const destinations = byName([...workloads, ...externalPeers(cuts("egress"))]);
+    const destinations = new ReachableRows(byName([...workloads, ...externalPeers(cuts("egress"))]), unitOf);
     const evaluator = new Evaluator();
     const connections: Connection[] = [];
     const rows = new Map<Group | Interval, { dst: Peer; allowed: ConnectionSet }[]>();
@@ -55,7 +55,7 @@ export function tieredConnections(cluster: Cluster, serviceAccountOf: (workload:
         const unit = unitOf(src);
         let row = rows.get(unit);
         if (!row) {
-            row = reachableRow(src, destinations, unitOf, (from, to) => evaluator.evaluate(from, to));
+            row = destinations.row(src, (from, to) => evaluator.evaluate(from, to));
             rows.set(unit, row);
         }
         for (const { dst, allowed } of row) {

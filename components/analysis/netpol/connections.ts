@@ -8,7 +8,7 @@
  * cost follows the number of distinct label sets, and only listing the pairs follows the
  * number of workloads.
  */
-import { reachableRow } from "../reachableRow";
+import { ReachableRows } from "../reachableRow";
 import { Labels } from "../calicoSelector";
 import { compareNames, externalName } from "./format";
 import { Interval, IntervalSet } from "./intervals";
@@ -107,8 +107,11 @@ function byName(peers: Peer[]): Peer[] {
 class Evaluator {
     private readonly rows = new Map<Group | Interval, Reach[]>();
     private readonly admittedGroups = new Map<PolicyRule, Set<Group>>();
+    private readonly destinations: ReachableRows<Peer, Group | Interval>;
 
-    constructor(private readonly groups: ReadonlySet<Group>, private readonly destinations: readonly Peer[]) {}
+    constructor(private readonly groups: ReadonlySet<Group>, destinations: readonly Peer[]) {
+        this.destinations = new ReachableRows(destinations, evaluationUnit);
+    }
 
     /**
      * The destinations `src` may reach, in the order given, with what it may send them. Found
@@ -125,7 +128,7 @@ class Evaluator {
     }
 
     private computeRow(src: Peer): Reach[] {
-        return reachableRow(src, this.destinations, evaluationUnit, (from, to) => this.evaluate(from, to));
+        return this.destinations.row(src, (from, to) => this.evaluate(from, to));
     }
 
     /** Named ports always resolve against the destination, whichever side's rule names them. */

@@ -1,9 +1,9 @@
+import { calicoExplainer, formatExplanation, PairExplanation } from "../../components/analysis/calico";
 import { declaredServices, IntentDifference, intentDifferences, IntentError, NamedWorkload, summarize } from "../../components/analysis/intent";
 import { KubeObject as AnalysisObject } from "../../components/analysis/manifests";
 import { reachability } from "../../components/analysis/reach";
 import { RuleConfig } from "../config";
-import { selects } from "../calicoSelectors";
-import { KubeObject, groupOf, known, labelSelectorMatches } from "../kubernetes";
+import { KubeObject, known, labelSelectorMatches } from "../kubernetes";
 import { stackRule } from "../policy";
 import { StackModel } from "../stackModel";
 
@@ -12,33 +12,33 @@ function plainObjects(model: StackModel): AnalysisObject[] {
     return model.objects.flatMap(({ object }) => known(() => [JSON.parse(JSON.stringify(object)) as AnalysisObject]) ?? []);
 }
 
-/**
- * The policy objects that select `workload`: where to look for what lets a flow through or
- * blocks it (the analysis computes the outcome, not which rule decided it).
- */
-function policiesOn(model: StackModel, { workload }: NamedWorkload): string {
+/** The AuthorizationPolicies that apply to `workload`: where layer 7 admits or narrows a flow. */
+function authorizationPoliciesOn(model: StackModel, { workload }: NamedWorkload): string {
     const labels = { ...workload.labels };
-    const namespaceLabels = { "projectcalico.org/name": workload.namespace, "kubernetes.io/metadata.name": workload.namespace };
-    const name = (object: KubeObject) => (object.metadata.namespace ? `${object.kind} ${object.metadata.namespace}/${object.metadata.name}` : `${object.kind} ${object.metadata.name}`);
-    const kubernetes = model.inNamespace("NetworkPolicy", workload.namespace)
-        .filter(({ object }) => known(() => (groupOf(object) === "networking.k8s.io" ? labelSelectorMatches(object.spec?.podSelector ?? {}, labels) : selects(object.spec?.selector, labels))) ?? false);
-    const calico = ["projectcalico.org", "crd.projectcalico.org"].flatMap((group) => model.ofKind("GlobalNetworkPolicy", group))
-        .filter(({ object }) => known(() => selects(object.spec?.namespaceSelector, namespaceLabels) && selects(object.spec?.selector, labels)) ?? false);
-    const istio = model.inNamespace("AuthorizationPolicy", workload.namespace)
-        .filter(({ object }) => known(() => labelSelectorMatches(object.spec?.selector ?? {}, labels)) ?? false);
-    return [...calico, ...kubernetes, ...istio].map(({ object }) => name(object)).join(", ") || "none";
+    return model.inNamespace("AuthorizationPolicy", workload.namespace)
+        .filter(({ object }) => known(() => labelSelectorMatches(object.spec?.selector ?? {}, labels)) ?? false)
+        .map(({ object }) => `AuthorizationPolicy ${object.metadata.namespace}/${object.metadata.name}`)
+        .join(", ") || "none";
 }
 
-/** The violation message and fix for one difference: what differs, then the policies to look at. */
-function describe(model: StackModel, difference: IntentDifference): { problem: string; fix: string } {
+/**
+ * The violation message and fix for one difference: what differs, then what decided it: at
+ * L3/4 the policy objects whose rules allowed or denied the pair, at L7 the
+ * AuthorizationPolicies on the destination.
+ */
+function describe(model: StackModel, difference: IntentDifference, explain: (src: string, dst: string) => PairExplanation | undefined): { problem: string; fix: string } {
+    const src = difference.kind === "undeclared" ? difference.flow.src.name : difference.src.name;
+    const explanation = explain(src, difference.dst.name);
+    const layer4 = explanation ? `; L3/4: ${formatExplanation(explanation, src, difference.dst.name)}` : "";
+    const layer7 = `; L7: AuthorizationPolicies on the destination: ${authorizationPoliciesOn(model, difference.dst)}`;
     if (difference.kind === "undeclared") {
         return {
-            problem: `${summarize(difference)}; policies selecting the destination: ${policiesOn(model, difference.dst)}`,
+            problem: `${summarize(difference)}${layer4}${layer7}`,
             fix: "remove the policy that admits it, or declare the caller in the MeshService",
         };
     }
     return {
-        problem: `${summarize(difference)}; policies selecting the source: ${policiesOn(model, difference.src)}; the destination: ${policiesOn(model, difference.dst)}`,
+        problem: `${summarize(difference)}${difference.kind === "blocked" ? layer4 : layer7}`,
         fix: "allow the declared flow at both layers (the caller's egress, the callee's ingress and AuthorizationPolicy), or remove it from the declaration",
     };
 }
@@ -61,10 +61,11 @@ export const reachabilityMatchesIntent = stackRule({
             report(service.object, service.urn, error.problem, "write the annotation as MeshService does, or remove it");
             return;
         }
+        const explain = calicoExplainer(objects);
         for (const difference of intentDifferences(objects, reachability(objects, { istio: true }))) {
             const service = model.named("Service", "", difference.service.namespace, difference.service.name);
             if (service) {
-                const { problem, fix } = describe(model, difference);
+                const { problem, fix } = describe(model, difference, explain);
                 report(service.object, service.urn, problem, fix);
             }
         }

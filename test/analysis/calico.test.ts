@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { calicoConnectivity } from "../../components/analysis/calico";
+import { calicoConnectivity, calicoExplainer, formatExplanation } from "../../components/analysis/calico";
 import { formatFlows } from "../../components/analysis/flowFormat";
 import { loadManifests, parseManifests } from "../../components/analysis/manifests";
 import { connectivity, formatConnections } from "../../components/analysis/netpol";
@@ -223,5 +223,53 @@ spec:
             assert.ok(formatConnections(calicoConnectivity(objects)) === expected, `case ${name} differs`);
             assert.ok(formatFlows(reachability(objects)) === formatConnections(connectivity(objects)), `case ${name}: reachability differs from connectivity`);
         }
+    });
+});
+
+describe("explaining a pair: which policy objects decided each direction", () => {
+    const cluster = `${shop}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: default-deny}
+spec: {namespaceSelector: projectcalico.org/name == "shop", types: [Ingress, Egress]}
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: web-out, namespace: shop}
+spec:
+  order: 10
+  selector: app == "web"
+  types: [Egress]
+  egress:
+  - {action: Deny, destination: {selector: app == "db"}}
+  - {action: Allow, protocol: TCP, destination: {selector: 'app in {"api", "db"}', ports: [8080]}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api-in, namespace: shop}
+spec: {podSelector: {matchLabels: {app: api}}, ingress: [{from: [{podSelector: {matchLabels: {app: web}}}], ports: [{port: 8080}]}]}
+`;
+    let explain: ReturnType<typeof calicoExplainer>;
+    before(() => {
+        explain = calicoExplainer(parseManifests(cluster, "cluster.yaml"));
+    });
+    const text = (src: string, dst: string) => formatExplanation(explain(src, dst)!, src, dst);
+
+    it("names the Allow rules' objects on both sides, and the end of the tier for what none allows", () => {
+        assert.strictEqual(text("shop/web[Pod]", "shop/api[Pod]"),
+            "egress of shop/web[Pod]: allowed by NetworkPolicy shop/web-out, denied where no rule of NetworkPolicy shop/web-out, GlobalNetworkPolicy default-deny matches; "
+            // In evaluation order: the Kubernetes policy runs at order 1000, before a policy without order.
+            + "ingress of shop/api[Pod]: allowed by NetworkPolicy shop/api-in, denied where no rule of NetworkPolicy shop/api-in, GlobalNetworkPolicy default-deny matches");
+    });
+
+    it("names the Deny that comes first, even where a later rule would allow", () => {
+        assert.match(text("shop/web[Pod]", "shop/db[Pod]"), /^egress of shop\/web\[Pod\]: denied by NetworkPolicy shop\/web-out; ingress of shop\/db\[Pod\]: denied where no rule of GlobalNetworkPolicy default-deny matches$/);
+    });
+
+    it("says when no policy selects a side, and knows no endpoint it was not given", () => {
+        assert.strictEqual(text("monitoring/prom[Pod]", "kube-system/dns[Pod]"),
+            "egress of monitoring/prom[Pod]: no policy selects it, so everything is allowed; ingress of kube-system/dns[Pod]: no policy selects it, so everything is allowed");
+        assert.strictEqual(explain("shop/nope[Pod]", "shop/api[Pod]"), undefined);
     });
 });

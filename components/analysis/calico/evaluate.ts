@@ -32,9 +32,33 @@ import { subtractConnections } from "./connectionSets";
 export interface Group {
     readonly identity: EndpointIdentity;
     readonly containerPorts: readonly ContainerPort[];
-    /** The rules of the policies selecting the group, in evaluation order; absent when none selects it in that direction. */
-    readonly ingress?: readonly TierRule[];
-    readonly egress?: readonly TierRule[];
+    /** The policies selecting the group that apply in that direction, in evaluation order; absent when there are none. */
+    readonly ingress?: readonly TierPolicy[];
+    readonly egress?: readonly TierPolicy[];
+}
+
+type Direction = "ingress" | "egress";
+
+interface Trace {
+    decided(policy: TierPolicy, action: TierRule["action"]): void;
+    endOfTier(): void;
+}
+
+/** What decided one direction of a pair: the policies whose rules allowed or denied part of it. */
+export interface DirectionExplanation {
+    /** The policies that select the endpoint in this direction; none: everything is allowed. */
+    readonly selectedBy: readonly string[];
+    readonly allowedBy: readonly string[];
+    readonly deniedBy: readonly string[];
+    /** Some traffic matched no rule of the selecting policies and was denied at the end of the tier. */
+    readonly endOfTier: boolean;
+}
+
+/** Why a pair's traffic is what it is: the source's egress and the destination's ingress. */
+export interface PairExplanation {
+    readonly egress: DirectionExplanation;
+    /** Absent towards External, which has no ingress policy. */
+    readonly ingress?: DirectionExplanation;
 }
 
 interface PodsPeer { readonly kind: "pods"; readonly endpoint: Endpoint; readonly group: Group; readonly view: RulePeer }
@@ -43,11 +67,9 @@ type Peer = PodsPeer | ExternalPeer;
 
 /** Every allowed connection, ordered by source name, then destination name. */
 export function tieredConnections(cluster: Cluster, serviceAccountOf: (workload: Workload) => string, policies: readonly TierPolicy[]): Connection[] {
-    const ordered = [...policies].sort(comparePolicies);
-    const workloads = workloadPeers(cluster, serviceAccountOf, ordered);
-    const cuts = (direction: "ingress" | "egress") => ordered.flatMap((policy) => (policy[direction] ?? []).flatMap((rule) => rule.externalCuts));
-    const sources = byName([...workloads, ...externalPeers(cuts("ingress"))]);
-    const destinations = new ReachableRows(byName([...workloads, ...externalPeers(cuts("egress"))]), unitOf);
+    const peers = tieredPeers(cluster, serviceAccountOf, policies);
+    const sources = byName(peers.sources);
+    const destinations = new ReachableRows(byName(peers.destinations), unitOf);
     const evaluator = new Evaluator();
     const connections: Connection[] = [];
     const rows = new Map<Group | Interval, { dst: Peer; allowed: ConnectionSet }[]>();
@@ -65,6 +87,30 @@ export function tieredConnections(cluster: Cluster, serviceAccountOf: (workload:
         }
     }
     return connections;
+}
+
+/**
+ * Explains pairs of endpoints by name (`ns/name[Kind]`, `a.b.c.d-e.f.g.h[External]`): which
+ * policies allowed or denied the traffic in each direction. Returns undefined for a name that
+ * is no endpoint. For messages: the listing itself does not track why.
+ */
+export function tieredExplainer(cluster: Cluster, serviceAccountOf: (workload: Workload) => string, policies: readonly TierPolicy[]): (src: string, dst: string) => PairExplanation | undefined {
+    const peers = tieredPeers(cluster, serviceAccountOf, policies);
+    const sources = new Map(peers.sources.map((peer) => [peer.endpoint.name, peer]));
+    const destinations = new Map(peers.destinations.map((peer) => [peer.endpoint.name, peer]));
+    const evaluator = new Evaluator();
+    return (srcName, dstName) => {
+        const src = sources.get(srcName);
+        const dst = destinations.get(dstName);
+        return src && dst ? evaluator.explain(src, dst) : undefined;
+    };
+}
+
+function tieredPeers(cluster: Cluster, serviceAccountOf: (workload: Workload) => string, policies: readonly TierPolicy[]): { sources: Peer[]; destinations: Peer[] } {
+    const ordered = [...policies].sort(comparePolicies);
+    const workloads = workloadPeers(cluster, serviceAccountOf, ordered);
+    const cuts = (direction: Direction) => ordered.flatMap((policy) => (policy[direction] ?? []).flatMap((rule) => rule.externalCuts));
+    return { sources: [...workloads, ...externalPeers(cuts("ingress"))], destinations: [...workloads, ...externalPeers(cuts("egress"))] };
 }
 
 /** The identity the policy layers see; exported for the Istio layer, which groups alike. */
@@ -93,11 +139,11 @@ function workloadPeers(cluster: Cluster, serviceAccountOf: (workload: Workload) 
         if (!group) {
             const identity = endpointIdentity(workload, cluster.namespaces.get(workload.namespace) ?? {}, serviceAccount);
             const selecting = policies.filter((policy) => policy.selects(identity));
-            const rules = (direction: "ingress" | "egress") => {
-                const applying = selecting.filter((policy) => policy[direction] !== undefined);
-                return applying.length === 0 ? undefined : applying.flatMap((policy) => policy[direction] ?? []);
+            const applying = (direction: Direction) => {
+                const found = selecting.filter((policy) => policy[direction] !== undefined);
+                return found.length === 0 ? undefined : found;
             };
-            group = { identity, containerPorts: workload.containerPorts, ingress: rules("ingress"), egress: rules("egress") };
+            group = { identity, containerPorts: workload.containerPorts, ingress: applying("ingress"), egress: applying("egress") };
             groups.set(key, group);
         }
         return { kind: "pods", endpoint: { kind: "workload", name: workloadId(workload), workload }, group, view: { kind: "pods", identity: group.identity } };
@@ -135,35 +181,58 @@ class Evaluator {
 
     evaluate(src: Peer, dst: Peer): ConnectionSet {
         const destinationPorts = dst.kind === "pods" ? dst.group.containerPorts : [];
-        const egress = src.kind === "pods" ? this.decide(src.group.egress, src, dst, destinationPorts) : ConnectionSet.all;
+        const egress = src.kind === "pods" ? this.decide(src.group.egress, "egress", src, dst, destinationPorts) : ConnectionSet.all;
         if (egress.isEmpty() || dst.kind === "external") {
             return egress;
         }
-        return egress.intersect(this.decide(dst.group.ingress, src, dst, destinationPorts));
+        return egress.intersect(this.decide(dst.group.ingress, "ingress", src, dst, destinationPorts));
     }
 
-    private decide(rules: readonly TierRule[] | undefined, src: Peer, dst: Peer, destinationPorts: readonly ContainerPort[]): ConnectionSet {
-        if (rules === undefined) {
+    explain(src: Peer, dst: Peer): PairExplanation {
+        const destinationPorts = dst.kind === "pods" ? dst.group.containerPorts : [];
+        const direction = (policies: readonly TierPolicy[] | undefined, side: Direction): DirectionExplanation => {
+            const allowedBy = new Set<string>();
+            const deniedBy = new Set<string>();
+            let endOfTier = false;
+            this.decide(policies, side, src, dst, destinationPorts, {
+                decided: (policy, action) => (action === "Deny" ? deniedBy : allowedBy).add(policy.object),
+                endOfTier: () => { endOfTier = true; },
+            });
+            return { selectedBy: (policies ?? []).map((policy) => policy.object), allowedBy: [...allowedBy], deniedBy: [...deniedBy], endOfTier };
+        };
+        return {
+            egress: direction(src.kind === "pods" ? src.group.egress : undefined, "egress"),
+            ...(dst.kind === "pods" ? { ingress: direction(dst.group.ingress, "ingress") } : {}),
+        };
+    }
+
+    /** One direction, as Calico runs the tier; `trace` hears of every rule that decides part of the traffic, and of what is left at the end. */
+    private decide(policies: readonly TierPolicy[] | undefined, direction: Direction, src: Peer, dst: Peer, destinationPorts: readonly ContainerPort[], trace?: Trace): ConnectionSet {
+        if (policies === undefined) {
             return ConnectionSet.all;
         }
         let undecided = ConnectionSet.all;
         let allowed = ConnectionSet.none;
-        for (const rule of rules) {
-            if (rule.action === "Log" || !this.matches(rule, src, "source") || !this.matches(rule, dst, "destination")) {
-                continue;
-            }
-            const covered = undecided.intersect(rule.connections(destinationPorts));
-            if (covered.isEmpty()) {
-                continue;
-            }
-            if (rule.action !== "Deny") {
-                allowed = allowed.union(covered); // Allow, or Pass out of the only tier to the allowing profile
-            }
-            undecided = subtractConnections(undecided, covered);
-            if (undecided.isEmpty()) {
-                break;
+        for (const policy of policies) {
+            for (const rule of policy[direction] ?? []) {
+                if (rule.action === "Log" || !this.matches(rule, src, "source") || !this.matches(rule, dst, "destination")) {
+                    continue;
+                }
+                const covered = undecided.intersect(rule.connections(destinationPorts));
+                if (covered.isEmpty()) {
+                    continue;
+                }
+                trace?.decided(policy, rule.action);
+                if (rule.action !== "Deny") {
+                    allowed = allowed.union(covered); // Allow, or Pass out of the only tier to the allowing profile
+                }
+                undecided = subtractConnections(undecided, covered);
+                if (undecided.isEmpty()) {
+                    return allowed;
+                }
             }
         }
+        trace?.endOfTier();
         return allowed;
     }
 

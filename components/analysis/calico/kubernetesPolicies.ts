@@ -11,6 +11,7 @@ export const kubernetesPolicyOrder = 1000;
 export function kubernetesTierPolicy(policy: NetworkPolicy): TierPolicy {
     return {
         name: `${policy.namespace}/knp.default.${policy.name}`,
+        object: `NetworkPolicy ${policy.namespace}/${policy.name}`,
         order: kubernetesPolicyOrder,
         selects: (identity) => identity.namespace === policy.namespace && matches(policy.podSelector, identity.labels),
         ingress: policy.ingress?.map((rule) => tierRule(rule, "source")),

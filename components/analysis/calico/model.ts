@@ -37,6 +37,8 @@ export interface TierRule {
 export interface TierPolicy {
     /** For ordering ties, as Calico breaks them: by name. */
     readonly name: string;
+    /** The object it was compiled from, as `Kind namespace/name` (or `Kind name`), for explanations. */
+    readonly object: string;
     /** Lower first; a policy without `order` comes last (Infinity). Kubernetes NetworkPolicies are 1000. */
     readonly order: number;
     readonly selects: (identity: EndpointIdentity) => boolean;

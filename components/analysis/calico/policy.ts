@@ -78,6 +78,7 @@ function compile(object: KubeObject): TierPolicy {
         });
     return {
         name: namespace === undefined ? name : `${namespace}/${name}`,
+        object: `${object.kind} ${namespace === undefined ? "" : `${namespace}/`}${object.metadata?.name ?? ""}`,
         order: orderOf(spec.order),
         selects: (identity) => !hostOnly
             && (namespace === undefined || identity.namespace === namespace)

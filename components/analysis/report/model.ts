@@ -3,6 +3,7 @@
  * has a flow or a declared flow, and the differences from the declared intent. The page
  * (page.ts) only lays this out.
  */
+import { calicoExplainer, formatExplanation } from "../calico";
 import { formatGrants } from "../istio/format";
 import { declaredServices, declaredTargets, IntentDifference, intentDifferences, summarize } from "../intent";
 import { KubeObject } from "../manifests";
@@ -44,6 +45,8 @@ export interface ReportDifference {
     readonly dst: string;
     /** The difference in a sentence, starting with the Service that declares the intent. */
     readonly text: string;
+    /** For a flow allowed or blocked at L3/4: the policy objects that decided each direction. */
+    readonly because?: string;
 }
 
 export interface ReportModel {
@@ -71,12 +74,18 @@ export function reportModel(objects: readonly KubeObject[], flows: readonly Flow
             status: withIntent.has(flow.dst.name) ? "declared" : "unchecked",
         });
     }
-    const differences = intentDifferences(objects, flows).map((d): ReportDifference => ({
-        status: d.kind,
-        src: d.kind === "undeclared" ? d.flow.src.name : d.src.name,
-        dst: d.dst.name,
-        text: `Service ${d.service.namespace}/${d.service.name} ${summarize(d)}`,
-    }));
+    const explain = calicoExplainer(objects);
+    const differences = intentDifferences(objects, flows).map((d): ReportDifference => {
+        const src = d.kind === "undeclared" ? d.flow.src.name : d.src.name;
+        const explanation = d.kind === "narrowed" ? undefined : explain(src, d.dst.name);
+        return {
+            status: d.kind,
+            src,
+            dst: d.dst.name,
+            text: `Service ${d.service.namespace}/${d.service.name} ${summarize(d)}`,
+            ...(explanation ? { because: formatExplanation(explanation, src, d.dst.name) } : {}),
+        };
+    });
     for (const difference of differences) {
         const key = `${difference.src} ${difference.dst}`;
         const cell = cells.get(key) ?? { src: difference.src, dst: difference.dst, status: difference.status };

@@ -55,7 +55,8 @@ function differencesSection(model: ReportModel): string {
         ? `<p class="none">No Service declares its callers (annotation <code>ztmesh.io/declared-callers</code>, written by MeshService), so there is no intent to compare.</p>`
         : model.differences.length === 0
             ? `<p class="none">The allowed flows are exactly the declared ones.</p>`
-            : `<ul>${model.differences.map((d) => `<li class="${d.status}" data-src="${escapeHtml(d.src)}" data-dst="${escapeHtml(d.dst)}"><span class="swatch ${d.status}"></span>${escapeHtml(d.text)}</li>`).join("")}</ul>`;
+            : `<ul>${model.differences.map((d) => `<li class="${d.status}" data-src="${escapeHtml(d.src)}" data-dst="${escapeHtml(d.dst)}"><span class="swatch ${d.status}"></span>${escapeHtml(d.text)}`
+                + `${d.because ? `<div class="because">L3/4: ${escapeHtml(d.because)}</div>` : ""}</li>`).join("")}</ul>`;
     return `<section id="differences"><h2>Differences from the declared intent</h2>${body}</section>`;
 }
 
@@ -64,7 +65,7 @@ function matrixSection(model: ReportModel): string {
     const differences = new Map<string, string[]>();
     for (const d of model.differences) {
         const key = `${d.src} ${d.dst}`;
-        differences.set(key, [...(differences.get(key) ?? []), d.text]);
+        differences.set(key, [...(differences.get(key) ?? []), d.text, ...(d.because ? [`L3/4: ${d.because}`] : [])]);
     }
     const header = model.endpoints.map((e) => `<th scope="col"><span>${escapeHtml(e.name)}</span></th>`).join("");
     const rows = model.endpoints.map((src) => `<tr><th scope="row">${escapeHtml(src.name)}</th>${model.endpoints.map((dst) => {
@@ -109,6 +110,7 @@ h1 { font-size: 1.4rem; margin: 0 0 .3rem; } h2 { font-size: 1.1rem; margin-top:
 .swatch.undeclared { background: var(--undeclared); } .swatch.blocked { background: var(--blocked); } .swatch.narrowed { background: var(--narrowed); }
 .swatch.declared { background: var(--declared); } .swatch.unchecked { background: var(--unchecked); }
 #differences ul { padding-left: 0; list-style: none; } #differences li { margin: .3rem 0; }
+#differences .because { margin-left: 1.15rem; color: #444; font-size: .85rem; }
 .none { color: #555; }
 .scroll { overflow: auto; max-height: 80vh; border: 1px solid #ddd; }
 #matrix { border-collapse: collapse; font-size: .78rem; }

@@ -14,7 +14,7 @@ export interface RowEntry<P> {
  * External-to-External pairs are not traffic the cluster sees and are skipped.
  */
 export class ReachableRows<P extends { readonly kind: string }, U> {
-    private readonly units: { readonly peers: readonly { readonly peer: P; readonly index: number }[] }[];
+    private readonly units: Map<U, readonly { readonly peer: P; readonly index: number }[]>;
 
     constructor(destinations: readonly P[], unitOf: (peer: P) => U) {
         const byUnit = new Map<U, { peer: P; index: number }[]>();
@@ -27,13 +27,18 @@ export class ReachableRows<P extends { readonly kind: string }, U> {
                 byUnit.set(unit, [{ peer, index }]);
             }
         });
-        this.units = [...byUnit.values()].map((peers) => ({ peers }));
+        this.units = byUnit;
     }
 
-    /** The destinations `src` may reach, in the order the destinations were given. */
-    row(src: P, evaluate: (src: P, dst: P) => ConnectionSet): RowEntry<P>[] {
+    /**
+     * The destinations `src` may reach, in the order the destinations were given. `only`, when
+     * given, are the units to evaluate: it must hold every unit that `evaluate` would allow
+     * something to (an index of the rules finds them without trying every unit).
+     */
+    row(src: P, evaluate: (src: P, dst: P) => ConnectionSet, only?: Iterable<U>): RowEntry<P>[] {
         const reached: { dst: P; allowed: ConnectionSet; index: number }[] = [];
-        for (const { peers } of this.units) {
+        for (const unit of only ?? this.units.keys()) {
+            const peers = this.units.get(unit) ?? [];
             const candidates = src.kind === "external" ? peers.filter(({ peer }) => peer.kind !== "external") : peers;
             if (candidates.length === 0) {
                 continue;

@@ -18,6 +18,7 @@ import { matches, parseSelector, SelectorNode } from "../calicoSelector";
 import { IntervalSet } from "../netpol/intervals";
 import { ipBlockAddresses } from "../netpol/ipRanges";
 import { RulePeer } from "./model";
+import { calicoEntityKeys } from "./peerKeys";
 
 export interface EntityRule {
     selector?: unknown;
@@ -33,13 +34,15 @@ export interface EntityRule {
 
 export interface CompiledEntity {
     readonly matches: (peer: RulePeer) => boolean;
+    /** Keys one of which every pod it matches has (peerKeys.ts); absent: any pod may match. */
+    readonly podKeys?: readonly string[];
     /** The address sets named, each on its own, for cutting External into ranges. */
     readonly nets: readonly IntervalSet[];
 }
 
 export function compileEntity(entity: EntityRule, namespace: string | undefined): CompiledEntity {
     if (entity.services !== undefined) {
-        return { matches: () => false, nets: [] };
+        return { matches: () => false, podKeys: [], nets: [] };
     }
     if (entity.serviceAccounts?.selector !== undefined && entity.serviceAccounts.selector !== "") {
         throw new Error("serviceAccounts.selector is not supported (serviceAccounts.names is)");
@@ -72,8 +75,11 @@ export function compileEntity(entity: EntityRule, namespace: string | undefined)
     const matchesAddress = (address: number): boolean =>
         !selectsPods && (nets === undefined || nets.contains(address)) && !(notNets?.contains(address) ?? false);
 
+    const scopedNamespace = namespaceSelector === undefined && (selector !== undefined || accounts !== undefined) ? namespace : undefined;
+    const podKeys = nets !== undefined ? [] : calicoEntityKeys(selector, namespaceSelector, scopedNamespace);
     return {
         matches: (peer) => (peer.kind === "pods" ? matchesPods(peer) : matchesAddress(peer.address)),
+        ...(podKeys === undefined ? {} : { podKeys }),
         nets: [nets, notNets].filter((set): set is IntervalSet => set !== undefined),
     };
 }

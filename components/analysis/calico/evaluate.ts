@@ -27,6 +27,8 @@ import type { Connection, Endpoint } from "../netpol/connections";
 import { ConnectionSet, ContainerPort } from "../netpol/ports";
 import { Cluster, Workload, workloadId } from "../netpol/workloads";
 import { comparePolicies, EndpointIdentity, RulePeer, TierPolicy, TierRule } from "./model";
+import { CandidateDestinations } from "./candidates";
+import { identityKeys, KeyIndex } from "./peerKeys";
 import { subtractConnections } from "./connectionSets";
 
 export interface Group {
@@ -70,6 +72,8 @@ export function tieredConnections(cluster: Cluster, serviceAccountOf: (workload:
     const peers = tieredPeers(cluster, serviceAccountOf, policies);
     const sources = byName(peers.sources);
     const destinations = new ReachableRows(byName(peers.destinations), unitOf);
+    const candidates = new CandidateDestinations([...new Set(peers.destinations.flatMap((peer) => (peer.kind === "pods" ? [peer.group] : [])))]);
+    const externalUnits = peers.destinations.flatMap((peer) => (peer.kind === "external" ? [peer.range] : []));
     const evaluator = new Evaluator();
     const connections: Connection[] = [];
     const rows = new Map<Group | Interval, { dst: Peer; allowed: ConnectionSet }[]>();
@@ -77,7 +81,9 @@ export function tieredConnections(cluster: Cluster, serviceAccountOf: (workload:
         const unit = unitOf(src);
         let row = rows.get(unit);
         if (!row) {
-            row = destinations.row(src, (from, to) => evaluator.evaluate(from, to));
+            // External sources are few (ranges); for them, and towards External, every unit is evaluated.
+            const reachable = src.kind === "pods" ? candidates.of(src.group) : "all";
+            row = destinations.row(src, (from, to) => evaluator.evaluate(from, to), reachable === "all" ? undefined : [...reachable, ...externalUnits]);
             rows.set(unit, row);
         }
         for (const { dst, allowed } of row) {
@@ -132,13 +138,14 @@ export function endpointIdentity(workload: Workload, namespaceLabels: Labels, se
 
 function workloadPeers(cluster: Cluster, serviceAccountOf: (workload: Workload) => string, policies: readonly TierPolicy[]): PodsPeer[] {
     const groups = new Map<string, Group>();
+    const bySelection = new KeyIndex(policies, (policy) => policy.selectedKeys);
     return cluster.workloads.map((workload) => {
         const serviceAccount = serviceAccountOf(workload);
         const key = groupKey(workload, serviceAccount);
         let group = groups.get(key);
         if (!group) {
             const identity = endpointIdentity(workload, cluster.namespaces.get(workload.namespace) ?? {}, serviceAccount);
-            const selecting = policies.filter((policy) => policy.selects(identity));
+            const selecting = bySelection.lookup(identityKeys(identity)).filter((policy) => policy.selects(identity));
             const applying = (direction: Direction) => {
                 const found = selecting.filter((policy) => policy[direction] !== undefined);
                 return found.length === 0 ? undefined : found;

@@ -5,6 +5,7 @@
 import { NetworkPolicy, PolicyRule, ruleAdmitsAddress, ruleAdmitsPod } from "../netpol/policy";
 import { matches } from "../calicoSelector";
 import { RulePeer, TierPolicy, TierRule } from "./model";
+import { kubernetesPolicyKeys, kubernetesRuleKeys } from "./peerKeys";
 
 export const kubernetesPolicyOrder = 1000;
 
@@ -14,6 +15,7 @@ export function kubernetesTierPolicy(policy: NetworkPolicy): TierPolicy {
         object: `NetworkPolicy ${policy.namespace}/${policy.name}`,
         order: kubernetesPolicyOrder,
         selects: (identity) => identity.namespace === policy.namespace && matches(policy.podSelector, identity.labels),
+        selectedKeys: kubernetesPolicyKeys(policy),
         ingress: policy.ingress?.map((rule) => tierRule(rule, "source")),
         egress: policy.egress?.map((rule) => tierRule(rule, "destination")),
     };
@@ -23,10 +25,12 @@ export function kubernetesTierPolicy(policy: NetworkPolicy): TierPolicy {
 function tierRule(rule: PolicyRule, peerSide: "source" | "destination"): TierRule {
     const admits = (peer: RulePeer) => peer.kind === "pods" ? ruleAdmitsPod(rule, peer.identity) : ruleAdmitsAddress(rule, peer.address);
     const any = () => true;
+    const keys = kubernetesRuleKeys(rule);
     return {
         action: "Allow",
         matchesSource: peerSide === "source" ? admits : any,
         matchesDestination: peerSide === "destination" ? admits : any,
+        ...(keys === undefined ? {} : peerSide === "source" ? { sourceKeys: keys } : { destinationKeys: keys }),
         connections: rule.ports,
         externalCuts: rule.peers?.ipBlocks ?? [],
     };

@@ -28,6 +28,9 @@ export interface TierRule {
     readonly action: RuleAction;
     readonly matchesSource: (peer: RulePeer) => boolean;
     readonly matchesDestination: (peer: RulePeer) => boolean;
+    /** Keys one of which every pod matched on that side has (peerKeys.ts); absent: any pod may match. */
+    readonly sourceKeys?: readonly string[];
+    readonly destinationKeys?: readonly string[];
     /** The connections the rule covers towards a destination with the given container ports. */
     readonly connections: RulePorts;
     /** Address sets that cut External into the ranges reported as sources (ingress rules) or destinations (egress rules). */
@@ -42,6 +45,8 @@ export interface TierPolicy {
     /** Lower first; a policy without `order` comes last (Infinity). Kubernetes NetworkPolicies are 1000. */
     readonly order: number;
     readonly selects: (identity: EndpointIdentity) => boolean;
+    /** Keys one of which every endpoint it selects has (peerKeys.ts); absent: it may select any. */
+    readonly selectedKeys?: readonly string[];
     /** Absent when the policy does not apply in that direction. */
     readonly ingress?: readonly TierRule[];
     readonly egress?: readonly TierRule[];

@@ -9,6 +9,7 @@ import { describeObject, namespaceOf } from "../netpol/workloads";
 import { compileEntity, EntityRule } from "./entity";
 import { compileConnections, RuleProtocol } from "./rulePorts";
 import { TierPolicy, TierRule } from "./model";
+import { calicoEntityKeys } from "./peerKeys";
 
 const calicoGroups = new Set(["projectcalico.org", "crd.projectcalico.org"]);
 
@@ -80,6 +81,7 @@ function compile(object: KubeObject): TierPolicy {
         name: namespace === undefined ? name : `${namespace}/${name}`,
         object: `${object.kind} ${namespace === undefined ? "" : `${namespace}/`}${object.metadata?.name ?? ""}`,
         order: orderOf(spec.order),
+        ...(hostOnly ? { selectedKeys: [] } : policyKeys(selector, namespaceSelector, namespace)),
         selects: (identity) => !hostOnly
             && (namespace === undefined || identity.namespace === namespace)
             && matches(selector, identity.calicoLabels)
@@ -87,6 +89,12 @@ function compile(object: KubeObject): TierPolicy {
         ingress: types.has("Ingress") ? rules(spec.ingress, "ingress") : undefined,
         egress: types.has("Egress") ? rules(spec.egress, "egress") : undefined,
     };
+}
+
+/** A policy selects only in its namespace, if it has one, and only what its selectors select. */
+function policyKeys(selector: SelectorNode, namespaceSelector: SelectorNode | undefined, namespace: string | undefined): { selectedKeys?: string[] } {
+    const keys = calicoEntityKeys(selector, namespaceSelector, namespace);
+    return keys === undefined ? {} : { selectedKeys: keys };
 }
 
 /** `crd.projectcalico.org/v1` names carry the tier: `default.allow-dns`. */
@@ -150,6 +158,8 @@ function compileRule(rule: CalicoRule, namespace: string | undefined, peerSide: 
         action: rule.action as TierRule["action"],
         matchesSource: neverMatches ? () => false : source.matches,
         matchesDestination: destination.matches,
+        ...(neverMatches ? { sourceKeys: [] } : source.podKeys ? { sourceKeys: source.podKeys } : {}),
+        ...(destination.podKeys ? { destinationKeys: destination.podKeys } : {}),
         connections: compileConnections(protocol, rule.destination?.ports, rule.destination?.notPorts),
         externalCuts: peerSide === "source" ? source.nets : destination.nets,
     };

@@ -1,0 +1,110 @@
+/**
+ * Index keys that let evaluation skip pairs no rule can allow. A group of pods has keys for
+ * each of its labels, its namespace and its namespace's labels; a rule's side has, where the
+ * selectors say so, a list of keys of which every pod it matches has at least one: an
+ * equality (`app == "api"`, `matchLabels`) or a set (`app in {...}`) in a selector, or the
+ * namespace a namespaced policy's selectors are scoped to. A side without keys may match any
+ * pod. Keys are necessary conditions only; the rule's own predicate still decides.
+ */
+import { SelectorNode } from "../calicoSelector";
+import { NetworkPolicy, PolicyRule } from "../netpol/policy";
+import { EndpointIdentity } from "./model";
+
+/** Key spaces: plain pod labels (Kubernetes selectors), Calico's pod labels, namespace labels of each, the namespace. */
+type Space = "pod" | "calico" | "namespace" | "calicoNamespace";
+
+const key = (space: Space, label: string, value: string) => `${space}:${label}=${value}`;
+const namespaceKey = (namespace: string) => `in:${namespace}`;
+
+/** Every key a group's pods have. */
+export function identityKeys(identity: EndpointIdentity): string[] {
+    const of = (space: Space, labels: Readonly<Record<string, string>>) => Object.entries(labels).map(([label, value]) => key(space, label, value));
+    return [
+        namespaceKey(identity.namespace),
+        ...of("pod", identity.labels),
+        ...of("calico", identity.calicoLabels),
+        ...of("namespace", identity.namespaceLabels),
+        ...of("calicoNamespace", identity.calicoNamespaceLabels),
+    ];
+}
+
+/** Keys that whatever `node` selects must have one of; undefined when the selector does not say. */
+export function selectorKeys(node: SelectorNode, space: Space): string[] | undefined {
+    switch (node.kind) {
+        case "compare":
+            return node.op === "==" ? [key(space, node.label, node.value)] : undefined;
+        case "set":
+            return node.op === "in" ? node.values.map((value) => key(space, node.label, value)) : undefined;
+        case "and": {
+            // Any operand's keys will do; the fewest narrow the most.
+            const known = node.operands.map((operand) => selectorKeys(operand, space)).filter((keys): keys is string[] => keys !== undefined);
+            return known.length === 0 ? undefined : known.reduce((best, keys) => (keys.length < best.length ? keys : best));
+        }
+        case "or": {
+            const each = node.operands.map((operand) => selectorKeys(operand, space));
+            return each.every((keys) => keys !== undefined) ? each.flat() as string[] : undefined;
+        }
+        default:
+            // `global()` too: what it selects depends on where the selector is used.
+            return undefined;
+    }
+}
+
+/** The keys of a Calico entity's pods, from its selector, else its namespace selector, else its namespace scope. */
+export function calicoEntityKeys(selector: SelectorNode | undefined, namespaceSelector: SelectorNode | undefined, scopedNamespace: string | undefined): string[] | undefined {
+    return (selector && selectorKeys(selector, "calico"))
+        ?? (namespaceSelector && selectorKeys(namespaceSelector, "calicoNamespace"))
+        ?? (scopedNamespace === undefined ? undefined : [namespaceKey(scopedNamespace)]);
+}
+
+/** The keys of the pods a Kubernetes NetworkPolicy rule admits as its peers. */
+export function kubernetesRuleKeys(rule: PolicyRule): string[] | undefined {
+    if (!rule.peers) {
+        return undefined;
+    }
+    const each = rule.peers.pods.map((peer) => selectorKeys(peer.pods, "pod")
+        ?? (typeof peer.namespaces === "string" ? [namespaceKey(peer.namespaces)] : selectorKeys(peer.namespaces, "namespace")));
+    return each.every((keys) => keys !== undefined) ? each.flat() as string[] : undefined;
+}
+
+/** The keys of the pods a Kubernetes NetworkPolicy selects: its pod selector's, else its namespace. */
+export function kubernetesPolicyKeys(policy: NetworkPolicy): string[] {
+    return selectorKeys(policy.podSelector, "pod") ?? [namespaceKey(policy.namespace)];
+}
+
+/**
+ * Items indexed by their keys, for finding those that may match something with given keys:
+ * an item matches when it shares a key with the query, and an item without keys matches
+ * every query.
+ */
+export class KeyIndex<T> {
+    private readonly byKey = new Map<string, number[]>();
+    private readonly unkeyed: number[] = [];
+
+    constructor(private readonly items: readonly T[], keysOf: (item: T) => readonly string[] | undefined) {
+        items.forEach((item, index) => {
+            const keys = keysOf(item);
+            if (keys === undefined) {
+                this.unkeyed.push(index);
+                return;
+            }
+            for (const key of new Set(keys)) {
+                const indexes = this.byKey.get(key);
+                if (indexes) {
+                    indexes.push(index);
+                } else {
+                    this.byKey.set(key, [index]);
+                }
+            }
+        });
+    }
+
+    /** The items that may match something with one of `keys`, in the order they were given. */
+    lookup(keys: readonly string[]): T[] {
+        const found = new Set(this.unkeyed);
+        for (const key of keys) {
+            this.byKey.get(key)?.forEach((index) => found.add(index));
+        }
+        return [...found].sort((a, b) => a - b).map((index) => this.items[index]);
+    }
+}

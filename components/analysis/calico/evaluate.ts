@@ -16,7 +16,10 @@
  *
  * As in netpol/connections.ts, workloads with the same namespace, labels, service account and
  * named ports form one group, and each pair of groups (or group and External range) is
- * evaluated once, so the cost follows the number of distinct label sets.
+ * evaluated at most once. Label-key indexes (peerKeys.ts, candidates.ts) find the policies
+ * selecting a group and the groups a source may reach, so that a pair no Allow can cover is
+ * never tried: in a policed cluster the cost grows with the distinct label sets and the flows,
+ * not with their square.
  */
 import { ReachableRows } from "../reachableRow";
 import { Labels } from "../calicoSelector";

@@ -77,25 +77,36 @@ function parseCallers(text: unknown, namespace: string, name: string): DeclaredC
 
 /** The workloads behind each declared Service: those its selector picks in its namespace. */
 export function declaredTargets(objects: readonly KubeObject[], services: readonly DeclaredService[] = declaredServices(objects)): { service: DeclaredService; workloads: NamedWorkload[] }[] {
-    const workloads = namedWorkloads(objects);
+    const byNamespace = workloadsByNamespace(objects);
     return services.map((service) => ({
         service,
-        workloads: workloads.filter(({ workload }) => workload.namespace === service.namespace && matches(service.selector, workload.labels)),
+        workloads: (byNamespace.get(service.namespace) ?? []).filter(({ workload }) => matches(service.selector, workload.labels)),
     }));
 }
 
-function namedWorkloads(objects: readonly KubeObject[]): NamedWorkload[] {
-    return clusterFromObjects(objects).workloads.map((workload) => ({ name: workloadId(workload), workload }));
+/** Workloads by namespace: Services and callers name one namespace each, so lookups stay small in a large cluster. */
+function workloadsByNamespace(objects: readonly KubeObject[]): Map<string, NamedWorkload[]> {
+    return groupBy(clusterFromObjects(objects).workloads.map((workload) => ({ name: workloadId(workload), workload })), (named) => named.workload.namespace);
+}
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+    const groups = new Map<string, T[]>();
+    for (const item of items) {
+        const group = groups.get(keyOf(item));
+        if (group) {
+            group.push(item);
+        } else {
+            groups.set(keyOf(item), [item]);
+        }
+    }
+    return groups;
 }
 
 /** Every difference between the flows the policies allow and what the Services in `objects` declare. */
 export function intentDifferences(objects: readonly KubeObject[], flows: readonly Flow[]): IntentDifference[] {
-    const workloads = namedWorkloads(objects);
+    const workloads = workloadsByNamespace(objects);
     const flowBetween = new Map(flows.map((flow) => [`${flow.src.name} ${flow.dst.name}`, flow]));
-    const flowsInto = new Map<string, Flow[]>();
-    for (const flow of flows) {
-        flowsInto.set(flow.dst.name, [...(flowsInto.get(flow.dst.name) ?? []), flow]);
-    }
+    const flowsInto = groupBy(flows, (flow) => flow.dst.name);
     return declaredTargets(objects).flatMap(({ service, workloads: targets }) => targets.flatMap((dst) => [
         ...undeclaredFlows(service, dst, flowsInto.get(dst.name) ?? []),
         ...unmetDeclarations(service, dst, workloads, flowBetween),
@@ -113,8 +124,8 @@ function undeclaredFlows(service: DeclaredService, dst: NamedWorkload, flows: re
     });
 }
 
-function unmetDeclarations(service: DeclaredService, dst: NamedWorkload, workloads: readonly NamedWorkload[], flowBetween: ReadonlyMap<string, Flow>): IntentDifference[] {
-    return service.callers.flatMap((caller) => workloads
+function unmetDeclarations(service: DeclaredService, dst: NamedWorkload, workloads: ReadonlyMap<string, readonly NamedWorkload[]>, flowBetween: ReadonlyMap<string, Flow>): IntentDifference[] {
+    return service.callers.flatMap((caller) => (workloads.get(caller.namespace) ?? [])
         .filter((src) => src !== dst && isCaller(caller, src.workload))
         .flatMap((src): IntentDifference[] => {
             const flow = flowBetween.get(`${src.name} ${dst.name}`);

@@ -1,9 +1,9 @@
-import { calicoExplainer, formatExplanation, PairExplanation } from "../../components/analysis/calico";
-import { declaredServices, IntentDifference, intentDifferences, IntentError, NamedWorkload, summarize } from "../../components/analysis/intent";
+import { FlowExplanation, flowExplainer, formatFlowExplanation } from "../../components/analysis/explain";
+import { declaredServices, IntentDifference, intentDifferences, IntentError, summarize } from "../../components/analysis/intent";
 import { KubeObject as AnalysisObject } from "../../components/analysis/manifests";
 import { reachability } from "../../components/analysis/reach";
 import { RuleConfig } from "../config";
-import { KubeObject, known, labelSelectorMatches } from "../kubernetes";
+import { KubeObject, known } from "../kubernetes";
 import { stackRule } from "../policy";
 import { StackModel } from "../stackModel";
 
@@ -12,34 +12,15 @@ function plainObjects(model: StackModel): AnalysisObject[] {
     return model.objects.flatMap(({ object }) => known(() => [JSON.parse(JSON.stringify(object)) as AnalysisObject]) ?? []);
 }
 
-/** The AuthorizationPolicies that apply to `workload`: where layer 7 admits or narrows a flow. */
-function authorizationPoliciesOn(model: StackModel, { workload }: NamedWorkload): string {
-    const labels = { ...workload.labels };
-    return model.inNamespace("AuthorizationPolicy", workload.namespace)
-        .filter(({ object }) => known(() => labelSelectorMatches(object.spec?.selector ?? {}, labels)) ?? false)
-        .map(({ object }) => `AuthorizationPolicy ${object.metadata.namespace}/${object.metadata.name}`)
-        .join(", ") || "none";
-}
-
-/**
- * The violation message and fix for one difference: what differs, then what decided it: at
- * L3/4 the policy objects whose rules allowed or denied the pair, at L7 the
- * AuthorizationPolicies on the destination.
- */
-function describe(model: StackModel, difference: IntentDifference, explain: (src: string, dst: string) => PairExplanation | undefined): { problem: string; fix: string } {
+/** The violation message and fix for one difference: what differs, then what decided it at each layer. */
+function describe(difference: IntentDifference, explain: (src: string, dst: string) => FlowExplanation): { problem: string; fix: string } {
     const src = difference.kind === "undeclared" ? difference.flow.src.name : difference.src.name;
-    const explanation = explain(src, difference.dst.name);
-    const layer4 = explanation ? `; L3/4: ${formatExplanation(explanation, src, difference.dst.name)}` : "";
-    const layer7 = `; L7: AuthorizationPolicies on the destination: ${authorizationPoliciesOn(model, difference.dst)}`;
-    if (difference.kind === "undeclared") {
-        return {
-            problem: `${summarize(difference)}${layer4}${layer7}`,
-            fix: "remove the policy that admits it, or declare the caller in the MeshService",
-        };
-    }
+    const because = formatFlowExplanation(explain(src, difference.dst.name));
     return {
-        problem: `${summarize(difference)}${difference.kind === "blocked" ? layer4 : layer7}`,
-        fix: "allow the declared flow at both layers (the caller's egress, the callee's ingress and AuthorizationPolicy), or remove it from the declaration",
+        problem: because ? `${summarize(difference)}; ${because}` : summarize(difference),
+        fix: difference.kind === "undeclared"
+            ? "remove the policy that admits it, or declare the caller in the MeshService"
+            : "allow the declared flow at both layers (the caller's egress, the callee's ingress and AuthorizationPolicy), or remove it from the declaration",
     };
 }
 
@@ -61,11 +42,11 @@ export const reachabilityMatchesIntent = stackRule({
             report(service.object, service.urn, error.problem, "write the annotation as MeshService does, or remove it");
             return;
         }
-        const explain = calicoExplainer(objects);
+        const explain = flowExplainer(objects);
         for (const difference of intentDifferences(objects, reachability(objects, { istio: true }))) {
             const service = model.named("Service", "", difference.service.namespace, difference.service.name);
             if (service) {
-                const { problem, fix } = describe(model, difference, explain);
+                const { problem, fix } = describe(difference, explain);
                 report(service.object, service.urn, problem, fix);
             }
         }

@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { calicoConnectivity, calicoExplainer, formatExplanation } from "../../components/analysis/calico";
+import { calicoConnectivity } from "../../components/analysis/calico";
+import { flowExplainer, formatFlowExplanation } from "../../components/analysis/explain";
 import { formatFlows } from "../../components/analysis/flowFormat";
 import { loadManifests, parseManifests } from "../../components/analysis/manifests";
 import { connectivity, formatConnections } from "../../components/analysis/netpol";
@@ -250,26 +251,26 @@ kind: NetworkPolicy
 metadata: {name: api-in, namespace: shop}
 spec: {podSelector: {matchLabels: {app: api}}, ingress: [{from: [{podSelector: {matchLabels: {app: web}}}], ports: [{port: 8080}]}]}
 `;
-    let explain: ReturnType<typeof calicoExplainer>;
+    let explain: ReturnType<typeof flowExplainer>;
     before(() => {
-        explain = calicoExplainer(parseManifests(cluster, "cluster.yaml"));
+        explain = flowExplainer(parseManifests(cluster, "cluster.yaml"));
     });
-    const text = (src: string, dst: string) => formatExplanation(explain(src, dst)!, src, dst);
+    const text = (src: string, dst: string) => formatFlowExplanation(explain(src, dst));
 
     it("names the Allow rules' objects on both sides, and the end of the tier for what none allows", () => {
         assert.strictEqual(text("shop/web[Pod]", "shop/api[Pod]"),
-            "egress of shop/web[Pod]: allowed by NetworkPolicy shop/web-out, denied where no rule of NetworkPolicy shop/web-out, GlobalNetworkPolicy default-deny matches; "
+            "L3/4: egress of shop/web[Pod]: allowed by NetworkPolicy shop/web-out, denied where no rule of NetworkPolicy shop/web-out, GlobalNetworkPolicy default-deny matches; "
             // In evaluation order: the Kubernetes policy runs at order 1000, before a policy without order.
             + "ingress of shop/api[Pod]: allowed by NetworkPolicy shop/api-in, denied where no rule of NetworkPolicy shop/api-in, GlobalNetworkPolicy default-deny matches");
     });
 
     it("names the Deny that comes first, even where a later rule would allow", () => {
-        assert.match(text("shop/web[Pod]", "shop/db[Pod]"), /^egress of shop\/web\[Pod\]: denied by NetworkPolicy shop\/web-out; ingress of shop\/db\[Pod\]: denied where no rule of GlobalNetworkPolicy default-deny matches$/);
+        assert.match(text("shop/web[Pod]", "shop/db[Pod]"), /^L3\/4: egress of shop\/web\[Pod\]: denied by NetworkPolicy shop\/web-out; ingress of shop\/db\[Pod\]: denied where no rule of GlobalNetworkPolicy default-deny matches$/);
     });
 
     it("says when no policy selects a side, and knows no endpoint it was not given", () => {
         assert.strictEqual(text("monitoring/prom[Pod]", "kube-system/dns[Pod]"),
-            "egress of monitoring/prom[Pod]: no policy selects it, so everything is allowed; ingress of kube-system/dns[Pod]: no policy selects it, so everything is allowed");
-        assert.strictEqual(explain("shop/nope[Pod]", "shop/api[Pod]"), undefined);
+            "L3/4: egress of monitoring/prom[Pod]: no policy selects it, so everything is allowed; ingress of kube-system/dns[Pod]: no policy selects it, so everything is allowed");
+        assert.deepStrictEqual(explain("shop/nope[Pod]", "shop/api[Pod]"), {});
     });
 });

@@ -15,7 +15,6 @@ import { isCalicoPolicy, parseCalicoPolicy } from "./policy";
 
 export { isCalicoPolicy } from "./policy";
 export type { PairExplanation } from "./evaluate";
-export { formatExplanation } from "./explain";
 
 /** Kubernetes NetworkPolicies: kind NetworkPolicy of any API group but Calico's. */
 export function isKubernetesPolicy(object: KubeObject): boolean {

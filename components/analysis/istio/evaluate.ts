@@ -22,6 +22,18 @@ import { allRequests, clipGrants, Grant, grantPorts, subtractGrant } from "./gra
 import { isMeshed, PeerIdentity, peerIdentity } from "./mesh";
 import { isPeerAuthentication, parsePeerAuthentication, PeerAuthentication, strictPorts } from "./peerAuthentication";
 
+/** Which AuthorizationPolicies decided a caller's requests at a meshed destination. */
+export interface AuthorizationExplanation {
+    /** ALLOW policies on the destination (if none, every request not denied is allowed)... */
+    readonly allowPolicies: readonly string[];
+    /** ...of which those with a rule admitting the caller. */
+    readonly allowedBy: readonly string[];
+    /** DENY policies with a rule admitting the caller. */
+    readonly deniedBy: readonly string[];
+    /** The caller has no sidecar identity and PeerAuthentication STRICT refuses it on some ports. */
+    readonly refusedWithoutMtls: boolean;
+}
+
 /** A connection after the Istio layer: `l7` lists the granted requests when a sidecar enforces them. */
 export interface LayeredConnection extends Connection {
     readonly l7?: readonly Grant[];
@@ -38,6 +50,8 @@ interface Destination {
     readonly workload: Workload;
     /** Decisions by caller. */
     readonly decisions: Map<Caller, readonly Grant[]>;
+    /** The AuthorizationPolicies that apply to it, found on first use. */
+    applying?: readonly AuthorizationPolicy[];
 }
 
 interface WorkloadInfo {
@@ -130,13 +144,44 @@ export class IstioLayer {
         return { src: connection.src, dst: connection.dst, allowed: result.allowed, l7: result.l7 };
     }
 
+    /**
+     * Which policies decide what the workload named `src` may request of the one named `dst`
+     * (`ns/name[Kind]`); undefined when `dst` is no meshed workload, where no sidecar decides.
+     */
+    explain(src: string, dst: string): AuthorizationExplanation | undefined {
+        const destination = this.info.get(dst)?.destination;
+        if (!destination?.meshed) {
+            return undefined;
+        }
+        const caller = (this.info.get(src)?.caller ?? noIdentity).identity;
+        const applying = this.applyingTo(destination);
+        const admitting = (action: AuthorizationPolicy["action"]) => applying
+            .filter((policy) => policy.action === action && policy.rules.some((rule) => rule.admits(caller)))
+            .map(authorizationPolicyName);
+        const { namespace, labels } = destination.workload;
+        return {
+            allowPolicies: applying.filter((policy) => policy.action === "ALLOW").map(authorizationPolicyName),
+            allowedBy: admitting("ALLOW"),
+            deniedBy: admitting("DENY"),
+            refusedWithoutMtls: caller === undefined && !strictPorts(this.peerAuthentication, namespace, labels).isEmpty(),
+        };
+    }
+
+    private applyingTo(destination: Destination): readonly AuthorizationPolicy[] {
+        if (!destination.applying) {
+            const { namespace, labels } = destination.workload;
+            destination.applying = this.authorization.filter((policy) => policyApplies(policy, namespace, labels));
+        }
+        return destination.applying;
+    }
+
     /** The requests `caller` may make of the destination, on any TCP port. */
     private decide(callerObject: Caller, destination: Destination): readonly Grant[] {
         let grants = destination.decisions.get(callerObject);
         if (!grants) {
             const caller = callerObject.identity;
             const { namespace, labels } = destination.workload;
-            const applying = this.authorization.filter((policy) => policyApplies(policy, namespace, labels));
+            const applying = this.applyingTo(destination);
             const allowing = applying.filter((policy) => policy.action === "ALLOW");
             const admitted = (policies: readonly AuthorizationPolicy[]) =>
                 policies.flatMap((policy) => policy.rules).filter((rule) => rule.admits(caller)).flatMap((rule) => rule.grants);
@@ -153,4 +198,8 @@ export class IstioLayer {
         }
         return grants;
     }
+}
+
+function authorizationPolicyName(policy: AuthorizationPolicy): string {
+    return `AuthorizationPolicy ${policy.namespace}/${policy.name}`;
 }

@@ -3,7 +3,7 @@
  * has a flow or a declared flow, and the differences from the declared intent. The page
  * (page.ts) only lays this out.
  */
-import { calicoExplainer, formatExplanation } from "../calico";
+import { flowExplainer, formatFlowExplanation } from "../explain";
 import { formatGrants } from "../istio/format";
 import { declaredServices, declaredTargets, IntentDifference, intentDifferences, summarize } from "../intent";
 import { KubeObject } from "../manifests";
@@ -45,7 +45,7 @@ export interface ReportDifference {
     readonly dst: string;
     /** The difference in a sentence, starting with the Service that declares the intent. */
     readonly text: string;
-    /** For a flow allowed or blocked at L3/4: the policy objects that decided each direction. */
+    /** The policy objects that decided it, at each layer (explain.ts). */
     readonly because?: string;
 }
 
@@ -74,16 +74,16 @@ export function reportModel(objects: readonly KubeObject[], flows: readonly Flow
             status: withIntent.has(flow.dst.name) ? "declared" : "unchecked",
         });
     }
-    const explain = calicoExplainer(objects);
+    const explain = flowExplainer(objects);
     const differences = intentDifferences(objects, flows).map((d): ReportDifference => {
         const src = d.kind === "undeclared" ? d.flow.src.name : d.src.name;
-        const explanation = d.kind === "narrowed" ? undefined : explain(src, d.dst.name);
+        const because = formatFlowExplanation(explain(src, d.dst.name));
         return {
             status: d.kind,
             src,
             dst: d.dst.name,
             text: `Service ${d.service.namespace}/${d.service.name} ${summarize(d)}`,
-            ...(explanation ? { because: formatExplanation(explanation, src, d.dst.name) } : {}),
+            ...(because ? { because } : {}),
         };
     });
     for (const difference of differences) {

@@ -56,7 +56,7 @@ function differencesSection(model: ReportModel): string {
         : model.differences.length === 0
             ? `<p class="none">The allowed flows are exactly the declared ones.</p>`
             : `<ul>${model.differences.map((d) => `<li class="${d.status}" data-src="${escapeHtml(d.src)}" data-dst="${escapeHtml(d.dst)}"><span class="swatch ${d.status}"></span>${escapeHtml(d.text)}`
-                + `${d.because ? `<div class="because">L3/4: ${escapeHtml(d.because)}</div>` : ""}</li>`).join("")}</ul>`;
+                + `${d.because ? `<div class="because">${escapeHtml(d.because)}</div>` : ""}</li>`).join("")}</ul>`;
     return `<section id="differences"><h2>Differences from the declared intent</h2>${body}</section>`;
 }
 
@@ -65,7 +65,7 @@ function matrixSection(model: ReportModel): string {
     const differences = new Map<string, string[]>();
     for (const d of model.differences) {
         const key = `${d.src} ${d.dst}`;
-        differences.set(key, [...(differences.get(key) ?? []), d.text, ...(d.because ? [`L3/4: ${d.because}`] : [])]);
+        differences.set(key, [...(differences.get(key) ?? []), d.text, ...(d.because ? [d.because] : [])]);
     }
     const header = model.endpoints.map((e) => `<th scope="col"><span>${escapeHtml(e.name)}</span></th>`).join("");
     const rows = model.endpoints.map((src) => `<tr><th scope="row">${escapeHtml(src.name)}</th>${model.endpoints.map((dst) => {

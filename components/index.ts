@@ -24,3 +24,4 @@ export { parseSelector, selectorMatches, canonical as canonicalSelector, Selecto
 export { intentDifferences, declaredServices, IntentDifference, DeclaredService, IntentError } from "./analysis/intent";
 export { reportModel, ReportModel, ReportCell, CellStatus } from "./analysis/report/model";
 export { renderPage as renderReportPage } from "./analysis/report/page";
+export { flowExplainer, formatFlowExplanation, FlowExplanation } from "./analysis/explain";

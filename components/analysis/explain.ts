@@ -18,13 +18,16 @@ export interface FlowExplanation {
     readonly layer7?: string;
 }
 
-/** Explains pairs of endpoints, by name, under the policies in `objects`. */
+/**
+ * Explains pairs of endpoints, by name, under the policies in `objects`. The evaluators are
+ * built on the first question, so asking none (a stack without differences) costs nothing.
+ */
 export function flowExplainer(objects: readonly KubeObject[]): (src: string, dst: string) => FlowExplanation {
-    const layer4 = calicoExplainer(objects);
-    const istio = IstioLayer.of(objects, clusterFromObjects(objects), podDetailsByWorkload(objects));
+    let explainers: { layer4: ReturnType<typeof calicoExplainer>; istio?: IstioLayer } | undefined;
     return (src, dst) => {
-        const pair = layer4(src, dst);
-        const authorization = istio?.explain(src, dst);
+        explainers ??= { layer4: calicoExplainer(objects), istio: IstioLayer.of(objects, clusterFromObjects(objects), podDetailsByWorkload(objects)) };
+        const pair = explainers.layer4(src, dst);
+        const authorization = explainers.istio?.explain(src, dst);
         return {
             ...(pair ? { layer4: formatLayer4(pair, src, dst) } : {}),
             ...(authorization ? { layer7: formatLayer7(authorization, src, dst) } : {}),

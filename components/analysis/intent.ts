@@ -77,7 +77,10 @@ function parseCallers(text: unknown, namespace: string, name: string): DeclaredC
 
 /** The workloads behind each declared Service: those its selector picks in its namespace. */
 export function declaredTargets(objects: readonly KubeObject[], services: readonly DeclaredService[] = declaredServices(objects)): { service: DeclaredService; workloads: NamedWorkload[] }[] {
-    const byNamespace = workloadsByNamespace(objects);
+    return targetsIn(workloadsByNamespace(objects), services);
+}
+
+function targetsIn(byNamespace: ReadonlyMap<string, readonly NamedWorkload[]>, services: readonly DeclaredService[]): { service: DeclaredService; workloads: NamedWorkload[] }[] {
     return services.map((service) => ({
         service,
         workloads: (byNamespace.get(service.namespace) ?? []).filter(({ workload }) => matches(service.selector, workload.labels)),
@@ -102,12 +105,15 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
     return groups;
 }
 
-/** Every difference between the flows the policies allow and what the Services in `objects` declare. */
-export function intentDifferences(objects: readonly KubeObject[], flows: readonly Flow[]): IntentDifference[] {
+/**
+ * Every difference between the flows the policies allow and what the Services in `objects`
+ * declare (`services`, when the caller has read them already).
+ */
+export function intentDifferences(objects: readonly KubeObject[], flows: readonly Flow[], services: readonly DeclaredService[] = declaredServices(objects)): IntentDifference[] {
     const workloads = workloadsByNamespace(objects);
     const flowBetween = new Map(flows.map((flow) => [`${flow.src.name} ${flow.dst.name}`, flow]));
     const flowsInto = groupBy(flows, (flow) => flow.dst.name);
-    return declaredTargets(objects).flatMap(({ service, workloads: targets }) => targets.flatMap((dst) => [
+    return targetsIn(workloads, services).flatMap(({ service, workloads: targets }) => targets.flatMap((dst) => [
         ...undeclaredFlows(service, dst, flowsInto.get(dst.name) ?? []),
         ...unmetDeclarations(service, dst, workloads, flowBetween),
     ]));

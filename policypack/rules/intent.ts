@@ -1,5 +1,5 @@
 import { FlowExplanation, flowExplainer, formatFlowExplanation } from "../../components/analysis/explain";
-import { declaredServices, IntentDifference, intentDifferences, IntentError, summarize } from "../../components/analysis/intent";
+import { DeclaredService, declaredServices, IntentDifference, intentDifferences, IntentError, summarize } from "../../components/analysis/intent";
 import { KubeObject as AnalysisObject } from "../../components/analysis/manifests";
 import { reachability } from "../../components/analysis/reach";
 import { RuleConfig } from "../config";
@@ -29,11 +29,9 @@ export const reachabilityMatchesIntent = stackRule({
     description: "What the policies of the stack allow, at both layers, equals what each MeshService declared: no flow allowed that no service declared, and no declared flow blocked (by a missing egress, a Deny, or an L7 rule narrower than declared).",
     validate(model: StackModel, _config: RuleConfig, report: (object: KubeObject, urn: string, problem: string, fix: string) => void) {
         const objects = plainObjects(model);
+        let services: DeclaredService[];
         try {
-            // Without declared intent there is nothing to compare, and the analysis is the rule's cost.
-            if (declaredServices(objects).length === 0) {
-                return;
-            }
+            services = declaredServices(objects);
         } catch (error) {
             if (!(error instanceof IntentError)) {
                 throw error;
@@ -42,8 +40,12 @@ export const reachabilityMatchesIntent = stackRule({
             report(service.object, service.urn, error.problem, "write the annotation as MeshService does, or remove it");
             return;
         }
+        // Without declared intent there is nothing to compare, and the analysis is the rule's cost.
+        if (services.length === 0) {
+            return;
+        }
         const explain = flowExplainer(objects);
-        for (const difference of intentDifferences(objects, reachability(objects, { istio: true }))) {
+        for (const difference of intentDifferences(objects, reachability(objects, { istio: true }), services)) {
             const service = model.named("Service", "", difference.service.namespace, difference.service.name);
             if (service) {
                 const { problem, fix } = describe(difference, explain);

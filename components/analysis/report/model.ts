@@ -75,7 +75,7 @@ export function reportModel(objects: readonly KubeObject[], flows: readonly Flow
         });
     }
     const explain = flowExplainer(objects);
-    const differences = intentDifferences(objects, flows).map((d): ReportDifference => {
+    const differences = intentDifferences(objects, flows, services).map((d): ReportDifference => {
         const src = d.kind === "undeclared" ? d.flow.src.name : d.src.name;
         const because = formatFlowExplanation(explain(src, d.dst.name));
         return {

@@ -13,6 +13,13 @@ export interface ChartSource {
     version?: string;
     /** Local chart directory or archive. When set, no repository is contacted. */
     path?: string;
+    /**
+     * `false`: the cluster gets this chart another way (a platform team's install, a GitOps
+     * tool, `helm install` from a mirror), so ztmesh creates nothing for it and nothing waits
+     * for it. The stack program sets this in render mode for charts it cannot fetch, and says
+     * so. Default: true.
+     */
+    install?: boolean;
 }
 
 /** The identity of a chart ztmesh installs: its name and pinned origin. */
@@ -36,6 +43,25 @@ export function chartLocation(pinned: PinnedChart, source: ChartSource = {}): Pi
         version: source.version ?? pinned.version,
         repositoryOpts: { repo: source.repository ?? pinned.repository },
     };
+}
+
+/**
+ * A `helm.v4.Chart` of `pinned` from `source`, or undefined when `source.install` is false.
+ * `args` are the chart's other arguments (namespace, values, release name).
+ */
+export function installChart(
+    name: string, pinned: PinnedChart, source: ChartSource | undefined,
+    args: Omit<k8s.helm.v4.ChartArgs, "chart" | "version" | "repositoryOpts">, opts: pulumi.ComponentResourceOptions,
+): k8s.helm.v4.Chart | undefined {
+    if (source?.install === false) {
+        return undefined;
+    }
+    return new k8s.helm.v4.Chart(name, { ...chartLocation(pinned, source), ...args }, opts);
+}
+
+/** The charts (or other resources) of `items` that exist, for `dependsOn` lists. */
+export function present<T>(...items: (T | undefined)[]): T[] {
+    return items.filter((item): item is T => item !== undefined);
 }
 
 const crdType = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition";

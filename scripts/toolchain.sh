@@ -2,7 +2,8 @@
 # Builds the Pulumi binaries this project needs from Go modules, into .toolchain/ (git-ignored):
 #
 #   .toolchain/bin/pulumi                    Pulumi CLI v3.259.0 (or a symlink to a pulumi >= 3.221.0 on PATH)
-#   .toolchain/bin/pulumi-language-nodejs    the Node.js language host of the same commit
+#   .toolchain/bin/pulumi-language-nodejs    the Node.js language host of toolchain/nodejs-host
+#                                            (or the one beside a pulumi taken from PATH)
 #   .toolchain/pulumi-home/plugins/...       resource plugin kubernetes, same version as npm @pulumi/kubernetes
 #
 # Why from Go modules: the Pulumi CLI, its language hosts and its provider plugins are Go
@@ -29,9 +30,6 @@ PULUMI_PKG_MODULE="github.com/pulumi/pulumi/pkg/v3"
 PULUMI_SDK_MODULE="github.com/pulumi/pulumi/sdk/v3"
 PULUMI_VERSION_VAR="github.com/pulumi/pulumi/sdk/v3/go/common/version.Version"
 
-NODEJS_HOST_MODULE="github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3"
-NODEJS_HOST_COMMIT="0ac56e876614"        # the v3.259.0 commit; this module has no tags
-
 K8S_PROVIDER_MODULE="github.com/pulumi/pulumi-kubernetes/provider/v4"
 K8S_SDK_MODULE="github.com/pulumi/pulumi-kubernetes/sdk/v4"
 K8S_VERSION_VAR="$K8S_PROVIDER_MODULE/pkg/version.Version"
@@ -40,7 +38,8 @@ K8S_VERSION_VAR="$K8S_PROVIDER_MODULE/pkg/version.Version"
 # commit (provider/v4 has no tags of its own, so it is fetched by commit).
 k8s_provider_pseudo_version() {
     case "$1" in
-        4.32.0) echo "v4.0.0-20260608201737-a03ff6ba58d2" ;;   # tag v4.32.0 = a03ff6ba58d2f1ea…
+        # The only provider/v4 commit the module proxy serves here is release v4.25.0's.
+        4.25.0) echo "v4.0.0-20260115033456-f47bc2d6f199" ;;
         *) return 1 ;;
     esac
 }
@@ -222,7 +221,8 @@ ensure_pulumi_cli() {
     stamp_write pulumi-cli "$key"
 }
 
-# pulumi-language-nodejs at $NODEJS_HOST_COMMIT, into .toolchain/bin beside pulumi.
+# pulumi-language-nodejs: ztmesh's own host (toolchain/nodejs-host), since the module proxy does
+# not serve Pulumi's. Rebuilt when its source changes (the stamp is a hash of its files).
 ensure_nodejs_host() {
     # A Pulumi CLI taken from PATH ships its language hosts beside it: use that one.
     if [ -L "$BIN/pulumi" ]; then
@@ -232,21 +232,16 @@ ensure_nodejs_host() {
             log "pulumi-language-nodejs: using $beside (beside the pulumi on PATH)"; return
         fi
     fi
-    local key="$NODEJS_HOST_COMMIT pulumi=v$PULUMI_VERSION recipe=$RECIPE"
-    if stamp_ok pulumi-language-nodejs "$key" "$BIN/pulumi-language-nodejs"; then
-        log "pulumi-language-nodejs: $NODEJS_HOST_COMMIT up to date"; return
+    local src="$ROOT/toolchain/nodejs-host"
+    local hash; hash=$(cd "$src" && cat go.mod go.sum ./*.go | sha256sum | cut -c1-16)
+    local key="source=$hash pulumi=v$PULUMI_VERSION recipe=$RECIPE"
+    if [ ! -L "$BIN/pulumi-language-nodejs" ] && stamp_ok pulumi-language-nodejs "$key" "$BIN/pulumi-language-nodejs"; then
+        log "pulumi-language-nodejs: up to date (source $hash)"; return
     fi
-    log "pulumi-language-nodejs: resolving $NODEJS_HOST_MODULE@$NODEJS_HOST_COMMIT"
-    local ver; ver=$(resolve_module "$NODEJS_HOST_MODULE" "$NODEJS_HOST_COMMIT")
-    log "pulumi-language-nodejs: pseudo-version $ver"
-    local dir="$SRC/pulumi-language-nodejs"
-    make_tools_module "$dir" "$NODEJS_HOST_MODULE" "$ver" "$NODEJS_HOST_MODULE" \
-        "$PULUMI_SDK_MODULE@v$PULUMI_VERSION" "$PULUMI_PKG_MODULE@v$PULUMI_VERSION"
-    cd "$dir"
-    run "pulumi-language-nodejs: go mod tidy" env GOFLAGS=-mod=mod go mod tidy
+    cd "$src"
     mkdir -p "$BIN"; rm -f "$BIN/pulumi-language-nodejs"
-    run "pulumi-language-nodejs: go build" env GOFLAGS=-mod=mod go build -v -trimpath \
-        -o "$BIN/pulumi-language-nodejs" -ldflags "-X $PULUMI_VERSION_VAR=v$PULUMI_VERSION" "$NODEJS_HOST_MODULE"
+    run "pulumi-language-nodejs: go build (toolchain/nodejs-host)" go build -trimpath \
+        -o "$BIN/pulumi-language-nodejs" -ldflags "-X main.version=$PULUMI_VERSION" .
     stamp_write pulumi-language-nodejs "$key"
 }
 

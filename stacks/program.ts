@@ -26,12 +26,17 @@ export function defaultRenderDirectory(stack: string): string {
     return path.resolve(__dirname, "..", "rendered", stack);
 }
 
+/** True when the environment names no cluster, so `pulumi up` renders manifests instead of deploying. */
+export function rendersManifests(env: Environment): boolean {
+    return !(env.kubeconfig || env.cluster?.context);
+}
+
 /**
  * The Kubernetes provider: with a kubeconfig or a context it deploys; with neither it renders
  * every object to YAML files, so `pulumi up` needs no cluster (GitOps, review, CI).
  */
 function clusterProvider(env: Environment, stack: string): { provider: k8s.Provider; renderDirectory?: string } {
-    if (env.kubeconfig || env.cluster?.context) {
+    if (!rendersManifests(env)) {
         return {
             provider: new k8s.Provider("cluster", {
                 ...(env.kubeconfig ? { kubeconfig: pulumi.secret(env.kubeconfig) } : {}),
@@ -52,11 +57,14 @@ function appNamespaces(env: Environment, gateway?: MeshGateway): AppNamespace[] 
     });
 }
 
-/** Composes one environment: Calico → Istio → MeshGateway → ZeroTrustBaseline → MeshServices. */
-export function deployMesh(env: Environment, stack: string): MeshDeployment {
+/**
+ * Composes one environment: Calico → Istio → MeshGateway → ZeroTrustBaseline → MeshServices.
+ * `leftOut` names the charts and CRD manifests a render leaves out (see `stacks/preflight.ts`).
+ */
+export function deployMesh(env: Environment, stack: string, leftOut: ReadonlySet<string> = new Set()): MeshDeployment {
     const { provider, renderDirectory } = clusterProvider(env, stack);
     const opts = { providers: { kubernetes: provider } };
-    const sources = sourcePlan(env);
+    const sources = sourcePlan(env, leftOut);
 
     const calico = new Calico("calico", {
         install: env.calico.install,
@@ -82,7 +90,7 @@ export function deployMesh(env: Environment, stack: string): MeshDeployment {
         createNamespace: istio.ingressMode !== "classic",
         mode: istio.ingressMode,
         serviceType: env.gateway.serviceType,
-        crds: { source: sources.gatewayApiCrds },
+        crds: sources.gatewayApiCrds ? { source: sources.gatewayApiCrds } : { install: false },
         listeners: env.gateway.listeners,
     }, { ...opts, dependsOn: [...istio.ready, ...(istio.gateway ? [istio.gateway] : [])] });
 

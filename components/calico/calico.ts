@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
-import { ChartSource, chartLocation, retainCrds } from "../charts";
+import { ChartSource, installChart, present, retainCrds } from "../charts";
 import { Problems } from "../problems";
 import { chartRepositories, versions } from "../versions";
 import { CalicoPolicyApi, calicoPolicyApis } from "./policyApi";
@@ -114,30 +114,28 @@ export class Calico extends pulumi.ComponentResource {
                 metadata: { name: "tigera-operator", labels: { "pod-security.kubernetes.io/enforce": "privileged" } },
             }, { parent: this });
             // Calico ≥ 3.32 ships its CRDs as a chart of their own, which must land before the operator.
-            const crds = new k8s.helm.v4.Chart(`${name}-crds`, {
-                ...chartLocation({ chart: "crd.projectcalico.org.v1", repository: chartRepositories.calico, version }, args.charts?.crds),
+            const crds = installChart(`${name}-crds`, { chart: "crd.projectcalico.org.v1", repository: chartRepositories.calico, version }, args.charts?.crds, {
                 namespace: namespace.metadata.name,
             }, { parent: this, transforms: [retainCrds] });
-            const operator = new k8s.helm.v4.Chart(`${name}-tigera-operator`, {
-                ...chartLocation({ chart: "tigera-operator", repository: chartRepositories.calico, version }, args.charts?.operator),
+            const operator = installChart(`${name}-tigera-operator`, { chart: "tigera-operator", repository: chartRepositories.calico, version }, args.charts?.operator, {
                 namespace: namespace.metadata.name,
                 // The Installation and APIServer are declared below as objects of their own, so
                 // they are typed, visible to policy, and changed without a chart upgrade.
                 values: { installation: { enabled: false }, apiServer: { enabled: false } },
-            }, { parent: this, dependsOn: [crds], transforms: [retainCrds] });
+            }, { parent: this, dependsOn: present(crds), transforms: [retainCrds] });
             const installation = new k8s.apiextensions.CustomResource(`${name}-installation`, {
                 apiVersion: "operator.tigera.io/v1",
                 kind: "Installation",
                 metadata: { name: "default" },
                 spec: installationSpec(args),
-            }, { parent: this, dependsOn: [operator] });
+            }, { parent: this, dependsOn: present(operator) });
             const apiServer = new k8s.apiextensions.CustomResource(`${name}-apiserver`, {
                 apiVersion: "operator.tigera.io/v1",
                 kind: "APIServer",
                 metadata: { name: "default" },
                 spec: {},
             }, { parent: this, dependsOn: [installation] });
-            this.ready.push(crds, operator, installation, apiServer);
+            this.ready.push(...present(crds, operator), installation, apiServer);
             this.operatorNamespace = namespace.metadata.name;
         }
 

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ChartSource, chartLocation, retainCrds } from "../charts";
+import { ChartSource, installChart, present, retainCrds } from "../charts";
 import { defaultTrustDomain } from "../identity";
 import { Problems, checkDns1123Label } from "../problems";
 import { chartRepositories, versions } from "../versions";
@@ -101,8 +101,9 @@ export class Istio extends pulumi.ComponentResource {
     /** Labels a namespace needs for sidecar injection by this control plane. */
     public readonly injectionLabels: Record<string, string>;
     public readonly ingressMode: IngressMode;
-    public readonly base: k8s.helm.v4.Chart;
-    public readonly istiod: k8s.helm.v4.Chart;
+    /** The charts; each is undefined when its source says `install: false`. */
+    public readonly base?: k8s.helm.v4.Chart;
+    public readonly istiod?: k8s.helm.v4.Chart;
     public readonly cni?: k8s.helm.v4.Chart;
     /** The classic ingress gateway chart (ingressMode `classic` only). */
     public readonly gateway?: k8s.helm.v4.Chart;
@@ -127,26 +128,23 @@ export class Istio extends pulumi.ComponentResource {
         }, { parent: this });
         this.namespace = namespace.metadata.name;
 
-        this.base = new k8s.helm.v4.Chart(`${name}-base`, {
-            ...chartLocation(pinned("base"), args.charts?.base),
+        this.base = installChart(`${name}-base`, pinned("base"), args.charts?.base, {
             namespace: this.namespace,
             values: { defaultRevision: args.revision ?? "default" },
         }, { parent: this, transforms: [retainCrds] });
 
-        this.istiod = new k8s.helm.v4.Chart(`${name}-istiod`, {
-            ...chartLocation(pinned("istiod"), args.charts?.istiod),
+        this.istiod = installChart(`${name}-istiod`, pinned("istiod"), args.charts?.istiod, {
             namespace: this.namespace,
             values: istiodValues(args),
-        }, { parent: this, dependsOn: [this.base] });
-        this.ready = [this.base, this.istiod];
+        }, { parent: this, dependsOn: present(this.base) });
+        this.ready = present(this.base, this.istiod);
 
         if (args.cni) {
-            this.cni = new k8s.helm.v4.Chart(`${name}-cni`, {
-                ...chartLocation(pinned("cni"), args.charts?.cni),
+            this.cni = installChart(`${name}-cni`, pinned("cni"), args.charts?.cni, {
                 namespace: this.namespace,
                 values: { global: { ...(args.platform ? { platform: args.platform } : {}) } },
-            }, { parent: this, dependsOn: [this.istiod] });
-            this.ready.push(this.cni);
+            }, { parent: this, dependsOn: present(this.istiod) });
+            this.ready.push(...present(this.cni));
         }
 
         if (this.ingressMode === "classic") {
@@ -156,12 +154,11 @@ export class Istio extends pulumi.ComponentResource {
             this.ingressNamespace = ingressNamespace.metadata.name;
             // The release name fixes the gateway's pod label `istio: ingressgateway`, which the
             // classic Istio Gateway selects.
-            this.gateway = new k8s.helm.v4.Chart(`${name}-gateway`, {
-                ...chartLocation(pinned("gateway"), args.charts?.gateway),
+            this.gateway = installChart(`${name}-gateway`, pinned("gateway"), args.charts?.gateway, {
                 name: "istio-ingressgateway",
                 namespace: this.ingressNamespace,
                 values: { ...(args.revision ? { revision: args.revision } : {}), global: { networkPolicy: { enabled: true } } },
-            }, { parent: this, dependsOn: [this.istiod] });
+            }, { parent: this, dependsOn: present(this.istiod) });
         }
 
         this.peerAuthentication = new k8s.apiextensions.CustomResource(`${name}-mesh-mtls`, {

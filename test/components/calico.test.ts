@@ -26,6 +26,13 @@ describe("Calico", () => {
         assert.deepStrictEqual(operator.inputs.values, { installation: { enabled: false }, apiServer: { enabled: false } });
     });
 
+    it("with its charts installed separately, still declares the Installation and APIServer", async () => {
+        const log = await construct(() => new Calico("calico", { charts: { crds: { install: false }, operator: { install: false } } }));
+        assert.deepStrictEqual(log.ofKind("Chart"), []);
+        assert.ok(log.named("Installation", "calico-installation"));
+        assert.ok(log.dependsOn(log.named("APIServer", "calico-apiserver"), log.named("Installation", "calico-installation")));
+    });
+
     it("describes the pod network in the Installation and serves projectcalico.org/v3", async () => {
         let calico: Calico | undefined;
         const log = await construct(() => {

@@ -23,6 +23,17 @@ describe("Istio", () => {
         assert.deepStrictEqual(base.transforms, [retainCrds], "the CRDs of base are retained");
     });
 
+    it("creates no chart for a source that says install: false, and nothing waits for it", async () => {
+        let istio: Istio | undefined;
+        const log = await construct(() => {
+            istio = new Istio("istio", { cni: true, charts: { base: { install: false }, istiod: { install: false } } });
+        });
+        assert.deepStrictEqual(log.ofKind("Chart").map((chart) => chart.name), ["istio-cni"]);
+        assert.deepStrictEqual(istio!.ready, [istio!.cni]);
+        assert.strictEqual(istio!.istiod, undefined);
+        assert.ok(log.named("PeerAuthentication", "istio-mesh-mtls"), "mesh-wide mTLS is still declared");
+    });
+
     it("configures istiod for zero trust: REGISTRY_ONLY egress, access logs, Prometheus merge, platform", async () => {
         const log = await construct(() => new Istio("istio", { platform: "minikube" }));
         const values = log.named("Chart", "istio-istiod").inputs.values;

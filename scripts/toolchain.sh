@@ -4,6 +4,7 @@
 #   .toolchain/bin/pulumi                    Pulumi CLI v3.259.0 (or a symlink to a pulumi >= 3.221.0 on PATH)
 #   .toolchain/bin/pulumi-language-nodejs    the Node.js language host of toolchain/nodejs-host
 #                                            (or the one beside a pulumi taken from PATH)
+#   .toolchain/bin/pulumi-resource-pulumi-nodejs  its plugin for pulumi.dynamic.Resource
 #   .toolchain/pulumi-home/plugins/...       resource plugin kubernetes, same version as npm @pulumi/kubernetes
 #
 # Why from Go modules: the Pulumi CLI, its language hosts and its provider plugins are Go
@@ -229,19 +230,22 @@ ensure_nodejs_host() {
         local beside; beside="$(dirname "$(readlink "$BIN/pulumi")")/pulumi-language-nodejs"
         if [ -x "$beside" ]; then
             ln -sfn "$beside" "$BIN/pulumi-language-nodejs"
+            ln -sfn "$(dirname "$beside")/pulumi-resource-pulumi-nodejs" "$BIN/pulumi-resource-pulumi-nodejs"
             log "pulumi-language-nodejs: using $beside (beside the pulumi on PATH)"; return
         fi
     fi
     local src="$ROOT/toolchain/nodejs-host"
-    local hash; hash=$(cd "$src" && cat go.mod go.sum ./*.go | sha256sum | cut -c1-16)
+    local hash; hash=$(cd "$src" && cat go.mod go.sum ./*.go pulumi-resource-pulumi-nodejs | sha256sum | cut -c1-16)
     local key="source=$hash pulumi=v$PULUMI_VERSION recipe=$RECIPE"
-    if [ ! -L "$BIN/pulumi-language-nodejs" ] && stamp_ok pulumi-language-nodejs "$key" "$BIN/pulumi-language-nodejs"; then
+    if [ ! -L "$BIN/pulumi-language-nodejs" ] && stamp_ok pulumi-language-nodejs "$key" "$BIN/pulumi-language-nodejs" "$BIN/pulumi-resource-pulumi-nodejs"; then
         log "pulumi-language-nodejs: up to date (source $hash)"; return
     fi
     cd "$src"
     mkdir -p "$BIN"; rm -f "$BIN/pulumi-language-nodejs"
     run "pulumi-language-nodejs: go build (toolchain/nodejs-host)" go build -trimpath \
         -o "$BIN/pulumi-language-nodejs" -ldflags "-X main.version=$PULUMI_VERSION" .
+    # The plugin behind pulumi.dynamic.Resource ships with the language host.
+    install -m 0755 pulumi-resource-pulumi-nodejs "$BIN/pulumi-resource-pulumi-nodejs"
     stamp_write pulumi-language-nodejs "$key"
 }
 

@@ -3,6 +3,11 @@
 # backend inside the project (.pulumi/, git-ignored). Extra arguments go to `pulumi up`;
 # `--preview` runs `pulumi preview` instead.
 #
+# Pulumi: a `pulumi` >= 3.221 on PATH (the official install) is used as it is, with your own
+# PULUMI_HOME and plugins. Without one, scripts/toolchain.sh builds the pinned CLI, the Node.js
+# language host and the Kubernetes provider from Go modules into .toolchain/ (once; ~15 min cold
+# on 2 cores, seconds afterwards) and this script uses those.
+#
 # The dev stack uses an empty passphrase for its secrets (the self-signed key): dev only.
 # Production stacks set PULUMI_CONFIG_PASSPHRASE (or a KMS secrets provider) and a shared
 # backend (PULUMI_BACKEND_URL=s3://..., gs://..., azblob://..., or Pulumi Cloud).
@@ -15,17 +20,30 @@ cd "$root"
 started=$(date +%s)
 step() { echo "[up +$(( $(date +%s) - started ))s] $*"; }
 
-if ! command -v pulumi >/dev/null 2>&1; then
-    echo "error: the Pulumi CLI is not on PATH. Install it (https://www.pulumi.com/docs/install/) and run this again." >&2
-    exit 127
-fi
+min_pulumi="3.221.0"
+path_pulumi_ok() {
+    local v
+    command -v pulumi >/dev/null 2>&1 || return 1
+    v=$(pulumi version 2>/dev/null | tr -d '[:space:]v') || return 1
+    [ "$(printf '%s\n%s\n' "$min_pulumi" "$v" | sort -V | head -n1)" = "$min_pulumi" ]
+}
 
 if [ ! -d node_modules ]; then
     step "installing dependencies (npm ci)"
     npm ci --no-audit --no-fund
 fi
 
+if path_pulumi_ok; then
+    step "using $(command -v pulumi) ($(pulumi version))"
+else
+    step "no pulumi >= $min_pulumi on PATH: building the toolchain into .toolchain/ (progress below)"
+    exports=$(bash scripts/toolchain.sh env)
+    eval "$exports"
+    step "using $(command -v pulumi) ($(pulumi version)) from .toolchain/"
+fi
+
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$root/.pulumi}"
+export PULUMI_SKIP_UPDATE_CHECK=true
 if [ "$stack" = "dev" ]; then
     export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
 fi
@@ -38,8 +56,11 @@ if [ "${1:-}" = "--preview" ]; then
     shift
     step "pulumi preview --stack $stack"
     pulumi preview --stack "$stack" --non-interactive "$@"
-else
-    step "pulumi up --stack $stack"
-    pulumi up --stack "$stack" --yes --non-interactive "$@"
+    step "done"
+    exit 0
 fi
-step "done"
+
+step "pulumi up --stack $stack"
+pulumi up --stack "$stack" --yes --non-interactive "$@"
+outputs=$(pulumi stack output --stack "$stack" --json)
+node -r ts-node/register/transpile-only stacks/summary.ts "$stack" "$outputs" "$(( $(date +%s) - started ))"

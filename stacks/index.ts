@@ -1,8 +1,25 @@
+import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
-import { sourcePlan } from "./charts";
+import { SourcePlan, sourcePlan } from "./charts";
 import { readEnvironment } from "./config";
 import { checkDownloads, downloadsToLeaveOut, leftOutMessage } from "./preflight";
 import { deployMesh, rendersManifests } from "./program";
+
+/** The Gateway API CRD manifest's content (a local file or a URL the preflight found reachable). */
+async function readGatewayApiCrds(plan: SourcePlan): Promise<string | undefined> {
+    const source = plan.gatewayApiCrds;
+    if (source === undefined) {
+        return undefined;
+    }
+    if (!/^https?:\/\//.test(source)) {
+        return fs.readFileSync(source, "utf8");
+    }
+    const response = await fetch(source, { redirect: "follow", signal: AbortSignal.timeout(60_000) });
+    if (!response.ok) {
+        throw new pulumi.RunError(`the Gateway API CRDs cannot be fetched from ${source} (HTTP ${response.status})`);
+    }
+    return response.text();
+}
 
 /**
  * The ztmesh program every environment runs; the environment is `Pulumi.<stack>.yaml`.
@@ -12,13 +29,16 @@ import { deployMesh, rendersManifests } from "./program";
  */
 export = async () => {
     const env = readEnvironment();
-    const leftOut = rendersManifests(env) ? await downloadsToLeaveOut(sourcePlan(env)) : [];
+    const renders = rendersManifests(env);
+    const leftOut = renders ? await downloadsToLeaveOut(sourcePlan(env)) : [];
     if (leftOut.length > 0) {
         pulumi.log.warn(leftOutMessage(leftOut));
-    } else if (!rendersManifests(env)) {
+    } else if (!renders) {
         await checkDownloads(sourcePlan(env));
     }
-    const mesh = deployMesh(env, pulumi.getStack(), new Set(leftOut.map((download) => download.leaveOutKey!)));
+    const leftOutKeys = new Set(leftOut.map((download) => download.leaveOutKey!));
+    const gatewayApiCrdsManifest = await readGatewayApiCrds(sourcePlan(env, leftOutKeys));
+    const mesh = deployMesh(env, pulumi.getStack(), { leftOut: leftOutKeys, gatewayApiCrdsManifest });
     return {
         mode: mesh.mode,
         renderDirectory: mesh.renderDirectory,

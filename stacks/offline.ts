@@ -40,6 +40,8 @@ export interface RecordedResource {
     transforms: pulumi.ResourceTransform[];
     /** The `additionalSecretOutputs` resource option. */
     additionalSecretOutputs: string[];
+    /** The `retainOnDelete` resource option. */
+    retainOnDelete: boolean;
 }
 
 /**
@@ -158,6 +160,7 @@ export async function installMocks(): Promise<ResourceLog> {
                     dependencies: req.getDependenciesList(),
                     transforms: req.getTransformsList().map((cb: any) => transformsByToken.get(cb.getToken())!),
                     additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+                    retainOnDelete: req.getRetainondelete() === true,
                 });
             }
             callback(err, response);

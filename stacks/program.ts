@@ -57,14 +57,19 @@ function appNamespaces(env: Environment, gateway?: MeshGateway): AppNamespace[] 
     });
 }
 
-/**
- * Composes one environment: Calico → Istio → MeshGateway → ZeroTrustBaseline → MeshServices.
- * `leftOut` names the charts and CRD manifests a render leaves out (see `stacks/preflight.ts`).
- */
-export function deployMesh(env: Environment, stack: string, leftOut: ReadonlySet<string> = new Set()): MeshDeployment {
+/** What the stack entry point resolved before composing: see `stacks/index.ts`. */
+export interface Prepared {
+    /** The `leaveOutKey`s of the charts and CRD manifests a render leaves out (`stacks/preflight.ts`). */
+    leftOut?: ReadonlySet<string>;
+    /** The content of the Gateway API CRD manifest, read from its source. */
+    gatewayApiCrdsManifest?: string;
+}
+
+/** Composes one environment: Calico → Istio → MeshGateway → ZeroTrustBaseline → MeshServices. */
+export function deployMesh(env: Environment, stack: string, prepared: Prepared = {}): MeshDeployment {
     const { provider, renderDirectory } = clusterProvider(env, stack);
     const opts = { providers: { kubernetes: provider } };
-    const sources = sourcePlan(env, leftOut);
+    const sources = sourcePlan(env, prepared.leftOut);
 
     const calico = new Calico("calico", {
         install: env.calico.install,
@@ -90,7 +95,7 @@ export function deployMesh(env: Environment, stack: string, leftOut: ReadonlySet
         createNamespace: istio.ingressMode !== "classic",
         mode: istio.ingressMode,
         serviceType: env.gateway.serviceType,
-        crds: sources.gatewayApiCrds ? { source: sources.gatewayApiCrds } : { install: false },
+        crds: sources.gatewayApiCrds ? { source: sources.gatewayApiCrds, manifest: prepared.gatewayApiCrdsManifest } : { install: false },
         listeners: env.gateway.listeners,
     }, { ...opts, dependsOn: [...istio.ready, ...(istio.gateway ? [istio.gateway] : [])] });
 

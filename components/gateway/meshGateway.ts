@@ -1,12 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { retainCrds } from "../charts";
 import { WorkloadIdentity } from "../identity";
 import { IngressMode } from "../istio/istio";
 import { platformEgressRules } from "../networkPolicyRules";
 import { Problems, checkDns1123Label, checkHostname, checkUnique } from "../problems";
 import { gatewayApiCrdsUrl, versions } from "../versions";
 import { istioPorts } from "../wellKnown";
+import { gatewayApiCrds } from "./gatewayApiCrds";
 import { SelfSignedCertificate } from "./selfSignedCertificate";
 
 /**
@@ -41,8 +41,10 @@ export interface MeshGatewayArgs {
     /**
      * Gateway API CRDs. `install` defaults to true in gateway-api mode; `source` is a URL or a
      * local file (air-gapped clusters). Default source: the standard channel of `versions.gatewayApi`.
+     * `manifest`: the content of `source`, already read; its objects then become typed
+     * resources, which also render without a cluster (see `gatewayApiCrds.ts`).
      */
-    crds?: { install?: boolean; source?: string };
+    crds?: { install?: boolean; source?: string; manifest?: string };
     /** One HTTPS listener per hostname; at least one. */
     listeners: GatewayListener[];
     /** Type of the Service istiod creates for the gateway. Default: `LoadBalancer`. */
@@ -161,9 +163,7 @@ export class MeshGateway extends pulumi.ComponentResource implements GatewayAtta
             }, { parent: this }));
         }
         if (args.crds?.install ?? this.mode === "gateway-api") {
-            dependsOn.push(new k8s.yaml.v2.ConfigFile(`${name}-gateway-api-crds`, {
-                file: args.crds?.source ?? gatewayApiCrdsUrl(versions.gatewayApi),
-            }, { parent: this, transforms: [retainCrds] }));
+            dependsOn.push(...gatewayApiCrds(name, { source: args.crds?.source ?? gatewayApiCrdsUrl(versions.gatewayApi), manifest: args.crds?.manifest }, this));
         }
 
         const secretRefs = args.listeners.map((listener) => this.tlsSecretFor(name, listener, dependsOn));

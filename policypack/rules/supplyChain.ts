@@ -19,7 +19,14 @@ export const helmChartPinnedVersion: ResourceValidationPolicy = {
         if (!chartTypes.includes(args.type)) {
             return;
         }
-        const chart: string = args.props.chart ?? "";
+        // A helm.v4.Chart is a component the provider implements: the engine hands policy packs
+        // none of its inputs (props is {}), so there is no chart and version to judge. Its
+        // rendered objects are still checked by every other rule; ztmesh's own charts are
+        // pinned in code (components/charts.ts always sets a version).
+        if (args.props.chart === undefined) {
+            return;
+        }
+        const chart: string = args.props.chart;
         const version: string | undefined = args.props.version;
         if (isLocalChart(chart) || (version !== undefined && exactVersion.test(version))) {
             return;

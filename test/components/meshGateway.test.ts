@@ -1,3 +1,5 @@
+import * as fs from "fs";
+import * as path from "path";
 import * as assert from "assert";
 import * as crypto from "crypto";
 import { MeshGateway, listenerName } from "../../components";
@@ -56,6 +58,29 @@ describe("MeshGateway", () => {
         assert.ok(log.dependsOn(log.named("Gateway", "edge-gateway"), crds));
         log = await construct(() => new MeshGateway("edge", { listeners: [{ hostname: "a.example.com", tls: { secretName: "a" } }], crds: { source: "/mirror/gateway-api.yaml" } }));
         assert.strictEqual(log.named("ConfigFile", "edge-gateway-api-crds").inputs.file, "/mirror/gateway-api.yaml");
+    });
+
+    it("with the manifest's content, installs each CRD and admission policy as a typed resource (renders without a cluster), retained", async () => {
+        const manifest = fs.readFileSync(path.resolve(__dirname, "../../../shared/crds/gateway-api-v1.5.1-standard.yaml"), "utf8");
+        const log = await construct(() => new MeshGateway("edge", { listeners: [{ hostname: "a.example.com", tls: { secretName: "a" } }], crds: { source: "/mirror/gateway-api.yaml", manifest } }));
+        assert.deepStrictEqual(log.ofKind("ConfigFile"), []);
+        const crds = log.ofKind("CustomResourceDefinition");
+        assert.deepStrictEqual(crds.map((r) => r.inputs.metadata.name).sort(), [
+            "backendtlspolicies.gateway.networking.k8s.io", "gatewayclasses.gateway.networking.k8s.io", "gateways.gateway.networking.k8s.io", "grpcroutes.gateway.networking.k8s.io",
+            "httproutes.gateway.networking.k8s.io", "listenersets.gateway.networking.k8s.io", "referencegrants.gateway.networking.k8s.io", "tlsroutes.gateway.networking.k8s.io",
+        ]);
+        const policies = [...log.ofKind("ValidatingAdmissionPolicy"), ...log.ofKind("ValidatingAdmissionPolicyBinding")];
+        assert.deepStrictEqual(policies.map((r) => r.inputs.metadata.name), ["safe-upgrades.gateway.networking.k8s.io", "safe-upgrades.gateway.networking.k8s.io"]);
+        for (const resource of [...crds, ...policies]) {
+            assert.ok(resource.retainOnDelete, `${resource.name} is retained`);
+            assert.ok(log.dependsOn(log.named("Gateway", "edge-gateway"), resource), `the Gateway waits for ${resource.name}`);
+        }
+    });
+
+    it("refuses a CRD manifest that holds anything but CRDs and admission policies, naming the object and the source", () => {
+        const manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: surprise\n";
+        const message = errorOf(() => new MeshGateway("edge", { listeners: [{ hostname: "a.example.com", tls: { secretName: "a" } }], crds: { source: "/mirror/gateway-api.yaml", manifest } }));
+        assert.match(message, /the Gateway API CRD manifest \/mirror\/gateway-api\.yaml holds a v1 ConfigMap "surprise", which is not a CRD or admission policy; point ztmesh:gateway\.crdsSource at the standard-install\.yaml of a Gateway API release/);
     });
 
     it("admits public traffic only to the gateway pods, and default-denies the rest of its namespace", async () => {

@@ -9,42 +9,56 @@ import { construct } from "../../stacks/offline";
 import { projectRoot, stackConfig } from "../harness/stackConfig";
 import { PulumiCli } from "./pulumiCli";
 
+/** The upstream charts and CRDs of the pinned versions (test data beside the repository). */
+const shared = path.resolve(projectRoot, "..", "shared");
+const istioCharts = path.join(shared, "charts", "istio-1.30.3");
+const gatewayApiCrds = path.join(shared, "crds", "gateway-api-v1.5.1-standard.yaml");
+
+/**
+ * `value` without empty lists, which the provider leaves out of rendered objects (an empty
+ * `env: []` and no `env` mean the same to Kubernetes), as plain JSON.
+ */
+function withoutEmptyLists(value: unknown): unknown {
+    if (Array.isArray(value)) {
+        return value.map(withoutEmptyLists);
+    }
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value).filter(([, v]) => !(Array.isArray(v) && v.length === 0)).map(([k, v]) => [k, withoutEmptyLists(v)]));
+    }
+    return value;
+}
+
 /**
  * The dev stack with the real Pulumi CLI, Node.js language host and Kubernetes provider, in
- * render mode. Chart repositories are unreachable here, so every chart comes from a local copy
- * of test/fixtures/chart (it tests the chart plumbing, not upstream chart content) and the
- * Gateway API CRDs from ../shared/crds.
+ * render mode, with the upstream Istio charts of the pinned version (the chart repositories
+ * are unreachable here, so they come from a local folder, as in an air-gapped cluster).
  */
 describe("e2e: the dev stack with the real Pulumi CLI (render mode)", function () {
     this.timeout(1_800_000);
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-e2e-"));
     const renderDirectory = path.join(work, "rendered");
     const stack = `e2e-${process.pid}`;
+    const state = path.join(work, "state");
     const configFile = path.join(work, `Pulumi.${stack}.yaml`);
-    const brokenConfigFile = path.join(work, `Pulumi.${stack}-broken.yaml`);
-    const pulumi = new PulumiCli(path.join(work, "state"), stack, configFile);
-    const broken = new PulumiCli(path.join(work, "state"), stack, brokenConfigFile);
+    const pulumi = new PulumiCli(state, stack, configFile);
+    const pack = path.join(projectRoot, "policypack");
 
-    /** The dev config, pointed at local charts, the shared CRDs and a render folder in `work`. */
-    function writeConfig(file: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-        const config: Record<string, unknown> = Object.fromEntries(Object.entries(stackConfig("dev")).map(([key, value]) => [key, JSON.parse(value)]));
-        config["ztmesh:charts"] = { localDirectory: path.join(work, "charts") };
+    /** The dev config, pointed at the upstream charts, the pinned CRDs and a render folder in `work`; `edit` changes it. */
+    function writeConfig(name: string, edit: (config: Record<string, any>) => void = () => {}): PulumiCli {
+        const config: Record<string, any> = Object.fromEntries(Object.entries(stackConfig("dev")).map(([key, value]) => [key, JSON.parse(value)]));
+        config["ztmesh:charts"] = { localDirectory: istioCharts };
         config["ztmesh:cluster"] = { renderDirectory };
-        config["ztmesh:gateway"] = { ...(config["ztmesh:gateway"] as object), crdsSource: path.resolve(projectRoot, "..", "shared", "crds", "gateway-api-v1.5.1-standard.yaml") };
-        Object.assign(config, extra);
+        config["ztmesh:gateway"] = { ...config["ztmesh:gateway"], crdsSource: gatewayApiCrds };
+        edit(config);
+        const file = path.join(work, `Pulumi.${stack}-${name}.yaml`);
         fs.writeFileSync(file, YAML.stringify({ config }));
-        return config;
+        return new PulumiCli(state, stack, file);
     }
 
     before(() => {
-        for (const chart of ["base", "istiod"]) {
-            const target = path.join(work, "charts", chart);
-            fs.cpSync(path.join(projectRoot, "test", "fixtures", "chart"), target, { recursive: true });
-            const chartYaml = path.join(target, "Chart.yaml");
-            fs.writeFileSync(chartYaml, fs.readFileSync(chartYaml, "utf8").replace(/^name: fixture$/m, `name: ${chart}`));
-        }
-        writeConfig(configFile);
-        pulumi.ok(["stack", "init", stack]);
+        fs.mkdirSync(state);
+        fs.copyFileSync(writeConfig("dev").configFile, configFile);
+        pulumi.ok(["stack", "init"]);
     });
 
     after(() => {
@@ -54,19 +68,20 @@ describe("e2e: the dev stack with the real Pulumi CLI (render mode)", function (
         fs.rmSync(work, { recursive: true, force: true });
     });
 
-    it("pulumi preview with the policy pack: no mandatory violation", () => {
-        const output = pulumi.ok(["preview", "--policy-pack", path.join(projectRoot, "policypack")]);
+    it("pulumi preview --policy-pack policypack: the pack checks every object, charts included, and finds no mandatory violation", () => {
+        const output = pulumi.ok(["preview", "--policy-pack", pack]);
         assert.doesNotMatch(output, /mandatory/i, output);
         assert.match(output, /ztmesh-zero-trust/, "the pack ran");
+        assert.match(output, /kubernetes:apps\/v1:Deployment\s+istiod\b|istio-istiod:istio-system\/istiod/, "the istiod chart was expanded");
     });
 
     let rendered: Record<string, any>[] = [];
+    const key = (o: any) => `${o.kind} ${o.metadata?.namespace ?? ""}/${o.metadata?.name}`;
 
     it("pulumi up renders every object the mocked program registers, with the same content", async () => {
         pulumi.ok(["up", "--yes", "--skip-preview"]);
         const files = fs.readdirSync(renderDirectory, { recursive: true }).map(String).filter((f) => f.endsWith(".yaml"));
         rendered = files.flatMap((file) => YAML.parseAllDocuments(fs.readFileSync(path.join(renderDirectory, file), "utf8")).map((d) => d.toJSON())).filter(Boolean);
-        const key = (o: any) => `${o.kind} ${o.metadata?.namespace ?? ""}/${o.metadata?.name}`;
         const renderedByKey = new Map(rendered.map((o) => [key(o), o]));
         const log = await construct(() => deployMesh(parseEnvironment(Object.fromEntries(Object.entries(stackConfig("dev")))), "dev"));
         const expected = log.resources.filter((r) => r.custom && r.inputs.kind && r.inputs.kind !== "Secret");
@@ -75,45 +90,85 @@ describe("e2e: the dev stack with the real Pulumi CLI (render mode)", function (
             const object = renderedByKey.get(key(resource.inputs));
             assert.ok(object, `${key(resource.inputs)} was rendered (have ${renderedByKey.size} objects)`);
             if (resource.inputs.spec) {
-                assert.deepStrictEqual(object.spec, JSON.parse(JSON.stringify(resource.inputs.spec)), `${key(resource.inputs)} has the same spec`);
+                assert.deepStrictEqual(withoutEmptyLists(object.spec), withoutEmptyLists(JSON.parse(JSON.stringify(resource.inputs.spec))), `${key(resource.inputs)} has the same spec`);
             }
         }
-        // The fixture charts received ztmesh's values in the right namespace.
-        const istiodValues = YAML.parse(renderedByKey.get("ConfigMap istio-system/istiod-values")!.data["values.yaml"]);
-        assert.deepStrictEqual(istiodValues.meshConfig.outboundTrafficPolicy, { mode: "REGISTRY_ONLY" });
         assert.strictEqual(renderedByKey.get("Secret istio-ingress/mesh-gateway-https-bookinfo-ztmesh-local")?.type, "kubernetes.io/tls");
+    });
+
+    it("the upstream charts render with ztmesh's values, in istio-system", () => {
+        const byKey = new Map(rendered.map((o) => [key(o), o]));
+        const istiod = byKey.get("Deployment istio-system/istiod");
+        assert.ok(istiod, "the istiod Deployment of the istiod chart");
+        assert.strictEqual(istiod.spec.template.spec.containers[0].image, "docker.io/istio/pilot:1.30.3");
+        const mesh = YAML.parse(byKey.get("ConfigMap istio-system/istio")!.data.mesh);
+        assert.deepStrictEqual(mesh.outboundTrafficPolicy, { mode: "REGISTRY_ONLY" }, "meshConfig reached the chart");
+        assert.strictEqual(mesh.trustDomain, "cluster.local");
+        assert.ok(byKey.get("NetworkPolicy istio-system/istiod"), "global.networkPolicy made istiod's NetworkPolicy");
+        const crds = rendered.filter((o) => o.kind === "CustomResourceDefinition").map((o) => o.metadata.name);
+        for (const crd of ["authorizationpolicies.security.istio.io", "peerauthentications.security.istio.io", "httproutes.gateway.networking.k8s.io"]) {
+            assert.ok(crds.includes(crd), `CRD ${crd} (have ${crds.length})`);
+        }
     });
 
     it("a second preview changes nothing", () => {
         pulumi.ok(["preview", "--expect-no-changes"]);
     });
 
-    it("a broken config (allow-all from every caller, a plain-HTTP route) is refused by the pack, naming both rules", () => {
+    /** The dev config plus an AuthorizationPolicy admitting every caller and a plain-HTTP route. */
+    function brokenConfig(): PulumiCli {
         const manifest = path.join(work, "broken.yaml");
         fs.writeFileSync(manifest, [
             YAML.stringify({ apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "ratings-open", namespace: "bookinfo" }, spec: { selector: { matchLabels: { app: "ratings" } }, rules: [{ from: [{ source: { principals: ["*"] } }] }] } }),
             YAML.stringify({ apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "plain-http", namespace: "istio-ingress" }, spec: { parentRefs: [{ name: "mesh-gateway", sectionName: "http" }], rules: [{ backendRefs: [{ name: "productpage", namespace: "bookinfo", port: 9080 }] }] } }),
         ].join("---\n"));
-        writeConfig(brokenConfigFile, { "ztmesh:manifests": [manifest] });
-        const { status, output } = broken.run(["preview", "--policy-pack", path.join(projectRoot, "policypack")]);
+        return writeConfig("broken", (config) => { config["ztmesh:manifests"] = [manifest]; });
+    }
+
+    it("a broken config (allow-all from every caller, a plain-HTTP route) is refused by the pack, naming both rules", () => {
+        const { status, output } = brokenConfig().run(["preview", "--policy-pack", pack]);
         assert.notStrictEqual(status, 0, output);
-        assert.match(output, /authorization-policy-no-allow-all/);
-        assert.match(output, /gateway-https-only/);
+        assert.match(output, /\[mandatory\]\s+authorization-policy-no-allow-all/);
+        assert.match(output, /\[mandatory\]\s+gateway-https-only/);
     });
 
-    it("pulumi destroy removes the rendered files", () => {
-        pulumi.ok(["destroy", "--yes"]);
-        const left = fs.existsSync(renderDirectory) ? fs.readdirSync(renderDirectory, { recursive: true }).map(String).filter((f) => f.endsWith(".yaml")) : [];
-        assert.deepStrictEqual(left, []);
+    it("--policy-pack-config levels are honoured: one rule disabled, one advisory, and the preview passes", () => {
+        const packConfig = path.join(work, "pack-config.json");
+        fs.writeFileSync(packConfig, JSON.stringify({ "authorization-policy-no-allow-all": "disabled", "gateway-https-only": "advisory" }));
+        const { status, output } = brokenConfig().run(["preview", "--policy-pack", pack, "--policy-pack-config", packConfig]);
+        assert.strictEqual(status, 0, output);
+        assert.match(output, /\[advisory\]\s+gateway-https-only/);
+        assert.doesNotMatch(output, /authorization-policy-no-allow-all/);
     });
 
-    it("without reachable chart repositories, preview stops with one line naming the chart, the repository and the air-gapped option", () => {
-        const offline = path.join(work, `Pulumi.${stack}-offline.yaml`);
-        const config = writeConfig(offline);
-        delete config["ztmesh:charts"];
-        fs.writeFileSync(offline, YAML.stringify({ config }));
-        const { status, output } = new PulumiCli(path.join(work, "state"), stack, offline).run(["preview"]);
+    it("a render without reachable chart repositories completes, and names in one line what it left out", () => {
+        const offline = writeConfig("offline", (config) => {
+            delete config["ztmesh:charts"];
+            delete config["ztmesh:gateway"].crdsSource;
+        });
+        const { status, output } = offline.run(["preview"]);
+        assert.strictEqual(status, 0, output);
+        assert.match(output, /warning: not rendered: chart "base", chart "istiod", the Gateway API CRDs \(cannot be fetched: [^\n]+\)\. The cluster still needs them; to render them too, set ztmesh:charts\.localDirectory/);
+        // The chart objects would go away; everything ztmesh itself makes stays.
+        assert.match(output, /- +kubernetes:apps\/v1:Deployment +istio-istiod:istio-system\/istiod +delete/);
+        assert.doesNotMatch(output, /- +kubernetes:networking\.k8s\.io\/v1:NetworkPolicy +\S*(ratings|reviews|details|productpage)\S* +delete/);
+    });
+
+    it("a deploy without reachable chart repositories stops before anything changes, with one line naming the chart, the repository and the air-gapped option", () => {
+        const deploy = writeConfig("deploy", (config) => {
+            delete config["ztmesh:charts"];
+            config["ztmesh:cluster"] = { context: "no-such-cluster" };
+        });
+        const { status, output } = deploy.run(["preview"]);
         assert.notStrictEqual(status, 0);
         assert.match(output, /chart "base" cannot be fetched from https:\/\/istio-release\.storage\.googleapis\.com\/charts \(.+\); for air-gapped clusters set ztmesh:charts\.localDirectory/);
+    });
+
+    it("pulumi destroy removes the rendered files, except the CRDs and their admission policies, which are retained", () => {
+        pulumi.ok(["destroy", "--yes"]);
+        const left = fs.readdirSync(renderDirectory, { recursive: true }).map(String).filter((f) => f.endsWith(".yaml")).sort();
+        const retained = rendered.filter((o) => o.kind === "CustomResourceDefinition" || o.kind.startsWith("ValidatingAdmissionPolicy"));
+        assert.strictEqual(left.length, retained.length, left.join("\n"));
+        assert.ok(left.every((file) => /customresourcedefinition|validatingadmissionpolicy/.test(file)), left.join("\n"));
     });
 });

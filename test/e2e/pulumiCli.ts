@@ -6,7 +6,7 @@ import { projectRoot } from "../harness/stackConfig";
 export class PulumiCli {
     private readonly started = Date.now();
 
-    constructor(private readonly backendDirectory: string, private readonly stack: string, private readonly configFile: string) {}
+    constructor(private readonly backendDirectory: string, private readonly stack: string, readonly configFile: string) {}
 
     private get env(): NodeJS.ProcessEnv {
         const toolchain = path.join(projectRoot, ".toolchain");

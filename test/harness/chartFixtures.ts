@@ -67,6 +67,7 @@ export function renderedChartChildren(resources: readonly RecordedResource[]): R
                 dependencies: [],
                 transforms: [],
                 additionalSecretOutputs: [],
+                retainOnDelete: false,
             }));
         });
 }

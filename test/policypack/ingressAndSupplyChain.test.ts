@@ -1,4 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
+import { helmChartPinnedVersion } from "../../policypack/rules/supplyChain";
 import * as assert from "assert";
 import { installMocks } from "../../stacks/offline";
 import { packOnStack } from "../harness/packRun";
@@ -115,6 +116,14 @@ describe("policy pack: ingress and supply-chain rules", () => {
                 "Chart redis (redis) has no version. Fix: pin an exact chart version (ztmesh pins its charts in components/versions.ts).",
                 "Chart kiali (kiali-server) has version \"~2.0\", which is not exact. Fix: pin an exact chart version (ztmesh pins its charts in components/versions.ts).",
             ]);
+        });
+
+        it("does not judge a chart whose inputs the engine withholds (a helm.v4.Chart under the real engine)", () => {
+            const reported: string[] = [];
+            const validate = helmChartPinnedVersion.validateResource as (args: any, report: (message: string) => void) => void;
+            validate({ type: "kubernetes:helm.sh/v4:Chart", name: "istio-base", props: {} }, (message) => reported.push(message));
+            validate({ type: "kubernetes:helm.sh/v4:Chart", name: "redis", props: { chart: "redis" } }, (message) => reported.push(message));
+            assert.deepStrictEqual(reported, ["Chart redis (redis) has no version. Fix: pin an exact chart version (ztmesh pins its charts in components/versions.ts)."]);
         });
 
         it("stays silent on ztmesh's pinned charts and on local (air-gapped) charts", async () => {

@@ -1,17 +1,69 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { projectRoot } from "../harness/stackConfig";
 
-describe("main-job script (scripts/up.sh)", () => {
-    it("stops with one clear message, before touching anything, when the Pulumi CLI is missing", () => {
-        // A PATH with the shell tools but no pulumi.
-        const result = spawnSync("bash", [path.join(projectRoot, "scripts", "up.sh"), "dev"], {
-            env: { PATH: "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp" },
-            encoding: "utf8",
-        });
-        assert.strictEqual(result.status, 127);
-        assert.match(result.stderr, /^error: the Pulumi CLI is not on PATH\. Install it .* and run this again\.\n$/);
-        assert.strictEqual(result.stdout, "", "no step started");
+/**
+ * A stand-in `pulumi` of version `version`: it logs each call to $FAKE_LOG and, for
+ * `stack output --json`, prints outputs of a render into $FAKE_RENDER with two objects.
+ */
+function fakePulumi(directory: string, version: string): void {
+    fs.writeFileSync(path.join(directory, "pulumi"), `#!/bin/sh
+echo "$*" >> "$FAKE_LOG"
+case "$1" in
+  version) echo "${version}" ;;
+  stack) if [ "$2" = output ]; then
+           mkdir -p "$FAKE_RENDER/1-manifest" && touch "$FAKE_RENDER/1-manifest/a.yaml" "$FAKE_RENDER/1-manifest/b.yaml"
+           echo '{"mode":"render","renderDirectory":"'"$FAKE_RENDER"'","notRendered":["chart \\"base\\""]}'
+         fi ;;
+esac
+`, { mode: 0o755 });
+}
+
+describe("main-job script (scripts/up.sh)", function () {
+    this.timeout(120_000);
+
+    it("uses a pulumi >= 3.221 on PATH as it is, and ends with a one-line summary of what it rendered", () => {
+        const work = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-up-"));
+        try {
+            fakePulumi(work, "v3.259.0");
+            const log = path.join(work, "calls.log");
+            const result = spawnSync("bash", [path.join(projectRoot, "scripts", "up.sh"), "dev"], {
+                env: { ...process.env, PATH: `${work}:${process.env.PATH}`, FAKE_LOG: log, FAKE_RENDER: path.join(work, "rendered"), PULUMI_BACKEND_URL: `file://${work}` },
+                encoding: "utf8",
+            });
+            assert.strictEqual(result.status, 0, result.stderr);
+            assert.deepStrictEqual(fs.readFileSync(log, "utf8").trim().split("\n"), [
+                "version", "version",
+                "stack select --create dev --non-interactive",
+                "up --stack dev --yes --non-interactive",
+                "stack output --stack dev --json",
+            ]);
+            assert.doesNotMatch(result.stdout + result.stderr, /toolchain/, "nothing is built");
+            const lines = result.stdout.trim().split("\n");
+            assert.match(lines[lines.length - 1], /^\[up \+\d+s\] dev: rendered 2 objects to .*rendered\/; not rendered \(cannot be fetched, see the warning above\): chart "base"$/);
+        } finally {
+            fs.rmSync(work, { recursive: true, force: true });
+        }
+    });
+
+    it("does not use a pulumi older than 3.221: it builds the pinned toolchain instead (and says so)", () => {
+        const work = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-up-"));
+        try {
+            fakePulumi(work, "v3.100.0");
+            // Without Go on PATH the build stops at its first check, after the choice was made.
+            const result = spawnSync("bash", [path.join(projectRoot, "scripts", "up.sh"), "dev"], {
+                env: { ...process.env, PATH: `${work}:${path.dirname(process.execPath)}:/usr/bin:/bin`, FAKE_LOG: path.join(work, "calls.log"), TOOLCHAIN_DIR: path.join(work, "toolchain") },
+                encoding: "utf8",
+            });
+            assert.notStrictEqual(result.status, 0);
+            assert.match(result.stdout, /no pulumi >= 3\.221\.0 on PATH: building the toolchain into \.toolchain\/ \(progress below\)/);
+            assert.match(result.stderr, /\[toolchain \+\d+s\] ERROR: go is not on PATH/);
+            assert.deepStrictEqual(fs.readFileSync(path.join(work, "calls.log"), "utf8").trim().split("\n"), ["version"], "the old pulumi ran nothing");
+        } finally {
+            fs.rmSync(work, { recursive: true, force: true });
+        }
     });
 });

@@ -60,6 +60,15 @@ if [ "${1:-}" = "--preview" ]; then
     exit 0
 fi
 
+# The pinned provider (v4.25.0) writes a manifest only when its object changes (later releases
+# always render, pulumi-kubernetes#4121), so a stack whose render folder was removed would
+# render nothing. Render-mode state describes nothing but those files: start it afresh.
+previous=$(pulumi stack output renderDirectory --stack "$stack" 2>/dev/null || true)
+if [ -n "$previous" ] && [ -z "$(find "$previous" -name '*.yaml' -print -quit 2>/dev/null)" ]; then
+    step "$previous has no manifests left: clearing the stack's render state (pulumi destroy) to render everything again"
+    pulumi destroy --stack "$stack" --yes --non-interactive --skip-preview >/dev/null
+fi
+
 step "pulumi up --stack $stack"
 pulumi up --stack "$stack" --yes --non-interactive "$@"
 outputs=$(pulumi stack output --stack "$stack" --json)

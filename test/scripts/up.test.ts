@@ -6,15 +6,18 @@ import * as path from "path";
 import { projectRoot } from "../harness/stackConfig";
 
 /**
- * A stand-in `pulumi` of version `version`: it logs each call to $FAKE_LOG and, for
- * `stack output --json`, prints outputs of a render into $FAKE_RENDER with two objects.
+ * A stand-in `pulumi` of version `version`: it logs each call to $FAKE_LOG; for
+ * `stack output renderDirectory` it prints $FAKE_PREVIOUS (the last run's render folder), and
+ * for `stack output --json` the outputs of a render into $FAKE_RENDER with two objects.
  */
 function fakePulumi(directory: string, version: string): void {
     fs.writeFileSync(path.join(directory, "pulumi"), `#!/bin/sh
 echo "$*" >> "$FAKE_LOG"
 case "$1" in
   version) echo "${version}" ;;
-  stack) if [ "$2" = output ]; then
+  stack) if [ "$2 $3" = "output renderDirectory" ]; then
+           echo "$FAKE_PREVIOUS"
+         elif [ "$2" = output ]; then
            mkdir -p "$FAKE_RENDER/1-manifest" && touch "$FAKE_RENDER/1-manifest/a.yaml" "$FAKE_RENDER/1-manifest/b.yaml"
            echo '{"mode":"render","renderDirectory":"'"$FAKE_RENDER"'","notRendered":["chart \\"base\\""]}'
          fi ;;
@@ -38,12 +41,32 @@ describe("main-job script (scripts/up.sh)", function () {
             assert.deepStrictEqual(fs.readFileSync(log, "utf8").trim().split("\n"), [
                 "version", "version",
                 "stack select --create dev --non-interactive",
+                "stack output renderDirectory --stack dev",
                 "up --stack dev --yes --non-interactive",
                 "stack output --stack dev --json",
             ]);
             assert.doesNotMatch(result.stdout + result.stderr, /toolchain/, "nothing is built");
             const lines = result.stdout.trim().split("\n");
             assert.match(lines[lines.length - 1], /^\[up \+\d+s\] dev: rendered 2 objects to .*rendered\/; not rendered \(cannot be fetched, see the warning above\): chart "base"$/);
+        } finally {
+            fs.rmSync(work, { recursive: true, force: true });
+        }
+    });
+
+    it("renders everything again when the last run's render folder was removed (the pinned provider renders only changes)", () => {
+        const work = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-up-"));
+        try {
+            fakePulumi(work, "v3.259.0");
+            const log = path.join(work, "calls.log");
+            const result = spawnSync("bash", [path.join(projectRoot, "scripts", "up.sh"), "dev"], {
+                env: { ...process.env, PATH: `${work}:${process.env.PATH}`, FAKE_LOG: log, FAKE_RENDER: path.join(work, "rendered"), FAKE_PREVIOUS: path.join(work, "removed"), PULUMI_BACKEND_URL: `file://${work}` },
+                encoding: "utf8",
+            });
+            assert.strictEqual(result.status, 0, result.stderr);
+            const calls = fs.readFileSync(log, "utf8").trim().split("\n");
+            assert.deepStrictEqual(calls.slice(3, 5), ["stack output renderDirectory --stack dev", "destroy --stack dev --yes --non-interactive --skip-preview"]);
+            assert.strictEqual(calls[5], "up --stack dev --yes --non-interactive");
+            assert.match(result.stdout, /removed has no manifests left: clearing the stack's render state/);
         } finally {
             fs.rmSync(work, { recursive: true, force: true });
         }

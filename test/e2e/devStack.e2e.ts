@@ -7,6 +7,7 @@ import { parseEnvironment } from "../../stacks/config";
 import { deployMesh } from "../../stacks/program";
 import { construct } from "../../stacks/offline";
 import { projectRoot, stackConfig } from "../harness/stackConfig";
+import { chartFixtures } from "../harness/chartFixtures";
 import { PulumiCli } from "./pulumiCli";
 
 /** The upstream charts and CRDs of the pinned versions (test data beside the repository). */
@@ -41,7 +42,7 @@ describe("e2e: the dev stack with the real Pulumi CLI (render mode)", function (
     const state = path.join(work, "state");
     const configFile = path.join(work, `Pulumi.${stack}.yaml`);
     const pulumi = new PulumiCli(state, stack, configFile);
-    const pack = path.join(projectRoot, "policypack");
+    const pack = "policypack"; // the directory form users type, relative to the project
 
     /** The dev config, pointed at the upstream charts, the pinned CRDs and a render folder in `work`; `edit` changes it. */
     function writeConfig(name: string, edit: (config: Record<string, any>) => void = () => {}): PulumiCli {
@@ -108,6 +109,35 @@ describe("e2e: the dev stack with the real Pulumi CLI (render mode)", function (
         const crds = rendered.filter((o) => o.kind === "CustomResourceDefinition").map((o) => o.metadata.name);
         for (const crd of ["authorizationpolicies.security.istio.io", "peerauthentications.security.istio.io", "httproutes.gateway.networking.k8s.io"]) {
             assert.ok(crds.includes(crd), `CRD ${crd} (have ${crds.length})`);
+        }
+    });
+
+    it("the chart fixtures that stand in for chart output under mocks match what the upstream charts render", () => {
+        // The fast tier's pack tests fabricate a few objects per chart (test/harness/chartFixtures.ts);
+        // here they are held against the real rendering, field by field where rules read them.
+        const byKey = new Map(rendered.map((o) => [key(o), o]));
+        const subset = (part: Record<string, string> | undefined, whole: Record<string, string> | undefined) =>
+            Object.entries(part ?? {}).every(([k, v]) => whole?.[k] === v);
+        for (const chart of ["base", "istiod"]) {
+            for (const fixture of chartFixtures[chart]("istio-system")) {
+                const real = byKey.get(key(fixture));
+                assert.ok(real, `fixture ${key(fixture)} of chart ${chart} is rendered by the upstream chart`);
+                const template = fixture.spec?.template;
+                if (template) {
+                    assert.ok(subset(template.metadata.labels, real.spec.template.metadata.labels), `${key(fixture)} pod labels`);
+                    assert.ok(subset(template.metadata.annotations, real.spec.template.metadata.annotations), `${key(fixture)} pod annotations`);
+                    assert.strictEqual(real.spec.template.spec.serviceAccountName, template.spec.serviceAccountName, `${key(fixture)} service account`);
+                    assert.deepStrictEqual(real.spec.template.spec.containers.map((c: any) => c.image), template.spec.containers.map((c: any) => c.image), `${key(fixture)} images`);
+                }
+                if (fixture.kind === "Service") {
+                    assert.strictEqual(real.spec.type ?? "ClusterIP", fixture.spec.type ?? "ClusterIP", `${key(fixture)} type`);
+                    assert.deepStrictEqual(real.spec.selector, fixture.spec.selector, `${key(fixture)} selector`);
+                    assert.deepStrictEqual(real.spec.ports, fixture.spec.ports, `${key(fixture)} ports`);
+                }
+                if (fixture.kind === "NetworkPolicy") {
+                    assert.deepStrictEqual(real.spec, fixture.spec, `${key(fixture)} spec`);
+                }
+            }
         }
     });
 

@@ -4,7 +4,8 @@ import { RecordedResource } from "../../stacks/offline";
  * What a `helm.v4.Chart` would render, for the rules that look at chart output. Under mocks a
  * chart is one resource without children (the provider renders it), so these children are
  * FIXTURES: a few objects per chart, shaped like the upstream chart's (names, labels, the
- * annotations and Service types the rules care about), not the upstream content itself.
+ * annotations, Service ports and policy rules the rules care about), not the upstream content
+ * itself. The e2e tier holds those of `base` and `istiod` against the real chart output.
  */
 type Fixture = (namespace: string) => Record<string, any>[];
 
@@ -25,9 +26,23 @@ export const chartFixtures: Record<string, Fixture> = {
     "istiod": (ns) => [
         { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "istiod", namespace: ns } },
         deployment(ns, "istiod", { app: "istiod", istio: "pilot" }, "istiod", "docker.io/istio/pilot:1.30.3", { "sidecar.istio.io/inject": "false" }),
-        { apiVersion: "v1", kind: "Service", metadata: { name: "istiod", namespace: ns }, spec: { type: "ClusterIP", selector: { app: "istiod" }, ports: [{ name: "grpc-xds", port: 15012 }, { name: "https-webhook", port: 443, targetPort: 15017 }] } },
-        // Istio's global.networkPolicy: istiod takes xDS and webhook calls from anywhere.
-        { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "istiod", namespace: ns }, spec: { podSelector: { matchLabels: { app: "istiod" } }, policyTypes: ["Ingress", "Egress"], ingress: [{ ports: [{ port: 15012 }, { port: 15017 }] }], egress: [{}] } },
+        {
+            apiVersion: "v1", kind: "Service", metadata: { name: "istiod", namespace: ns },
+            spec: {
+                selector: { app: "istiod", istio: "pilot" },
+                ports: [{ name: "grpc-xds", port: 15010, protocol: "TCP" }, { name: "https-dns", port: 15012, protocol: "TCP" }, { name: "https-webhook", port: 443, targetPort: 15017, protocol: "TCP" }, { name: "http-monitoring", port: 15014, protocol: "TCP" }],
+            },
+        },
+        // Istio's global.networkPolicy: istiod takes webhook and xDS calls from anywhere, and may call anything.
+        {
+            apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "istiod", namespace: ns },
+            spec: {
+                podSelector: { matchLabels: { app: "istiod", "istio.io/rev": "default" } },
+                policyTypes: ["Ingress", "Egress"],
+                ingress: [{ ports: [{ protocol: "TCP", port: 15017 }] }, { ports: [15010, 15011, 15012, 8080, 15014].map((port) => ({ protocol: "TCP", port })) }],
+                egress: [{}],
+            },
+        },
     ],
     "cni": (ns) => [{
         apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "istio-cni-node", namespace: ns },

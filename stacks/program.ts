@@ -7,6 +7,7 @@ import {
 import { sourcePlan } from "./charts";
 import { Environment } from "./schema";
 import { meshServiceArgs } from "./services";
+import { skipAwait } from "./skipAwait";
 
 /** Everything one environment deploys, for the stack outputs and for tests. */
 export interface MeshDeployment {
@@ -68,7 +69,7 @@ export interface Prepared {
 /** Composes one environment: Calico → Istio → MeshGateway → ZeroTrustBaseline → MeshServices. */
 export function deployMesh(env: Environment, stack: string, prepared: Prepared = {}): MeshDeployment {
     const { provider, renderDirectory } = clusterProvider(env, stack);
-    const opts = { providers: { kubernetes: provider } };
+    const opts = { providers: { kubernetes: provider }, ...(env.cluster?.skipAwait ? { transforms: [skipAwait] } : {}) };
     const sources = sourcePlan(env, prepared.leftOut);
 
     const calico = new Calico("calico", {
@@ -125,7 +126,7 @@ export function deployMesh(env: Environment, stack: string, prepared: Prepared =
     const manifests = env.manifests?.length
         ? new k8s.yaml.v2.ConfigGroup("manifests", {
             files: env.manifests.map((file) => (/^https?:\/\//.test(file) ? file : path.resolve(file))),
-        }, { provider, dependsOn: [baseline, ...istio.ready, ...Object.values(services)] })
+        }, { provider, transforms: opts.transforms, dependsOn: [baseline, ...istio.ready, ...Object.values(services)] })
         : undefined;
 
     return { mode: renderDirectory ? "render" : "deploy", renderDirectory, calico, istio, gateway, baseline, services, manifests };

@@ -97,6 +97,8 @@ export const environmentSchema = z.strictObject({
     cluster: z.strictObject({
         context: z.string().optional(),
         renderDirectory: z.string().optional(),
+        /** Deploy without waiting for workloads to become ready (a cluster without nodes yet, a GitOps bootstrap). */
+        skipAwait: z.boolean().optional(),
     }).optional(),
     /** Kubeconfig contents; set with `pulumi config set --secret ztmesh:kubeconfig`. */
     kubeconfig: z.string().optional(),

@@ -6,10 +6,14 @@ const expandingTypes = new Set(["kubernetes:helm.sh/v4:Chart", "kubernetes:yaml/
 /**
  * A transform for `ztmesh:cluster.skipAwait`: every Kubernetes object is created without
  * waiting for it to become ready (the provider's `pulumi.com/skipAwait` annotation, or the
- * `skipAwait` argument of charts and manifests). For clusters that cannot run the workloads
- * yet — no nodes, a bootstrap that a GitOps tool finishes — where `pulumi up` would otherwise
- * wait for Deployments and Services until it times out.
+ * `skipAwait` argument of charts and manifests), and deleted in the background (as kubectl
+ * does) rather than in the foreground, where the provider waits until the cluster's garbage
+ * collector has removed every dependent. For clusters that cannot run the workloads yet — no
+ * nodes, a bootstrap that a GitOps tool finishes — where `pulumi up` would otherwise wait for
+ * Deployments and Services until it times out.
  */
+const skipAwaitAnnotations = { "pulumi.com/skipAwait": "true", "pulumi.com/deletionPropagationPolicy": "background" };
+
 export const skipAwait: pulumi.ResourceTransform = (args) => {
     if (expandingTypes.has(args.type)) {
         return { props: { ...args.props, skipAwait: true }, opts: args.opts };
@@ -19,7 +23,7 @@ export const skipAwait: pulumi.ResourceTransform = (args) => {
     }
     const metadata = args.props.metadata ?? {};
     return {
-        props: { ...args.props, metadata: { ...metadata, annotations: { ...metadata.annotations, "pulumi.com/skipAwait": "true" } } },
+        props: { ...args.props, metadata: { ...metadata, annotations: { ...metadata.annotations, ...skipAwaitAnnotations } } },
         opts: args.opts,
     };
 };

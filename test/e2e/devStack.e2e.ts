@@ -6,28 +6,10 @@ import * as YAML from "yaml";
 import { parseEnvironment } from "../../stacks/config";
 import { deployMesh } from "../../stacks/program";
 import { construct } from "../../stacks/offline";
-import { projectRoot, stackConfig } from "../harness/stackConfig";
+import { stackConfig } from "../harness/stackConfig";
 import { chartFixtures } from "../harness/chartFixtures";
 import { PulumiCli } from "./pulumiCli";
-
-/** The upstream charts and CRDs of the pinned versions (test data beside the repository). */
-const shared = path.resolve(projectRoot, "..", "shared");
-const istioCharts = path.join(shared, "charts", "istio-1.30.3");
-const gatewayApiCrds = path.join(shared, "crds", "gateway-api-v1.5.1-standard.yaml");
-
-/**
- * `value` without empty lists, which the provider leaves out of rendered objects (an empty
- * `env: []` and no `env` mean the same to Kubernetes), as plain JSON.
- */
-function withoutEmptyLists(value: unknown): unknown {
-    if (Array.isArray(value)) {
-        return value.map(withoutEmptyLists);
-    }
-    if (value !== null && typeof value === "object") {
-        return Object.fromEntries(Object.entries(value).filter(([, v]) => !(Array.isArray(v) && v.length === 0)).map(([k, v]) => [k, withoutEmptyLists(v)]));
-    }
-    return value;
-}
+import { configValues, crdFile, istioCharts, withoutEmptyLists, writeStackConfig } from "./stackFiles";
 
 /**
  * The dev stack with the real Pulumi CLI, Node.js language host and Kubernetes provider, in
@@ -46,14 +28,12 @@ describe("e2e: the dev stack with the real Pulumi CLI (render mode)", function (
 
     /** The dev config, pointed at the upstream charts, the pinned CRDs and a render folder in `work`; `edit` changes it. */
     function writeConfig(name: string, edit: (config: Record<string, any>) => void = () => {}): PulumiCli {
-        const config: Record<string, any> = Object.fromEntries(Object.entries(stackConfig("dev")).map(([key, value]) => [key, JSON.parse(value)]));
+        const config = configValues("dev");
         config["ztmesh:charts"] = { localDirectory: istioCharts };
         config["ztmesh:cluster"] = { renderDirectory };
-        config["ztmesh:gateway"] = { ...config["ztmesh:gateway"], crdsSource: gatewayApiCrds };
+        config["ztmesh:gateway"] = { ...config["ztmesh:gateway"], crdsSource: crdFile("gateway-api-v1.5.1-standard.yaml") };
         edit(config);
-        const file = path.join(work, `Pulumi.${stack}-${name}.yaml`);
-        fs.writeFileSync(file, YAML.stringify({ config }));
-        return new PulumiCli(state, stack, file);
+        return new PulumiCli(state, stack, writeStackConfig(path.join(work, `Pulumi.${stack}-${name}.yaml`), config));
     }
 
     before(() => {

@@ -1,4 +1,4 @@
-import { spawnSync } from "child_process";
+import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as path from "path";
 import { projectRoot } from "../harness/stackConfig";
 
@@ -6,7 +6,7 @@ import { projectRoot } from "../harness/stackConfig";
 export class PulumiCli {
     private readonly started = Date.now();
 
-    constructor(private readonly backendDirectory: string, private readonly stack: string, readonly configFile: string) {}
+    constructor(private readonly backendDirectory: string, private readonly stack: string, readonly configFile: string, private readonly extraEnv: NodeJS.ProcessEnv = {}) {}
 
     private get env(): NodeJS.ProcessEnv {
         const toolchain = path.join(projectRoot, ".toolchain");
@@ -19,19 +19,29 @@ export class PulumiCli {
             PULUMI_CONFIG_PASSPHRASE: "",
             PULUMI_SKIP_UPDATE_CHECK: "true",
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+            ...this.extraEnv,
         };
     }
 
     /** Runs `pulumi <args>` in the project for this stack and config file; prints the step and its time. */
     run(args: string[], timeoutMs = 600_000): { status: number | null; output: string } {
-        const full = [...args, "--stack", this.stack, "--non-interactive"];
-        const withConfig = ["preview", "up", "refresh"].includes(args[0]) ? [...full, "--config-file", this.configFile] : full;
         const stepStart = Date.now();
         console.log(`      [e2e +${Math.round((stepStart - this.started) / 1000)}s] pulumi ${args.join(" ")}`);
-        const result = spawnSync("pulumi", withConfig, { cwd: projectRoot, env: this.env, encoding: "utf8", timeout: timeoutMs, maxBuffer: 1 << 26 });
+        const result = spawnSync("pulumi", this.argsFor(args), { cwd: projectRoot, env: this.env, encoding: "utf8", timeout: timeoutMs, maxBuffer: 1 << 26 });
         const output = `${result.stdout ?? ""}${result.stderr ?? ""}`;
         console.log(`      [e2e +${Math.round((Date.now() - this.started) / 1000)}s] -> exit ${result.status} in ${Math.round((Date.now() - stepStart) / 1000)}s`);
         return { status: result.status, output };
+    }
+
+    /** Starts `pulumi <args>` without waiting for it, for tests that interrupt it. */
+    spawn(args: string[]): ChildProcess {
+        console.log(`      [e2e +${Math.round((Date.now() - this.started) / 1000)}s] pulumi ${args.join(" ")} (in the background)`);
+        return spawn("pulumi", this.argsFor(args), { cwd: projectRoot, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
+    }
+
+    private argsFor(args: string[]): string[] {
+        const full = [...args, "--stack", this.stack, "--non-interactive"];
+        return ["preview", "up", "refresh"].includes(args[0]) ? [...full, "--config-file", this.configFile] : full;
     }
 
     /** Like `run`, but fails with the command's output when it exits non-zero. */

@@ -10,12 +10,12 @@ const opts = {} as any;
 describe("ztmesh:cluster.skipAwait", () => {
     before(installMocks);
 
-    it("marks every Kubernetes object with pulumi.com/skipAwait, keeping its other annotations", () => {
+    it("marks every Kubernetes object to be neither awaited nor deleted in the foreground, keeping its other annotations", () => {
         const result = skipAwait({
             type: "kubernetes:apps/v1:Deployment", name: "details-v1", custom: true, opts,
             props: { metadata: { name: "details-v1", annotations: { team: "bookinfo" } }, spec: { replicas: 1 } },
         }) as any;
-        assert.deepStrictEqual(result.props, { metadata: { name: "details-v1", annotations: { team: "bookinfo", "pulumi.com/skipAwait": "true" } }, spec: { replicas: 1 } });
+        assert.deepStrictEqual(result.props, { metadata: { name: "details-v1", annotations: { team: "bookinfo", "pulumi.com/skipAwait": "true", "pulumi.com/deletionPropagationPolicy": "background" } }, spec: { replicas: 1 } });
     });
 
     it("passes skipAwait to charts and manifests, and leaves providers and components alone", () => {

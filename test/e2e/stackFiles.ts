@@ -1,0 +1,40 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { stackConfig } from "../harness/stackConfig";
+
+/** The upstream charts and CRDs of the pinned versions (test data beside the repository). */
+export const shared = path.resolve(__dirname, "..", "..", "..", "shared");
+export const istioCharts = path.join(shared, "charts", "istio-1.30.3");
+export const calicoCharts = path.join(shared, "charts", "calico-v3.32.1");
+export const crdFile = (name: string) => path.join(shared, "crds", name);
+
+/** A stack's config from Pulumi.<stack>.yaml as plain values (objects, not JSON strings). */
+export function configValues(stack: string): Record<string, any> {
+    return Object.fromEntries(Object.entries(stackConfig(stack)).map(([key, value]) => [key, JSON.parse(value)]));
+}
+
+/** Writes `config` as a Pulumi stack config file. */
+export function writeStackConfig(file: string, config: Record<string, any>): string {
+    fs.writeFileSync(file, YAML.stringify({ config }));
+    return file;
+}
+
+/** `config` as Pulumi hands it to a program: each value as JSON (strings as they are). */
+export function rawConfig(config: Record<string, any>): Record<string, string> {
+    return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
+}
+
+/**
+ * `value` without empty lists, which the provider leaves out of the objects it sends (an empty
+ * `env: []` and no `env` mean the same to Kubernetes), as plain JSON.
+ */
+export function withoutEmptyLists(value: unknown): unknown {
+    if (Array.isArray(value)) {
+        return value.map(withoutEmptyLists);
+    }
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value).filter(([, v]) => !(Array.isArray(v) && v.length === 0)).map(([k, v]) => [k, withoutEmptyLists(v)]));
+    }
+    return value;
+}

@@ -91,6 +91,13 @@ describe("cluster: the dev stack applied to kube-apiserver v1.36.3", function ()
         return config;
     }
 
+    /** The dev config plus 50 services in five more namespaces: a large change. */
+    function largeConfig(): Record<string, any> {
+        return devConfig((c) => {
+            c["ztmesh:services"].push(...syntheticEnvironment(50).services.map(({ public: _public, ...service }) => service));
+        });
+    }
+
     function cli(name: string, config: Record<string, any>): PulumiCli {
         return new PulumiCli(state, stack, writeStackConfig(path.join(work, `Pulumi.${stack}-${name}.yaml`), config), kubeEnv);
     }
@@ -158,9 +165,7 @@ describe("cluster: the dev stack applied to kube-apiserver v1.36.3", function ()
     });
 
     it("pulumi up killed halfway through a large change converges after refresh and up, with nothing lost or duplicated", async () => {
-        const config = devConfig((c) => {
-            c["ztmesh:services"].push(...syntheticEnvironment(50).services.map(({ public: _public, ...service }) => service));
-        });
+        const config = largeConfig();
         const large = cli("large", config);
         const child = large.spawn(["up", "--yes", "--skip-preview"]);
         let created = 0;
@@ -188,9 +193,10 @@ describe("cluster: the dev stack applied to kube-apiserver v1.36.3", function ()
     });
 
     it("pulumi destroy removes every object the stack created and leaves the CRDs in place", async () => {
-        const config = devConfig();
+        const config = largeConfig(); // what the stack holds after the previous test
         const objects = await expectedObjects(config);
-        cli("dev", config).ok(["destroy", "--yes", "--skip-preview"]);
+        assert.ok(objects.length > 400, `${objects.length} objects`);
+        cli("large", config).ok(["destroy", "--yes", "--skip-preview"]);
         const left: string[] = [];
         for (const { inputs } of objects) {
             const live = await cluster.read(inputs.apiVersion, inputs.kind, inputs.metadata.name, inputs.metadata.namespace);

@@ -42,6 +42,26 @@ function contains(actual: unknown, expected: unknown, where = ""): string | unde
     return actual === expected ? undefined : `${where}: expected ${JSON.stringify(expected)}, found ${JSON.stringify(actual)}`;
 }
 
+/** The PIDs of every process below `pid` (Linux /proc), children first listed after their parent. */
+function descendants(pid: number): number[] {
+    const parentOf = new Map<number, number>();
+    for (const entry of fs.readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+        try {
+            // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after the last ')'.
+            const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+            parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+        } catch {
+            // the process ended while we looked
+        }
+    }
+    const found: number[] = [];
+    for (let frontier = [pid]; frontier.length > 0;) {
+        frontier = [...parentOf].filter(([, parent]) => frontier.includes(parent)).map(([child]) => child);
+        found.push(...frontier);
+    }
+    return found;
+}
+
 /** The Kubernetes objects the stack program registers for `config`, under mocks. */
 async function expectedObjects(config: Record<string, any>): Promise<RecordedResource[]> {
     const log = await construct(() => deployMesh(parseEnvironment(rawConfig(config)), "dev"));
@@ -169,11 +189,23 @@ describe("cluster: the dev stack applied to kube-apiserver v1.36.3", function ()
         const large = cli("large", config);
         const child = large.spawn(["up", "--yes", "--skip-preview"]);
         let created = 0;
+        let killed = false;
         await new Promise<void>((resolve) => {
             child.stdout!.on("data", (chunk: Buffer) => {
                 created += (chunk.toString().match(/ created /g) ?? []).length;
-                if (created >= 120 && child.exitCode === null) {
+                if (created >= 120 && !killed) {
+                    killed = true;
+                    // Like a crash: pulumi dies at once. Its plugins (language host, program,
+                    // provider) run in process groups of their own; stop them too, by PID.
+                    const plugins = descendants(child.pid!);
                     child.kill("SIGKILL");
+                    for (const pid of plugins) {
+                        try {
+                            process.kill(pid, "SIGKILL");
+                        } catch {
+                            // already gone
+                        }
+                    }
                 }
             });
             child.on("exit", () => resolve());

@@ -1,12 +1,22 @@
 # Helpers for the scripts that build binaries from Go modules into .toolchain/ (toolchain.sh,
 # cluster.sh): progress lines with elapsed time, long commands with a heartbeat and a log,
 # version stamps, and throw-away "tools" modules that build one upstream main package with the
-# replaces upstream uses. Sourced, not run. The caller sets LOG_TAG, TC (the toolchain folder),
-# STAMPS, LOGS and HEARTBEAT first, and START=$SECONDS and CHILD="".
+# replaces upstream uses. Sourced, not run: the caller sets ROOT (the repository) and LOG_TAG
+# (its name in progress lines) first.
+
+# The shared layout of .toolchain/ (TOOLCHAIN_DIR overrides it) and build settings.
+TC="${TOOLCHAIN_DIR:-$ROOT/.toolchain}"
+BIN="$TC/bin"
+SRC="$TC/src"
+STAMPS="$TC/stamps"
+LOGS="$TC/logs"
+HEARTBEAT="${TOOLCHAIN_HEARTBEAT:-30}"
+export CGO_ENABLED=0
+START=$SECONDS
+CHILD=""   # the long command `run` is waiting for, for the caller's EXIT trap to stop
 
 log() { echo "[$LOG_TAG +$((SECONDS - START))s] $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
-
 
 stamp_ok() {   # stamp_ok NAME KEY [FILE...] : the stamp says KEY and every FILE exists
     local name=$1 key=$2; shift 2

@@ -19,16 +19,6 @@ ETCD_VERSION="3.6.8"
 RECIPE=1
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TC="${TOOLCHAIN_DIR:-$ROOT/.toolchain}"
-BIN="$TC/bin"
-SRC="$TC/src"
-STAMPS="$TC/stamps"
-LOGS="$TC/logs"
-HEARTBEAT="${TOOLCHAIN_HEARTBEAT:-30}"
-export CGO_ENABLED=0
-
-START=$SECONDS
-CHILD=""
 LOG_TAG=cluster
 # shellcheck source=scripts/buildLib.sh
 source "$ROOT/scripts/buildLib.sh"

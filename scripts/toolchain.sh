@@ -48,32 +48,20 @@ k8s_provider_pseudo_version() {
 # Bump when the build recipe changes, to force a rebuild of everything.
 RECIPE=1
 
-# --- layout -------------------------------------------------------------------------------------
+# --- layout and helpers (scripts/buildLib.sh: .toolchain/bin, src, stamps, logs) ---------------
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TC="${TOOLCHAIN_DIR:-$ROOT/.toolchain}"
-BIN="$TC/bin"
-SRC="$TC/src"
+LOG_TAG=toolchain
+# shellcheck source=scripts/buildLib.sh
+source "$ROOT/scripts/buildLib.sh"
 BUILD="$TC/build"
-STAMPS="$TC/stamps"
-LOGS="$TC/logs"
 PHOME="$TC/pulumi-home"
-HEARTBEAT="${TOOLCHAIN_HEARTBEAT:-30}"
 
 MODE="${1:-all}"
 case "$MODE" in all|env) ;; *) echo "usage: bash scripts/toolchain.sh [env]" >&2; exit 2 ;; esac
 
-export CGO_ENABLED=0
 export PULUMI_HOME="$PHOME"
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_SKIP_UPDATE_CHECK=true
-
-START=$SECONDS
-CHILD=""
-
-# --- helpers ------------------------------------------------------------------------------------
-LOG_TAG=toolchain
-# shellcheck source=scripts/buildLib.sh
-source "$ROOT/scripts/buildLib.sh"
 
 on_exit() {
     local rc=$?

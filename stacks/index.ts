@@ -29,12 +29,13 @@ async function readGatewayApiCrds(plan: SourcePlan): Promise<string | undefined>
  */
 export = async () => {
     const env = readEnvironment();
+    const plan = sourcePlan(env);
     const renders = rendersManifests(env);
-    const leftOut = renders ? await downloadsToLeaveOut(sourcePlan(env)) : [];
+    const leftOut = renders ? await downloadsToLeaveOut(plan) : [];
     if (leftOut.length > 0) {
         pulumi.log.warn(leftOutMessage(leftOut));
     } else if (!renders) {
-        await checkDownloads(sourcePlan(env));
+        await checkDownloads(plan);
     }
     const leftOutKeys = new Set(leftOut.map((download) => download.leaveOutKey!));
     const gatewayApiCrdsManifest = await readGatewayApiCrds(sourcePlan(env, leftOutKeys));

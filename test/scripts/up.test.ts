@@ -27,66 +27,50 @@ esac
 
 describe("main-job script (scripts/up.sh)", function () {
     this.timeout(120_000);
+    let work: string;
+    beforeEach(() => { work = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-up-")); });
+    afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
+
+    /** Runs `up.sh dev` with a stand-in pulumi of `version` first on `path`; returns its result and the pulumi calls. */
+    function runUp(version: string, env: NodeJS.ProcessEnv, searchPath = process.env.PATH) {
+        fakePulumi(work, version);
+        const log = path.join(work, "calls.log");
+        const result = spawnSync("bash", [path.join(projectRoot, "scripts", "up.sh"), "dev"], {
+            env: { ...process.env, PATH: `${work}:${searchPath}`, FAKE_LOG: log, FAKE_RENDER: path.join(work, "rendered"), PULUMI_BACKEND_URL: `file://${work}`, ...env },
+            encoding: "utf8",
+        });
+        return { result, calls: fs.readFileSync(log, "utf8").trim().split("\n") };
+    }
 
     it("uses a pulumi >= 3.221 on PATH as it is, and ends with a one-line summary of what it rendered", () => {
-        const work = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-up-"));
-        try {
-            fakePulumi(work, "v3.259.0");
-            const log = path.join(work, "calls.log");
-            const result = spawnSync("bash", [path.join(projectRoot, "scripts", "up.sh"), "dev"], {
-                env: { ...process.env, PATH: `${work}:${process.env.PATH}`, FAKE_LOG: log, FAKE_RENDER: path.join(work, "rendered"), PULUMI_BACKEND_URL: `file://${work}` },
-                encoding: "utf8",
-            });
-            assert.strictEqual(result.status, 0, result.stderr);
-            assert.deepStrictEqual(fs.readFileSync(log, "utf8").trim().split("\n"), [
-                "version", "version",
-                "stack select --create dev --non-interactive",
-                "stack output renderDirectory --stack dev",
-                "up --stack dev --yes --non-interactive",
-                "stack output --stack dev --json",
-            ]);
-            assert.doesNotMatch(result.stdout + result.stderr, /toolchain/, "nothing is built");
-            const lines = result.stdout.trim().split("\n");
-            assert.match(lines[lines.length - 1], /^\[up \+\d+s\] dev: rendered 2 objects to .*rendered\/; not rendered \(cannot be fetched, see the warning above\): chart "base"$/);
-        } finally {
-            fs.rmSync(work, { recursive: true, force: true });
-        }
+        const { result, calls } = runUp("v3.259.0", {});
+        assert.strictEqual(result.status, 0, result.stderr);
+        assert.deepStrictEqual(calls, [
+            "version", "version",
+            "stack select --create dev --non-interactive",
+            "stack output renderDirectory --stack dev",
+            "up --stack dev --yes --non-interactive",
+            "stack output --stack dev --json",
+        ]);
+        assert.doesNotMatch(result.stdout + result.stderr, /toolchain/, "nothing is built");
+        const lines = result.stdout.trim().split("\n");
+        assert.match(lines[lines.length - 1], /^\[up \+\d+s\] dev: rendered 2 objects to .*rendered\/; not rendered \(cannot be fetched, see the warning above\): chart "base"$/);
     });
 
     it("renders everything again when the last run's render folder was removed (the pinned provider renders only changes)", () => {
-        const work = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-up-"));
-        try {
-            fakePulumi(work, "v3.259.0");
-            const log = path.join(work, "calls.log");
-            const result = spawnSync("bash", [path.join(projectRoot, "scripts", "up.sh"), "dev"], {
-                env: { ...process.env, PATH: `${work}:${process.env.PATH}`, FAKE_LOG: log, FAKE_RENDER: path.join(work, "rendered"), FAKE_PREVIOUS: path.join(work, "removed"), PULUMI_BACKEND_URL: `file://${work}` },
-                encoding: "utf8",
-            });
-            assert.strictEqual(result.status, 0, result.stderr);
-            const calls = fs.readFileSync(log, "utf8").trim().split("\n");
-            assert.deepStrictEqual(calls.slice(3, 5), ["stack output renderDirectory --stack dev", "destroy --stack dev --yes --non-interactive --skip-preview"]);
-            assert.strictEqual(calls[5], "up --stack dev --yes --non-interactive");
-            assert.match(result.stdout, /removed has no manifests left: clearing the stack's render state/);
-        } finally {
-            fs.rmSync(work, { recursive: true, force: true });
-        }
+        const { result, calls } = runUp("v3.259.0", { FAKE_PREVIOUS: path.join(work, "removed") });
+        assert.strictEqual(result.status, 0, result.stderr);
+        assert.deepStrictEqual(calls.slice(3, 5), ["stack output renderDirectory --stack dev", "destroy --stack dev --yes --non-interactive --skip-preview"]);
+        assert.strictEqual(calls[5], "up --stack dev --yes --non-interactive");
+        assert.match(result.stdout, /removed has no manifests left: clearing the stack's render state/);
     });
 
     it("does not use a pulumi older than 3.221: it builds the pinned toolchain instead (and says so)", () => {
-        const work = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-up-"));
-        try {
-            fakePulumi(work, "v3.100.0");
-            // Without Go on PATH the build stops at its first check, after the choice was made.
-            const result = spawnSync("bash", [path.join(projectRoot, "scripts", "up.sh"), "dev"], {
-                env: { ...process.env, PATH: `${work}:${path.dirname(process.execPath)}:/usr/bin:/bin`, FAKE_LOG: path.join(work, "calls.log"), TOOLCHAIN_DIR: path.join(work, "toolchain") },
-                encoding: "utf8",
-            });
-            assert.notStrictEqual(result.status, 0);
-            assert.match(result.stdout, /no pulumi >= 3\.221\.0 on PATH: building the toolchain into \.toolchain\/ \(progress below\)/);
-            assert.match(result.stderr, /\[toolchain \+\d+s\] ERROR: go is not on PATH/);
-            assert.deepStrictEqual(fs.readFileSync(path.join(work, "calls.log"), "utf8").trim().split("\n"), ["version"], "the old pulumi ran nothing");
-        } finally {
-            fs.rmSync(work, { recursive: true, force: true });
-        }
+        // Without Go on PATH the build stops at its first check, after the choice was made.
+        const { result, calls } = runUp("v3.100.0", { TOOLCHAIN_DIR: path.join(work, "toolchain") }, `${path.dirname(process.execPath)}:/usr/bin:/bin`);
+        assert.notStrictEqual(result.status, 0);
+        assert.match(result.stdout, /no pulumi >= 3\.221\.0 on PATH: building the toolchain into \.toolchain\/ \(progress below\)/);
+        assert.match(result.stderr, /\[toolchain \+\d+s\] ERROR: go is not on PATH/);
+        assert.deepStrictEqual(calls, ["version"], "the old pulumi ran nothing");
     });
 });

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -142,7 +143,7 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server grpc.ServerStre
 // The engine learns the proxy's port first and sends it the stack's name and configuration
 // (ConfigureStack); only then is the pack started, with that stack in its environment, and the
 // proxy forwards the engine's calls to the port the pack prints.
-func runPolicyPack(ctx context.Context, program program, req *pulumirpc.RunPluginRequest, stdout, stderr interface{ Write([]byte) (int, error) }) (int, error) {
+func runPolicyPack(ctx context.Context, program program, req *pulumirpc.RunPluginRequest, stdout, stderr io.Writer) (int, error) {
 	entry, err := sdkEntryPoint(program.directory, "run-policy-pack")
 	if err != nil {
 		return 0, err
@@ -175,7 +176,7 @@ func runPolicyPack(ctx context.Context, program program, req *pulumirpc.RunPlugi
 }
 
 // runPlugin runs any other Node.js plugin with @pulumi/pulumi's cmd/run-plugin.
-func runPlugin(ctx context.Context, program program, req *pulumirpc.RunPluginRequest, stdout, stderr interface{ Write([]byte) (int, error) }) (int, error) {
+func runPlugin(ctx context.Context, program program, req *pulumirpc.RunPluginRequest, stdout, stderr io.Writer) (int, error) {
 	entry, err := sdkEntryPoint(program.directory, "run-plugin")
 	if err != nil {
 		return 0, err

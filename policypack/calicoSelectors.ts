@@ -1,4 +1,4 @@
-import { canonical, parseSelector, selectorMatches } from "../components/analysis/calicoSelector";
+import { canonical, parseSelector, selectorMatches } from "../analysis/calicoSelector";
 
 /**
  * Calico selectors as the rules read them from objects. An absent selector is `all()`; a

@@ -8,7 +8,7 @@
  * renders) is not visible here: under mocks a chart is one resource with no children.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { KubeObject } from "../components/analysis/manifests";
+import type { KubeObject } from "../analysis/manifests";
 import { Environment } from "./schema";
 import { deployMesh } from "./program";
 // Internal modules of the SDK, used only to stand in for the transform callback server.

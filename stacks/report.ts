@@ -11,9 +11,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { reachability } from "../components/analysis/reach";
-import { reportModel } from "../components/analysis/report/model";
-import { renderPage } from "../components/analysis/report/page";
+import { reachability } from "../analysis/reach";
+import { reportModel } from "../analysis/report/model";
+import { renderPage } from "../analysis/report/page";
 import { ConfigError, parseEnvironment } from "./config";
 import { stackObjects } from "./offline";
 import { offlineStackConfig, projectRoot, StackFileError } from "./stackFile";

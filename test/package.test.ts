@@ -254,7 +254,7 @@ describe("ztmesh as an npm package consumed by another Pulumi program", function
 
     it("builds dist/ with declarations, and main, types and exports['.'] point at built files", function () {
         runOk("npm", ["run", "build"], projectRoot);
-        for (const file of ["dist/index.js", "dist/index.d.ts"]) {
+        for (const file of ["dist/components/index.js", "dist/components/index.d.ts"]) {
             assert.ok(fs.existsSync(path.join(projectRoot, file)), `${file} was not built`);
         }
         const targets = [projectPackage.main, projectPackage.types, ...exportTargets(projectPackage.exports?.["."])];
@@ -278,7 +278,7 @@ describe("ztmesh as an npm package consumed by another Pulumi program", function
             .split("\n")
             .filter((line) => line.trim() !== "")
             .map((line) => line.replace(/^package\//, ""));
-        for (const required of ["package.json", "dist/index.js", "dist/index.d.ts"]) {
+        for (const required of ["package.json", "dist/components/index.js", "dist/components/index.d.ts"]) {
             assert.ok(entries.includes(required), `the tarball lacks ${required}; it has: ${entries.join(", ")}`);
         }
         const forbidden = entries.filter((entry) =>
@@ -292,7 +292,7 @@ describe("ztmesh as an npm package consumed by another Pulumi program", function
     it("installs into a fresh consumer with one @pulumi/kubernetes and one @pulumi/pulumi (the override works)", function () {
         writeFile(path.join(consumerDir, "package.json"), JSON.stringify(consumerPackageJson(requireTarball()), null, 2) + "\n");
         runOk("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], consumerDir);
-        assert.ok(fs.existsSync(path.join(consumerDir, "node_modules", "ztmesh", "dist", "index.js")), "ztmesh was not installed from the tarball");
+        assert.ok(fs.existsSync(path.join(consumerDir, "node_modules", "ztmesh", "dist", "components", "index.js")), "ztmesh was not installed from the tarball");
         installed = true;
 
         for (const sdk of ["@pulumi/kubernetes", "@pulumi/pulumi"]) {
@@ -353,7 +353,7 @@ describe("ztmesh as an npm package consumed by another Pulumi program", function
         const result = typeCheck("index.ts", true);
         assert.strictEqual(result.status, 0, `tsc rejected the consumer:\n${lastLines(result.stdout)}\n${lastLines(result.stderr)}`);
         // The declarations came from the installed tarball, not from this repository.
-        const shipped = path.join(fs.realpathSync(consumerDir), "node_modules", "ztmesh", "dist", "index.d.ts");
+        const shipped = path.join(fs.realpathSync(consumerDir), "node_modules", "ztmesh", "dist", "components", "index.d.ts");
         const listed = result.stdout.split("\n").map((line) => line.trim()).filter((line) => fs.existsSync(line)).map((line) => fs.realpathSync(line));
         assert.ok(listed.includes(shipped), `tsc did not read ${shipped}`);
         assert.ok(!listed.some((file) => file.startsWith(path.join(projectRoot, "components"))), "tsc read this repository's sources");

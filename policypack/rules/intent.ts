@@ -1,7 +1,7 @@
-import { FlowExplanation, flowExplainer, formatFlowExplanation } from "../../components/analysis/explain";
-import { DeclaredService, declaredServices, IntentDifference, intentDifferences, IntentError, summarize } from "../../components/analysis/intent";
-import { KubeObject as AnalysisObject } from "../../components/analysis/manifests";
-import { reachability } from "../../components/analysis/reach";
+import { FlowExplanation, flowExplainer, formatFlowExplanation } from "../../analysis/explain";
+import { DeclaredService, declaredServices, IntentDifference, intentDifferences, IntentError, summarize } from "../../analysis/intent";
+import { KubeObject as AnalysisObject } from "../../analysis/manifests";
+import { reachability } from "../../analysis/reach";
 import { RuleConfig } from "../config";
 import { KubeObject, known } from "../kubernetes";
 import { stackRule } from "../policy";

@@ -1,12 +1,12 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { calicoConnectivity } from "../../components/analysis/calico";
-import { flowExplainer, formatFlowExplanation } from "../../components/analysis/explain";
-import { formatFlows } from "../../components/analysis/flowFormat";
-import { loadManifests, parseManifests } from "../../components/analysis/manifests";
-import { connectivity, formatConnections } from "../../components/analysis/netpol";
-import { reachability } from "../../components/analysis/reach";
+import { calicoConnectivity } from "../../analysis/calico";
+import { flowExplainer, formatFlowExplanation } from "../../analysis/explain";
+import { formatFlows } from "../../analysis/flowFormat";
+import { loadManifests, parseManifests } from "../../analysis/manifests";
+import { connectivity, formatConnections } from "../../analysis/netpol";
+import { reachability } from "../../analysis/reach";
 import { projectRoot } from "../harness/stackConfig";
 
 const lines = (text: string) => text.split("\n").filter((line) => line !== "");

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { main } from "../../components/analysis/cli";
+import { main } from "../../analysis/cli";
 
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     let stdout = "";

@@ -1,12 +1,12 @@
 import * as assert from "assert";
-import { formatFlows } from "../../components/analysis/flowFormat";
-import { allRequests, Grant, methodSet, pathSet, subtractGrant } from "../../components/analysis/istio/grants";
-import { formatGrants } from "../../components/analysis/istio/format";
-import { matchesPattern } from "../../components/analysis/istio/matching";
-import { parseManifests } from "../../components/analysis/manifests";
-import { connectivity, formatConnections } from "../../components/analysis/netpol";
-import { IntervalSet } from "../../components/analysis/netpol/intervals";
-import { reachability } from "../../components/analysis/reach";
+import { formatFlows } from "../../analysis/flowFormat";
+import { allRequests, Grant, methodSet, pathSet, subtractGrant } from "../../analysis/istio/grants";
+import { formatGrants } from "../../analysis/istio/format";
+import { matchesPattern } from "../../analysis/istio/matching";
+import { parseManifests } from "../../analysis/manifests";
+import { connectivity, formatConnections } from "../../analysis/netpol";
+import { IntervalSet } from "../../analysis/netpol/intervals";
+import { reachability } from "../../analysis/reach";
 
 /**
  * bookinfo is meshed (namespace label), legacy is not; every bookinfo pod accepts TCP 9080

@@ -1,14 +1,14 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { parseSelector } from "../../components/analysis/calicoSelector";
-import { compileEntity, EntityRule } from "../../components/analysis/calico/entity";
-import { endpointIdentity } from "../../components/analysis/calico/evaluate";
-import { kubernetesTierPolicy } from "../../components/analysis/calico/kubernetesPolicies";
-import { EndpointIdentity, TierPolicy } from "../../components/analysis/calico/model";
-import { identityKeys, KeyIndex, selectorKeys } from "../../components/analysis/calico/peerKeys";
-import { parseCalicoPolicy } from "../../components/analysis/calico/policy";
-import { parseNetworkPolicy } from "../../components/analysis/netpol/policy";
+import { parseSelector } from "../../analysis/calicoSelector";
+import { compileEntity, EntityRule } from "../../analysis/calico/entity";
+import { endpointIdentity } from "../../analysis/calico/evaluate";
+import { kubernetesTierPolicy } from "../../analysis/calico/kubernetesPolicies";
+import { EndpointIdentity, TierPolicy } from "../../analysis/calico/model";
+import { identityKeys, KeyIndex, selectorKeys } from "../../analysis/calico/peerKeys";
+import { parseCalicoPolicy } from "../../analysis/calico/policy";
+import { parseNetworkPolicy } from "../../analysis/netpol/policy";
 import { projectRoot } from "../harness/stackConfig";
 
 /**

@@ -1,7 +1,7 @@
 import * as assert from "assert";
-import { KubeObject } from "../../components/analysis/manifests";
-import { formatFlows } from "../../components/analysis/flowFormat";
-import { reachability } from "../../components/analysis/reach";
+import { KubeObject } from "../../analysis/manifests";
+import { formatFlows } from "../../analysis/flowFormat";
+import { reachability } from "../../analysis/reach";
 import { parseEnvironment } from "../../stacks/config";
 import { stackObjects } from "../../stacks/offline";
 import { stackConfig } from "../harness/stackConfig";

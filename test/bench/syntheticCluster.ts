@@ -1,4 +1,4 @@
-import { KubeObject } from "../../components/analysis/manifests";
+import { KubeObject } from "../../analysis/manifests";
 
 /**
  * A synthetic cluster of `workloads` Deployments for the reachability benchmark: ten per

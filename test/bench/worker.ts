@@ -12,7 +12,7 @@ import { policies } from "../../policypack/policies";
 import { deployMesh } from "../../stacks/program";
 import { installMocks, RecordedResource, ResourceLog } from "../../stacks/offline";
 import { runPolicyPack } from "../harness/policyPack";
-import { reachability } from "../../components/analysis/reach";
+import { reachability } from "../../analysis/reach";
 import { syntheticEnvironment } from "./generate";
 import { syntheticCluster } from "./syntheticCluster";
 

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { canonical, parseSelector, selectorMatches, SelectorSyntaxError } from "../../components/analysis/calicoSelector";
+import { canonical, parseSelector, selectorMatches, SelectorSyntaxError } from "../../analysis/calicoSelector";
 import { projectRoot } from "../harness/stackConfig";
 
 interface SelectorVectors {

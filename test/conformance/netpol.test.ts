@@ -2,10 +2,10 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { loadManifests, ManifestError, parseManifests } from "../../components/analysis/manifests";
-import { connectivity, formatConnections, formatConnectionSet } from "../../components/analysis/netpol";
-import { IntervalSet } from "../../components/analysis/netpol/intervals";
-import { allPorts, ConnectionSet } from "../../components/analysis/netpol/ports";
+import { loadManifests, ManifestError, parseManifests } from "../../analysis/manifests";
+import { connectivity, formatConnections, formatConnectionSet } from "../../analysis/netpol";
+import { IntervalSet } from "../../analysis/netpol/intervals";
+import { allPorts, ConnectionSet } from "../../analysis/netpol/ports";
 import { projectRoot } from "../harness/stackConfig";
 
 /** np-guard/netpol-analyzer's own connlist test cases (shared/conformance, not written by this project). */

@@ -1,4 +1,4 @@
-import { KubeObject } from "../../components/analysis/manifests";
+import { KubeObject } from "../../analysis/manifests";
 import { parseEnvironment } from "../../stacks/config";
 import { stackObjects } from "../../stacks/offline";
 import { stackConfig } from "../harness/stackConfig";

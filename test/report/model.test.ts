@@ -1,8 +1,8 @@
 import * as assert from "assert";
-import { KubeObject } from "../../components/analysis/manifests";
-import { reachability } from "../../components/analysis/reach";
-import { reportModel, ReportModel } from "../../components/analysis/report/model";
-import { renderPage } from "../../components/analysis/report/page";
+import { KubeObject } from "../../analysis/manifests";
+import { reachability } from "../../analysis/reach";
+import { reportModel, ReportModel } from "../../analysis/report/model";
+import { renderPage } from "../../analysis/report/page";
 import { blockedFlow, devObjects, narrowedFlow, undeclaredFlow } from "./fixtures";
 
 function modelOf(objects: KubeObject[]): ReportModel {

@@ -12,7 +12,7 @@
  * destination label set, so the cost follows label sets, not workloads.
  */
 import { KubeObject } from "../manifests";
-import type { Connection } from "../netpol/connections";
+import type { Connection } from "../netpol/connection";
 import { ConnectionSet } from "../netpol/ports";
 import { Cluster, Workload, workloadId } from "../netpol/workloads";
 import { PodDetails } from "../podDetails";

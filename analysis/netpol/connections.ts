@@ -16,18 +16,7 @@ import { disjointRanges } from "./ipRanges";
 import { NetworkPolicy, PodIdentity, PolicyRule, policySelects, ruleAdmitsAddress, ruleAdmitsPod, ruleIpBlocks } from "./policy";
 import { ConnectionSet, ContainerPort } from "./ports";
 import { Cluster, Workload, workloadId } from "./workloads";
-
-/** A peer as the analyzer names it: `namespace/name[Kind]` or `a.b.c.d-e.f.g.h[External]`. */
-export type Endpoint =
-    | { readonly kind: "workload"; readonly name: string; readonly workload: Workload }
-    | { readonly kind: "external"; readonly name: string; readonly range: Interval };
-
-/** Traffic from `src` to `dst` that policies allow (never empty: denied pairs are absent). */
-export interface Connection {
-    readonly src: Endpoint;
-    readonly dst: Endpoint;
-    readonly allowed: ConnectionSet;
-}
+import { Connection, Endpoint } from "./connection";
 
 /** Workloads that every policy treats alike, with the rules of the policies isolating them. */
 interface Group {

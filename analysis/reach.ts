@@ -15,11 +15,11 @@ import { LayeredConnection, IstioLayer } from "./istio/evaluate";
 import type { Grant } from "./istio/grants";
 import { KubeObject } from "./manifests";
 import { connectivity } from "./netpol";
-import type { Connection } from "./netpol/connections";
+import type { Connection } from "./netpol/connection";
 import { clusterFromObjects } from "./netpol/workloads";
 import { podDetailsByWorkload } from "./podDetails";
 
-export type { Endpoint } from "./netpol/connections";
+export type { Endpoint } from "./netpol/connection";
 export type { ConnectionSet } from "./netpol/ports";
 export type { Grant } from "./istio/grants";
 

@@ -3,7 +3,7 @@
  * sorted by source, then destination (code-unit order, so `10.0.0.0-...` sorts before
  * `9.0.0.0-...` and `a-b/...` before `a/...`).
  */
-import type { Connection } from "./connections";
+import type { Connection } from "./connection";
 import { Interval } from "./intervals";
 import { formatRange } from "./ipRanges";
 import { ConnectionSet, protocols } from "./ports";

@@ -4,7 +4,7 @@
  * NetworkPolicies (order 1000), all in Calico's `default` tier.
  */
 import { KubeObject } from "../manifests";
-import type { Connection } from "../netpol/connections";
+import type { Connection } from "../netpol/connection";
 import { parseNetworkPolicy } from "../netpol/policy";
 import { Cluster, clusterFromObjects, Workload, workloadId } from "../netpol/workloads";
 import { podDetailsByWorkload } from "../podDetails";

@@ -7,11 +7,12 @@
  *   process.stdout.write(formatConnections(connectivity(objects)));
  */
 import { KubeObject } from "../manifests";
-import { allowedConnections, Connection } from "./connections";
+import { allowedConnections } from "./connections";
+import { Connection } from "./connection";
 import { parseNetworkPolicy } from "./policy";
 import { clusterFromObjects } from "./workloads";
 
-export type { Connection, Endpoint } from "./connections";
+export type { Connection, Endpoint } from "./connection";
 export { formatConnections, formatConnectionSet } from "./format";
 export type { ConnectionSet, Protocol } from "./ports";
 export type { Workload } from "./workloads";

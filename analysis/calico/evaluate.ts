@@ -26,21 +26,13 @@ import { Labels } from "../calicoSelector";
 import { compareNames, externalName } from "../netpol/format";
 import { Interval, IntervalSet } from "../netpol/intervals";
 import { disjointRanges } from "../netpol/ipRanges";
-import type { Connection, Endpoint } from "../netpol/connections";
+import type { Connection, Endpoint } from "../netpol/connection";
 import { ConnectionSet, ContainerPort } from "../netpol/ports";
 import { Cluster, Workload, workloadId } from "../netpol/workloads";
-import { comparePolicies, EndpointIdentity, RulePeer, TierPolicy, TierRule } from "./model";
+import { comparePolicies, EndpointIdentity, Group, RulePeer, TierPolicy, TierRule } from "./model";
 import { CandidateDestinations } from "./candidates";
 import { identityKeys, KeyIndex } from "./peerKeys";
 import { subtractConnections } from "./connectionSets";
-
-export interface Group {
-    readonly identity: EndpointIdentity;
-    readonly containerPorts: readonly ContainerPort[];
-    /** The policies selecting the group that apply in that direction, in evaluation order; absent when there are none. */
-    readonly ingress?: readonly TierPolicy[];
-    readonly egress?: readonly TierPolicy[];
-}
 
 type Direction = "ingress" | "egress";
 

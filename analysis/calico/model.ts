@@ -6,7 +6,7 @@
 import { Labels } from "../calicoSelector";
 import { IntervalSet } from "../netpol/intervals";
 import { PodIdentity } from "../netpol/policy";
-import { RulePorts } from "../netpol/ports";
+import { ContainerPort, RulePorts } from "../netpol/ports";
 
 /** What selectors of every layer see of a group of pods. */
 export interface EndpointIdentity extends PodIdentity {
@@ -54,4 +54,13 @@ export interface TierPolicy {
 
 export function comparePolicies(a: TierPolicy, b: TierPolicy): number {
     return a.order !== b.order ? (a.order < b.order ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** Workloads that every policy treats alike: same identity and named ports. */
+export interface Group {
+    readonly identity: EndpointIdentity;
+    readonly containerPorts: readonly ContainerPort[];
+    /** The policies selecting the group that apply in that direction, in evaluation order; absent when there are none. */
+    readonly ingress?: readonly TierPolicy[];
+    readonly egress?: readonly TierPolicy[];
 }

@@ -5,7 +5,7 @@
  * Allow (or Pass) on both sides: among the source's egress rules, if it is isolated for
  * egress, and among the destination's ingress rules, if it is isolated for ingress.
  */
-import type { Group } from "./evaluate";
+import type { Group } from "./model";
 import { TierPolicy, TierRule } from "./model";
 import { identityKeys, KeyIndex } from "./peerKeys";
 

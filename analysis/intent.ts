@@ -6,7 +6,7 @@
  *
  * Shared by the policy pack's `reachability-matches-intent` rule and the HTML report.
  */
-import { callersAnnotation, DeclaredCaller } from "../wellKnown";
+import { callersAnnotation, DeclaredCaller } from "../components/wellKnown";
 import type { Labels } from "./calicoSelector";
 import type { ValueSet } from "./istio/grants";
 import { KubeObject } from "./manifests";

@@ -11,6 +11,7 @@ import { KubeObject, loadManifests, ManifestError, manifestFiles } from "./manif
 import { Flow, reachability } from "./reach";
 import { reportModel } from "./report/model";
 import { renderPage } from "./report/page";
+import { consoleSummary } from "./report/words";
 
 export const usage = `Usage: ztmesh reach <dir-or-file>... [--l7] [--json | --html] [--output FILE]
 
@@ -82,8 +83,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     }
     try {
         const { objects, flows } = reachabilityOfFiles(paths);
-        const text = values.html
-            ? renderPage(reportModel(objects, flows, { title: "Reachability report", source: paths.join(", ") }))
+        const model = values.html ? reportModel(objects, flows, { title: "Reachability report", source: paths.join(", ") }) : undefined;
+        const text = model
+            ? renderPage(model)
             : values.json ? `${JSON.stringify(flowsToJson(flows), null, 2)}\n` : formatFlows(flows, { l7: values.l7 });
         if (values.output === undefined) {
             io.stdout(text);
@@ -91,6 +93,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
             fs.writeFileSync(values.output, text);
             io.stderr(`ztmesh reach: wrote ${values.output}\n`);
         }
+        // The page's summary and limits go to the console too (stderr, so that stdout stays the page).
+        if (model) io.stderr(consoleSummary(model));
         return 0;
     } catch (error) {
         if (error instanceof InputError || error instanceof ManifestError || error instanceof IntentError) {

@@ -22,6 +22,6 @@ export { formatFlows, flowsToJson } from "../analysis/flowFormat";
 export { loadManifests, parseManifests, ManifestError } from "../analysis/manifests";
 export { parseSelector, selectorMatches, canonical as canonicalSelector, SelectorSyntaxError } from "../analysis/calicoSelector";
 export { intentDifferences, declaredServices, IntentDifference, DeclaredService, IntentError } from "../analysis/intent";
-export { reportModel, ReportModel, ReportCell, CellStatus } from "../analysis/report/model";
+export { reportModel, ReportModel, ReportAbout, ReportCell, CellStatus } from "../analysis/report/model";
 export { renderPage as renderReportPage } from "../analysis/report/page";
 export { flowExplainer, formatFlowExplanation, FlowExplanation } from "../analysis/explain";

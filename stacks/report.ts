@@ -5,15 +5,17 @@
  * and the page compares the flows with the callers each MeshService declares.
  *
  * Offline, a Helm chart is one unexpanded resource, so the workloads and policies that charts
- * install (Calico, istiod, the gateway's Deployment) are not in the picture; for those, render
- * the stack (`npm run up` without a cluster) and run `ztmesh reach --html rendered/<name>`.
+ * install (Calico, istiod, the gateway's Deployment) are not in the picture; the page and the
+ * console say so among the report's limits (analysis/report/limits.ts).
  */
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { reachability } from "../analysis/reach";
 import { reportModel } from "../analysis/report/model";
+import { unexpandedChartsLimit } from "../analysis/report/limits";
 import { renderPage } from "../analysis/report/page";
+import { consoleSummary } from "../analysis/report/words";
 import { ConfigError, parseEnvironment } from "./config";
 import { stackObjects } from "./offline";
 import { offlineStackConfig, projectRoot, StackFileError } from "./stackFile";
@@ -46,15 +48,11 @@ async function main(argv: readonly string[]): Promise<number> {
     const env = parseEnvironment(offlineStackConfig(stack));
     const objects = await stackObjects(env, stack);
     const flows = reachability(objects, { istio: true });
-    const model = reportModel(objects, flows, { title: `Reachability of stack ${stack}`, source: `stack ${stack} (Pulumi.${stack}.yaml, charts not expanded)` });
+    const model = reportModel(objects, flows, { title: `Reachability of stack ${stack}`, source: `stack ${stack} (Pulumi.${stack}.yaml)`, limits: [unexpandedChartsLimit(stack)] });
     const output = values.output ?? path.join(projectRoot, "reports", `${stack}.html`);
     fs.mkdirSync(path.dirname(path.resolve(output)), { recursive: true });
     fs.writeFileSync(output, renderPage(model));
-    process.stdout.write(`wrote ${path.relative(process.cwd(), path.resolve(output))}: ${model.endpoints.length} workloads, ${flows.length} allowed flows, `
-        + `${model.differences.length} differences from the declared intent (${Math.round(performance.now() - started)} ms)\n`);
-    for (const difference of model.differences) {
-        process.stdout.write(`  ${difference.status}: ${difference.text}\n`);
-    }
+    process.stdout.write(`wrote ${path.relative(process.cwd(), path.resolve(output))} (${Math.round(performance.now() - started)} ms)\n${consoleSummary(model)}`);
     return 0;
 }
 

@@ -8,6 +8,7 @@ import { formatGrants } from "../istio/format";
 import { declaredServices, declaredTargets, IntentDifference, intentDifferences, summarize } from "../intent";
 import { KubeObject } from "../manifests";
 import { compareNames, formatConnectionSet } from "../netpol/format";
+import { analysisLimits } from "./limits";
 import { clusterFromObjects, workloadId } from "../netpol/workloads";
 import type { Flow } from "../reach";
 
@@ -58,10 +59,19 @@ export interface ReportModel {
     readonly differences: readonly ReportDifference[];
     /** How many Services declare their callers; without any there is no intent to compare. */
     readonly declaredServices: number;
+    /** What the evaluation cannot know (limits.ts), with the source's own limits last. */
+    readonly limits: readonly string[];
+}
+
+/** What the report is about; `limits` adds what this source leaves out to the analysis's own limits. */
+export interface ReportAbout {
+    readonly title: string;
+    readonly source: string;
+    readonly limits?: readonly string[];
 }
 
 /** The report of `flows` (computed from `objects`) against the intent the Services in `objects` declare. */
-export function reportModel(objects: readonly KubeObject[], flows: readonly Flow[], about: { title: string; source: string }): ReportModel {
+export function reportModel(objects: readonly KubeObject[], flows: readonly Flow[], about: ReportAbout): ReportModel {
     const services = declaredServices(objects);
     const withIntent = new Set(declaredTargets(objects, services).flatMap((target) => target.workloads.map((w) => w.name)));
     const cells = new Map<string, ReportCell>();
@@ -93,11 +103,13 @@ export function reportModel(objects: readonly KubeObject[], flows: readonly Flow
         cells.set(key, { ...cell, status: worst });
     }
     return {
-        ...about,
+        title: about.title,
+        source: about.source,
         endpoints: endpointsOf(objects, flows),
         cells: [...cells.values()].sort((a, b) => compareNames(a.src, b.src) || compareNames(a.dst, b.dst)),
         differences,
         declaredServices: services.length,
+        limits: [...analysisLimits, ...(about.limits ?? [])],
     };
 }
 

@@ -1,20 +1,21 @@
 /**
- * The reachability report as one self-contained HTML page: the differences from the declared
- * intent, a matrix of who may reach whom (layer 3/4 in each cell, layer 7 requests under it),
- * and a graph. No external resource is loaded (the Content-Security-Policy forbids it), so the
- * page can be archived as a CI artifact or mailed, and opened offline.
+ * The reachability report as one self-contained HTML page: what the offline evaluation cannot
+ * know, the differences from the declared intent, a matrix of who may reach whom (layer 3/4 in
+ * each cell, layer 7 requests under it), and a graph with its legend. No external resource is
+ * loaded (the Content-Security-Policy forbids it), so the page can be archived as a CI artifact
+ * or mailed, and opened offline.
+ *
+ * Nothing floats over the content: the details of what the reader points at appear in a panel
+ * under the matrix (for a cell or a difference) or beside the graph (for an arrow or a dot),
+ * each in the page's flow, so no width hides a cell.
  */
 import { escapeHtml } from "./escape";
-import { graphLimit, graphSvg } from "./graph";
+import { graphLimit, graphStatuses, graphSvg } from "./graph";
 import { CellStatus, ReportCell, ReportModel } from "./model";
+import { endpointWords, limitsHeading, statusLabels, summarySentence } from "./words";
 
-const statusLabels: Record<CellStatus, string> = {
-    undeclared: "allowed, not declared",
-    blocked: "declared, blocked",
-    narrowed: "declared, narrowed at L7",
-    declared: "allowed as declared",
-    unchecked: "allowed, no declared intent",
-};
+/** The page's sections in order; a new view of the model is one more function here. */
+const sections: readonly ((model: ReportModel) => string)[] = [differencesSection, matrixSection, graphSection];
 
 export function renderPage(model: ReportModel): string {
     const title = escapeHtml(model.title);
@@ -30,24 +31,16 @@ export function renderPage(model: ReportModel): string {
 <body>
 <header>
 <h1>${title}</h1>
-<p id="summary">${escapeHtml(summary(model))}</p>
-<ul class="legend">${(Object.keys(statusLabels) as CellStatus[]).map((status) => `<li><span class="swatch ${status}"></span>${statusLabels[status]}</li>`).join("")}</ul>
+<p id="summary">${escapeHtml(summarySentence(model))}</p>
+<section id="limits"><h2>${limitsHeading}</h2><ul>${model.limits.map((limit) => `<li>${escapeHtml(limit)}</li>`).join("")}</ul></section>
 </header>
 <main>
-${differencesSection(model)}
-${matrixSection(model)}
-${graphSection(model)}
+${sections.map((section) => section(model)).join("\n")}
 </main>
-<aside id="detail" aria-live="polite">Point at a cell or an arrow for its details.</aside>
 <script>${script}</script>
 </body>
 </html>
 `;
-}
-
-function summary(model: ReportModel): string {
-    const flows = model.cells.filter((cell) => cell.connections !== undefined).length;
-    return `${model.source}: ${model.endpoints.length} endpoints, ${flows} allowed flows, ${model.declaredServices} Services with declared callers, ${model.differences.length} differences from the declared intent.`;
 }
 
 function differencesSection(model: ReportModel): string {
@@ -58,6 +51,15 @@ function differencesSection(model: ReportModel): string {
             : `<ul>${model.differences.map((d) => `<li class="${d.status}" data-src="${escapeHtml(d.src)}" data-dst="${escapeHtml(d.dst)}"><span class="swatch ${d.status}"></span>${escapeHtml(d.text)}`
                 + `${d.because ? `<div class="because">${escapeHtml(d.because)}</div>` : ""}</li>`).join("")}</ul>`;
     return `<section id="differences"><h2>Differences from the declared intent</h2>${body}</section>`;
+}
+
+/** What each status looks like, as a matrix cell or as an arrow of the graph. */
+function legend(kind: "cell" | "arrow"): string {
+    const statuses = kind === "cell" ? (Object.keys(statusLabels) as CellStatus[]) : graphStatuses;
+    const sample = (status: CellStatus) => kind === "cell"
+        ? `<span class="sample cell ${status}"></span>`
+        : `<svg class="sample arrow" viewBox="0 0 32 10" aria-hidden="true"><path class="edge ${status}" d="M1,5 H31"/></svg>`;
+    return `<ul class="legend ${kind}">${statuses.map((status) => `<li>${sample(status)}${statusLabels[status]}</li>`).join("")}</ul>`;
 }
 
 function matrixSection(model: ReportModel): string {
@@ -75,10 +77,12 @@ function matrixSection(model: ReportModel): string {
     }).join("")}</tr>`).join("\n");
     return `<section id="matrix-section"><h2>Who may reach whom</h2>
 <p>Rows are sources, columns destinations. A cell shows the layer 3/4 connections, and under them the requests a sidecar admits.</p>
+${legend("cell")}
 <div class="scroll"><table id="matrix"><thead><tr><th class="corner">from \\ to</th>${header}</tr></thead>
 <tbody>
 ${rows}
-</tbody></table></div></section>`;
+</tbody></table></div>
+${detailPanel("matrix-detail", "Point at a cell or a difference for its details.")}</section>`;
 }
 
 function matrixCell(cell: ReportCell, differences: readonly string[]): string {
@@ -94,45 +98,69 @@ function matrixCell(cell: ReportCell, differences: readonly string[]): string {
         + "</td>";
 }
 
+/** Where the details of what the reader points at in a section appear; `hint` until then. */
+function detailPanel(id: string, hint: string): string {
+    return `<p class="detail" id="${id}" data-hint="${escapeHtml(hint)}" aria-live="polite">${escapeHtml(hint)}</p>`;
+}
+
 function graphSection(model: ReportModel): string {
     const body = model.endpoints.length > graphLimit
-        ? `<p class="none">${model.endpoints.length} endpoints are too many to draw legibly (limit ${graphLimit}); the matrix lists every pair.</p>`
-        : graphSvg(model.endpoints, model.cells);
+        ? `<p class="none">${endpointWords(model)} are too many to draw legibly (limit ${graphLimit} in all); the matrix lists every pair.</p>`
+        : `<div class="graph-layout"><div class="graph-side">${legend("arrow")}`
+            + `${detailPanel("graph-detail", "Point at an arrow or a dot for its details.")}</div>\n${graphSvg(model.endpoints, model.cells)}</div>`;
     return `<section id="graph-section"><h2>Graph</h2>${body}</section>`;
 }
 
+/**
+ * Below 1,280 px the graph's legend and details sit above it and the graph takes the full
+ * width; above, they form a column to its right that stays in view while the page scrolls.
+ */
 const styles = `
 :root { --undeclared: #c62828; --blocked: #6a1b9a; --narrowed: #ef6c00; --declared: #2e7d32; --unchecked: #607d8b; font-family: system-ui, sans-serif; }
 body { margin: 1.5rem; color: #1c1c1c; }
 h1 { font-size: 1.4rem; margin: 0 0 .3rem; } h2 { font-size: 1.1rem; margin-top: 2rem; }
-.legend { list-style: none; padding: 0; display: flex; gap: 1.2rem; flex-wrap: wrap; font-size: .85rem; }
+#limits { margin-top: 1rem; padding: .1rem 1rem; background: #f5f7fa; border-left: 4px solid #90a4ae; font-size: .85rem; max-width: 72rem; }
+#limits h2 { font-size: .95rem; margin: .6rem 0 .3rem; } #limits ul { margin: .3rem 0 .6rem; padding-left: 1.2rem; } #limits li { margin: .2rem 0; }
+.legend { list-style: none; padding: 0; display: flex; gap: .4rem 1.2rem; flex-wrap: wrap; font-size: .85rem; }
+.legend li { display: flex; align-items: center; }
+.sample { flex: none; margin-right: .4rem; }
+.sample.cell { width: 1.6rem; height: .9rem; border: 1px solid #e3e3e3; box-sizing: border-box; }
+.sample.arrow { width: 2rem; height: .7rem; }
 .swatch { display: inline-block; width: .8rem; height: .8rem; margin-right: .35rem; vertical-align: -1px; border-radius: 2px; }
 .swatch.undeclared { background: var(--undeclared); } .swatch.blocked { background: var(--blocked); } .swatch.narrowed { background: var(--narrowed); }
 .swatch.declared { background: var(--declared); } .swatch.unchecked { background: var(--unchecked); }
 #differences ul { padding-left: 0; list-style: none; } #differences li { margin: .3rem 0; }
 #differences .because { margin-left: 1.15rem; color: #444; font-size: .85rem; }
 .none { color: #555; }
-.scroll { overflow: auto; max-height: 80vh; border: 1px solid #ddd; }
+.scroll { overflow: auto; max-height: 70vh; width: fit-content; max-width: 100%; border: 1px solid #ddd; }
 #matrix { border-collapse: collapse; font-size: .78rem; }
 #matrix th, #matrix td { border: 1px solid #e3e3e3; padding: .25rem .4rem; }
-#matrix thead th { position: sticky; top: 0; background: #fafafa; vertical-align: bottom; }
+#matrix thead th { position: sticky; top: 0; background: #fafafa; vertical-align: bottom; padding-top: .8rem; }
 #matrix thead th span { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; }
 #matrix tbody th { position: sticky; left: 0; background: #fafafa; text-align: left; white-space: nowrap; }
 td.cell { cursor: default; min-width: 4rem; }
 td.cell .l4 { display: block; font-weight: 600; } td.cell .l7 { display: block; color: #333; }
-td.declared { background: #e8f5e9; } td.unchecked { background: #eceff1; } td.undeclared { background: #ffebee; outline: 2px solid var(--undeclared); }
-td.blocked { background: #f3e5f5; outline: 2px dashed var(--blocked); } td.narrowed { background: #fff3e0; outline: 2px solid var(--narrowed); }
+td.declared, .sample.cell.declared { background: #e8f5e9; } td.unchecked, .sample.cell.unchecked { background: #eceff1; }
+td.undeclared, .sample.cell.undeclared { background: #ffebee; outline: 2px solid var(--undeclared); outline-offset: -2px; }
+td.blocked, .sample.cell.blocked { background: #f3e5f5; outline: 2px dashed var(--blocked); outline-offset: -2px; }
+td.narrowed, .sample.cell.narrowed { background: #fff3e0; outline: 2px solid var(--narrowed); outline-offset: -2px; }
 td.active { box-shadow: inset 0 0 0 3px #1565c0; }
-#graph { max-width: 900px; width: 100%; height: auto; }
-#graph .edge { fill: none; stroke-width: 2; opacity: .75; }
-#graph .edge.declared { stroke: var(--declared); } #graph .edge.unchecked { stroke: var(--unchecked); } #graph .edge.undeclared { stroke: var(--undeclared); stroke-width: 3; }
-#graph .edge.blocked { stroke: var(--blocked); stroke-dasharray: 6 4; } #graph .edge.narrowed { stroke: var(--narrowed); stroke-dasharray: 2 3; }
+.detail { white-space: pre-wrap; background: #f7f9fc; border: 1px solid #cfd8dc; border-radius: 4px; padding: .5rem .7rem; font-size: .8rem; margin: .6rem 0; }
+#graph { display: block; width: 100%; height: auto; max-height: 90vh; }
+@media (min-width: 1280px) {
+  .graph-layout { display: grid; grid-template-columns: minmax(0, 1fr) 16rem; gap: 1.5rem; align-items: start; }
+  .graph-side { grid-column: 2; grid-row: 1; position: sticky; top: 1rem; }
+  .graph-side .legend { flex-direction: column; }
+  #graph { grid-column: 1; grid-row: 1; }
+}
+.edge { fill: none; stroke-width: 2; opacity: .75; }
+.edge.declared { stroke: var(--declared); } .edge.unchecked { stroke: var(--unchecked); } .edge.undeclared { stroke: var(--undeclared); stroke-width: 3; }
+.edge.blocked { stroke: var(--blocked); stroke-dasharray: 6 4; } .edge.narrowed { stroke: var(--narrowed); stroke-dasharray: 2 3; }
 #graph marker.declared path { fill: var(--declared); } #graph marker.unchecked path { fill: var(--unchecked); } #graph marker.undeclared path { fill: var(--undeclared); }
 #graph marker.blocked path { fill: var(--blocked); } #graph marker.narrowed path { fill: var(--narrowed); }
 #graph .edge.active { stroke-width: 5; opacity: 1; } #graph .edge.faded { opacity: .12; }
-#graph .node circle { fill: #fff; stroke: #37474f; stroke-width: 2; } #graph .node text { font-size: 12px; }
+#graph .node circle { fill: #fff; stroke: #37474f; stroke-width: 2; }
 #graph .node.active circle { fill: #1565c0; }
-#detail { position: fixed; right: 1rem; bottom: 1rem; max-width: 32rem; white-space: pre-wrap; background: #fff; border: 1px solid #bbb; border-radius: 4px; padding: .6rem .8rem; font-size: .8rem; box-shadow: 0 2px 8px rgba(0,0,0,.15); }
 `;
 
 /**
@@ -142,13 +170,19 @@ td.active { box-shadow: inset 0 0 0 3px #1565c0; }
 const script = `
 (function () {
     "use strict";
-    var detail = document.getElementById("detail");
+    var details = Array.prototype.slice.call(document.querySelectorAll(".detail"));
     var paired = Array.prototype.slice.call(document.querySelectorAll("[data-src][data-dst]"));
     var nodes = Array.prototype.slice.call(document.querySelectorAll("#graph .node"));
+    // The panel of the section pointed into; the differences have none and use the matrix's.
+    function say(text, from) {
+        var section = from.closest("section");
+        var panel = (section && section.querySelector(".detail")) || document.getElementById("matrix-detail");
+        details.forEach(function (detail) { detail.textContent = detail === panel ? text : detail.dataset.hint; });
+    }
     function clear() {
         paired.concat(nodes).forEach(function (el) { el.classList.remove("active", "faded"); });
     }
-    function showPair(src, dst) {
+    function showPair(src, dst, from) {
         clear();
         var text = "";
         paired.forEach(function (el) {
@@ -157,9 +191,9 @@ const script = `
             if (same && el.tagName === "TD") { text = el.getAttribute("title"); }
         });
         nodes.forEach(function (n) { n.classList.toggle("active", n.dataset.name === src || n.dataset.name === dst); });
-        detail.textContent = text || src + " \\u2192 " + dst;
+        say(text || src + " \\u2192 " + dst, from);
     }
-    function showNode(name) {
+    function showNode(name, from) {
         clear();
         var count = 0;
         paired.forEach(function (el) {
@@ -170,13 +204,13 @@ const script = `
             if (touches) { count++; }
         });
         nodes.forEach(function (n) { n.classList.toggle("active", n.dataset.name === name); });
-        detail.textContent = name + ": " + count + (count === 1 ? " flow" : " flows");
+        say(name + ": " + count + (count === 1 ? " flow" : " flows"), from);
     }
     paired.forEach(function (el) {
-        var show = function () { showPair(el.dataset.src, el.dataset.dst); };
+        var show = function () { showPair(el.dataset.src, el.dataset.dst, el); };
         el.addEventListener("mouseenter", show);
         el.addEventListener("focus", show);
     });
-    nodes.forEach(function (n) { n.addEventListener("mouseenter", function () { showNode(n.dataset.name); }); });
+    nodes.forEach(function (n) { n.addEventListener("mouseenter", function () { showNode(n.dataset.name, n); }); });
 })();
 `;

@@ -23,9 +23,9 @@ export async function launchBrowser(): Promise<Browser> {
     });
 }
 
-/** Opens `url` in a fresh page, recording console errors, page errors and every request. */
-export async function openPage(browser: Browser, url: string): Promise<PageRecord> {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+/** Opens `url` in a fresh page of `width` × 1000 px, recording console errors, page errors and every request. */
+export async function openPage(browser: Browser, url: string, width = 1400): Promise<PageRecord> {
+    const page = await browser.newPage({ viewport: { width, height: 1000 } });
     const errors: string[] = [];
     const requests: string[] = [];
     page.on("console", (message) => {

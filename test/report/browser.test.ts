@@ -21,6 +21,26 @@ async function matrixCells(page: Page): Promise<string[]> {
     }));
 }
 
+/** An element's box in page coordinates (CSS px). */
+interface Box { readonly name: string; readonly left: number; readonly top: number; readonly right: number; readonly bottom: number }
+
+/** The boxes of every element `selector` matches, named by tag, id and text, for messages. */
+const boxes = (page: Page, selector: string): Promise<Box[]> => page.$$eval(selector, (elements) => elements.map((element) => {
+    const rect = element.getBoundingClientRect();
+    const name = `${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ""} "${(element.textContent ?? "").trim().slice(0, 50)}"`;
+    const { scrollLeft, scrollTop } = element.ownerDocument.documentElement;
+    return { name, left: rect.left + scrollLeft, top: rect.top + scrollTop, right: rect.right + scrollLeft, bottom: rect.bottom + scrollTop };
+}));
+
+/** Pairs of boxes, one from each list, that share more than a hairline of area (borders may touch). */
+function overlaps(a: readonly Box[], b: readonly Box[]): string[] {
+    return a.flatMap((x) => b.filter((y) => Math.min(x.right, y.right) - Math.max(x.left, y.left) > 1 && Math.min(x.bottom, y.bottom) - Math.max(x.top, y.top) > 1)
+        .map((y) => `${x.name} overlaps ${y.name}`));
+}
+
+/** Where a person can look at the page as the layout tests saw it (git-ignored). */
+const screenshots = path.join(projectRoot, "reports", "screenshots");
+
 /** Whether the arrow of a pair is highlighted. */
 const arrowActive = (page: Page, src: string, dst: string) => page.$$eval("#graph path.edge", (paths, pair) =>
     paths.some((p) => p.getAttribute("data-src") === pair.src && p.getAttribute("data-dst") === pair.dst && p.classList.contains("active")), { src, dst });
@@ -42,10 +62,13 @@ describe("reachability report in a headless browser (Debian's Chromium)", functi
     it("`npm run report -- --stack dev` writes a page that loads cleanly and shows the dev stack's cells, graph and details", async () => {
         const file = path.join(folder, "dev.html");
         const printed = execFileSync("npm", ["run", "-s", "report", "--", "--stack", "dev", "--output", file], { cwd: projectRoot, encoding: "utf8" });
-        assert.match(printed, /^wrote .*dev\.html: 6 workloads, 7 allowed flows, 0 differences from the declared intent/);
+        assert.match(printed, /^wrote .*dev\.html \(\d+ ms\)\nstack dev \(Pulumi\.dev\.yaml\): 6 workloads, 7 allowed flows, 4 Services with declared callers, 0 differences from the declared intent\.\nWhat this report cannot know:\n/);
+        assert.match(printed, /\n {2}- Helm charts are not expanded offline/);
         const { page, errors, requests }: PageRecord = await openPage(browser, pathToFileURL(file).href);
         assert.deepStrictEqual(errors, [], "no console errors or uncaught exceptions");
         assert.deepStrictEqual(requests, [pathToFileURL(file).href], "the page loads nothing but itself");
+        assert.strictEqual(await page.locator("#summary").innerText(), printed.split("\n")[1], "the page and the console say the same");
+        assert.deepStrictEqual(await page.locator("#limits li").allInnerTexts(), printed.split("What this report cannot know:\n")[1].split("\n").filter(Boolean).map((line) => line.replace(/^ {2}- /, "")));
         assert.deepStrictEqual(await matrixCells(page), [
             "bookinfo/productpage-v1[Deployment] → bookinfo/details-v1[Deployment]: declared | TCP 9080 / GET /details/*",
             "bookinfo/productpage-v1[Deployment] → bookinfo/reviews-v1[Deployment]: declared | TCP 9080 / GET /reviews/*",
@@ -66,9 +89,11 @@ describe("reachability report in a headless browser (Debian's Chromium)", functi
         const details = "bookinfo/details-v1[Deployment]";
         await page.hover(`#matrix td[data-src="${productpage}"][data-dst="${details}"]`);
         assert.ok(await arrowActive(page, productpage, details), "pointing at a cell highlights its arrow");
-        assert.match(await page.locator("#detail").innerText(), /productpage-v1\[Deployment\] → bookinfo\/details-v1\[Deployment\]: allowed as declared\nL3\/4: TCP 9080\nL7: GET \/details\/\*/);
+        assert.match(await page.locator("#matrix-detail").innerText(), /productpage-v1\[Deployment\] → bookinfo\/details-v1\[Deployment\]: allowed as declared\nL3\/4: TCP 9080\nL7: GET \/details\/\*/);
+        assert.strictEqual(await page.locator("#graph-detail").innerText(), "Point at an arrow or a dot for its details.", "the graph's panel keeps its hint");
         await page.hover(`#graph .node[data-name="${details}"] circle`);
-        assert.strictEqual(await page.locator("#detail").innerText(), `${details}: 1 flow`);
+        assert.strictEqual(await page.locator("#graph-detail").innerText(), `${details}: 1 flow`);
+        assert.strictEqual(await page.locator("#matrix-detail").innerText(), "Point at a cell or a difference for its details.", "one panel speaks at a time");
         assert.strictEqual(await page.locator("#graph path.edge.faded").count(), 6, "the other arrows fade");
         assert.deepStrictEqual(errors, [], "no errors while used");
     });
@@ -95,7 +120,7 @@ describe("reachability report in a headless browser (Debian's Chromium)", functi
         assert.strictEqual(await first.page.locator("#graph path.edge.blocked").count(), 3, "blocked declared flows are drawn, dashed");
         await first.page.hover("#differences li.undeclared");
         assert.ok(await arrowActive(first.page, "bookinfo/productpage-v1[Deployment]", "bookinfo/ratings-v1[Deployment]"), "pointing at a difference highlights its arrow");
-        assert.match(await first.page.locator("#detail").innerText(), /allowed, not declared\n.*\nService bookinfo\/ratings lets bookinfo\/productpage-v1\[Deployment\] reach/s);
+        assert.match(await first.page.locator("#matrix-detail").innerText(), /allowed, not declared\n.*\nService bookinfo\/ratings lets bookinfo\/productpage-v1\[Deployment\] reach/s);
 
         const second = await openPage(browser, pathToFileURL(pages[1]).href);
         assert.deepStrictEqual(second.errors, []);
@@ -104,4 +129,50 @@ describe("reachability report in a headless browser (Debian's Chromium)", functi
         assert.strictEqual(await narrowed.first().locator(".l7").innerText(), "POST /ratings/<b>*", "a path is shown as written");
         assert.strictEqual(await second.page.locator("#matrix b").count(), 0, "and never parsed as markup");
     });
+
+    for (const width of [1000, 1920]) {
+        it(`at ${width.toLocaleString("en")} px: no clipped header, nothing over the matrix, the graph across the page with its legend beside it`, async () => {
+            const objects = [...(await devObjects()), ...undeclaredFlow, ...blockedFlow];
+            const file = path.join(folder, `layout-${width}.html`);
+            fs.writeFileSync(file, renderPage(reportModel(objects, reachability(objects, { istio: true }), { title: "Reachability of stack dev, with mistakes", source: "test" })));
+            const { page, errors } = await openPage(browser, pathToFileURL(file).href, width);
+            // Point at a difference, so the details panels hold the longest text they show.
+            await page.hover("#differences li.undeclared");
+            fs.mkdirSync(screenshots, { recursive: true });
+            await page.screenshot({ path: path.join(screenshots, `report-${width}.png`), fullPage: true });
+            assert.deepStrictEqual(errors, []);
+
+            const { pageWidth, contentWidth } = await page.locator("html").evaluate((html) => ({ pageWidth: html.clientWidth, contentWidth: html.scrollWidth }));
+            assert.strictEqual(contentWidth, pageWidth, "nothing sticks out to the right of the page");
+
+            // Rotated column headers: each name inside its header cell, clear of the top edge, and the cells inside the page.
+            const headers = await boxes(page, "#matrix thead th[scope=col]");
+            const names = await boxes(page, "#matrix thead th[scope=col] span");
+            const table = (await boxes(page, "#matrix-section .scroll"))[0];
+            assert.strictEqual(names.length, 6);
+            names.forEach((name, index) => {
+                assert.ok(name.top - headers[index].top >= 8, `${name.name} starts ${name.top - headers[index].top} px below its cell's top edge`);
+                assert.ok(name.bottom <= headers[index].bottom && name.left >= headers[index].left && name.right <= headers[index].right, `${name.name} is clipped by its cell`);
+                assert.ok(headers[index].top >= table.top && headers[index].top >= 0, `${headers[index].name} starts above the matrix`);
+            });
+            const rowNames = await page.$$eval("#matrix tbody th", (cells) => cells.filter((cell) => cell.scrollWidth > cell.clientWidth).map((cell) => cell.textContent));
+            assert.deepStrictEqual(rowNames, [], "row names are not cut off");
+
+            // The details panels, the legends and the limits never cover a cell of the matrix or the graph.
+            const matrix = await boxes(page, "#matrix th, #matrix td");
+            const panels = await boxes(page, ".detail, .legend, #limits");
+            assert.ok(panels.length >= 5);
+            assert.deepStrictEqual(overlaps(panels, [...matrix, ...(await boxes(page, "#graph"))]), []);
+
+            // The graph takes most of the page, and its legend sits right beside it (to the right when there is room, else above).
+            const graph = (await boxes(page, "#graph"))[0];
+            assert.ok(graph.right - graph.left >= 0.75 * pageWidth, `the graph is ${graph.right - graph.left} px of ${pageWidth} px`);
+            const legend = (await boxes(page, "#graph-section .legend"))[0];
+            const beside = legend.left >= graph.right && legend.left - graph.right < 60 && legend.top < graph.bottom;
+            const above = legend.bottom <= graph.top && graph.top - legend.bottom < 200;
+            assert.ok(beside || above, `legend ${JSON.stringify(legend)} is not next to the graph ${JSON.stringify(graph)}`);
+            assert.deepStrictEqual(await page.locator("#graph-section .legend li").allInnerTexts(),
+                ["allowed as declared", "allowed, no declared intent", "allowed, not declared", "declared, blocked", "declared, narrowed at L7"]);
+        });
+    }
 });

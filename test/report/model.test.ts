@@ -2,7 +2,9 @@ import * as assert from "assert";
 import { KubeObject } from "../../analysis/manifests";
 import { reachability } from "../../analysis/reach";
 import { reportModel, ReportModel } from "../../analysis/report/model";
+import { analysisLimits } from "../../analysis/report/limits";
 import { renderPage } from "../../analysis/report/page";
+import { consoleSummary, summarySentence } from "../../analysis/report/words";
 import { blockedFlow, devObjects, narrowedFlow, undeclaredFlow } from "./fixtures";
 
 function modelOf(objects: KubeObject[]): ReportModel {
@@ -88,6 +90,27 @@ describe("reachability report: the model", () => {
     });
 });
 
+describe("reachability report: the words of the page and the console", () => {
+    it("counts workloads, address ranges, flows, Services and differences in correctly plural words", () => {
+        const one = modelOf([deployment("a", "apps", { app: "a" })]);
+        assert.strictEqual(summarySentence(one), "test: 1 workload and 1 address range outside the cluster, 2 allowed flows, 0 Services with declared callers, 0 differences from the declared intent.");
+    });
+
+    it("says the same on the console as on the page: the summary, each difference with its status label and what decided it, the limits", async () => {
+        const model = reportModel([...(await devObjects()), ...undeclaredFlow], [], { title: "t", source: "dev", limits: ["Charts are not expanded."] });
+        assert.deepStrictEqual(model.limits, [...analysisLimits, "Charts are not expanded."], "the source's own limits come last");
+        const withFlows = modelOf([...(await devObjects()), ...undeclaredFlow]);
+        const lines = consoleSummary(withFlows).split("\n");
+        assert.strictEqual(lines[0], "test: 6 workloads, 8 allowed flows, 4 Services with declared callers, 1 difference from the declared intent.");
+        assert.strictEqual(lines[1], "  allowed, not declared: Service bookinfo/ratings lets bookinfo/productpage-v1[Deployment] reach bookinfo/ratings-v1[Deployment] (All Connections), which no declared caller covers");
+        assert.match(lines[2], /^ {4}L3\/4: egress of bookinfo\/productpage-v1\[Deployment\]: allowed by NetworkPolicy bookinfo\/allow-same-namespace/);
+        assert.deepStrictEqual(lines.slice(3), ["What this report cannot know:", ...analysisLimits.map((limit) => `  - ${limit}`), ""]);
+        const html = renderPage(withFlows);
+        assert.ok(html.includes(`<p id="summary">${lines[0]}</p>`));
+        assert.strictEqual(html.match(/What this report cannot know/g)?.length, 1, "the limits are stated once");
+    });
+});
+
 describe("reachability report: the page", () => {
     it("escapes what manifests wrote, and loads nothing from elsewhere", async () => {
         const html = renderPage(modelOf([...(await devObjects()), ...narrowedFlow]));
@@ -103,6 +126,6 @@ describe("reachability report: the page", () => {
         assert.strictEqual(small.match(/<g class="node"/g)?.length, 150);
         const large = renderPage(reportModel(workloads(151), [], { title: "t", source: "s" }));
         assert.doesNotMatch(large, /<svg/);
-        assert.match(large, /151 endpoints are too many to draw legibly \(limit 150\); the matrix lists every pair/);
+        assert.match(large, /151 workloads are too many to draw legibly \(limit 150 in all\); the matrix lists every pair/);
     });
 });

@@ -120,6 +120,20 @@ describe("reachability report: the page", () => {
         assert.doesNotMatch(html, /\s(src|href)=/, "no external scripts, styles or links");
     });
 
+    it("keeps the graph's names at least 10 px high where it is drawn across the page, however many endpoints", () => {
+        const workloads = (count: number) => Array.from({ length: count }, (_, i) => deployment(`w${i}`, "apps", { app: `w${i}` }));
+        // The graph's width on a 1,000 px page (legend above it) and on a 1,920 px page (legend beside it).
+        const drawn = (count: number, pageWidth: number) => {
+            const svg = /<svg id="graph"[^>]* viewBox="0 0 ([\d.]+) [\d.]+" font-size="([\d.]+)"/.exec(renderPage(reportModel(workloads(count), [], { title: "t", source: "s" })));
+            assert.ok(svg, "the graph has a viewBox and a font size");
+            return (Number(svg[2]) * pageWidth) / Number(svg[1]);
+        };
+        assert.ok(drawn(6, 952) >= 10, `${drawn(6, 952)} px`);
+        for (const count of [6, 40, 150]) {
+            assert.ok(drawn(count, 1600) >= 10, `${count} endpoints: ${drawn(count, 1600)} px`);
+        }
+    });
+
     it("draws the graph up to 150 endpoints and says why it leaves it out above", () => {
         const workloads = (count: number) => Array.from({ length: count }, (_, i) => deployment(`w${i}`, "apps", { app: `w${i}` }));
         const small = renderPage(reportModel(workloads(150), [], { title: "t", source: "s" }));

@@ -76,7 +76,7 @@ function matrixSection(model: ReportModel): string {
         return cell ? matrixCell(cell, differences.get(key) ?? []) : "<td></td>";
     }).join("")}</tr>`).join("\n");
     return `<section id="matrix-section"><h2>Who may reach whom</h2>
-<p>Rows are sources, columns destinations. A cell shows the layer 3/4 connections, and under them the requests a sidecar admits.</p>
+<p>Rows are sources, columns destinations. A cell shows the connections L3/4 allows, and under them the requests L7 admits at a sidecar.</p>
 ${legend("cell")}
 <div class="scroll"><table id="matrix"><thead><tr><th class="corner">from \\ to</th>${header}</tr></thead>
 <tbody>

@@ -12,7 +12,7 @@
 import { escapeHtml } from "./escape";
 import { graphLimit, graphStatuses, graphSvg } from "./graph";
 import { CellStatus, ReportCell, ReportModel } from "./model";
-import { endpointWords, limitsHeading, statusLabels, summarySentence } from "./words";
+import { endpointWords, limitsHeading, noIntent, statusLabels, summarySentence } from "./words";
 
 /** The page's sections in order; a new view of the model is one more function here. */
 const sections: readonly ((model: ReportModel) => string)[] = [differencesSection, matrixSection, graphSection];
@@ -45,7 +45,7 @@ ${sections.map((section) => section(model)).join("\n")}
 
 function differencesSection(model: ReportModel): string {
     const body = model.declaredServices === 0
-        ? `<p class="none">No Service declares its callers (annotation <code>ztmesh.io/declared-callers</code>, written by MeshService), so there is no intent to compare.</p>`
+        ? `<p class="none">${escapeHtml(noIntent)}</p>`
         : model.differences.length === 0
             ? `<p class="none">The allowed flows are exactly the declared ones.</p>`
             : `<ul>${model.differences.map((d) => `<li class="${d.status}" data-src="${escapeHtml(d.src)}" data-dst="${escapeHtml(d.dst)}"><span class="swatch ${d.status}"></span>${escapeHtml(d.text)}`

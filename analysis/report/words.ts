@@ -35,6 +35,8 @@ export function summarySentence(model: ReportModel): string {
 
 export const limitsHeading = "What this report cannot know";
 
+export const noIntent = "No Service declares its callers (annotation ztmesh.io/declared-callers, written by MeshService), so there is no intent to compare.";
+
 /**
  * The report as console text: the summary, each difference with what decided it, and the
  * limits of the offline evaluation, in the words of the page.
@@ -42,5 +44,6 @@ export const limitsHeading = "What this report cannot know";
 export function consoleSummary(model: ReportModel): string {
     const differences = model.differences.flatMap((d) => [`  ${statusLabels[d.status]}: ${d.text}`, ...(d.because ? [`    ${d.because}`] : [])]);
     const limits = model.limits.map((limit) => `  - ${limit}`);
-    return [summarySentence(model), ...differences, `${limitsHeading}:`, ...limits].join("\n") + "\n";
+    const nothingToCompare = model.declaredServices === 0 ? [`  ${noIntent}`] : [];
+    return [summarySentence(model), ...nothingToCompare, ...differences, `${limitsHeading}:`, ...limits].join("\n") + "\n";
 }

@@ -86,7 +86,8 @@ describe("reachability report: the model", () => {
         ]);
         assert.deepStrictEqual(model.endpoints.map((e) => [e.name, e.namespace]), [["0.0.0.0-255.255.255.255[External]", ""], ["apps/a[Deployment]", "apps"], ["apps/b[Deployment]", "apps"]]);
         assert.strictEqual(model.declaredServices, 0);
-        assert.match(renderPage(model), /No Service declares its callers/);
+        assert.match(renderPage(model), /<p class="none">No Service declares its callers \(annotation ztmesh\.io\/declared-callers, written by MeshService\), so there is no intent to compare\.<\/p>/);
+        assert.strictEqual(consoleSummary(model).split("\n")[1], "  No Service declares its callers (annotation ztmesh.io/declared-callers, written by MeshService), so there is no intent to compare.");
     });
 });
 

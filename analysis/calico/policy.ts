@@ -54,6 +54,9 @@ function compile(object: KubeObject, tiers: ReadonlyMap<string, Tier>, endpointA
     const tier = tierOf(spec.tier, tiers);
     const name = policyName(object.metadata?.name ?? "", tier);
     const selector = selectorField(spec.selector, "selector");
+    if (!global && spec.namespaceSelector !== undefined) {
+        throw new Error("spec.namespaceSelector: only a GlobalNetworkPolicy has it; a namespaced NetworkPolicy applies in its own namespace (select peers of other namespaces in a rule's source or destination)");
+    }
     const namespaceSelector = global ? optionalSelector(spec.namespaceSelector, "namespaceSelector") : undefined;
     const accountSelector = optionalSelector(spec.serviceAccountSelector, "serviceAccountSelector");
     const types = policyTypes(spec);

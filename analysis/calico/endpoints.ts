@@ -43,8 +43,6 @@ export interface NetworkSet extends NetworkSetView {
     readonly nets: IntervalSet;
 }
 
-export const calicoEndpointKinds = ["HostEndpoint", "WorkloadEndpoint", "NetworkSet", "GlobalNetworkSet", "Profile", "Tier"];
-
 interface EndpointSpec {
     pod?: unknown;
     ipNetworks?: unknown;

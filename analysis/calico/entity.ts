@@ -152,7 +152,7 @@ export function stringList(value: unknown, field: string): string[] {
     return value as string[];
 }
 
-/** CIDRs (a bare address is a single one) as one set; IPv6 entries are left to the IPv6 ranges. */
+/** CIDRs (a bare address is a single one) as one set; IPv6 entries match no address here, the addresses being IPv4. */
 export function netList(value: unknown, field: string): IntervalSet | undefined {
     if (value === undefined || value === null) {
         return undefined;

@@ -9,11 +9,10 @@ import { KubeObject } from "../manifests";
 import { parseNetworkPolicy } from "../netpol/policy";
 import { clusterFromObjects, workloadId } from "../netpol/workloads";
 import { podDetailsByWorkload } from "../podDetails";
-import { calicoEndpointKinds, calicoEndpoints, networkSets, serviceAccountLabels } from "./endpoints";
+import { calicoEndpoints, networkSets, serviceAccountLabels } from "./endpoints";
 import { PairExplanation, TieredConnection, tieredConnections, tieredExplainer, TierInputs } from "./evaluate";
 import { kubernetesTierPolicy } from "./kubernetesPolicies";
-import { TierPolicy } from "./model";
-import { isCalicoKind } from "./objects";
+import { calicoKinds, isCalicoKind } from "./objects";
 import { isCalicoPolicy, parseCalicoPolicy } from "./policy";
 import { Profiles } from "./profiles";
 import { tiersOf } from "./tiers";
@@ -28,12 +27,7 @@ export function isKubernetesPolicy(object: KubeObject): boolean {
 
 /** Whether the objects hold anything only the Calico engine evaluates: a Calico policy, tier, profile, endpoint or network set. */
 export function hasCalicoObjects(objects: readonly KubeObject[]): boolean {
-    return objects.some((object) => isCalicoPolicy(object) || calicoEndpointKinds.some((kind) => isCalicoKind(object, kind)));
-}
-
-/** Every policy in `objects`, Calico's and Kubernetes', in the tier model. */
-export function tierPolicies(objects: readonly KubeObject[]): TierPolicy[] {
-    return tierInputs(objects).policies as TierPolicy[];
+    return objects.some((object) => isCalicoPolicy(object) || calicoKinds.some((kind) => isCalicoKind(object, kind)));
 }
 
 /** Every allowed connection under all Calico and Kubernetes policies in `objects`, ordered by source, then destination. */

@@ -12,3 +12,6 @@ export function apiGroup(object: KubeObject): string {
 export function isCalicoKind(object: KubeObject, kind: string): boolean {
     return object.kind === kind && calicoGroups.has(apiGroup(object));
 }
+
+/** The Calico kinds the engine reads besides the policies. */
+export const calicoKinds = ["Tier", "Profile", "HostEndpoint", "WorkloadEndpoint", "NetworkSet", "GlobalNetworkSet"];

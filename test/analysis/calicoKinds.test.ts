@@ -191,6 +191,14 @@ spec:
         // Its egress: no policy applies and it has no profile, so only the outbound failsafe ports.
         assert.ok(flows.includes("node1-eth0[HostEndpoint] => monitoring/prom[Pod] : TCP 179,2379-2380,5473,6443,6666-6667,UDP 53,67"));
     });
+
+    it("explains a host endpoint's side: failsafe ports, the policy's rule, and no profile for the rest", () => {
+        const explain = flowExplainer(parseManifests(cluster + hosts, "cluster.yaml"));
+        assert.strictEqual(formatFlowExplanation(explain("shop/web[Pod]", "node1-eth0[HostEndpoint]")),
+            "egress of shop/web[Pod]: everything allowed by NetworkPolicy shop/web-out rule 1; "
+            + "ingress of node1-eth0[HostEndpoint]: TCP 22,179,2379-2380,5473,6443,6666-6667,UDP 68 allowed by Felix's failsafe ports, "
+            + "TCP 10250 allowed by GlobalNetworkPolicy kubelet rule 1, the rest denied at the end of tier default");
+    });
 });
 
 describe("Calico NetworkSets and GlobalNetworkSets (resources/networkset, resources/globalnetworkset)", () => {

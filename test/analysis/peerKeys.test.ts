@@ -30,6 +30,8 @@ const endpoints: EndpointIdentity[] = [
     identity("pay", { app: "api", version: "v2" }, { team: "b", pci: "yes" }, "api"),
     identity("kube-system", { "k8s-app": "kube-dns" }),
     identity("monitoring", { app: "prometheus" }, { purpose: "monitoring" }, "prometheus"),
+    // A host endpoint: not namespaced, selected only by global selectors.
+    endpointIdentity({ namespace: "", name: "node1-eth0", kind: "HostEndpoint", labels: { app: "api", role: "node" }, containerPorts: [] }, {}, "default", { host: true }),
 ];
 
 const entities: EntityRule[] = [
@@ -39,6 +41,7 @@ const entities: EntityRule[] = [
     { namespaceSelector: "all()", selector: "app == \"api\"" }, { namespaceSelector: "global()" }, { serviceAccounts: { names: ["api"] } },
     { selector: "projectcalico.org/namespace == \"pay\"" }, { selector: "projectcalico.org/serviceaccount == \"web\"" },
     { nets: ["10.0.0.0/8"] }, { notNets: ["10.0.0.0/8"] }, { services: { name: "kubernetes", namespace: "default" } },
+    { serviceAccounts: { selector: "projectcalico.org/name == \"api\"" } }, { namespaceSelector: "global()", selector: "role == \"node\"" },
 ];
 
 describe("index keys are necessary conditions (calico/peerKeys.ts)", () => {

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseSelector } from "../../analysis/calicoSelector";
 import { compileEntity, EntityRule } from "../../analysis/calico/entity";
-import { endpointIdentity } from "../../analysis/calico/evaluate";
+import { endpointIdentity } from "../../analysis/calico/peers";
 import { kubernetesTierPolicy } from "../../analysis/calico/kubernetesPolicies";
 import { EndpointIdentity, TierPolicy } from "../../analysis/calico/model";
 import { identityKeys, KeyIndex, selectorKeys } from "../../analysis/calico/peerKeys";

@@ -22,7 +22,7 @@ import * as ipaddr from "ipaddr.js";
 import { Labels, matches, parseSelector, SelectorNode } from "../calicoSelector";
 import { IntervalSet } from "../netpol/intervals";
 import { ipBlockAddresses } from "../netpol/ipRanges";
-import { RulePeer } from "./model";
+import { EndpointIdentity, RulePeer } from "./model";
 import { calicoEntityKeys } from "./peerKeys";
 
 export interface EntityRule {
@@ -101,12 +101,7 @@ export function compileEntity(entity: EntityRule, context: EntityContext): Compi
 
     const matchesEndpoint = (peer: RulePeer & { kind: "pods" }): boolean => {
         const { identity } = peer;
-        const item: Selectable = {
-            ...(identity.host ? {} : { namespace: identity.namespace }),
-            labels: identity.calicoLabels,
-            namespaceLabels: identity.calicoNamespaceLabels,
-            ...(identity.host ? {} : { serviceAccount: { name: identity.serviceAccount, labels: identity.serviceAccountLabels ?? {} } }),
-        };
+        const item = selectable(identity);
         if (nets !== undefined && (identity.addresses === undefined || identity.addresses.intersect(nets).isEmpty())) {
             return false;
         }
@@ -133,6 +128,25 @@ export function compileEntity(entity: EntityRule, context: EntityContext): Compi
         ...(podKeys === undefined ? {} : { podKeys }),
         nets: [nets, notNets].filter((set): set is IntervalSet => set !== undefined),
     };
+}
+
+/** An endpoint as selectors see it; made once per endpoint, as every rule asks. */
+const selectables = new WeakMap<EndpointIdentity, Selectable>();
+
+function selectable(identity: EndpointIdentity): Selectable {
+    let item = selectables.get(identity);
+    if (!item) {
+        item = identity.host
+            ? { labels: identity.calicoLabels, namespaceLabels: identity.calicoNamespaceLabels }
+            : {
+                namespace: identity.namespace,
+                labels: identity.calicoLabels,
+                namespaceLabels: identity.calicoNamespaceLabels,
+                serviceAccount: { name: identity.serviceAccount, labels: identity.serviceAccountLabels ?? {} },
+            };
+        selectables.set(identity, item);
+    }
+    return item;
 }
 
 export function optionalSelector(value: unknown, field: string): SelectorNode | undefined {

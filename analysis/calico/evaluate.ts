@@ -139,13 +139,16 @@ class Evaluator {
     private readonly destinationMatches = new Map<TierRule, Map<Group, boolean>>();
     /** Notes by source unit and destination unit, where an `http` rule matched. */
     private readonly notes = new Map<Group | Interval, Map<Group | Interval, string[]>>();
+    private readonly pairNotes: string[] = [];
+    private readonly collector: Pick<Trace, "note"> = { note: (text) => this.pairNotes.push(text) };
 
     evaluate(src: Peer, dst: Peer): ConnectionSet {
         const destinationPorts = dst.kind === "pods" ? dst.group.containerPorts : [];
-        const notes: string[] = [];
-        const collect = { note: (text: string) => notes.push(text) };
-        const egress = src.kind === "pods" ? this.decide(src.group, "egress", src, dst, destinationPorts, undefined, collect) : ConnectionSet.all;
-        const allowed = egress.isEmpty() || dst.kind === "external" ? egress : egress.intersect(this.decide(dst.group, "ingress", src, dst, destinationPorts, undefined, collect));
+        // Notes are rare (rules with `http`): the collector is shared, and emptied per pair.
+        const notes = this.pairNotes;
+        notes.length = 0;
+        const egress = src.kind === "pods" ? this.decide(src.group, "egress", src, dst, destinationPorts, undefined, this.collector) : ConnectionSet.all;
+        const allowed = egress.isEmpty() || dst.kind === "external" ? egress : egress.intersect(this.decide(dst.group, "ingress", src, dst, destinationPorts, undefined, this.collector));
         if (notes.length > 0 && !allowed.isEmpty()) {
             let bySource = this.notes.get(unitOf(src));
             if (!bySource) {
@@ -193,7 +196,7 @@ class Evaluator {
                     if (covered === undefined) {
                         continue;
                     }
-                    const action = this.outcome(rule, covered, `${policy.object} ${direction} rule ${rule.index}`, notes);
+                    const action = this.outcome(rule, covered, policy.object, direction, notes);
                     if (action === undefined) {
                         continue;
                     }
@@ -228,10 +231,10 @@ class Evaluator {
      * requests only (noted; an Allow allows, a Deny or Pass leaves the traffic to the next
      * rules); a rule of some source ports allows none of it, and denies or passes it all.
      */
-    private outcome(rule: TierRule, covered: ConnectionSet, where: string, notes: Pick<Trace, "note"> | undefined): "Allow" | "Deny" | "Pass" | undefined {
+    private outcome(rule: TierRule, covered: ConnectionSet, object: string, direction: Direction, notes: Pick<Trace, "note"> | undefined): "Allow" | "Deny" | "Pass" | undefined {
         if (rule.http !== undefined) {
             const verb = rule.action === "Allow" ? "only" : rule.action === "Deny" ? "except" : "passing on";
-            notes?.note(`${formatConnectionSet(covered)}: ${verb} HTTP requests ${describeHttp(rule)} (${where}; Calico enforces it in the application layer)`);
+            notes?.note(`${formatConnectionSet(covered)}: ${verb} HTTP requests ${describeHttp(rule)} (${object} ${direction} rule ${rule.index}; Calico enforces it in the application layer)`);
             if (rule.action !== "Allow") {
                 return undefined;
             }
@@ -249,7 +252,7 @@ class Evaluator {
             let skipped = ConnectionSet.none;
             for (const rule of profile[direction]) {
                 const covered = this.covered(rule, undecided, src, dst, destinationPorts);
-                const action = covered && this.outcome(rule, covered, `${profile.object} ${direction} rule ${rule.index}`, notes);
+                const action = covered && this.outcome(rule, covered, profile.object, direction, notes);
                 if (covered === undefined || action === undefined) {
                     continue;
                 }

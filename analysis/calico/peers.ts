@@ -5,7 +5,7 @@
  * or a network set's addresses begin or end, and named by the network sets that hold them.
  */
 import { Labels } from "../calicoSelector";
-import { compareNames } from "../netpol/format";
+import { compareNames, externalName } from "../netpol/format";
 import type { Endpoint } from "../netpol/connection";
 import { Interval, IntervalSet } from "../netpol/intervals";
 import { disjointRanges, formatRange } from "../netpol/ipRanges";
@@ -128,7 +128,7 @@ function externalPeers(cuts: readonly IntervalSet[], sets: readonly NetworkSet[]
     return disjointRanges(cuts).map((range) => {
         // A range lies wholly inside or outside each cut, so its first address decides.
         const inSets = sets.filter((set) => set.nets.contains(range.start));
-        const name = inSets.length === 0 ? `${formatRange(range)}[External]` : `${formatRange(range)}[${inSets.map((set) => set.object).join(", ")}]`;
+        const name = inSets.length === 0 ? externalName(range) : `${formatRange(range)}[${inSets.map((set) => set.object).join(", ")}]`;
         return { kind: "external", endpoint: { kind: "external", name, range }, range, view: { kind: "external", address: range.start, sets: inSets } };
     });
 }

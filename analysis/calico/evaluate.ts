@@ -20,7 +20,7 @@
  * decided here, and never widen what is reported: a rule that matches only some source ports
  * (an ephemeral port, unknown ahead of time) is reported as allowing nothing when it allows,
  * and as deciding the traffic it covers when it denies or passes (a flow is listed only where
- * every source port is admitted); a rule with an `http` match decides only requests, which the
+ * every source port is admitted, and a note names the rule); a rule with an `http` match decides only requests, which the
  * application layer sees: an Allow is reported with a note saying which requests it admits,
  * and a Deny or Pass lets the traffic go on to the next rules, with a note.
  *
@@ -126,6 +126,8 @@ export function tieredExplainer(inputs: TierInputs): (src: string, dst: string) 
         return src && dst ? evaluator.explain(src, dst) : undefined;
     };
 }
+
+const verbOf: Record<TierRule["action"], string> = { Allow: "allowed", Deny: "denied", Pass: "passed on", Log: "logged" };
 
 /** `GET,POST /api/*` for a note; `*` where the match leaves methods or paths open. */
 function describeHttp(rule: TierRule): string {
@@ -240,6 +242,8 @@ class Evaluator {
             }
         }
         if (rule.someSourcePorts) {
+            const listed = rule.action === "Allow" ? "not listed as allowed" : "listed as denied";
+            notes?.note(`${formatConnectionSet(covered)}: ${verbOf[rule.action]} from some source ports only (${object} ${direction} rule ${rule.index}); ${listed}, as a client's source port is not known ahead`);
             return rule.action === "Allow" ? undefined : "Deny";
         }
         return rule.action as "Allow" | "Deny" | "Pass";

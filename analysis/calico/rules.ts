@@ -10,7 +10,8 @@
  *   - `ipVersion: 6`: the rule matches only IPv6 packets; the endpoints here are IPv4, so it
  *     covers nothing.
  *   - `source.ports`/`notPorts`: a client's source port is ephemeral, unknown ahead of time, so
- *     a flow is reported only where every source port would be admitted (evaluate.ts).
+ *     a flow is reported only where every source port would be admitted, with a note
+ *     naming the rule (evaluate.ts).
  *   - `http`: carried to the flow as a note (evaluate.ts); Calico enforces it only in the
  *     application layer, never at layer 3/4.
  */

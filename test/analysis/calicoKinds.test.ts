@@ -289,6 +289,14 @@ describe("Calico ICMP, source ports and http matches (resources/networkpolicy: R
         assert.deepStrictEqual(flows, ["monitoring/prom[Pod] => shop/db[Pod] : SCTP 1-65535,TCP 1-65535", "shop/api[Pod] => shop/db[Pod] : TCP 5432"]);
     });
 
+    it("notes the source-port rule on the flow it narrowed", () => {
+        const text = lines(formatFlows(reachability(parseManifests(cluster + dbIngress(`  - {action: Deny, protocol: UDP, source: {ports: [53]}}
+  - {action: Allow, source: {selector: app == "web"}}`), "cluster.yaml"))));
+        const web = text.indexOf("shop/web[Pod] => shop/db[Pod] : SCTP 1-65535,TCP 1-65535");
+        assert.ok(web >= 0, text.join("\n"));
+        assert.strictEqual(text[web + 1], "  note: UDP 1-65535: denied from some source ports only (NetworkPolicy shop/db-in ingress rule 1); listed as denied, as a client's source port is not known ahead");
+    });
+
     it("carries an http match as a note on the flow, in text and JSON, never as a plain allow", () => {
         const yaml = cluster + dbIngress(`  - {action: Allow, protocol: TCP, source: {selector: app == "web"}, destination: {ports: [8080]}, http: {methods: [GET], paths: [{prefix: /api}]}}
   - {action: Deny, protocol: TCP, source: {selector: app == "api"}, http: {paths: [{exact: /admin}]}}

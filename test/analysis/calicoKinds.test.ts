@@ -147,6 +147,13 @@ spec:
         assert.deepStrictEqual(flows.filter((line) => line.startsWith("shop/api[Pod]")), ["shop/api[Pod] => shop/db[Pod] : All Connections"]);
     });
 
+    it("explains what a profile decided", () => {
+        const explain = flowExplainer(parseManifests(cluster + profiled, "cluster.yaml"));
+        assert.strictEqual(formatFlowExplanation(explain("shop/web[Pod]", "shop/api[Pod]")),
+            "egress of shop/web[Pod]: no policy selects it, so Profile kns.shop allows everything; "
+            + "ingress of shop/api[Pod]: TCP 443 allowed by Profile restricted rule 1, the rest denied, as no rule of Profile restricted allows it");
+    });
+
     it("refuses an endpoint naming a profile that is not given", () => {
         const wep = "apiVersion: projectcalico.org/v3\nkind: WorkloadEndpoint\nmetadata: {name: w, namespace: shop}\nspec: {pod: api, profiles: [nope]}\n";
         assert.throws(() => reachability(parseManifests(cluster + "---\n" + wep, "wep.yaml")), /WorkloadEndpoint shop\/w: profiles: no Profile "nope" is given/);

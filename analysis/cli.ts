@@ -16,7 +16,8 @@ import { consoleSummary } from "./report/words";
 export const usage = `Usage: ztmesh reach <dir-or-file>... [--l7] [--json | --html] [--output FILE]
 
 Lists the connections that Kubernetes NetworkPolicy, Calico (GlobalNetworkPolicy,
-NetworkPolicy; default tier) and Istio (AuthorizationPolicy, PeerAuthentication) allow
+NetworkPolicy in their tiers, Tier, Profile, HostEndpoint, WorkloadEndpoint, NetworkSet,
+GlobalNetworkSet) and Istio (AuthorizationPolicy, PeerAuthentication) allow
 between the workloads in the given manifests (YAML or JSON files, folders read recursively,
 List kinds unwrapped), one "SRC => DST : CONNECTIONS" line each.
 

@@ -1,16 +1,23 @@
 /**
- * Why a pair's traffic is what it is, in words, at both layers: at L3/4 the policy objects
- * whose rules allowed or denied the source's egress and the destination's ingress (or that no
- * rule matched before the end of the tier), at L7 the AuthorizationPolicies that admitted or
- * denied the caller at the destination's sidecar. The listing of flows does not track this;
- * messages about a few flows ask for it here.
+ * Why a pair's traffic is what it is, in plain sentences, at both layers: at layer 3/4 the
+ * rule that decided each part of the source's egress and of the destination's ingress
+ * (policy, rule number, tier), the tier end or profile that decided the rest; at layer 7 the
+ * AuthorizationPolicies that admitted or denied the caller at the destination's proxy. For
+ * example: "egress of bookinfo/reviews[Deployment]: no policy selects it, so Profile
+ * kns.bookinfo allows everything; ingress of bookinfo/ratings[Deployment]: TCP 9080 allowed
+ * by NetworkPolicy bookinfo/ratings rule 1, the rest denied at the end of tier default;
+ * sidecar of bookinfo/ratings[Deployment]: ALLOW by AuthorizationPolicy bookinfo/ratings".
+ * The listing of flows does not track this; messages about a few flows ask for it here.
  */
 import { calicoExplainer } from "./calico";
-import type { DirectionExplanation, PairExplanation } from "./calico/evaluate";
+import type { Decision, DirectionExplanation, PairExplanation } from "./calico";
 import { AuthorizationExplanation, IstioLayer } from "./istio/evaluate";
 import { KubeObject } from "./manifests";
+import { formatConnectionSet } from "./netpol/format";
+import { ConnectionSet } from "./netpol/ports";
 import { clusterFromObjects } from "./netpol/workloads";
 import { podDetailsByWorkload } from "./podDetails";
+import { defaultTierName } from "./calico/tiers";
 
 export interface FlowExplanation {
     readonly layer4?: string;
@@ -35,31 +42,53 @@ export function flowExplainer(objects: readonly KubeObject[]): (src: string, dst
     };
 }
 
-/** `L3/4: ...; L7: ...`, the parts that apply. */
+/** The sentences of both layers that apply, joined by "; ". */
 export function formatFlowExplanation(explanation: FlowExplanation): string {
-    return [
-        ...(explanation.layer4 ? [`L3/4: ${explanation.layer4}`] : []),
-        ...(explanation.layer7 ? [`L7: ${explanation.layer7}`] : []),
-    ].join("; ");
+    return [explanation.layer4, explanation.layer7].filter((part): part is string => part !== undefined).join("; ");
 }
 
 function formatLayer4(explanation: PairExplanation, src: string, dst: string): string {
     return [
-        describeDirection(explanation.egress, `egress of ${src}`),
+        ...(explanation.egress ? [describeDirection(explanation.egress, `egress of ${src}`)] : []),
         ...(explanation.ingress ? [describeDirection(explanation.ingress, `ingress of ${dst}`)] : []),
     ].join("; ");
 }
 
 function describeDirection(direction: DirectionExplanation, what: string): string {
-    if (direction.selectedBy.length === 0) {
-        return `${what}: no policy selects it, so everything is allowed`;
+    const [first] = direction.decisions;
+    const notes = direction.notes.map((note) => `, note: ${note}`).join("");
+    if (direction.unselected && direction.decisions.length === 1 && first.kind === "profile" && first.action === "Allow" && first.connections.isAll()) {
+        return `${what}: no policy selects it, so ${first.profile} allows everything${notes}`;
     }
-    const parts = [
-        ...(direction.allowedBy.length > 0 ? [`allowed by ${direction.allowedBy.join(", ")}`] : []),
-        ...(direction.deniedBy.length > 0 ? [`denied by ${direction.deniedBy.join(", ")}`] : []),
-        ...(direction.endOfTier ? [`denied where no rule of ${direction.selectedBy.join(", ")} matches`] : []),
-    ];
-    return `${what}: ${parts.join(", ")}`;
+    const parts = direction.decisions.map((decision, index) => describeDecision(decision, index > 0));
+    return `${what}: ${parts.join(", ")}${notes}`;
+}
+
+const verbs = { Allow: "allowed", Deny: "denied", Pass: "passed to the next tier" } as const;
+
+function traffic(connections: ConnectionSet, rest: boolean): string {
+    return rest ? "the rest" : connections.isAll() ? "everything" : formatConnectionSet(connections);
+}
+
+/** One decision as a clause; `later`: an earlier decision took part of the traffic, so a catch-all speaks of "the rest". */
+function describeDecision(decision: Decision, later: boolean): string {
+    switch (decision.kind) {
+        case "rule": {
+            const tier = decision.tier === defaultTierName ? "" : ` in tier ${decision.tier}`;
+            const sourcePorts = decision.someSourcePorts ? " (a rule of some source ports only: not every client port is admitted)" : "";
+            return `${traffic(decision.connections, false)} ${verbs[decision.action]} by ${decision.policy} rule ${decision.rule}${tier}${sourcePorts}`;
+        }
+        case "endOfTier":
+            return `${traffic(decision.connections, later)} ${verbs[decision.action]} at the end of tier ${decision.tier}`;
+        case "profile":
+            return `${traffic(decision.connections, false)} ${verbs[decision.action]} by ${decision.profile} rule ${decision.rule}`;
+        case "noProfile":
+            return decision.profiles.length === 0
+                ? `${traffic(decision.connections, later)} denied, as a host endpoint without profiles drops what no policy allows`
+                : `${traffic(decision.connections, later)} denied, as no rule of ${decision.profiles.join(", ")} allows it`;
+        case "failsafe":
+            return `${traffic(decision.connections, false)} allowed by Felix's failsafe ports`;
+    }
 }
 
 function formatLayer7(explanation: AuthorizationExplanation, src: string, dst: string): string {
@@ -67,9 +96,9 @@ function formatLayer7(explanation: AuthorizationExplanation, src: string, dst: s
         explanation.allowPolicies.length === 0
             ? "no ALLOW policy applies, so requests are allowed unless denied"
             : explanation.allowedBy.length > 0
-                ? `allowed by ${explanation.allowedBy.join(", ")}`
+                ? `ALLOW by ${explanation.allowedBy.join(", ")}`
                 : `no rule of ${explanation.allowPolicies.join(", ")} admits ${src}`,
-        ...(explanation.deniedBy.length > 0 ? [`denied by ${explanation.deniedBy.join(", ")}`] : []),
+        ...(explanation.deniedBy.length > 0 ? [`DENY by ${explanation.deniedBy.join(", ")}`] : []),
         ...(explanation.refusedWithoutMtls ? [`PeerAuthentication STRICT refuses ${src}, which has no sidecar`] : []),
     ];
     return `sidecar of ${dst}: ${parts.join(", ")}`;

@@ -9,15 +9,19 @@ import type { Flow } from "./reach";
 import type { Grant, ValueSet } from "./istio/grants";
 import { IntervalSet } from "./netpol/intervals";
 
-/** Without `l7`, byte for byte the NetworkPolicy engine's listing. */
+/**
+ * Without `l7` and notes, byte for byte the NetworkPolicy engine's listing. A flow's notes
+ * follow its line, each on a line of its own starting with `  note: `.
+ */
 export function formatFlows(flows: readonly Flow[], options: { l7?: boolean } = {}): string {
-    if (!options.l7) {
+    if (!options.l7 && !flows.some((flow) => flow.notes)) {
         return formatConnections(flows);
     }
     return sorted(flows)
         .map((flow) => {
             const line = `${flow.src.name} => ${flow.dst.name} : ${formatConnectionSet(flow.allowed)}`;
-            return flow.l7 === undefined ? `${line}\n` : `${line} [${formatGrants(flow.l7, flow.allowed.ports("TCP"))}]\n`;
+            const notes = (flow.notes ?? []).map((note) => `  note: ${note}\n`).join("");
+            return (flow.l7 === undefined || !options.l7 ? `${line}\n` : `${line} [${formatGrants(flow.l7, flow.allowed.ports("TCP"))}]\n`) + notes;
         })
         .join("");
 }
@@ -28,6 +32,8 @@ export interface JsonFlow {
     connections: string;
     /** Present when a sidecar enforces layer 7 policy on the flow's TCP ports. */
     l7?: { ports: string; methods: JsonValueSet; paths: JsonValueSet }[];
+    /** What the listing cannot decide (Calico `http` matches, which the application layer enforces). */
+    notes?: string[];
 }
 
 type JsonValueSet = "*" | string[] | { except: string[] } | { include: string[]; except: string[] };
@@ -39,6 +45,7 @@ export function flowsToJson(flows: readonly Flow[]): { flows: JsonFlow[] } {
             dst: flow.dst.name,
             connections: formatConnectionSet(flow.allowed),
             ...(flow.l7 === undefined ? {} : { l7: flow.l7.map(grantToJson) }),
+            ...(flow.notes === undefined ? {} : { notes: [...flow.notes] }),
         })),
     };
 }

@@ -4,18 +4,17 @@
  * requests.
  *
  *   Layer 3/4: Kubernetes NetworkPolicy alone (netpol/, np-guard's semantics and output), or,
- *              when Calico policies are present, Calico's ordered evaluation of Calico and
- *              Kubernetes policies together (calico/).
+ *              when Calico objects are present, Calico's tiers, policies and profiles with the
+ *              Kubernetes policies among them (calico/).
  *   Layer 7:   Istio AuthorizationPolicy and PeerAuthentication at meshed destinations (istio/).
  *
  * Without Calico or Istio objects the result is exactly netpol's `connectivity`.
  */
-import { calicoConnectivity, isCalicoPolicy } from "./calico";
+import { calicoConnectivity, hasCalicoObjects, TieredConnection } from "./calico";
 import { LayeredConnection, IstioLayer } from "./istio/evaluate";
 import type { Grant } from "./istio/grants";
 import { KubeObject } from "./manifests";
 import { connectivity } from "./netpol";
-import type { Connection } from "./netpol/connection";
 import { clusterFromObjects } from "./netpol/workloads";
 import { podDetailsByWorkload } from "./podDetails";
 
@@ -26,6 +25,8 @@ export type { Grant } from "./istio/grants";
 /** An allowed flow: layer 3/4 connections, and the layer 7 grants when a sidecar enforces them. */
 export interface Flow extends LayeredConnection {
     readonly l7?: readonly Grant[];
+    /** What the listing cannot decide, e.g. the HTTP requests a Calico rule matches. */
+    readonly notes?: readonly string[];
 }
 
 export interface ReachOptions {
@@ -35,10 +36,13 @@ export interface ReachOptions {
 
 /** Every allowed flow among the workloads in `objects`, ordered by source name, then destination name. Throws on a malformed policy. */
 export function reachability(objects: readonly KubeObject[], options: ReachOptions = {}): Flow[] {
-    const layer4: Connection[] = objects.some(isCalicoPolicy) ? calicoConnectivity(objects) : connectivity(objects);
+    const layer4: TieredConnection[] = hasCalicoObjects(objects) ? calicoConnectivity(objects) : connectivity(objects);
     const istio = options.istio === false ? undefined : IstioLayer.of(objects, clusterFromObjects(objects), podDetailsByWorkload(objects));
     if (!istio) {
         return layer4;
     }
-    return layer4.flatMap((connection) => istio.apply(connection) ?? []);
+    return layer4.flatMap((connection) => {
+        const flow = istio.apply(connection);
+        return flow === undefined ? [] : connection.notes ? [{ ...flow, notes: connection.notes }] : [flow];
+    });
 }

@@ -2,11 +2,11 @@
  * The destination groups a source group might reach: a superset, found through index keys
  * (peerKeys.ts) instead of trying every group, so that a row costs what the source's own
  * rules and the rules admitting it can reach, not the size of the cluster. Traffic needs an
- * Allow (or Pass) on both sides: among the source's egress rules, if it is isolated for
- * egress, and among the destination's ingress rules, if it is isolated for ingress.
+ * Allow (or Pass) on both sides, among the rules that can admit it in that direction: the
+ * tiers' rules, and the profiles' where traffic can reach them.
  */
 import type { Group } from "./model";
-import { TierPolicy, TierRule } from "./model";
+import { TierRule } from "./model";
 import { identityKeys, KeyIndex } from "./peerKeys";
 
 const admitting = (rule: TierRule) => rule.action === "Allow" || rule.action === "Pass";
@@ -32,15 +32,13 @@ export class CandidateDestinations {
     }
 
     private egressAllows(source: Group): ReadonlySet<Group> | "all" {
-        if (source.egress === undefined) {
+        const rules = admittingRules(source, "egress");
+        if (rules === undefined || rules.some((rule) => rule.destinationKeys === undefined)) {
             return "all";
         }
         const found = new Set<Group>();
-        for (const rule of rulesOf(source.egress, "egress").filter(admitting)) {
-            if (rule.destinationKeys === undefined) {
-                return "all";
-            }
-            this.groups.lookup(rule.destinationKeys).forEach((group) => found.add(group));
+        for (const rule of rules) {
+            this.groups.lookup(rule.destinationKeys!).forEach((group) => found.add(group));
         }
         return found;
     }
@@ -48,13 +46,29 @@ export class CandidateDestinations {
 
 /** The keys a source needs for the group's ingress to admit it; undefined: any source may be admitted. */
 function admittedKeys(group: Group): readonly string[] | undefined {
-    if (group.ingress === undefined) {
-        return undefined;
-    }
-    const rules = rulesOf(group.ingress, "ingress").filter(admitting);
-    return rules.some((rule) => rule.sourceKeys === undefined) ? undefined : rules.flatMap((rule) => rule.sourceKeys!);
+    const rules = admittingRules(group, "ingress");
+    return rules === undefined || rules.some((rule) => rule.sourceKeys === undefined) ? undefined : rules.flatMap((rule) => rule.sourceKeys!);
 }
 
-function rulesOf(policies: readonly TierPolicy[], direction: "ingress" | "egress"): TierRule[] {
-    return policies.flatMap((policy) => policy[direction] ?? []);
+/**
+ * The rules that may admit traffic in `direction`; undefined: anything may be admitted (a host
+ * endpoint, whose failsafe ports are open to all, or traffic that reaches profiles allowing
+ * everything without a rule to narrow it).
+ */
+function admittingRules(group: Group, direction: "ingress" | "egress"): TierRule[] | undefined {
+    if (group.identity.host) {
+        return undefined;
+    }
+    const slices = group[direction];
+    const rules = (slices ?? []).flatMap((slice) => slice.policies.flatMap((policy) => policy[direction] ?? [])).filter(admitting);
+    // Traffic reaches the profiles through a Pass rule (whose keys are already there) or, when no
+    // tier applies or one passes what it leaves, whatever it is: then the profiles' rules count.
+    if (slices === undefined || slices.some((slice) => slice.tier.defaultAction === "Pass")) {
+        const profileRules = group.profiles.flatMap((profile) => profile[direction]).filter(admitting);
+        if (profileRules.some((rule) => (direction === "egress" ? rule.destinationKeys : rule.sourceKeys) === undefined)) {
+            return undefined;
+        }
+        rules.push(...profileRules);
+    }
+    return rules;
 }

@@ -1,23 +1,28 @@
 /**
  * A Calico rule's `source` or `destination` (an EntityRule) as a predicate on a connection's
- * side. Pod IPs are unknown here, so `nets` match only External addresses and `notNets`
- * never exclude a pod.
+ * side (docs.tigera.io/calico/latest/reference/resources/networkpolicy#entityrule).
  *
- * Scope of selectors: `namespaceSelector` restricts matches to pods in the selected namespaces
- * (`global()` selects none, as it means non-namespaced endpoints); without it, the selectors
- * (`selector`, `notSelector`, `serviceAccounts`) of a namespaced policy apply to the policy's own
- * namespace and those of a GlobalNetworkPolicy to every namespace. An empty entity matches
- * every peer, inside or outside the cluster.
+ * Scope of selectors: `namespaceSelector` restricts matches to endpoints and NetworkSets in the
+ * selected namespaces, and `global()` to non-namespaced ones (HostEndpoints,
+ * GlobalNetworkSets); without it, the selectors (`selector`, `notSelector`, `serviceAccounts`)
+ * of a namespaced policy apply to the policy's own namespace and those of a
+ * GlobalNetworkPolicy (or Profile) to everything. An empty entity matches every peer, inside
+ * or outside the cluster.
+ *
+ * Addresses: `nets` and `notNets` match External addresses, and endpoints whose addresses
+ * Calico is told (WorkloadEndpoint `ipNetworks`, HostEndpoint `expectedIPs`); a pod's address
+ * is otherwise unknown, so `nets` never match it and `notNets` never exclude it. An address in
+ * a NetworkSet or GlobalNetworkSet is selected by the set's labels.
  *
  * `services` (a Kubernetes Service as the peer, e.g. `default/kubernetes` for the API server)
  * matches no workload here: Service endpoints are not modelled, and ztmesh uses it only for the
  * API server, which runs outside the pod network.
  */
 import * as ipaddr from "ipaddr.js";
-import { matches, parseSelector, SelectorNode } from "../calicoSelector";
+import { Labels, matches, parseSelector, SelectorNode } from "../calicoSelector";
 import { IntervalSet } from "../netpol/intervals";
 import { ipBlockAddresses } from "../netpol/ipRanges";
-import { RulePeer } from "./model";
+import { EndpointIdentity, RulePeer } from "./model";
 import { calicoEntityKeys } from "./peerKeys";
 
 export interface EntityRule {
@@ -40,51 +45,111 @@ export interface CompiledEntity {
     readonly nets: readonly IntervalSet[];
 }
 
-export function compileEntity(entity: EntityRule, namespace: string | undefined): CompiledEntity {
+/** Where a rule is evaluated: the policy's namespace (none for global policies and profiles), and whether any endpoint has known addresses. */
+export interface EntityContext {
+    readonly namespace?: string;
+    readonly endpointAddresses: boolean;
+}
+
+/** Something a rule's selectors can select: an endpoint, or a network set. */
+interface Selectable {
+    /** Absent: not namespaced. */
+    readonly namespace?: string;
+    readonly labels: Labels;
+    readonly namespaceLabels: Labels;
+    readonly serviceAccount?: { readonly name: string; readonly labels: Labels };
+}
+
+export function compileEntity(entity: EntityRule, context: EntityContext): CompiledEntity {
     if (entity.services !== undefined) {
         return { matches: () => false, podKeys: [], nets: [] };
     }
-    if (entity.serviceAccounts?.selector !== undefined && entity.serviceAccounts.selector !== "") {
-        throw new Error("serviceAccounts.selector is not supported (serviceAccounts.names is)");
-    }
+    const { namespace } = context;
     const selector = optionalSelector(entity.selector, "selector");
     const notSelector = optionalSelector(entity.notSelector, "notSelector");
     const namespaceSelector = optionalSelector(entity.namespaceSelector, "namespaceSelector");
-    const accounts = entity.serviceAccounts?.names === undefined ? undefined : stringList(entity.serviceAccounts.names, "serviceAccounts.names");
+    const accounts = entity.serviceAccounts?.names === undefined || entity.serviceAccounts.names === null
+        ? undefined : stringList(entity.serviceAccounts.names, "serviceAccounts.names");
+    const accountSelector = optionalSelector(entity.serviceAccounts?.selector, "serviceAccounts.selector");
     const nets = netList(entity.nets, "nets");
     const notNets = netList(entity.notNets, "notNets");
-    const selectsPods = selector !== undefined || namespaceSelector !== undefined || accounts !== undefined;
+    const selectsEndpoints = selector !== undefined || namespaceSelector !== undefined || accounts !== undefined || accountSelector !== undefined;
 
-    const matchesPods = (peer: RulePeer & { kind: "pods" }): boolean => {
-        const { identity } = peer;
-        if (nets !== undefined) {
-            return false;
+    const inScope = (item: Selectable): boolean => {
+        if (namespaceSelector !== undefined) {
+            return namespaceSelector.kind === "global" ? item.namespace === undefined : item.namespace !== undefined && matches(namespaceSelector, item.namespaceLabels);
         }
-        if (namespaceSelector !== undefined && (namespaceSelector.kind === "global" || !matches(namespaceSelector, identity.calicoNamespaceLabels))) {
-            return false;
-        }
-        const inScope = namespaceSelector !== undefined || namespace === undefined || identity.namespace === namespace;
-        if (selector !== undefined && !(inScope && matches(selector, identity.calicoLabels))) {
-            return false;
-        }
-        if (accounts !== undefined && !(inScope && accounts.includes(identity.serviceAccount))) {
-            return false;
-        }
-        return !(notSelector !== undefined && inScope && matches(notSelector, identity.calicoLabels));
+        return namespace === undefined || item.namespace === namespace;
     };
-    const matchesAddress = (address: number): boolean =>
-        !selectsPods && (nets === undefined || nets.contains(address)) && !(notNets?.contains(address) ?? false);
+    // The positive part: every selector given must select the item, within scope.
+    const selected = (item: Selectable): boolean => {
+        if (!inScope(item)) {
+            return false;
+        }
+        if (selector !== undefined && !matches(selector, item.labels)) {
+            return false;
+        }
+        if (accounts !== undefined || accountSelector !== undefined) {
+            const account = item.serviceAccount;
+            return account !== undefined
+                && (accounts === undefined || accounts.includes(account.name))
+                && (accountSelector === undefined || matches(accountSelector, account.labels));
+        }
+        return true;
+    };
+    const excluded = (item: Selectable): boolean => notSelector !== undefined && inScope(item) && matches(notSelector, item.labels);
 
-    const scopedNamespace = namespaceSelector === undefined && (selector !== undefined || accounts !== undefined) ? namespace : undefined;
-    const podKeys = nets !== undefined ? [] : calicoEntityKeys(selector, namespaceSelector, scopedNamespace);
+    const matchesEndpoint = (peer: RulePeer & { kind: "pods" }): boolean => {
+        const { identity } = peer;
+        const item = selectable(identity);
+        if (nets !== undefined && (identity.addresses === undefined || identity.addresses.intersect(nets).isEmpty())) {
+            return false;
+        }
+        if (notNets !== undefined && identity.addresses !== undefined && !identity.addresses.intersect(notNets).isEmpty()) {
+            return false;
+        }
+        return (!selectsEndpoints || selected(item)) && !excluded(item);
+    };
+    const matchesAddress = (peer: RulePeer & { kind: "external" }): boolean => {
+        if ((nets !== undefined && !nets.contains(peer.address)) || (notNets?.contains(peer.address) ?? false)) {
+            return false;
+        }
+        if (selectsEndpoints && !peer.sets.some(selected)) {
+            return false;
+        }
+        return !peer.sets.some(excluded);
+    };
+
+    const scopedNamespace = namespaceSelector === undefined && (selector !== undefined || accounts !== undefined || accountSelector !== undefined) ? namespace : undefined;
+    // Without known endpoint addresses, `nets` match no endpoint at all.
+    const podKeys = nets !== undefined && !context.endpointAddresses ? [] : calicoEntityKeys(selector, namespaceSelector, scopedNamespace);
     return {
-        matches: (peer) => (peer.kind === "pods" ? matchesPods(peer) : matchesAddress(peer.address)),
+        matches: (peer) => (peer.kind === "pods" ? matchesEndpoint(peer) : matchesAddress(peer)),
         ...(podKeys === undefined ? {} : { podKeys }),
         nets: [nets, notNets].filter((set): set is IntervalSet => set !== undefined),
     };
 }
 
-function optionalSelector(value: unknown, field: string): SelectorNode | undefined {
+/** An endpoint as selectors see it; made once per endpoint, as every rule asks. */
+const selectables = new WeakMap<EndpointIdentity, Selectable>();
+
+function selectable(identity: EndpointIdentity): Selectable {
+    let item = selectables.get(identity);
+    if (!item) {
+        item = identity.host
+            ? { labels: identity.calicoLabels, namespaceLabels: identity.calicoNamespaceLabels }
+            : {
+                namespace: identity.namespace,
+                labels: identity.calicoLabels,
+                namespaceLabels: identity.calicoNamespaceLabels,
+                serviceAccount: { name: identity.serviceAccount, labels: identity.serviceAccountLabels ?? {} },
+            };
+        selectables.set(identity, item);
+    }
+    return item;
+}
+
+export function optionalSelector(value: unknown, field: string): SelectorNode | undefined {
     if (value === undefined || value === null || value === "") {
         return undefined;
     }
@@ -94,15 +159,15 @@ function optionalSelector(value: unknown, field: string): SelectorNode | undefin
     return parseSelector(value);
 }
 
-function stringList(value: unknown, field: string): string[] {
+export function stringList(value: unknown, field: string): string[] {
     if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) {
         throw new Error(`${field} is not a list of strings`);
     }
     return value as string[];
 }
 
-/** IPv4 CIDRs (a bare address is a /32) as one set; IPv6 entries match nothing here and are left out. */
-function netList(value: unknown, field: string): IntervalSet | undefined {
+/** CIDRs (a bare address is a single one) as one set; IPv6 entries match no address here, the addresses being IPv4. */
+export function netList(value: unknown, field: string): IntervalSet | undefined {
     if (value === undefined || value === null) {
         return undefined;
     }

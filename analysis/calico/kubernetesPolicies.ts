@@ -1,11 +1,13 @@
 /**
  * Kubernetes NetworkPolicies as Calico runs them: policies of order 1000 in the default tier
- * (named `knp.default.<name>`), whose rules all Allow.
+ * (named `knp.default.<name>`), whose rules all Allow. Their peers are pods (and ipBlocks): a
+ * host endpoint is no pod, so only an ipBlock holding one of its addresses admits it.
  */
 import { NetworkPolicy, PolicyRule, ruleAdmitsAddress, ruleAdmitsPod } from "../netpol/policy";
 import { matches } from "../calicoSelector";
 import { RulePeer, TierPolicy, TierRule } from "./model";
 import { kubernetesPolicyKeys, kubernetesRuleKeys } from "./peerKeys";
+import { defaultTierName } from "./tiers";
 
 export const kubernetesPolicyOrder = 1000;
 
@@ -13,21 +15,32 @@ export function kubernetesTierPolicy(policy: NetworkPolicy): TierPolicy {
     return {
         name: `${policy.namespace}/knp.default.${policy.name}`,
         object: `NetworkPolicy ${policy.namespace}/${policy.name}`,
+        tier: defaultTierName,
         order: kubernetesPolicyOrder,
-        selects: (identity) => identity.namespace === policy.namespace && matches(policy.podSelector, identity.labels),
+        selects: (identity) => identity.host !== true && identity.namespace === policy.namespace && matches(policy.podSelector, identity.labels),
         selectedKeys: kubernetesPolicyKeys(policy),
-        ingress: policy.ingress?.map((rule) => tierRule(rule, "source")),
-        egress: policy.egress?.map((rule) => tierRule(rule, "destination")),
+        ingress: policy.ingress?.map((rule, index) => tierRule(rule, index + 1, "source")),
+        egress: policy.egress?.map((rule, index) => tierRule(rule, index + 1, "destination")),
     };
 }
 
 /** The rule's peers are the source of ingress, the destination of egress; the other side is the policy's own pod. */
-function tierRule(rule: PolicyRule, peerSide: "source" | "destination"): TierRule {
-    const admits = (peer: RulePeer) => peer.kind === "pods" ? ruleAdmitsPod(rule, peer.identity) : ruleAdmitsAddress(rule, peer.address);
+function tierRule(rule: PolicyRule, index: number, peerSide: "source" | "destination"): TierRule {
+    const admits = (peer: RulePeer) => {
+        if (peer.kind === "external") {
+            return ruleAdmitsAddress(rule, peer.address);
+        }
+        const { identity } = peer;
+        if (identity.host) {
+            return rule.peers === undefined || (identity.addresses !== undefined && !identity.addresses.intersect(rule.peers.addresses).isEmpty());
+        }
+        return ruleAdmitsPod(rule, identity);
+    };
     const any = () => true;
     const keys = kubernetesRuleKeys(rule);
     return {
         action: "Allow",
+        index,
         matchesSource: peerSide === "source" ? admits : any,
         matchesDestination: peerSide === "destination" ? admits : any,
         ...(keys === undefined ? {} : peerSide === "source" ? { sourceKeys: keys } : { destinationKeys: keys }),

@@ -1,31 +1,56 @@
 /**
  * The policy model that Calico evaluates, into which Calico GlobalNetworkPolicy /
- * NetworkPolicy and Kubernetes NetworkPolicy are all compiled: ordered policies, each with
- * ordered rules carrying an action. One tier only (Calico's `default`).
+ * NetworkPolicy, Kubernetes NetworkPolicy and Calico Profiles are all compiled: ordered tiers
+ * of ordered policies, each with ordered rules carrying an action, then the endpoint's
+ * profiles.
  */
 import { Labels } from "../calicoSelector";
 import { IntervalSet } from "../netpol/intervals";
 import { PodIdentity } from "../netpol/policy";
 import { ContainerPort, RulePorts } from "../netpol/ports";
 
-/** What selectors of every layer see of a group of pods. */
+/** What selectors of every layer see of a group of endpoints (pods, or a host endpoint). */
 export interface EndpointIdentity extends PodIdentity {
     /** The pod's labels plus `projectcalico.org/namespace`, `projectcalico.org/orchestrator` and `projectcalico.org/serviceaccount`. */
     readonly calicoLabels: Labels;
     /** The namespace's labels plus `projectcalico.org/name`. */
     readonly calicoNamespaceLabels: Labels;
     readonly serviceAccount: string;
+    /** The service account's labels, for `serviceAccountSelector` and `serviceAccounts.selector`. */
+    readonly serviceAccountLabels?: Labels;
+    /** A HostEndpoint: not namespaced, so only global selectors see it. */
+    readonly host?: boolean;
+    /** The addresses Calico knows for it (WorkloadEndpoint `ipNetworks`, HostEndpoint `expectedIPs`), which `nets` match. */
+    readonly addresses?: IntervalSet;
 }
 
 export type RuleAction = "Allow" | "Deny" | "Pass" | "Log";
 
+/** A NetworkSet or GlobalNetworkSet an address belongs to, as rule selectors see it. */
+export interface NetworkSetView {
+    /** `NetworkSet ns/name` or `GlobalNetworkSet name`. */
+    readonly object: string;
+    /** Absent for a GlobalNetworkSet. */
+    readonly namespace?: string;
+    readonly labels: Labels;
+    readonly namespaceLabels: Labels;
+}
+
 /** One side of a connection as a rule sees it. */
 export type RulePeer =
     | { readonly kind: "pods"; readonly identity: EndpointIdentity }
-    | { readonly kind: "external"; readonly address: number };
+    | { readonly kind: "external"; readonly address: number; readonly sets: readonly NetworkSetView[] };
+
+/** A Calico rule's `http` match: it needs the application layer (Istio's Envoy with Calico's ALP) to be enforced. */
+export interface HttpMatch {
+    readonly methods: readonly string[];
+    readonly paths: readonly string[];
+}
 
 export interface TierRule {
     readonly action: RuleAction;
+    /** 1-based, within its policy's rules of this direction, for explanations. */
+    readonly index: number;
     readonly matchesSource: (peer: RulePeer) => boolean;
     readonly matchesDestination: (peer: RulePeer) => boolean;
     /** Keys one of which every pod matched on that side has (peerKeys.ts); absent: any pod may match. */
@@ -35,6 +60,17 @@ export interface TierRule {
     readonly connections: RulePorts;
     /** Address sets that cut External into the ranges reported as sources (ingress rules) or destinations (egress rules). */
     readonly externalCuts: readonly IntervalSet[];
+    /** The rule matches only some source ports (evaluate.ts says what follows). */
+    readonly someSourcePorts?: boolean;
+    readonly http?: HttpMatch;
+}
+
+/** A Calico Tier: policies of lower order first; what no rule decides gets the default action. */
+export interface Tier {
+    readonly name: string;
+    /** Lower first; absent (Infinity) after every ordered tier; ties by name. */
+    readonly order: number;
+    readonly defaultAction: "Deny" | "Pass";
 }
 
 export interface TierPolicy {
@@ -42,6 +78,8 @@ export interface TierPolicy {
     readonly name: string;
     /** The object it was compiled from, as `Kind namespace/name` (or `Kind name`), for explanations. */
     readonly object: string;
+    /** The name of its tier. */
+    readonly tier: string;
     /** Lower first; a policy without `order` comes last (Infinity). Kubernetes NetworkPolicies are 1000. */
     readonly order: number;
     readonly selects: (identity: EndpointIdentity) => boolean;
@@ -52,15 +90,37 @@ export interface TierPolicy {
     readonly egress?: readonly TierRule[];
 }
 
+/** A Calico Profile: rules that decide what the tiers passed on (or every packet, where no policy applies). */
+export interface Profile {
+    /** `Profile kns.shop`. */
+    readonly object: string;
+    readonly ingress: readonly TierRule[];
+    readonly egress: readonly TierRule[];
+    /** Labels it gives the endpoints that use it (`labelsToApply`). */
+    readonly labels: Labels;
+}
+
 export function comparePolicies(a: TierPolicy, b: TierPolicy): number {
     return a.order !== b.order ? (a.order < b.order ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-/** Workloads that every policy treats alike: same identity and named ports. */
+export function compareTiers(a: Tier, b: Tier): number {
+    return a.order !== b.order ? (a.order < b.order ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** The policies of one tier that apply to an endpoint in one direction, in evaluation order. */
+export interface TierSlice {
+    readonly tier: Tier;
+    readonly policies: readonly TierPolicy[];
+}
+
+/** Endpoints that every policy treats alike: same identity, named ports and profiles. */
 export interface Group {
     readonly identity: EndpointIdentity;
     readonly containerPorts: readonly ContainerPort[];
-    /** The policies selecting the group that apply in that direction, in evaluation order; absent when there are none. */
-    readonly ingress?: readonly TierPolicy[];
-    readonly egress?: readonly TierPolicy[];
+    /** The tiers with policies selecting the group in that direction, in order; absent when there are none. */
+    readonly ingress?: readonly TierSlice[];
+    readonly egress?: readonly TierSlice[];
+    /** Applied, in order, to what the tiers pass on; a pod's Kubernetes profiles allow everything. */
+    readonly profiles: readonly Profile[];
 }

@@ -1,36 +1,27 @@
 /**
  * Calico GlobalNetworkPolicy and NetworkPolicy objects (API groups `projectcalico.org/v3` and
- * `crd.projectcalico.org/v1`) compiled into the tier model. Only the `default` tier is
- * evaluated: a policy in any other tier is an error, not silently ignored.
+ * `crd.projectcalico.org/v1`) compiled into the tier model: each in the tier its `tier` field
+ * names (`default` without one), which must exist (tiers.ts).
+ *
+ * `serviceAccountSelector` narrows the endpoints a policy selects to those whose service
+ * account's labels (plus `projectcalico.org/name`) it selects. `doNotTrack` and `preDNAT`
+ * policies apply to host endpoints only (Calico refuses them with a namespace), and are
+ * evaluated in their tier like other policies: the raw and pre-DNAT stages they run in are
+ * not modelled apart.
  */
 import { matches, parseSelector, SelectorNode } from "../calicoSelector";
 import { KubeObject } from "../manifests";
 import { describeObject, namespaceOf } from "../netpol/workloads";
-import { compileEntity, EntityRule } from "./entity";
-import { compileConnections, RuleProtocol } from "./rulePorts";
-import { TierPolicy, TierRule } from "./model";
+import { EntityContext, optionalSelector } from "./entity";
+import { Tier, TierPolicy } from "./model";
+import { isCalicoKind } from "./objects";
 import { calicoEntityKeys } from "./peerKeys";
-
-const calicoGroups = new Set(["projectcalico.org", "crd.projectcalico.org"]);
-
-function apiGroup(object: KubeObject): string {
-    const apiVersion = typeof object.apiVersion === "string" ? object.apiVersion : "";
-    return apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
-}
+import { compileRules } from "./rules";
+import { defaultTierName } from "./tiers";
 
 /** Calico's GlobalNetworkPolicy, or a NetworkPolicy of a Calico API group (a Kubernetes one has group `networking.k8s.io`). */
 export function isCalicoPolicy(object: KubeObject): boolean {
-    return (object.kind === "GlobalNetworkPolicy" || object.kind === "NetworkPolicy") && calicoGroups.has(apiGroup(object));
-}
-
-interface CalicoRule {
-    action?: unknown;
-    protocol?: unknown;
-    notProtocol?: unknown;
-    ipVersion?: unknown;
-    source?: EntityRule;
-    destination?: EntityRule;
-    http?: unknown;
+    return isCalicoKind(object, "GlobalNetworkPolicy") || isCalicoKind(object, "NetworkPolicy");
 }
 
 interface CalicoPolicySpec {
@@ -40,54 +31,50 @@ interface CalicoPolicySpec {
     namespaceSelector?: unknown;
     serviceAccountSelector?: unknown;
     types?: unknown;
-    ingress?: CalicoRule[];
-    egress?: CalicoRule[];
+    ingress?: unknown[];
+    egress?: unknown[];
     doNotTrack?: unknown;
     preDNAT?: unknown;
 }
 
 /** Compiles a Calico policy; errors name the policy. */
-export function parseCalicoPolicy(object: KubeObject): TierPolicy {
+export function parseCalicoPolicy(object: KubeObject, tiers: ReadonlyMap<string, Tier>, endpointAddresses: boolean): TierPolicy {
     const label = object.kind === "GlobalNetworkPolicy" ? `GlobalNetworkPolicy ${object.metadata?.name ?? "(unnamed)"}` : describeObject(object);
     try {
-        return compile(object);
+        return compile(object, tiers, endpointAddresses);
     } catch (error) {
         throw new Error(`${label} (${object.apiVersion ?? "no apiVersion"}): ${(error as Error).message}`);
     }
 }
 
-function compile(object: KubeObject): TierPolicy {
+function compile(object: KubeObject, tiers: ReadonlyMap<string, Tier>, endpointAddresses: boolean): TierPolicy {
     const spec = (object.spec ?? {}) as CalicoPolicySpec;
     const global = object.kind === "GlobalNetworkPolicy";
     const namespace = global ? undefined : namespaceOf(object);
-    const name = policyName(object.metadata?.name ?? "", spec.tier);
-    if (spec.serviceAccountSelector !== undefined && spec.serviceAccountSelector !== "") {
-        throw new Error("serviceAccountSelector is not supported");
-    }
+    const tier = tierOf(spec.tier, tiers);
+    const name = policyName(object.metadata?.name ?? "", tier);
     const selector = selectorField(spec.selector, "selector");
-    const namespaceSelector = global ? selectorField(spec.namespaceSelector, "namespaceSelector") : undefined;
+    if (!global && spec.namespaceSelector !== undefined) {
+        throw new Error("spec.namespaceSelector: only a GlobalNetworkPolicy has it; a namespaced NetworkPolicy applies in its own namespace (select peers of other namespaces in a rule's source or destination)");
+    }
+    const namespaceSelector = global ? optionalSelector(spec.namespaceSelector, "namespaceSelector") : undefined;
+    const accountSelector = optionalSelector(spec.serviceAccountSelector, "serviceAccountSelector");
     const types = policyTypes(spec);
-    // doNotTrack and preDNAT policies only ever apply to host endpoints, never to pods.
     const hostOnly = spec.doNotTrack === true || spec.preDNAT === true;
-    const rules = (list: CalicoRule[] | undefined, direction: string) =>
-        (list ?? []).map((rule, index) => {
-            try {
-                return compileRule(rule, namespace, direction === "ingress" ? "source" : "destination");
-            } catch (error) {
-                throw new Error(`${direction} rule ${index + 1}: ${(error as Error).message}`);
-            }
-        });
+    const context: EntityContext = { ...(namespace === undefined ? {} : { namespace }), endpointAddresses };
     return {
         name: namespace === undefined ? name : `${namespace}/${name}`,
         object: `${object.kind} ${namespace === undefined ? "" : `${namespace}/`}${object.metadata?.name ?? ""}`,
+        tier,
         order: orderOf(spec.order),
-        ...(hostOnly ? { selectedKeys: [] } : policyKeys(selector, namespaceSelector, namespace)),
-        selects: (identity) => !hostOnly
-            && (namespace === undefined || identity.namespace === namespace)
+        ...policyKeys(selector, namespaceSelector, namespace),
+        selects: (identity) => (hostOnly ? identity.host === true : namespace === undefined || (identity.host !== true && identity.namespace === namespace))
             && matches(selector, identity.calicoLabels)
-            && (namespaceSelector === undefined || matches(namespaceSelector, identity.calicoNamespaceLabels)),
-        ingress: types.has("Ingress") ? rules(spec.ingress, "ingress") : undefined,
-        egress: types.has("Egress") ? rules(spec.egress, "egress") : undefined,
+            // A namespace selector selects namespaced endpoints only, unless it is global().
+            && (namespaceSelector === undefined || (namespaceSelector.kind === "global" ? identity.host === true : identity.host !== true && matches(namespaceSelector, identity.calicoNamespaceLabels)))
+            && (accountSelector === undefined || (identity.host !== true && matches(accountSelector, identity.serviceAccountLabels ?? {}))),
+        ingress: types.has("Ingress") ? compileRules(spec.ingress, "ingress", context) : undefined,
+        egress: types.has("Egress") ? compileRules(spec.egress, "egress", context) : undefined,
     };
 }
 
@@ -97,12 +84,22 @@ function policyKeys(selector: SelectorNode, namespaceSelector: SelectorNode | un
     return keys === undefined ? {} : { selectedKeys: keys };
 }
 
-/** `crd.projectcalico.org/v1` names carry the tier: `default.allow-dns`. */
-function policyName(name: string, tier: unknown): string {
-    if (tier !== undefined && tier !== null && tier !== "" && tier !== "default") {
-        throw new Error(`tier ${JSON.stringify(tier)} is not supported (only the default tier is evaluated)`);
+function tierOf(value: unknown, tiers: ReadonlyMap<string, Tier>): string {
+    if (value === undefined || value === null || value === "") {
+        return defaultTierName;
     }
-    return name.startsWith("default.") ? name.slice("default.".length) : name;
+    if (typeof value !== "string") {
+        throw new Error(`tier ${JSON.stringify(value)} is not a string`);
+    }
+    if (!tiers.has(value)) {
+        throw new Error(`tier ${JSON.stringify(value)}: no Tier object of that name is given (Calico refuses a policy in a tier that does not exist); add the Tier`);
+    }
+    return value;
+}
+
+/** Names may carry the tier (`security.block`; `crd.projectcalico.org/v1` names always do, `default.allow-dns`). */
+function policyName(name: string, tier: string): string {
+    return name.startsWith(`${tier}.`) ? name.slice(tier.length + 1) : name;
 }
 
 function selectorField(value: unknown, field: string): SelectorNode {
@@ -139,28 +136,4 @@ function policyTypes(spec: CalicoPolicySpec): Set<string> {
     const ingress = (spec.ingress ?? []).length > 0;
     const egress = (spec.egress ?? []).length > 0;
     return new Set(egress && !ingress ? ["Egress"] : egress ? ["Ingress", "Egress"] : ["Ingress"]);
-}
-
-const actions = new Set(["Allow", "Deny", "Pass", "Log"]);
-
-function compileRule(rule: CalicoRule, namespace: string | undefined, peerSide: "source" | "destination"): TierRule {
-    if (typeof rule.action !== "string" || !actions.has(rule.action)) {
-        throw new Error(`action ${JSON.stringify(rule.action)} is not one of Allow, Deny, Pass, Log`);
-    }
-    const source = compileEntity(rule.source ?? {}, namespace);
-    const destination = compileEntity(rule.destination ?? {}, namespace);
-    // Source ports are ephemeral and unknown: a rule that constrains them is taken never to match.
-    const sourcePortsConstrained = (rule.source?.ports ?? []).length > 0;
-    // Pods are IPv4 here; HTTP matches need Calico's application layer, which is not modelled.
-    const neverMatches = sourcePortsConstrained || Number(rule.ipVersion) === 6 || rule.http !== undefined;
-    const protocol: RuleProtocol = { protocol: rule.protocol, notProtocol: rule.notProtocol };
-    return {
-        action: rule.action as TierRule["action"],
-        matchesSource: neverMatches ? () => false : source.matches,
-        matchesDestination: destination.matches,
-        ...(neverMatches ? { sourceKeys: [] } : source.podKeys ? { sourceKeys: source.podKeys } : {}),
-        ...(destination.podKeys ? { destinationKeys: destination.podKeys } : {}),
-        connections: compileConnections(protocol, rule.destination?.ports, rule.destination?.notPorts),
-        externalCuts: peerSide === "source" ? source.nets : destination.nets,
-    };
 }

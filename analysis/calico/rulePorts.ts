@@ -1,8 +1,9 @@
 /**
  * The connections a Calico rule covers: its `protocol` / `notProtocol` and its destination
  * `ports` / `notPorts` (numbers, `"first:last"` ranges and named ports, the last resolved
- * against the destination pod's container ports). Protocols other than TCP, UDP and SCTP
- * (ICMP, UDPLite, ...) are not modelled: a rule for one of them covers nothing.
+ * against the destination pod's container ports), and whether its source ports admit every
+ * source port. Protocols other than TCP, UDP and SCTP (ICMP, UDPLite, ...) are not reported:
+ * a rule for one of them covers none of the reported traffic.
  */
 import { allPorts, compileRulePorts, ConnectionSet, NetworkPolicyPort, Protocol, protocols, RulePorts } from "../netpol/ports";
 import { subtractConnections } from "./connectionSets";
@@ -70,4 +71,18 @@ function portEntry(port: unknown, protocol: Protocol): NetworkPolicyPort {
         return { protocol, port };
     }
     return { protocol, port: Number(range[1]), endPort: range[2] === undefined ? undefined : Number(range[2]) };
+}
+
+/**
+ * Whether a rule's `source.ports` / `notPorts` admit every source port of the traffic its
+ * protocol covers (or are absent). Named source ports would name the source's own container
+ * ports, which a client does not send from, so they count as some ports only.
+ */
+export function ruleCoversEverySourcePort(rule: RuleProtocol, ports: unknown[] | undefined, notPorts: unknown[] | undefined): boolean {
+    if ((ports ?? []).length === 0 && (notPorts ?? []).length === 0) {
+        return true;
+    }
+    const covered = compileConnections(rule, ports, notPorts)([]);
+    const base = protocolConnections(rule);
+    return protocols.every((protocol) => covered.ports(protocol).equals(base.ports(protocol)));
 }

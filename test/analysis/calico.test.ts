@@ -204,9 +204,9 @@ spec:
         assert.strictEqual(flows.filter((line) => !line.includes("[External]")).length, allPairs().length - 4);
     });
 
-    it("rejects policies outside the default tier, naming the policy", () => {
+    it("rejects a policy in a tier that no Tier object defines, naming the policy and the fix", () => {
         const policy = "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: security.block}\nspec: {tier: security, selector: all()}\n";
-        assert.throws(() => reachability(parseManifests(policy, "tier.yaml")), /GlobalNetworkPolicy security\.block .*tier "security" is not supported/);
+        assert.throws(() => reachability(parseManifests(policy, "tier.yaml")), /GlobalNetworkPolicy security\.block .*tier "security": no Tier object of that name is given .*add the Tier/);
     });
 
     it("names the policy with a bad selector", () => {
@@ -227,7 +227,7 @@ spec:
     });
 });
 
-describe("explaining a pair: which policy objects decided each direction", () => {
+describe("explaining a pair: the rule that decided each part of each direction", () => {
     const cluster = `${shop}
 ---
 apiVersion: projectcalico.org/v3
@@ -257,20 +257,20 @@ spec: {podSelector: {matchLabels: {app: api}}, ingress: [{from: [{podSelector: {
     });
     const text = (src: string, dst: string) => formatFlowExplanation(explain(src, dst));
 
-    it("names the Allow rules' objects on both sides, and the end of the tier for what none allows", () => {
+    it("names the rule that decided each part, on both sides, and the end of the tier for the rest", () => {
         assert.strictEqual(text("shop/web[Pod]", "shop/api[Pod]"),
-            "L3/4: egress of shop/web[Pod]: allowed by NetworkPolicy shop/web-out, denied where no rule of NetworkPolicy shop/web-out, GlobalNetworkPolicy default-deny matches; "
-            // In evaluation order: the Kubernetes policy runs at order 1000, before a policy without order.
-            + "ingress of shop/api[Pod]: allowed by NetworkPolicy shop/api-in, denied where no rule of NetworkPolicy shop/api-in, GlobalNetworkPolicy default-deny matches");
+            "egress of shop/web[Pod]: TCP 8080 allowed by NetworkPolicy shop/web-out rule 2, the rest denied at the end of tier default; "
+            + "ingress of shop/api[Pod]: TCP 8080 allowed by NetworkPolicy shop/api-in rule 1, the rest denied at the end of tier default");
     });
 
     it("names the Deny that comes first, even where a later rule would allow", () => {
-        assert.match(text("shop/web[Pod]", "shop/db[Pod]"), /^L3\/4: egress of shop\/web\[Pod\]: denied by NetworkPolicy shop\/web-out; ingress of shop\/db\[Pod\]: denied where no rule of GlobalNetworkPolicy default-deny matches$/);
+        assert.strictEqual(text("shop/web[Pod]", "shop/db[Pod]"),
+            "egress of shop/web[Pod]: everything denied by NetworkPolicy shop/web-out rule 1; ingress of shop/db[Pod]: everything denied at the end of tier default");
     });
 
     it("says when no policy selects a side, and knows no endpoint it was not given", () => {
         assert.strictEqual(text("monitoring/prom[Pod]", "kube-system/dns[Pod]"),
-            "L3/4: egress of monitoring/prom[Pod]: no policy selects it, so everything is allowed; ingress of kube-system/dns[Pod]: no policy selects it, so everything is allowed");
+            "egress of monitoring/prom[Pod]: no policy selects it, so Profile kns.monitoring allows everything; ingress of kube-system/dns[Pod]: no policy selects it, so Profile kns.kube-system allows everything");
         assert.deepStrictEqual(explain("shop/nope[Pod]", "shop/api[Pod]"), {});
     });
 });

@@ -3,11 +3,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseSelector } from "../../analysis/calicoSelector";
 import { compileEntity, EntityRule } from "../../analysis/calico/entity";
-import { endpointIdentity } from "../../analysis/calico/evaluate";
+import { endpointIdentity } from "../../analysis/calico/peers";
 import { kubernetesTierPolicy } from "../../analysis/calico/kubernetesPolicies";
 import { EndpointIdentity, TierPolicy } from "../../analysis/calico/model";
 import { identityKeys, KeyIndex, selectorKeys } from "../../analysis/calico/peerKeys";
 import { parseCalicoPolicy } from "../../analysis/calico/policy";
+import { tiersOf } from "../../analysis/calico/tiers";
 import { parseNetworkPolicy } from "../../analysis/netpol/policy";
 import { projectRoot } from "../harness/stackConfig";
 
@@ -29,6 +30,8 @@ const endpoints: EndpointIdentity[] = [
     identity("pay", { app: "api", version: "v2" }, { team: "b", pci: "yes" }, "api"),
     identity("kube-system", { "k8s-app": "kube-dns" }),
     identity("monitoring", { app: "prometheus" }, { purpose: "monitoring" }, "prometheus"),
+    // A host endpoint: not namespaced, selected only by global selectors.
+    endpointIdentity({ namespace: "", name: "node1-eth0", kind: "HostEndpoint", labels: { app: "api", role: "node" }, containerPorts: [] }, {}, "default", { host: true }),
 ];
 
 const entities: EntityRule[] = [
@@ -38,6 +41,7 @@ const entities: EntityRule[] = [
     { namespaceSelector: "all()", selector: "app == \"api\"" }, { namespaceSelector: "global()" }, { serviceAccounts: { names: ["api"] } },
     { selector: "projectcalico.org/namespace == \"pay\"" }, { selector: "projectcalico.org/serviceaccount == \"web\"" },
     { nets: ["10.0.0.0/8"] }, { notNets: ["10.0.0.0/8"] }, { services: { name: "kubernetes", namespace: "default" } },
+    { serviceAccounts: { selector: "projectcalico.org/name == \"api\"" } }, { namespaceSelector: "global()", selector: "role == \"node\"" },
 ];
 
 describe("index keys are necessary conditions (calico/peerKeys.ts)", () => {
@@ -57,7 +61,7 @@ describe("index keys are necessary conditions (calico/peerKeys.ts)", () => {
     it("a Calico rule side's keys, for global and namespaced policies: on every entity and endpoint", () => {
         for (const entity of entities) {
             for (const namespace of [undefined, "shop"]) {
-                const compiled = compileEntity(entity, namespace);
+                const compiled = compileEntity(entity, { ...(namespace === undefined ? {} : { namespace }), endpointAddresses: false });
                 for (const endpoint of endpoints) {
                     if (compiled.matches({ kind: "pods", identity: endpoint })) {
                         assert.ok(shares(compiled.podKeys, endpoint), `${JSON.stringify(entity)} in ${namespace ?? "(global)"} matches ${endpoint.namespace}/${JSON.stringify(endpoint.labels)}, keys ${compiled.podKeys}`);
@@ -69,8 +73,8 @@ describe("index keys are necessary conditions (calico/peerKeys.ts)", () => {
 
     it("a policy's selected keys, Calico and Kubernetes: on every selector and endpoint", () => {
         const policies: TierPolicy[] = entities.filter((e) => e.selector !== undefined || e.namespaceSelector !== undefined).flatMap((entity) => [
-            parseCalicoPolicy({ apiVersion: "projectcalico.org/v3", kind: "GlobalNetworkPolicy", metadata: { name: "g" }, spec: { selector: entity.selector, namespaceSelector: entity.namespaceSelector, types: ["Ingress"] } }),
-            parseCalicoPolicy({ apiVersion: "projectcalico.org/v3", kind: "NetworkPolicy", metadata: { name: "n", namespace: "shop" }, spec: { selector: entity.selector, types: ["Ingress"] } }),
+            parseCalicoPolicy({ apiVersion: "projectcalico.org/v3", kind: "GlobalNetworkPolicy", metadata: { name: "g" }, spec: { selector: entity.selector, namespaceSelector: entity.namespaceSelector, types: ["Ingress"] } }, tiersOf([]), false),
+            parseCalicoPolicy({ apiVersion: "projectcalico.org/v3", kind: "NetworkPolicy", metadata: { name: "n", namespace: "shop" }, spec: { selector: entity.selector, types: ["Ingress"] } }, tiersOf([]), false),
         ]);
         for (const podSelector of [{}, { matchLabels: { app: "api" } }, { matchExpressions: [{ key: "app", operator: "In", values: ["web", "api"] }] }, { matchExpressions: [{ key: "app", operator: "NotIn", values: ["web"] }] }]) {
             policies.push(kubernetesTierPolicy(parseNetworkPolicy({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "k", namespace: "shop" }, spec: { podSelector } })));

@@ -54,9 +54,9 @@ describe("reachability report: the model", () => {
         assert.deepStrictEqual(model.differences.map((d) => `${d.status}: ${d.text}`), [
             "undeclared: Service bookinfo/ratings lets bookinfo/productpage-v1[Deployment] reach bookinfo/ratings-v1[Deployment] (All Connections), which no declared caller covers",
         ]);
-        assert.strictEqual(model.differences[0].because, "L3/4: egress of bookinfo/productpage-v1[Deployment]: allowed by NetworkPolicy bookinfo/allow-same-namespace; "
-            + "ingress of bookinfo/ratings-v1[Deployment]: allowed by NetworkPolicy bookinfo/allow-same-namespace; "
-            + "L7: sidecar of bookinfo/ratings-v1[Deployment]: allowed by AuthorizationPolicy bookinfo/ratings-from-namespace");
+        assert.strictEqual(model.differences[0].because, "egress of bookinfo/productpage-v1[Deployment]: everything allowed by NetworkPolicy bookinfo/allow-same-namespace rule 1; "
+            + "ingress of bookinfo/ratings-v1[Deployment]: everything allowed by NetworkPolicy bookinfo/allow-same-namespace rule 1; "
+            + "sidecar of bookinfo/ratings-v1[Deployment]: ALLOW by AuthorizationPolicy bookinfo/ratings-from-namespace");
     });
 
     it("adds a cell for each declared flow that is blocked, though nothing flows there", () => {
@@ -64,14 +64,14 @@ describe("reachability report: the model", () => {
         assert.deepStrictEqual(cellLines(model, (s) => s !== "declared"), [1, 2, 3].map((v) =>
             `bookinfo/reviews-v${v}[Deployment] → bookinfo/ratings-v1[Deployment]: blocked -`));
         assert.ok(model.differences.every((d) => d.status === "blocked" && d.text.endsWith("but TCP 9080 is blocked")));
-        assert.match(model.differences[0].because ?? "", /^L3\/4: egress of bookinfo\/reviews-v1\[Deployment\]: denied by GlobalNetworkPolicy default\.deny-reviews-egress; ingress of bookinfo\/ratings-v1\[Deployment\]: allowed by /);
+        assert.match(model.differences[0].because ?? "", /^egress of bookinfo\/reviews-v1\[Deployment\]: everything denied by GlobalNetworkPolicy default\.deny-reviews-egress rule 1; ingress of bookinfo\/ratings-v1\[Deployment\]: TCP 9080 allowed by NetworkPolicy bookinfo\/ratings rule 1, the rest denied at the end of tier default; /);
     });
 
     it("marks a declared flow whose declared requests layer 7 no longer admits", () => {
         const model = modelOf([...dev, ...narrowedFlow]);
         assert.deepStrictEqual(cellLines(model, (s) => s !== "declared"), [1, 2, 3].map((v) =>
             `bookinfo/reviews-v${v}[Deployment] → bookinfo/ratings-v1[Deployment]: narrowed TCP 9080 [POST /ratings/<b>*]`));
-        assert.match(model.differences[0].because ?? "", /; L7: sidecar of bookinfo\/ratings-v1\[Deployment\]: allowed by AuthorizationPolicy bookinfo\/ratings, AuthorizationPolicy bookinfo\/ratings-post, denied by AuthorizationPolicy bookinfo\/ratings-deny-get$/);
+        assert.match(model.differences[0].because ?? "", /; sidecar of bookinfo\/ratings-v1\[Deployment\]: ALLOW by AuthorizationPolicy bookinfo\/ratings, AuthorizationPolicy bookinfo\/ratings-post, DENY by AuthorizationPolicy bookinfo\/ratings-deny-get$/);
     });
 
     it("without declared intent, every flow is unchecked and the page says there is nothing to compare", () => {

@@ -104,7 +104,7 @@ describe("reachability report: the words of the page and the console", () => {
         const lines = consoleSummary(withFlows).split("\n");
         assert.strictEqual(lines[0], "test: 6 workloads, 8 allowed flows, 4 Services with declared callers, 1 difference from the declared intent.");
         assert.strictEqual(lines[1], "  allowed, not declared: Service bookinfo/ratings lets bookinfo/productpage-v1[Deployment] reach bookinfo/ratings-v1[Deployment] (All Connections), which no declared caller covers");
-        assert.match(lines[2], /^ {4}L3\/4: egress of bookinfo\/productpage-v1\[Deployment\]: allowed by NetworkPolicy bookinfo\/allow-same-namespace/);
+        assert.match(lines[2], /^ {4}egress of bookinfo\/productpage-v1\[Deployment\]: everything allowed by NetworkPolicy bookinfo\/allow-same-namespace rule 1;/);
         assert.deepStrictEqual(lines.slice(3), ["What this report cannot know:", ...analysisLimits.map((limit) => `  - ${limit}`), ""]);
         const html = renderPage(withFlows);
         assert.ok(html.includes(`<p id="summary">${lines[0]}</p>`));

@@ -17,7 +17,10 @@ export function formatFlows(flows: readonly Flow[], options: { l7?: boolean } = 
     return sorted(flows)
         .map((flow) => {
             const line = `${flow.src.name} => ${flow.dst.name} : ${formatConnectionSet(flow.allowed)}`;
-            return flow.l7 === undefined ? `${line}\n` : `${line} [${formatGrants(flow.l7, flow.allowed.ports("TCP"))}]\n`;
+            const grants = flow.l7 === undefined ? "" : ` [${formatGrants(flow.l7, flow.allowed.ports("TCP"))}]`;
+            // Ambient mode: which enforcement point decided (ztunnel, a waypoint).
+            const decidedBy = flow.enforcedBy?.length ? ` (${flow.enforcedBy.join("; ")})` : "";
+            return `${line}${grants}${decidedBy}\n`;
         })
         .join("");
 }
@@ -28,6 +31,8 @@ export interface JsonFlow {
     connections: string;
     /** Present when a sidecar enforces layer 7 policy on the flow's TCP ports. */
     l7?: { ports: string; methods: JsonValueSet; paths: JsonValueSet }[];
+    /** Ambient mode: the enforcement points that admitted the flow. */
+    enforcedBy?: string[];
 }
 
 type JsonValueSet = "*" | string[] | { except: string[] } | { include: string[]; except: string[] };
@@ -39,6 +44,7 @@ export function flowsToJson(flows: readonly Flow[]): { flows: JsonFlow[] } {
             dst: flow.dst.name,
             connections: formatConnectionSet(flow.allowed),
             ...(flow.l7 === undefined ? {} : { l7: flow.l7.map(grantToJson) }),
+            ...(flow.enforcedBy?.length ? { enforcedBy: [...flow.enforcedBy] } : {}),
         })),
     };
 }

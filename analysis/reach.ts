@@ -43,7 +43,7 @@ export interface ReachOptions {
 /** Every allowed flow among the workloads in `objects`, ordered by source name, then destination name. Throws on a malformed policy. */
 export function reachability(objects: readonly KubeObject[], options: ReachOptions = {}): Flow[] {
     // Ambient mode: waypoints' pods exist only once istiod deploys them, so the analysis adds them.
-    const ambientMode = options.istio !== false && hasAmbientWorkloads(objects);
+    const ambientMode = hasAmbientWorkloads(objects);
     const analysed = ambientMode ? withWaypointWorkloads(objects) : objects;
     const layer4: Connection[] = analysed.some(isCalicoPolicy) ? calicoConnectivity(analysed) : connectivity(analysed);
     if (options.istio === false) {

@@ -229,18 +229,27 @@ export class AmbientLayer {
                 enforcedBy.push(`ztunnel of ${dstName} (L4, plain text)`);
             }
         }
-        for (const route of identity ? this.routes.get(dstName) ?? [] : []) {
-            const toWaypoint = between.get(`${src.name} ${route.waypoint.workloadName}`)?.allowed.ports("TCP").contains(istioPorts.hbone) ?? false;
-            const toPod = between.get(`${route.waypoint.workloadName} ${dstName}`)?.allowed.ports("TCP").contains(istioPorts.hbone) ?? false;
+        for (const [waypoint, routes] of identity ? byWaypoint(this.routes.get(dstName) ?? []) : []) {
+            const toWaypoint = between.get(`${src.name} ${waypoint.workloadName}`)?.allowed.ports("TCP").contains(istioPorts.hbone) ?? false;
+            const toPod = between.get(`${waypoint.workloadName} ${dstName}`)?.allowed.ports("TCP").contains(istioPorts.hbone) ?? false;
             if (!toWaypoint || !toPod) {
                 continue;
             }
-            const ports = this.ztunnelPorts(route.waypoint.identity, dst).intersect(route.ports);
-            const admitted = clipGrants(this.waypointGrants(identity!, route), ports);
-            if (admitted.length > 0) {
-                tcp = tcp.union(grantPorts(admitted));
-                grants.push(...admitted);
-                enforcedBy.push(`waypoint ${route.waypoint.namespace}/${route.waypoint.name} for Service ${route.service} (L7), then ztunnel of ${dstName} (L4)`);
+            const hopPorts = this.ztunnelPorts(waypoint.identity, dst);
+            // The pod's Services (e.g. `reviews` and `reviews-v1`) may share the waypoint: each grant once.
+            const admitted = new Map<string, Grant>();
+            const services: string[] = [];
+            for (const route of routes) {
+                const grants = clipGrants(this.waypointGrants(identity!, route), hopPorts.intersect(route.ports));
+                grants.forEach((grant) => admitted.set(JSON.stringify(grant), grant));
+                if (grants.length > 0) {
+                    services.push(route.service);
+                }
+            }
+            if (admitted.size > 0) {
+                tcp = tcp.union(grantPorts([...admitted.values()]));
+                grants.push(...admitted.values());
+                enforcedBy.push(`waypoint ${waypoint.namespace}/${waypoint.name} for Service ${services.sort().join(", ")} (L7), then ztunnel of ${dstName} (L4)`);
             }
         }
         // UDP and SCTP are not carried by ztunnel: layer 3/4 alone decides them.
@@ -295,11 +304,17 @@ export class AmbientLayer {
         }
         const flow = flows.find((candidate) => candidate.src.name === src && candidate.dst.name === dst) as AmbientFlow | undefined;
         const points = flow?.enforcedBy ?? [];
-        const routes = (this.routes.get(dst) ?? []).map((route) => `waypoint ${route.waypoint.namespace}/${route.waypoint.name}`);
+        const routes = [...new Set((this.routes.get(dst) ?? []).map((route) => `waypoint ${route.waypoint.namespace}/${route.waypoint.name}`))];
         return points.length > 0
             ? `ambient: admitted by ${points.join("; ")}`
             : `ambient: refused by ${[...routes, `ztunnel of ${dst}`].join(" and ")} (or no HBONE path on TCP ${istioPorts.hbone})`;
     }
+}
+
+function byWaypoint(routes: readonly ServiceRoute[]): Map<Waypoint, ServiceRoute[]> {
+    const groups = new Map<Waypoint, ServiceRoute[]>();
+    routes.forEach((route) => groups.set(route.waypoint, [...(groups.get(route.waypoint) ?? []), route]));
+    return groups;
 }
 
 function layer4Only(grant: Grant): boolean {

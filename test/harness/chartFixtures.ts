@@ -50,7 +50,8 @@ export const chartFixtures: Record<string, Fixture> = {
     }],
     "ztunnel": (ns) => [{
         apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "ztunnel", namespace: ns },
-        spec: { template: { metadata: { labels: { app: "ztunnel" }, annotations: { "sidecar.istio.io/inject": "false" } }, spec: { serviceAccountName: "ztunnel", containers: [{ name: "istio-proxy", image: "docker.io/istio/ztunnel:1.30.3" }] } } },
+        // The ambient profile picks the distroless variant; the pod is itself outside ambient capture.
+        spec: { template: { metadata: { labels: { app: "ztunnel", "istio.io/dataplane-mode": "none", "sidecar.istio.io/inject": "false" }, annotations: { "sidecar.istio.io/inject": "false" } }, spec: { serviceAccountName: "ztunnel", containers: [{ name: "istio-proxy", image: "docker.io/istio/ztunnel:1.30.3-distroless" }] } } },
     }],
     "gateway": (ns) => [
         { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "istio-ingressgateway", namespace: ns } },

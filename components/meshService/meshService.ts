@@ -10,14 +10,13 @@ import { classicPublicVirtualServiceSpec, httpRouteSpec, needsVersionServices, p
 import { destinationRuleSpec, virtualServiceSpec } from "./traffic";
 import { MeshEndpoint } from "./types";
 import { validateMeshServiceArgs } from "./validate";
-import { callersAnnotation, externalWorkloadAnnotation } from "../wellKnown";
+import { callersAnnotation, externalWorkloadAnnotation, istioPorts } from "../wellKnown";
 import { declaredCallers } from "./intent";
 import { clusterIpService, versionDeployment } from "./workload";
 import {
     ambientNetworkPolicySpec, ambientPodLabels, ambientVersionServicePorts, checkAmbientArgs, hboneDestination, meshHttpRoutes,
     routesWithRetries, waypointAuthorizationPolicySpec, waypointNetworkPolicySpec, waypointServiceLabels, ztunnelViaWaypointSpec,
 } from "./ambient";
-import { istioPorts } from "../wellKnown";
 
 /**
  * One service and everything it needs in a zero-trust mesh, from one declaration:

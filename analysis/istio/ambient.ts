@@ -103,6 +103,7 @@ export class AmbientLayer {
     private readonly waypointsByWorkload = new Map<string, Waypoint>();
     private readonly routes = new Map<string, ServiceRoute[]>();
     private readonly workloads = new Map<string, Workload>();
+    private readonly ztunnelDecisions = new Map<string, IntervalSet>();
 
     /** `objects` must include the waypoint workloads (`withWaypointWorkloads`). */
     constructor(objects: readonly KubeObject[], cluster: Cluster, details: ReadonlyMap<string, PodDetails>) {
@@ -176,7 +177,12 @@ export class AmbientLayer {
         const between = new Map(connections.map((connection) => [`${connection.src.name} ${connection.dst.name}`, connection]));
         const sourcesInto = new Map<string, Endpoint[]>();
         for (const connection of connections) {
-            sourcesInto.set(connection.dst.name, [...(sourcesInto.get(connection.dst.name) ?? []), connection.src]);
+            const sources = sourcesInto.get(connection.dst.name);
+            if (sources) {
+                sources.push(connection.src);
+            } else {
+                sourcesInto.set(connection.dst.name, [connection.src]);
+            }
         }
         const result: Connection[] = [];
         for (const connection of connections) {
@@ -261,8 +267,18 @@ export class AmbientLayer {
         return { src, dst: { kind: "workload", name: dstName, workload: dst }, allowed, l7: grants, enforcedBy };
     }
 
-    /** The application ports the destination's ztunnel admits from `caller` (Layer 4 only). */
+    /** The application ports the destination's ztunnel admits from `caller` (Layer 4 only), cached per caller and destination. */
     private ztunnelPorts(caller: PeerIdentity | undefined, dst: Workload): IntervalSet {
+        const key = `${caller?.principal ?? ""} ${workloadId(dst)}`;
+        let ports = this.ztunnelDecisions.get(key);
+        if (!ports) {
+            ports = this.decideZtunnel(caller, dst);
+            this.ztunnelDecisions.set(key, ports);
+        }
+        return ports;
+    }
+
+    private decideZtunnel(caller: PeerIdentity | undefined, dst: Workload): IntervalSet {
         const applying = this.ztunnelPolicies.filter((policy) => policyApplies(policy, dst.namespace, dst.labels));
         const admitting = (action: "ALLOW" | "DENY") => applying
             .filter((policy) => policy.action === action)

@@ -132,6 +132,17 @@ describe("ambient mode", () => {
             assert.strictEqual(service!.endpoint.waypoint, undefined);
         });
 
+        it("admits monitoring on metrics ports at Layer 4 only, and records no method for it: pod scrapes skip every waypoint", async () => {
+            const prometheus = { name: "prometheus", namespace: "monitoring", serviceAccount: "prometheus", podLabels: { app: "prometheus" } };
+            const ports = [{ name: "http", port: 9080 }, { name: "metrics", port: 9090, metrics: true }];
+            const log = await construct(() => new MeshService("ratings", ratingsArgs({ ports, monitoring: prometheus })));
+            assert.deepStrictEqual(log.object("AuthorizationPolicy", "ratings", "shop").spec.rules[1], {
+                from: [{ source: { principals: ["cluster.local/ns/monitoring/sa/prometheus"] } }], to: [{ operation: { ports: ["9090"] } }],
+            });
+            const declared = JSON.parse(log.object("Service", "ratings", "shop").metadata.annotations["ztmesh.io/declared-callers"]);
+            assert.deepStrictEqual(declared[1], { namespace: "monitoring", podLabels: { app: "prometheus" }, ports: [9090] });
+        });
+
         it("egresses over HBONE to a dependency's pods, or to its waypoint when it has one", async () => {
             const details = meshEndpoint("details", { namespace: "shop", ports: [{ name: "http", port: 9080 }] });
             const reviews = meshEndpoint("reviews", { namespace: "shop", ports: [{ name: "http", port: 9080 }], waypoint });

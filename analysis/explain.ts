@@ -11,6 +11,7 @@
  */
 import { calicoExplainer } from "./calico";
 import type { Decision, DirectionExplanation, PairExplanation } from "./calico";
+import { AmbientLayer, hasAmbientWorkloads, withWaypointWorkloads } from "./istio/ambient";
 import { AuthorizationExplanation, IstioLayer } from "./istio/evaluate";
 import { KubeObject } from "./manifests";
 import { formatConnectionSet } from "./netpol/format";
@@ -18,10 +19,11 @@ import { ConnectionSet } from "./netpol/ports";
 import { clusterFromObjects } from "./netpol/workloads";
 import { podDetailsByWorkload } from "./podDetails";
 import { defaultTierName } from "./calico/tiers";
+import { reachability } from "./reach";
 
 export interface FlowExplanation {
     readonly layer4?: string;
-    /** Absent when the destination has no sidecar. */
+    /** Absent when the destination has no sidecar and is not in the ambient mesh. */
     readonly layer7?: string;
 }
 
@@ -30,14 +32,20 @@ export interface FlowExplanation {
  * built on the first question, so asking none (a stack without differences) costs nothing.
  */
 export function flowExplainer(objects: readonly KubeObject[]): (src: string, dst: string) => FlowExplanation {
-    let explainers: { layer4: ReturnType<typeof calicoExplainer>; istio?: IstioLayer } | undefined;
+    let explainers: { layer4: ReturnType<typeof calicoExplainer>; istio?: IstioLayer; ambient?: (src: string, dst: string) => string | undefined } | undefined;
     return (src, dst) => {
-        explainers ??= { layer4: calicoExplainer(objects), istio: IstioLayer.of(objects, clusterFromObjects(objects), podDetailsByWorkload(objects)) };
+        explainers ??= {
+            layer4: calicoExplainer(objects),
+            istio: IstioLayer.of(objects, clusterFromObjects(objects), podDetailsByWorkload(objects)),
+            ambient: hasAmbientWorkloads(objects) ? ambientExplainer(objects) : undefined,
+        };
         const pair = explainers.layer4(src, dst);
         const authorization = explainers.istio?.explain(src, dst);
+        const ambient = authorization ? undefined : explainers.ambient?.(src, dst);
         return {
             ...(pair ? { layer4: formatLayer4(pair, src, dst) } : {}),
             ...(authorization ? { layer7: formatLayer7(authorization, src, dst) } : {}),
+            ...(ambient ? { layer7: ambient } : {}),
         };
     };
 }
@@ -102,4 +110,12 @@ function formatLayer7(explanation: AuthorizationExplanation, src: string, dst: s
         ...(explanation.refusedWithoutMtls ? [`PeerAuthentication STRICT refuses ${src}, which has no sidecar`] : []),
     ];
     return `sidecar of ${dst}: ${parts.join(", ")}`;
+}
+
+/** Which ambient enforcement points (ztunnel, waypoints) admitted or refused a pair. */
+function ambientExplainer(objects: readonly KubeObject[]): (src: string, dst: string) => string | undefined {
+    const analysed = withWaypointWorkloads(objects);
+    const layer = AmbientLayer.of(analysed, clusterFromObjects(analysed), podDetailsByWorkload(analysed));
+    const flows = reachability(objects);
+    return (src, dst) => layer?.explain(src, dst, flows);
 }

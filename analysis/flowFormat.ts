@@ -20,8 +20,11 @@ export function formatFlows(flows: readonly Flow[], options: { l7?: boolean } = 
     return sorted(flows)
         .map((flow) => {
             const line = `${flow.src.name} => ${flow.dst.name} : ${formatConnectionSet(flow.allowed)}`;
+            const grants = flow.l7 === undefined || !options.l7 ? "" : ` [${formatGrants(flow.l7, flow.allowed.ports("TCP"))}]`;
+            // Ambient mode: which enforcement point decided (ztunnel, a waypoint).
+            const decidedBy = options.l7 && flow.enforcedBy?.length ? ` (${flow.enforcedBy.join("; ")})` : "";
             const notes = (flow.notes ?? []).map((note) => `  note: ${note}\n`).join("");
-            return (flow.l7 === undefined || !options.l7 ? `${line}\n` : `${line} [${formatGrants(flow.l7, flow.allowed.ports("TCP"))}]\n`) + notes;
+            return `${line}${grants}${decidedBy}\n${notes}`;
         })
         .join("");
 }
@@ -34,6 +37,8 @@ export interface JsonFlow {
     l7?: { ports: string; methods: JsonValueSet; paths: JsonValueSet }[];
     /** What the listing cannot decide (Calico `http` matches, which the application layer enforces). */
     notes?: string[];
+    /** Ambient mode: the enforcement points that admitted the flow. */
+    enforcedBy?: string[];
 }
 
 type JsonValueSet = "*" | string[] | { except: string[] } | { include: string[]; except: string[] };
@@ -46,6 +51,7 @@ export function flowsToJson(flows: readonly Flow[]): { flows: JsonFlow[] } {
             connections: formatConnectionSet(flow.allowed),
             ...(flow.l7 === undefined ? {} : { l7: flow.l7.map(grantToJson) }),
             ...(flow.notes === undefined ? {} : { notes: [...flow.notes] }),
+            ...(flow.enforcedBy?.length ? { enforcedBy: [...flow.enforcedBy] } : {}),
         })),
     };
 }

@@ -5,10 +5,13 @@
 export { Calico, CalicoArgs, IpPool, IpPoolEncapsulation, defaultPolicyApi } from "./calico/calico";
 export { CalicoPolicyApi, GlobalNetworkPolicySpec } from "./calico/policyApi";
 export { Istio, IstioArgs, IngressMode, injectionLabels } from "./istio/istio";
+export { DataplaneMode, dataplaneModes } from "./istio/dataplane";
 export {
     MeshGateway, MeshGatewayArgs, GatewayListener, ListenerTls, GatewayAttachment, GatewayParentRef, listenerName,
 } from "./gateway/meshGateway";
 export { SelfSignedCertificate, SelfSignedCertificateArgs } from "./gateway/selfSignedCertificate";
+export { Waypoint, WaypointArgs, WaypointAttachment, waypointIdentity } from "./gateway/waypoint";
+export { layer7Needs } from "./meshService/ambient";
 export { ZeroTrustBaseline, ZeroTrustBaselineArgs, AppNamespace, clusterPolicies } from "./baseline/zeroTrustBaseline";
 export { MeshService } from "./meshService/meshService";
 export { MeshServiceArgs } from "./meshService/args";

@@ -12,16 +12,21 @@ type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
  */
 export function platformEgressRules(): EgressRule[] {
     return [
-        {
-            to: [networkPolicyPeer(kubeDns)],
-            ports: [
-                { protocol: "UDP", port: kubeDns.port },
-                { protocol: "TCP", port: kubeDns.port },
-            ],
-        },
+        kubeDnsEgressRule(),
         {
             to: [networkPolicyPeer(istiod)],
             ports: [{ protocol: "TCP", port: istioPorts.xds }],
         },
     ];
+}
+
+/** Egress to kube-dns, UDP and TCP (large answers fall back to TCP). */
+export function kubeDnsEgressRule(): EgressRule {
+    return {
+        to: [networkPolicyPeer(kubeDns)],
+        ports: [
+            { protocol: "UDP", port: kubeDns.port },
+            { protocol: "TCP", port: kubeDns.port },
+        ],
+    };
 }

@@ -62,3 +62,30 @@ export interface DeclaredCaller {
 
 /** Namespace label that selects a revisioned control plane for injection. */
 export const revisionLabel = "istio.io/rev";
+
+/**
+ * Istio's ambient data plane: the labels that enrol pods, the waypoint GatewayClass, and the
+ * address ztunnel gives kubelet health probes. Istio docs: ambient/usage/waypoint,
+ * ambient/usage/networkpolicy; the `ingress-use-waypoint` label is read by istiod's endpoint
+ * builder (an ingress gateway skips a Service's waypoint unless it says "true").
+ */
+export const ambient = {
+    /** Namespace or pod label; `ambient` puts the pods' traffic through ztunnel. */
+    dataplaneModeLabel: "istio.io/dataplane-mode",
+    /** Service or namespace label naming the waypoint that handles its Layer 7. */
+    useWaypointLabel: "istio.io/use-waypoint",
+    /** Service label that makes ingress gateways send the Service's traffic through its waypoint too. */
+    ingressUseWaypointLabel: "istio.io/ingress-use-waypoint",
+    /** Gateway label: which traffic a waypoint takes (`service`, `workload`, `all`, `none`). */
+    waypointForLabel: "istio.io/waypoint-for",
+    waypointClassName: "istio-waypoint",
+    /** Pod label istiod gives the pods of every gateway and waypoint it deploys. */
+    gatewayNameLabel: "gateway.networking.k8s.io/gateway-name",
+    /**
+     * Source address of kubelet health probes once a pod is in the ambient mesh: the CNI agent
+     * SNATs them to this link-local address so that ztunnel can tell them from workload traffic.
+     */
+    kubeletProbeCidr: "169.254.7.127/32",
+    /** ztunnel's pods (a DaemonSet in the Istio namespace). */
+    ztunnelPodLabels: { app: "ztunnel" },
+} as const;

@@ -1,4 +1,5 @@
 import { Policies } from "@pulumi/policy";
+import { ambientRules } from "./rules/ambient";
 import { ingressRules } from "./rules/ingress";
 import { intentRules } from "./rules/intent";
 import { meshIdentityRules } from "./rules/meshIdentity";
@@ -16,4 +17,5 @@ export const policies: Policies = [
     ...stackWideRules,
     ...referenceRules,
     ...intentRules,
+    ...ambientRules,
 ];

@@ -19,7 +19,7 @@ export const gatewayApiCrdsKey = "gateway-api-crds";
 /** Where every chart and manifest of an environment comes from, resolved once for the program and its preflight. */
 export interface SourcePlan {
     calico: { crds: ChartSource; operator: ChartSource };
-    istio: Record<"base" | "istiod" | "cni" | "gateway", ChartSource>;
+    istio: Record<"base" | "istiod" | "cni" | "ztunnel" | "gateway", ChartSource>;
     /** The Gateway API CRD manifest, when the environment has a gateway and installs them. */
     gatewayApiCrds?: string;
     /** What `pulumi up` downloads: one entry per remote chart and manifest the environment uses. */
@@ -52,12 +52,15 @@ export function sourcePlan(env: Environment, leftOut: ReadonlySet<string> = new 
         base: chartSource(env, "base", leftOut, charts.istioRepository),
         istiod: chartSource(env, "istiod", leftOut, charts.istioRepository),
         cni: chartSource(env, "cni", leftOut, charts.istioRepository),
+        ztunnel: chartSource(env, "ztunnel", leftOut, charts.istioRepository),
         gateway: chartSource(env, "gateway", leftOut, charts.istioRepository),
     };
+    const ambientMode = env.istio?.dataplaneMode === "ambient";
     const used: [string, ChartSource, string][] = [
         ["base", istio.base, chartRepositories.istio],
         ["istiod", istio.istiod, chartRepositories.istio],
-        ...(env.istio?.cni ? [["cni", istio.cni, chartRepositories.istio] as [string, ChartSource, string]] : []),
+        ...(env.istio?.cni || ambientMode ? [["cni", istio.cni, chartRepositories.istio] as [string, ChartSource, string]] : []),
+        ...(ambientMode ? [["ztunnel", istio.ztunnel, chartRepositories.istio] as [string, ChartSource, string]] : []),
         ...(env.istio?.ingressMode === "classic" ? [["gateway", istio.gateway, chartRepositories.istio] as [string, ChartSource, string]] : []),
         ...(env.calico.install
             ? [["crd.projectcalico.org.v1", calico.crds, chartRepositories.calico], ["tigera-operator", calico.operator, chartRepositories.calico]] as [string, ChartSource, string][]

@@ -119,6 +119,14 @@ function checkReferences(env: Environment): string[] {
             problems.push(`${configPath(["services", index, "public"])}: the service is public but ${configNamespace}:gateway is not set; declare the gateway with a TLS listener for "${svc.public.hostname}"`);
         }
     });
+    (env.istio?.dedicatedWaypoints ?? []).forEach((service, index) => {
+        const key = configPath(["istio", "dedicatedWaypoints", index]);
+        if (env.istio?.dataplaneMode !== "ambient") {
+            problems.push(`${key}: waypoints exist in ambient mode only; set ${configNamespace}:istio.dataplaneMode to ambient, or remove dedicatedWaypoints`);
+        } else if (!names.includes(service)) {
+            problems.push(`${key}: "${service}" is not a declared service; name an entry of ${configNamespace}:services (declared: ${names.join(", ")})`);
+        }
+    });
     return problems;
 }
 

@@ -46,6 +46,8 @@ export = async () => {
         notRendered: leftOut.map((download) => download.what),
         calicoPolicyApi: mesh.calico.policyApi,
         appNamespaces: Object.keys(mesh.baseline.namespaces),
+        dataplaneMode: mesh.istio.dataplaneMode,
+        waypoints: Object.keys(mesh.waypoints),
         gatewayHostnames: mesh.gateway?.hostnames ?? [],
         servicePrincipals: Object.fromEntries(Object.entries(mesh.services).map(([name, svc]) => [name, svc.principal])),
     };

@@ -2,8 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import {
-    AppNamespace, Calico, Istio, MeshGateway, MeshService, WorkloadIdentity, ZeroTrustBaseline,
+    AppNamespace, Calico, Istio, MeshGateway, MeshService, Waypoint, WorkloadIdentity, ZeroTrustBaseline,
 } from "../components";
+import { serviceWaypoints } from "./waypoints";
 import { sourcePlan } from "./charts";
 import { Environment } from "./schema";
 import { meshServiceArgs } from "./services";
@@ -18,6 +19,8 @@ export interface MeshDeployment {
     gateway?: MeshGateway;
     baseline: ZeroTrustBaseline;
     services: Record<string, MeshService>;
+    /** Ambient mode: the waypoints, by `namespace/name`. */
+    waypoints: Record<string, Waypoint>;
     /** The extra manifests of `ztmesh:manifests`, if any. */
     manifests?: k8s.yaml.v2.ConfigGroup;
 }
@@ -81,7 +84,7 @@ export function deployMesh(env: Environment, stack: string, prepared: Prepared =
         charts: sources.calico,
     }, opts);
 
-    const istioConfig = env.istio ?? {};
+    const { dedicatedWaypoints: _dedicated, ...istioConfig } = env.istio ?? {};
     const istio = new Istio("istio", {
         ...istioConfig,
         // In classic mode the gateway chart's namespace is the gateway's namespace.
@@ -112,15 +115,22 @@ export function deployMesh(env: Environment, stack: string, prepared: Prepared =
         apiServerCidrs: env.baseline?.apiServerCidrs,
     }, opts);
 
+    const { waypoints, byService } = serviceWaypoints(env, (namespace, name) => new Waypoint(`${namespace}-${name}`, {
+        namespace,
+        name,
+        revision: istio.revision,
+    }, { ...opts, dependsOn: [baseline.namespaces[namespace], ...istio.ready, ...(gateway ? [gateway] : [])] }));
+
     const services: Record<string, MeshService> = {};
-    for (const [name, args] of Object.entries(meshServiceArgs(env.services))) {
+    for (const [name, args] of Object.entries(meshServiceArgs(env.services, byService))) {
         services[name] = new MeshService(name, {
             ...args,
             gateway,
             monitoring,
             trustDomain: istio.trustDomain,
             revision: istio.revision,
-        }, { ...opts, dependsOn: [baseline.namespaces[args.namespace], ...istio.ready, ...(gateway ? [gateway] : [])] });
+            dataplaneMode: istio.dataplaneMode,
+        }, { ...opts, dependsOn: [baseline.namespaces[args.namespace], ...istio.ready, ...(gateway ? [gateway] : []), ...(args.waypoint ? [byService[name] as Waypoint] : [])] });
     }
 
     const manifests = env.manifests?.length
@@ -129,5 +139,5 @@ export function deployMesh(env: Environment, stack: string, prepared: Prepared =
         }, { provider, transforms: opts.transforms, dependsOn: [baseline, ...istio.ready, ...Object.values(services)] })
         : undefined;
 
-    return { mode: renderDirectory ? "render" : "deploy", renderDirectory, calico, istio, gateway, baseline, services, manifests };
+    return { mode: renderDirectory ? "render" : "deploy", renderDirectory, calico, istio, gateway, baseline, services, waypoints, manifests };
 }

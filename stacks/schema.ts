@@ -127,6 +127,10 @@ export const environmentSchema = z.strictObject({
         platform: z.string().optional(),
         revision: z.string().optional(),
         cni: z.boolean().optional(),
+        /** `sidecar` (default) or `ambient` (ztunnel + waypoints); service declarations mean the same in both. */
+        dataplaneMode: z.enum(["sidecar", "ambient"]).optional(),
+        /** Ambient mode: services that get a waypoint of their own instead of their namespace's. */
+        dedicatedWaypoints: z.array(z.string()).optional(),
         ingressMode: z.enum(["gateway-api", "classic"]).optional(),
         istiodReplicas: z.number().optional(),
         trustDomain: z.string().optional(),

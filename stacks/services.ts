@@ -1,13 +1,17 @@
-import { CallerRule, Dependency, MeshEndpoint, MeshServiceArgs, meshEndpoint } from "../components";
+import { CallerRule, Dependency, MeshEndpoint, MeshServiceArgs, WaypointAttachment, meshEndpoint } from "../components";
 import { ServiceConfig } from "./schema";
 
 /**
  * Translates the services of the config into MeshService arguments. Each flow is declared
  * once, on the callee (`callers`); the caller's egress (`dependencies`) is derived from it, so
- * the two ends of a flow cannot disagree.
+ * the two ends of a flow cannot disagree. `waypoints` (ambient mode) names the waypoint in
+ * front of each service that has one; its callers then send their traffic there.
  */
-export function meshServiceArgs(services: readonly ServiceConfig[]): Record<string, Omit<MeshServiceArgs, "gateway" | "monitoring" | "trustDomain" | "revision">> {
-    const endpoints: Record<string, MeshEndpoint> = Object.fromEntries(services.map((svc) => [svc.name, meshEndpoint(svc.name, svc)]));
+export function meshServiceArgs(
+    services: readonly ServiceConfig[],
+    waypoints: Readonly<Record<string, WaypointAttachment>> = {},
+): Record<string, Omit<MeshServiceArgs, "gateway" | "monitoring" | "trustDomain" | "revision" | "dataplaneMode">> {
+    const endpoints: Record<string, MeshEndpoint> = Object.fromEntries(services.map((svc) => [svc.name, meshEndpoint(svc.name, { ...svc, waypoint: waypoints[svc.name] })]));
     const dependencies = derivedDependencies(services, endpoints);
     return Object.fromEntries(services.map((svc) => {
         const callers: CallerRule[] = (svc.callers ?? []).map((caller) => ({
@@ -26,6 +30,7 @@ export function meshServiceArgs(services: readonly ServiceConfig[]): Record<stri
             dependencies: dependencies[svc.name],
             public: svc.public,
             traffic: svc.traffic,
+            waypoint: waypoints[svc.name],
         }];
     }));
 }

@@ -4,9 +4,10 @@ import * as ipaddr from "ipaddr.js";
 import { CalicoPolicyApi, CalicoRule, GlobalNetworkPolicySpec, globalNetworkPolicy } from "../calico/policyApi";
 import { WorkloadIdentity, calicoLabelSelector, calicoNamespaceSelector, networkPolicyPeer } from "../identity";
 import { Problems, checkDns1123Label, checkUnique } from "../problems";
-import { controlPlaneNamespaces, istioPorts, istiod, kubeDns } from "../wellKnown";
+import { DataplaneMode } from "../istio/dataplane";
+import { ambient, controlPlaneNamespaces, istioNamespace, istioPorts, istiod, kubeDns } from "../wellKnown";
 
-/** A namespace that holds applications: default-deny at both layers, sidecar injection on. */
+/** A namespace that holds applications: default-deny at both layers, in the mesh (sidecar injection or ambient). */
 export interface AppNamespace {
     name: string;
     /** Extra labels, e.g. a MeshGateway's `routeNamespaceLabels`. */
@@ -16,8 +17,8 @@ export interface AppNamespace {
 export interface ZeroTrustBaselineArgs {
     /** The Calico install (a `Calico` component): which policy API to write, and what to wait for. */
     calico: { policyApi: CalicoPolicyApi; ready: pulumi.Resource[] };
-    /** The Istio install (an `Istio` component): injection labels, and what to wait for. */
-    istio: { injectionLabels: Record<string, string>; ready: pulumi.Resource[] };
+    /** The Istio install (an `Istio` component): injection labels, data plane mode, and what to wait for. */
+    istio: { injectionLabels: Record<string, string>; ready: pulumi.Resource[]; dataplaneMode?: DataplaneMode };
     /** Application namespaces, created here with injection labels and per-namespace default-deny. */
     namespaces: AppNamespace[];
     /**
@@ -135,7 +136,7 @@ export function clusterPolicies(args: ZeroTrustBaselineArgs): Record<string, Glo
             ingress: [tcp({ ports: scrapePorts }, endpointsOf(args.monitoring))],
         };
         // Prometheus lives in a default-denied namespace too: it may reach the scrape ports and
-        // the API server (service discovery), nothing else.
+        // the API server (service discovery), nothing else; in ambient mode also ztunnel's metrics.
         policies["ztmesh-allow-monitoring-egress"] = {
             order: allowOrder,
             ...endpointsOf(args.monitoring),
@@ -143,7 +144,21 @@ export function clusterPolicies(args: ZeroTrustBaselineArgs): Record<string, Glo
             egress: [
                 tcp({ namespaceSelector: apps, selector: "all()", ports: [...scrapePorts, ...appMetricsPorts] }),
                 tcp({ services: { name: "kubernetes", namespace: "default" } }),
+                ...(args.istio.dataplaneMode === "ambient"
+                    ? [tcp({ ...endpointsOf({ namespace: istioNamespace, podLabels: ambient.ztunnelPodLabels }), ports: [istioPorts.agentMetrics] })]
+                    : []),
             ],
+        };
+    }
+    if (args.istio.dataplaneMode === "ambient") {
+        // Once a pod is in the ambient mesh its kubelet health probes arrive from this link-local
+        // address (SNAT by the Istio CNI agent, node-local only); Istio's NetworkPolicy guide asks to admit it.
+        policies["ztmesh-allow-kubelet-probes"] = {
+            order: allowOrder,
+            namespaceSelector: apps,
+            selector: "all()",
+            types: ["Ingress"],
+            ingress: [tcp({}, { nets: [ambient.kubeletProbeCidr] })],
         };
     }
     return policies;
@@ -208,6 +223,12 @@ export class ZeroTrustBaseline extends pulumi.ComponentResource {
                         ports: [istioPorts.agentMetrics, istioPorts.envoyMetrics].map((port) => ({ protocol: "TCP", port })),
                     }],
                 },
+            }, { parent: this, dependsOn: [namespace] });
+        }
+        if (args.istio.dataplaneMode === "ambient") {
+            new k8s.networking.v1.NetworkPolicy(`${name}-${ns}-allow-kubelet-probes`, {
+                metadata: { name: "allow-kubelet-probes", namespace: ns },
+                spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ ipBlock: { cidr: ambient.kubeletProbeCidr } }] }] },
             }, { parent: this, dependsOn: [namespace] });
         }
         return namespace;

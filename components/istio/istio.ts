@@ -5,6 +5,7 @@ import { defaultTrustDomain } from "../identity";
 import { Problems, checkDns1123Label } from "../problems";
 import { chartRepositories, versions } from "../versions";
 import { injectionLabel, istioNamespace, revisionLabel } from "../wellKnown";
+import { DataplaneMode, ambientChartValues, ambientNamespaceLabels, dataplaneModes } from "./dataplane";
 
 export type IngressMode = "gateway-api" | "classic";
 const ingressModes: readonly IngressMode[] = ["gateway-api", "classic"];
@@ -13,13 +14,19 @@ export interface IstioArgs {
     /** Istio version of every chart. Default: `versions.istio`. */
     version?: string;
     /** Chart sources, for mirrors and air-gapped clusters. Default: the upstream repository. */
-    charts?: { base?: ChartSource; istiod?: ChartSource; cni?: ChartSource; gateway?: ChartSource };
+    charts?: { base?: ChartSource; istiod?: ChartSource; cni?: ChartSource; ztunnel?: ChartSource; gateway?: ChartSource };
     /** `global.platform`, e.g. `minikube`, `k3d`, `gke`. Default: none. */
     platform?: string;
     /** Control-plane revision for canary upgrades; namespaces then select it with `istio.io/rev`. Default: none. */
     revision?: string;
-    /** Install the Istio CNI node agent so pods need no NET_ADMIN init container. Default: false. */
+    /** Install the Istio CNI node agent so pods need no NET_ADMIN init container. Default: false (true in ambient mode, which needs it). */
     cni?: boolean;
+    /**
+     * `sidecar` (default): istiod injects an Envoy sidecar into every pod of a labelled namespace.
+     * `ambient`: no sidecars; also installs the `cni` and `ztunnel` charts (Istio's `ambient`
+     * profile), and namespaces join the mesh with `istio.io/dataplane-mode: ambient`.
+     */
+    dataplaneMode?: DataplaneMode;
     /**
      * `gateway-api` (default): istiod deploys a gateway for each Gateway API `Gateway`.
      * `classic`: also install the `gateway` chart in `ingressNamespace`, for Istio `Gateway` +
@@ -48,6 +55,12 @@ export function validateIstioArgs(args: IstioArgs): Problems {
     if (args.ingressMode !== undefined && !ingressModes.includes(args.ingressMode)) {
         problems.add("ingressMode", `"${args.ingressMode}" is not an ingress mode`, `use one of ${ingressModes.join(", ")}`);
     }
+    if (args.dataplaneMode !== undefined && !dataplaneModes.includes(args.dataplaneMode)) {
+        problems.add("dataplaneMode", `"${args.dataplaneMode}" is not a data plane mode`, `use one of ${dataplaneModes.join(", ")}`);
+    }
+    if (args.dataplaneMode === "ambient" && args.cni === false) {
+        problems.add("cni", "ambient mode needs the Istio CNI node agent, but cni is false", "drop cni: false (ambient installs the cni chart), or use dataplaneMode sidecar");
+    }
     if (args.istiodReplicas !== undefined && (!Number.isInteger(args.istiodReplicas) || args.istiodReplicas < 1)) {
         problems.add("istiodReplicas", `${args.istiodReplicas} is not a replica count`, "use a whole number of at least 1 (2 or more for HA)");
     }
@@ -70,7 +83,8 @@ export function istiodValues(args: IstioArgs): Record<string, unknown> {
         revision: args.revision ?? "",
         replicaCount: replicas,
         autoscaleMin: replicas,
-        ...(args.cni ? { pilot: { cni: { enabled: true } } } : {}),
+        ...(args.cni || args.dataplaneMode === "ambient" ? { pilot: { cni: { enabled: true } } } : {}),
+        ...(args.dataplaneMode === "ambient" ? { profile: "ambient" } : {}),
         global: {
             ...extraGlobal,
             ...(args.platform ? { platform: args.platform } : {}),
@@ -90,7 +104,8 @@ export function istiodValues(args: IstioArgs): Record<string, unknown> {
 }
 
 /**
- * Istio installed with Helm, strictly ordered `base` → `istiod` (→ `cni`), and in classic
+ * Istio installed with Helm, strictly ordered `base` → `istiod` (→ `cni`; in ambient mode
+ * `cni` → `ztunnel`), and in classic
  * ingress mode the `gateway` chart. Sets mesh-wide STRICT mTLS with a `PeerAuthentication`
  * in the root namespace. CRDs from the `base` chart are retained if the chart is deleted.
  */
@@ -98,13 +113,16 @@ export class Istio extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
     public readonly revision?: string;
     public readonly trustDomain: string;
-    /** Labels a namespace needs for sidecar injection by this control plane. */
+    /** Labels a namespace needs to join the mesh of this control plane: sidecar injection, or ambient enrolment. */
     public readonly injectionLabels: Record<string, string>;
+    public readonly dataplaneMode: DataplaneMode;
     public readonly ingressMode: IngressMode;
     /** The charts; each is undefined when its source says `install: false`. */
     public readonly base?: k8s.helm.v4.Chart;
     public readonly istiod?: k8s.helm.v4.Chart;
     public readonly cni?: k8s.helm.v4.Chart;
+    /** The ztunnel node proxy (ambient mode only). */
+    public readonly ztunnel?: k8s.helm.v4.Chart;
     /** The classic ingress gateway chart (ingressMode `classic` only). */
     public readonly gateway?: k8s.helm.v4.Chart;
     public readonly ingressNamespace?: pulumi.Output<string>;
@@ -120,7 +138,9 @@ export class Istio extends pulumi.ComponentResource {
         const pinned = (chart: string) => ({ chart, repository: chartRepositories.istio, version });
         this.revision = args.revision;
         this.trustDomain = args.trustDomain ?? defaultTrustDomain;
-        this.injectionLabels = injectionLabels(args.revision);
+        this.dataplaneMode = args.dataplaneMode ?? "sidecar";
+        const ambientMode = this.dataplaneMode === "ambient";
+        this.injectionLabels = ambientMode ? ambientNamespaceLabels(args.revision) : injectionLabels(args.revision);
         this.ingressMode = args.ingressMode ?? "gateway-api";
 
         const namespace = new k8s.core.v1.Namespace(`${name}-system`, {
@@ -139,17 +159,26 @@ export class Istio extends pulumi.ComponentResource {
         }, { parent: this, dependsOn: present(this.base) });
         this.ready = present(this.base, this.istiod);
 
-        if (args.cni) {
+        if (args.cni || ambientMode) {
             this.cni = installChart(`${name}-cni`, pinned("cni"), args.charts?.cni, {
                 namespace: this.namespace,
-                values: { global: { ...(args.platform ? { platform: args.platform } : {}) } },
+                values: ambientMode ? ambientChartValues(args.platform) : { global: { ...(args.platform ? { platform: args.platform } : {}) } },
             }, { parent: this, dependsOn: present(this.istiod) });
             this.ready.push(...present(this.cni));
+        }
+        if (ambientMode) {
+            // ztunnel after the CNI agent: the agent hands each ambient pod's network namespace to ztunnel.
+            this.ztunnel = installChart(`${name}-ztunnel`, pinned("ztunnel"), args.charts?.ztunnel, {
+                namespace: this.namespace,
+                values: { ...ambientChartValues(args.platform), ...(args.revision ? { revision: args.revision } : {}) },
+            }, { parent: this, dependsOn: present(this.istiod, this.cni) });
+            this.ready.push(...present(this.ztunnel));
         }
 
         if (this.ingressMode === "classic") {
             const ingressNamespace = new k8s.core.v1.Namespace(`${name}-ingress`, {
-                metadata: { name: args.ingressNamespace ?? "istio-ingress", labels: this.injectionLabels },
+                // The gateway chart's pods get their proxy by injection (template `gateway`), in ambient mode too.
+                metadata: { name: args.ingressNamespace ?? "istio-ingress", labels: injectionLabels(args.revision) },
             }, { parent: this });
             this.ingressNamespace = ingressNamespace.metadata.name;
             // The release name fixes the gateway's pod label `istio: ingressgateway`, which the
@@ -171,6 +200,7 @@ export class Istio extends pulumi.ComponentResource {
         this.registerOutputs({
             namespace: this.namespace,
             injectionLabels: this.injectionLabels,
+            dataplaneMode: this.dataplaneMode,
             ingressNamespace: this.ingressNamespace,
         });
     }

@@ -1,4 +1,6 @@
 import { GatewayAttachment } from "../gateway/meshGateway";
+import { WaypointAttachment } from "../gateway/waypoint";
+import { DataplaneMode } from "../istio/dataplane";
 import { WorkloadIdentity } from "../identity";
 import { CallerRule, Dependency, PublicExposure, ServicePort, ServiceVersion, TrafficPolicy } from "./types";
 
@@ -29,4 +31,12 @@ export interface MeshServiceArgs {
     trustDomain?: string;
     /** Control-plane revision the pods are injected by. Default: the default revision. */
     revision?: string;
+    /** The mesh's data plane (the Istio component's `dataplaneMode`). The declaration means the same in both. Default: `sidecar`. */
+    dataplaneMode?: DataplaneMode;
+    /**
+     * Ambient mode: the waypoint that enforces this service's Layer 7 policy and routes. Required
+     * when the service needs Layer 7 (methods or paths, public paths, versions, in-mesh routes,
+     * DestinationRule settings); ignored in sidecar mode. Default: none (ztunnel enforces Layer 4 only).
+     */
+    waypoint?: WaypointAttachment;
 }

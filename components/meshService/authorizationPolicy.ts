@@ -10,7 +10,7 @@ interface Operation {
     paths?: string[];
 }
 
-interface AuthorizationRule {
+export interface AuthorizationRule {
     from: { source: { principals: string[] } }[];
     to: { operation: Operation }[];
 }

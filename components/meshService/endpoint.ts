@@ -1,3 +1,4 @@
+import { WorkloadIdentity } from "../identity";
 import { ServicePort, MeshEndpoint } from "./types";
 
 /** The fields of a service declaration that fix its identity and address. */
@@ -8,6 +9,8 @@ export interface EndpointDeclaration {
     ports: ServicePort[];
     /** Labels of an existing workload; default: `app: <name>` on the pods ztmesh creates. */
     existingWorkload?: { podLabels: Record<string, string> };
+    /** Ambient mode: the waypoint in front of the service. Default: none. */
+    waypoint?: { identity: WorkloadIdentity };
 }
 
 /** The cluster DNS suffix Istio and Kubernetes use unless the cluster is configured otherwise. */
@@ -25,6 +28,7 @@ export function meshEndpoint(name: string, declaration: EndpointDeclaration): Me
         podLabels: declaration.existingWorkload?.podLabels ?? { app: name },
         host: `${name}.${declaration.namespace}.svc.${clusterDomain}`,
         ports: declaration.ports,
+        ...(declaration.waypoint ? { waypoint: declaration.waypoint.identity } : {}),
     };
 }
 

@@ -16,7 +16,7 @@ export interface AdmittedCaller {
 /**
  * Everyone the declaration admits, in one list that both policy layers and the recorded intent
  * are built from: the declared callers, the gateway on the public port and paths, and
- * monitoring (GET) on metrics ports.
+ * monitoring (GET, in sidecar mode) on metrics ports.
  */
 export function admittedCallers(endpoint: MeshEndpoint, args: MeshServiceArgs): AdmittedCaller[] {
     const admitted: AdmittedCaller[] = (args.callers ?? []).map((rule) => ({
@@ -30,7 +30,9 @@ export function admittedCallers(endpoint: MeshEndpoint, args: MeshServiceArgs): 
     }
     const metricsPorts = endpoint.ports.filter((port) => port.metrics);
     if (metricsPorts.length > 0 && args.monitoring) {
-        admitted.push({ identity: args.monitoring, ports: metricsPorts, methods: ["GET"] });
+        // In ambient mode Prometheus scrapes pod addresses, which no waypoint sees, so only ztunnel's
+        // Layer 4 check applies: the method cannot be checked, and is not claimed.
+        admitted.push({ identity: args.monitoring, ports: metricsPorts, ...(args.dataplaneMode === "ambient" ? {} : { methods: ["GET"] }) });
     }
     return admitted;
 }

@@ -10,9 +10,13 @@ import { classicPublicVirtualServiceSpec, httpRouteSpec, needsVersionServices, p
 import { destinationRuleSpec, virtualServiceSpec } from "./traffic";
 import { MeshEndpoint } from "./types";
 import { validateMeshServiceArgs } from "./validate";
-import { callersAnnotation, externalWorkloadAnnotation } from "../wellKnown";
+import { callersAnnotation, externalWorkloadAnnotation, istioPorts } from "../wellKnown";
 import { declaredCallers } from "./intent";
 import { clusterIpService, versionDeployment } from "./workload";
+import {
+    ambientNetworkPolicySpec, ambientPodLabels, ambientVersionServicePorts, checkAmbientArgs, hboneDestination, meshHttpRoutes,
+    routesWithRetries, waypointAuthorizationPolicySpec, waypointNetworkPolicySpec, waypointServiceLabels, ztunnelViaWaypointSpec,
+} from "./ambient";
 
 /**
  * One service and everything it needs in a zero-trust mesh, from one declaration:
@@ -24,6 +28,9 @@ import { clusterIpService, versionDeployment } from "./workload";
  * - Layer 7: an ALLOW AuthorizationPolicy for the same callers' principals, methods and paths;
  * - traffic: DestinationRule (ISTIO_MUTUAL, subsets), VirtualService (weights, retries, ...),
  *   and an HTTPRoute on the MeshGateway when public.
+ * In ambient mode the same declaration becomes what ztunnel and a waypoint enforce (see
+ * `ambient.ts`): NetworkPolicy over HBONE, Layer 4 policy at ztunnel, Layer 7 policy and GAMMA
+ * HTTPRoutes attached to the Service behind its waypoint.
  * The resource name is the Service name.
  */
 export class MeshService extends pulumi.ComponentResource {
@@ -40,7 +47,14 @@ export class MeshService extends pulumi.ComponentResource {
     public readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
     public readonly authorizationPolicy: k8s.apiextensions.CustomResource;
     public readonly destinationRule: k8s.apiextensions.CustomResource;
-    public readonly virtualService: k8s.apiextensions.CustomResource;
+    /** The in-mesh routes in sidecar mode; ambient mode has `meshRoutes` instead. */
+    public readonly virtualService?: k8s.apiextensions.CustomResource;
+    /** Ambient mode behind a waypoint: GAMMA HTTPRoutes attached to the Service, one per HTTP port. */
+    public readonly meshRoutes: k8s.apiextensions.CustomResource[] = [];
+    /** Ambient mode behind a waypoint: ztunnel's policy admitting only the waypoint to the pods. */
+    public readonly ztunnelPolicy?: k8s.apiextensions.CustomResource;
+    /** Ambient mode behind a waypoint: the waypoint pods' traffic for this service (callers in, pods out). */
+    public readonly waypointNetworkPolicy?: k8s.networking.v1.NetworkPolicy;
     /** The public route: an HTTPRoute, or in classic mode a VirtualService bound to the gateway. */
     public readonly publicRoute?: k8s.apiextensions.CustomResource;
     /** Egress from the gateway's pods to this service, in the gateway's namespace. */
@@ -48,9 +62,12 @@ export class MeshService extends pulumi.ComponentResource {
 
     constructor(name: string, args: MeshServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ztmesh:index:MeshService", name, {}, opts);
-        validateMeshServiceArgs(name, args).throwIfAny(`MeshService "${args.namespace}/${name}"`, this);
+        const problems = validateMeshServiceArgs(name, args);
+        checkAmbientArgs(problems, args);
+        problems.throwIfAny(`MeshService "${args.namespace}/${name}"`, this);
 
-        const endpoint = meshEndpoint(name, args);
+        const ambientMode = args.dataplaneMode === "ambient";
+        const endpoint = meshEndpoint(name, { ...args, waypoint: ambientMode ? args.waypoint : undefined });
         const namespace = args.namespace;
         const metadata = (objectName: string, ns = namespace) => ({ name: objectName, namespace: ns, labels: { "app.kubernetes.io/managed-by": "ztmesh" } });
         const child = { parent: this };
@@ -63,34 +80,44 @@ export class MeshService extends pulumi.ComponentResource {
                 this.deployments[version.name] = versionDeployment(`${name}-${version.name}`, endpoint, version, args.revision, {
                     parent: this,
                     dependsOn: [this.serviceAccount],
-                });
+                }, ambientMode ? ambientPodLabels(endpoint, version.name, args.revision) : undefined);
             }
         }
         this.service = clusterIpService(`${name}-service`, name, namespace, endpoint.podLabels, endpoint.ports, child, {
             [callersAnnotation]: JSON.stringify(declaredCallers(endpoint, args)),
             ...(args.existingWorkload ? { [externalWorkloadAnnotation]: "true" } : {}),
-        });
-        if (needsVersionServices(args)) {
-            const port = publicPort(endpoint.ports, args.public!);
-            for (const version of args.versions!) {
-                this.versionServices[version.name] = clusterIpService(
-                    `${name}-${version.name}-service`,
-                    versionServiceName(name, version.name),
-                    namespace,
-                    { ...endpoint.podLabels, version: version.name },
-                    [port],
-                    child,
-                );
-            }
+        }, waypointServiceLabels(endpoint, args));
+        const ambientVersionPorts = ambientVersionServicePorts(endpoint, args.versions);
+        const versionPorts = ambientVersionPorts.length ? ambientVersionPorts : needsVersionServices(args) ? [publicPort(endpoint.ports, args.public!)] : [];
+        for (const version of versionPorts.length ? args.versions! : []) {
+            this.versionServices[version.name] = clusterIpService(
+                `${name}-${version.name}-service`,
+                versionServiceName(name, version.name),
+                namespace,
+                { ...endpoint.podLabels, version: version.name },
+                versionPorts,
+                child,
+                undefined,
+                waypointServiceLabels(endpoint, args),
+            );
         }
 
         this.networkPolicy = new k8s.networking.v1.NetworkPolicy(`${name}-networkpolicy`, {
             metadata: metadata(name),
-            spec: serviceNetworkPolicySpec(endpoint, args),
+            spec: ambientMode ? ambientNetworkPolicySpec(endpoint, args) : serviceNetworkPolicySpec(endpoint, args),
         }, child);
-        this.authorizationPolicy = istioObject(`${name}-authorizationpolicy`, "security.istio.io/v1", "AuthorizationPolicy", metadata(name), authorizationPolicySpec(endpoint, args), this);
+        const versionServiceNames = Object.keys(this.versionServices).map((version) => versionServiceName(name, version));
+        this.authorizationPolicy = istioObject(`${name}-authorizationpolicy`, "security.istio.io/v1", "AuthorizationPolicy", metadata(name),
+            endpoint.waypoint ? waypointAuthorizationPolicySpec(endpoint, args, versionServiceNames) : authorizationPolicySpec(endpoint, args), this);
         this.destinationRule = istioObject(`${name}-destinationrule`, "networking.istio.io/v1", "DestinationRule", metadata(name), destinationRuleSpec(endpoint, args), this);
-        this.virtualService = istioObject(`${name}-virtualservice`, "networking.istio.io/v1", "VirtualService", metadata(name), virtualServiceSpec(endpoint, args), this);
+        if (!ambientMode) {
+            this.virtualService = istioObject(`${name}-virtualservice`, "networking.istio.io/v1", "VirtualService", metadata(name), virtualServiceSpec(endpoint, args), this);
+        } else if (endpoint.waypoint) {
+            const objects = ambientWaypointObjects(name, endpoint, args, metadata, this);
+            this.ztunnelPolicy = objects.ztunnelPolicy;
+            this.waypointNetworkPolicy = objects.waypointNetworkPolicy;
+            this.meshRoutes = objects.meshRoutes;
+        }
 
         if (args.public && args.gateway) {
             const gateway = args.gateway;
@@ -99,17 +126,44 @@ export class MeshService extends pulumi.ComponentResource {
                 : istioObject(`${name}-httproute`, "gateway.networking.k8s.io/v1", "HTTPRoute", metadata(name), httpRouteSpec(endpoint, args, gateway), this);
             this.gatewayEgressPolicy = new k8s.networking.v1.NetworkPolicy(`${name}-gateway-egress`, {
                 metadata: metadata(`to-${namespace}-${name}`.slice(0, 63), gateway.namespace),
-                spec: gatewayEgressSpec(endpoint, gateway.identity, publicPort(endpoint.ports, args.public)),
+                spec: ambientMode
+                    ? gatewayEgressSpec(hboneDestination(endpoint), gateway.identity, { name: "hbone", port: istioPorts.hbone })
+                    : gatewayEgressSpec(endpoint, gateway.identity, publicPort(endpoint.ports, args.public)),
             }, child);
         }
 
         this.registerOutputs({
+            dataplaneMode: args.dataplaneMode ?? "sidecar",
             principal: this.principal,
             serviceName: this.service.metadata.name,
             networkPolicyName: this.networkPolicy.metadata.name,
             authorizationPolicyName: this.authorizationPolicy.metadata.name,
         });
     }
+}
+
+type Metadata = (objectName: string, ns?: string) => k8s.types.input.meta.v1.ObjectMeta;
+
+/** Ambient mode behind a waypoint: ztunnel's waypoint-only policy, the waypoint's NetworkPolicy for the service, the GAMMA routes. */
+function ambientWaypointObjects(name: string, endpoint: MeshEndpoint, args: MeshServiceArgs, metadata: Metadata, parent: pulumi.Resource) {
+    const waypoint = endpoint.waypoint!;
+    const withRetries = routesWithRetries(args);
+    if (withRetries.length > 0) {
+        pulumi.log.warn(
+            `MeshService "${args.namespace}/${name}": traffic.routes[${withRetries.join("], [")}].retries are not applied in ambient mode: the standard Gateway API HTTPRoute has no retry field, `
+            + "so the waypoint uses Istio's default retry policy; install the Gateway API experimental channel and set HTTPRoute retry, or accept the default",
+            parent,
+        );
+    }
+    return {
+        ztunnelPolicy: istioObject(`${name}-ztunnel-authorizationpolicy`, "security.istio.io/v1", "AuthorizationPolicy", metadata(`${name}-ztunnel`), ztunnelViaWaypointSpec(endpoint, args), parent),
+        waypointNetworkPolicy: new k8s.networking.v1.NetworkPolicy(`${name}-waypoint-networkpolicy`, {
+            metadata: metadata(`${waypoint.name}-${name}`.slice(0, 63)),
+            spec: waypointNetworkPolicySpec(endpoint, waypoint, args),
+        }, { parent }),
+        meshRoutes: meshHttpRoutes(endpoint, args).map(({ port, spec }) =>
+            istioObject(`${name}-${port.name}-httproute`, "gateway.networking.k8s.io/v1", "HTTPRoute", metadata(`${name}-${port.name}`), spec, parent)),
+    };
 }
 
 function istioObject(

@@ -43,7 +43,7 @@ export function serviceNetworkPolicySpec(endpoint: MeshEndpoint, args: MeshServi
  * The gateway side of a public route: egress from the gateway's pods to this service's public
  * port. It lives in the gateway's namespace, since egress is enforced at the caller.
  */
-export function gatewayEgressSpec(endpoint: MeshEndpoint, gateway: WorkloadIdentity, port: ServicePort): NetworkPolicySpec {
+export function gatewayEgressSpec(endpoint: Pick<WorkloadIdentity, "namespace" | "podLabels">, gateway: WorkloadIdentity, port: ServicePort): NetworkPolicySpec {
     return {
         podSelector: { matchLabels: { ...gateway.podLabels } },
         policyTypes: ["Egress"],

@@ -28,6 +28,8 @@ export interface MeshEndpoint extends WorkloadIdentity {
     /** The Service's cluster DNS name, `<name>.<namespace>.svc.cluster.local`. */
     host: string;
     ports: ServicePort[];
+    /** Ambient mode: the waypoint in front of the service, which callers reach instead of its pods. */
+    waypoint?: WorkloadIdentity;
 }
 
 /** How one HTTP request is matched. All fields of one match must hold (AND); a list of matches is OR. */

@@ -18,15 +18,18 @@ export function versionPodLabels(endpoint: MeshEndpoint, version: string, revisi
     };
 }
 
-/** One Deployment for one version, through @pulumi/kubernetesx's port and env maps. */
+/**
+ * One Deployment for one version, through @pulumi/kubernetesx's port and env maps. `labels` are
+ * its pods' labels (default: sidecar mode's `versionPodLabels`).
+ */
 export function versionDeployment(
     resourceName: string,
     endpoint: MeshEndpoint,
     version: ServiceVersion,
     revision: string | undefined,
     opts: pulumi.CustomResourceOptions,
+    labels: Record<string, string> = versionPodLabels(endpoint, version.name, revision),
 ): kx.Deployment {
-    const labels = versionPodLabels(endpoint, version.name, revision);
     const ports: kx.types.PortMap = Object.fromEntries(endpoint.ports.map((port) => [port.name, podPort(port)]));
     return new kx.Deployment(resourceName, {
         metadata: { name: `${endpoint.name}-${version.name}`, namespace: endpoint.namespace, labels: { ...endpoint.podLabels, version: version.name } },
@@ -59,9 +62,10 @@ export function clusterIpService(
     ports: readonly ServicePort[],
     opts: pulumi.CustomResourceOptions,
     annotations?: Record<string, string>,
+    labels: Record<string, string> = {},
 ): k8s.core.v1.Service {
     return new k8s.core.v1.Service(resourceName, {
-        metadata: { name: serviceName, namespace, labels: { app: selector.app ?? serviceName }, ...(annotations ? { annotations } : {}) },
+        metadata: { name: serviceName, namespace, labels: { app: selector.app ?? serviceName, ...labels }, ...(annotations ? { annotations } : {}) },
         spec: {
             type: "ClusterIP",
             selector,

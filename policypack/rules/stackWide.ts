@@ -3,6 +3,7 @@ import { RuleConfig } from "../config";
 import { KubeObject, groupOf, known, namespaceOf } from "../kubernetes";
 import { stackRule } from "../policy";
 import { StackModel, StackObject } from "../stackModel";
+import { ambient } from "../../components/wellKnown";
 
 type StackReport = (object: KubeObject, urn: string, problem: string, fix: string) => void;
 
@@ -30,7 +31,7 @@ function routesOn(model: StackModel, gateway: KubeObject, listener: { name: stri
 
 export const gatewayHttpsOnly = stackRule({
     name: "gateway-https-only",
-    description: "Gateways serve HTTPS (or TLS passthrough) only. A plain-HTTP listener is allowed only when every route attached to it redirects to HTTPS and only its own namespace may attach routes.",
+    description: "Gateways serve HTTPS (or TLS passthrough, or HBONE for ambient waypoints) only. A plain-HTTP listener is allowed only when every route attached to it redirects to HTTPS and only its own namespace may attach routes.",
     validate(model: StackModel, _config: RuleConfig, report: StackReport) {
         for (const { object: gateway, urn } of model.ofKind("Gateway", "gateway.networking.k8s.io")) {
             known(() => (gateway.spec?.listeners ?? []).forEach((listener: any) => {
@@ -48,7 +49,8 @@ export const gatewayHttpsOnly = stackRule({
                             report(route.object, route.urn, `serves plain HTTP on Gateway ${namespaceOf(gateway)}/${gateway.metadata.name} ${where}`, "attach it to the HTTPS listener of its hostname; the HTTP listener only redirects (RequestRedirect scheme https)");
                         }
                     }
-                } else if (listener.protocol !== "TLS") {
+                } else if (listener.protocol !== "TLS" && listener.protocol !== "HBONE") {
+                    // HBONE (an ambient waypoint's listener) is mutual TLS between mesh workloads.
                     report(gateway, urn, `has ${listener.protocol} ${where}, which is not encrypted`, "serve HTTPS (or TLS) only");
                 }
             }));
@@ -148,9 +150,15 @@ export const meshWideStrictMtls = stackRule({
 
 const injectLabel = "sidecar.istio.io/inject";
 
+/** Whether ztunnel carries the pod's traffic: ambient by its namespace or itself, unless the pod says `none`. */
+function inAmbientMesh(podLabels: Record<string, string>, namespaceLabels: Record<string, string>): boolean {
+    const mode = podLabels[ambient.dataplaneModeLabel] ?? namespaceLabels[ambient.dataplaneModeLabel];
+    return mode === "ambient";
+}
+
 export const workloadsInjected = stackRule({
     name: "workloads-injected",
-    description: "Every application pod gets a sidecar (istioctl analyze IST0102): its namespace enables injection (istio-injection=enabled or istio.io/rev) or the pod asks for it, and nothing disables it.",
+    description: "Every application pod is in the mesh: it gets a sidecar (istioctl analyze IST0102) because its namespace enables injection (istio-injection=enabled or istio.io/rev) or the pod asks for it and nothing disables it, or it is in the ambient mesh (istio.io/dataplane-mode: ambient on the pod or its namespace, and not none on the pod).",
     config: ["controlPlaneNamespaces"],
     validate(model: StackModel, config: RuleConfig, report: StackReport) {
         for (const workload of model.workloads) {
@@ -166,7 +174,7 @@ export const workloadsInjected = stackRule({
             const namespaceDisabled = namespaceLabelsOf["istio-injection"] === "disabled";
             const namespaceEnabled = namespaceLabelsOf["istio-injection"] === "enabled" || "istio.io/rev" in namespaceLabelsOf;
             const injected = podSays !== "false" && !namespaceDisabled && (namespaceEnabled || podSays === "true" || "istio.io/rev" in pod.labels);
-            if (!injected) {
+            if (!injected && !inAmbientMesh(pod.labels, namespaceLabelsOf)) {
                 const why = namespaceDisabled ? `namespace ${workload.namespace} is labelled istio-injection=disabled`
                     : podSays === "false" ? `its pods say ${injectLabel}: "false"` : `neither namespace ${workload.namespace} nor its pods enable injection`;
                 report(workload.owner.object, workload.owner.urn, `runs without a sidecar (IST0102): ${why}`, `label namespace ${workload.namespace} istio-injection=enabled (or istio.io/rev) and remove any opt-out`);

@@ -48,6 +48,11 @@ export const chartFixtures: Record<string, Fixture> = {
         apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "istio-cni-node", namespace: ns },
         spec: { template: { metadata: { labels: { "k8s-app": "istio-cni-node" }, annotations: { "sidecar.istio.io/inject": "false" } }, spec: { serviceAccountName: "istio-cni", hostNetwork: true, containers: [{ name: "install-cni", image: "docker.io/istio/install-cni:1.30.3" }] } } },
     }],
+    "ztunnel": (ns) => [{
+        apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "ztunnel", namespace: ns },
+        // The ambient profile picks the distroless variant; the pod is itself outside ambient capture.
+        spec: { template: { metadata: { labels: { app: "ztunnel", "istio.io/dataplane-mode": "none", "sidecar.istio.io/inject": "false" }, annotations: { "sidecar.istio.io/inject": "false" } }, spec: { serviceAccountName: "ztunnel", containers: [{ name: "istio-proxy", image: "docker.io/istio/ztunnel:1.30.3-distroless" }] } } },
+    }],
     "gateway": (ns) => [
         { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "istio-ingressgateway", namespace: ns } },
         deployment(ns, "istio-ingressgateway", { app: "istio-ingressgateway", istio: "ingressgateway" }, "istio-ingressgateway", "auto", { "inject.istio.io/templates": "gateway", "sidecar.istio.io/inject": "true" }),

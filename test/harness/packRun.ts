@@ -23,7 +23,7 @@ export interface StackRunOptions {
  * The REAL stack program for `stack` (its Pulumi.<stack>.yaml, optionally edited) under
  * mocks, plus what its charts render (fixtures), checked by the whole pack.
  */
-export async function packOnStack(stack: "dev" | "prod", options: StackRunOptions = {}): Promise<PackResult & { resources: RecordedResource[] }> {
+export async function packOnStack(stack: "dev" | "prod" | "ambient", options: StackRunOptions = {}): Promise<PackResult & { resources: RecordedResource[] }> {
     const raw = stackConfig(stack);
     const parsed: Record<string, any> = Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, JSON.parse(value)]));
     options.editConfig?.(parsed);

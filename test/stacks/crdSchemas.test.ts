@@ -8,7 +8,7 @@ import { stackConfig } from "../harness/stackConfig";
 describe("every custom resource the stacks produce is valid against the upstream CRD schemas", () => {
     const schemas = new CrdSchemas();
 
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of ["dev", "prod", "ambient"]) {
         it(`${stack}: Istio, Gateway API and Calico objects pass their CRD's openAPIV3Schema (unknown fields rejected)`, async () => {
             const config = stack === "prod" ? { ...stackConfig(stack), "ztmesh:kubeconfig": "apiVersion: v1" } : stackConfig(stack);
             const log = await construct(() => deployMesh(parseEnvironment(config), stack));
@@ -16,6 +16,13 @@ describe("every custom resource the stacks produce is valid against the upstream
             const validated = checked.filter((c) => c.problems !== undefined);
             assert.ok(validated.length >= 10, `objects with a CRD: ${validated.length}`);
             assert.deepStrictEqual(validated.filter((c) => c.problems!.length).map((c) => `${c.name}: ${c.problems!.join("; ")}`), []);
+            if (stack === "ambient") {
+                // The ambient objects themselves: the waypoint Gateway, a targetRefs policy, a GAMMA route.
+                const names = validated.map((c) => c.name);
+                for (const name of ["Gateway bookinfo/waypoint", "AuthorizationPolicy bookinfo/reviews", "AuthorizationPolicy bookinfo/reviews-ztunnel", "HTTPRoute bookinfo/reviews-http"]) {
+                    assert.ok(names.includes(name), `${name} was validated`);
+                }
+            }
         });
     }
 

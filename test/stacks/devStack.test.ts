@@ -134,6 +134,7 @@ describe("stack entry point (stacks/index.ts)", () => {
         assert.strictEqual(outputs.mode, "render");
         assert.strictEqual(outputs.calicoPolicyApi, "crd.projectcalico.org/v1");
         assert.deepStrictEqual(outputs.appNamespaces, ["bookinfo"]);
+        assert.deepStrictEqual([outputs.dataplaneMode, outputs.waypoints], ["sidecar", []]);
         assert.deepStrictEqual(outputs.gatewayHostnames, ["bookinfo.ztmesh.local"]);
         assert.deepStrictEqual(outputs.servicePrincipals, {
             productpage: "cluster.local/ns/bookinfo/sa/bookinfo-productpage",

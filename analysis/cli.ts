@@ -7,7 +7,7 @@ import * as fs from "fs";
 import { parseArgs } from "util";
 import { flowsToJson, formatFlows } from "./flowFormat";
 import { IntentError } from "./intent";
-import { KubeObject, loadManifests, ManifestError, manifestFiles } from "./manifests";
+import { KubeObject, ManifestError, readManifests, Warn } from "./manifests";
 import { Flow, reachability } from "./reach";
 import { reportModel } from "./report/model";
 import { renderPage } from "./report/page";
@@ -81,7 +81,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         return 2;
     }
     try {
-        const { objects, flows } = reachabilityOfFiles(paths);
+        const { objects, flows } = reachabilityOfFiles(paths, (message) => io.stderr(`ztmesh reach: warning: ${message}\n`));
         const text = values.html
             ? renderPage(reportModel(objects, flows, { title: "Reachability report", source: paths.join(", ") }))
             : values.json ? `${JSON.stringify(flowsToJson(flows), null, 2)}\n` : formatFlows(flows, { l7: values.l7 });
@@ -105,9 +105,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
 /** An object that does not compile: the message names its file and the object. */
 class InputError extends Error {}
 
-/** Loads every file, keeping each object's file, and evaluates; an object that fails is named with its file. */
-function reachabilityOfFiles(paths: readonly string[]): { objects: KubeObject[]; flows: Flow[] } {
-    const entries = paths.flatMap(manifestFiles).flatMap((file) => loadManifests(file).map((object) => ({ object, file })));
+/** Loads and validates every file, keeping each object's file, and evaluates; an object that fails is named with its file. */
+function reachabilityOfFiles(paths: readonly string[], warn: Warn): { objects: KubeObject[]; flows: Flow[] } {
+    const entries = readManifests(paths, warn);
     const objects = entries.map((entry) => entry.object);
     try {
         return { objects, flows: reachability(objects) };

@@ -1,0 +1,44 @@
+/**
+ * Schema validation of the objects `ztmesh reach` reads, against the OpenAPI schemas of the
+ * pinned versions (generated/schemas.json: Kubernetes v1.36.3's built-in kinds, and the CRDs of
+ * Calico, Istio and Gateway API; scripts/generateSchemas.ts writes it). Each kind's validator
+ * is compiled on first use: a run pays only for the kinds its input holds.
+ */
+import Ajv, { ValidateFunction } from "ajv";
+import generated from "./generated/schemas.json";
+import { describeSchemaError } from "./schemaErrors";
+
+const schemaId = "ztmesh-schemas";
+
+let ajv: Ajv | undefined;
+const validators = new Map<string, ValidateFunction>();
+
+function compiler(): Ajv {
+    // validateSchema off: the generated schemas are checked once, by the generator's test, not on every run.
+    ajv ??= new Ajv({ allErrors: false, validateSchema: false, strict: false, addUsedSchema: false })
+        .addSchema({ $id: schemaId, definitions: generated.definitions });
+    return ajv;
+}
+
+const kinds: Record<string, string> = generated.kinds;
+
+/** The API versions that serve `kind` among the schemas known, e.g. ["networking.k8s.io/v1", "projectcalico.org/v3"]. */
+export function apiVersionsOf(kind: string): string[] {
+    return Object.keys(kinds).filter((key) => key.endsWith(`/${kind}`)).map((key) => key.slice(0, -kind.length - 1));
+}
+
+/** Whether a schema of `apiVersion` `kind` is known. */
+export function hasSchema(apiVersion: string, kind: string): boolean {
+    return kinds[`${apiVersion}/${kind}`] !== undefined;
+}
+
+/** The first schema violation of `object` (of a kind with a schema), as "field.path: problem", or undefined. */
+export function schemaProblem(object: Record<string, unknown>, apiVersion: string, kind: string): string | undefined {
+    const key = `${apiVersion}/${kind}`;
+    let validate = validators.get(key);
+    if (validate === undefined) {
+        validate = compiler().compile({ $ref: `${schemaId}#/definitions/${kinds[key]}` });
+        validators.set(key, validate);
+    }
+    return validate(object) ? undefined : describeSchemaError(validate.errors ?? [], object);
+}

@@ -79,10 +79,18 @@ export function kubernetesOpenApiFolder(): string | undefined {
     return fs.existsSync(folder) ? folder : undefined;
 }
 
-export function generateSchemas(crdFolder: string, openApiFolder: string): GeneratedSchemas {
+/**
+ * The schemas from the CRD folder and Kubernetes' OpenAPI folder; without the latter (no Go
+ * module at hand), the built-in kinds' schemas are taken from the committed output as they are.
+ */
+export function generateSchemas(crdFolder: string, openApiFolder: string | undefined): GeneratedSchemas {
     const definitions: Record<string, Schema> = {};
     const kinds: Record<string, string> = {};
-    addBuiltinKinds(openApiFolder, definitions, kinds);
+    if (openApiFolder === undefined) {
+        addCommittedBuiltinKinds(definitions, kinds);
+    } else {
+        addBuiltinKinds(openApiFolder, definitions, kinds);
+    }
     addCustomKinds(crdFolder, definitions, kinds);
     return {
         generatedBy: "scripts/generateSchemas.ts (do not edit; regenerate)",
@@ -109,6 +117,20 @@ function addBuiltinKinds(openApiFolder: string, definitions: Record<string, Sche
                 definitions[id] = names.some((name) => id.endsWith(`.${name}`)) ? topLevel(schema) : schema;
                 pending.push(...references(schemas[id]));
             }
+        }
+    }
+}
+
+function addCommittedBuiltinKinds(definitions: Record<string, Schema>, kinds: Record<string, string>): void {
+    const committed = JSON.parse(fs.readFileSync(outputFile, "utf8")) as GeneratedSchemas;
+    for (const [id, schema] of Object.entries(committed.definitions)) {
+        if (id.startsWith("io.k8s.")) {
+            definitions[id] = schema;
+        }
+    }
+    for (const [key, id] of Object.entries(committed.kinds)) {
+        if (id.startsWith("io.k8s.")) {
+            kinds[key] = id;
         }
     }
 }

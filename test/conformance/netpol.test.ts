@@ -142,8 +142,17 @@ describe("manifest loading", () => {
         );
     });
 
-    it("rejects a document that is not an object", () => {
-        assert.throws(() => parseManifests("- a\n- b\n", "seq.yaml"), { message: "seq.yaml: document 1: expected a Kubernetes object (a mapping), found a list" });
+    it("skips a document that is no Kubernetes object, with a warning naming the file", () => {
+        const warnings: string[] = [];
+        assert.deepStrictEqual(parseManifests("- a\n- b\n---\nconnlist: []\n", "seq.yaml", (message) => warnings.push(message)), []);
+        assert.deepStrictEqual(warnings, [
+            "seq.yaml: document 1 is not a Kubernetes object (a list); skipped",
+            "seq.yaml: document 2 is not a Kubernetes object (no apiVersion or kind); skipped",
+        ]);
+    });
+
+    it("rejects a list item that is not an object", () => {
+        assert.throws(() => parseManifests("kind: List\nitems: [a]\n", "list.yaml"), { message: 'list.yaml: document 1, List item 1: expected a Kubernetes object (a mapping), found a string "a"' });
     });
 
     it("names the file when loading a folder", () => {

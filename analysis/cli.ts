@@ -8,6 +8,7 @@ import { parseArgs } from "util";
 import { flowsToJson, formatFlows } from "./flowFormat";
 import { IntentError } from "./intent";
 import { KubeObject, ManifestError, readManifests, Warn } from "./manifests";
+import { DifferingPodsError } from "./ownerLabels";
 import { Flow, reachability } from "./reach";
 import { reportModel } from "./report/model";
 import { renderPage } from "./report/page";
@@ -93,7 +94,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         }
         return 0;
     } catch (error) {
-        if (error instanceof InputError || error instanceof ManifestError || error instanceof IntentError) {
+        if (error instanceof InputError || error instanceof ManifestError || error instanceof IntentError || error instanceof DifferingPodsError) {
             io.stderr(`ztmesh reach: ${error.message}\n`);
             return 2;
         }

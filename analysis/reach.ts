@@ -17,6 +17,7 @@ import { KubeObject } from "./manifests";
 import { connectivity } from "./netpol";
 import type { Connection } from "./netpol/connection";
 import { clusterFromObjects } from "./netpol/workloads";
+import { checkOwnersPodsAlike } from "./ownerLabels";
 import { podDetailsByWorkload } from "./podDetails";
 
 export type { Endpoint } from "./netpol/connection";
@@ -33,8 +34,9 @@ export interface ReachOptions {
     readonly istio?: boolean;
 }
 
-/** Every allowed flow among the workloads in `objects`, ordered by source name, then destination name. Throws on a malformed policy. */
+/** Every allowed flow among the workloads in `objects`, ordered by source name, then destination name. Throws on a malformed policy, and on pods of one owner that policies tell apart (ownerLabels.ts). */
 export function reachability(objects: readonly KubeObject[], options: ReachOptions = {}): Flow[] {
+    checkOwnersPodsAlike(objects);
     const layer4: Connection[] = objects.some(isCalicoPolicy) ? calicoConnectivity(objects) : connectivity(objects);
     const istio = options.istio === false ? undefined : IstioLayer.of(objects, clusterFromObjects(objects), podDetailsByWorkload(objects));
     if (!istio) {

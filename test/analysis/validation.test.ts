@@ -3,7 +3,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { main } from "../../analysis/cli";
-import { readManifests } from "../../analysis/manifests";
+import { formatFlows } from "../../analysis/flowFormat";
+import { parseManifests, readManifests } from "../../analysis/manifests";
+import { reachability } from "../../analysis/reach";
 import { objectProblem } from "../../analysis/schema/validate";
 import { projectRoot } from "../harness/stackConfig";
 import { syntheticCluster } from "../bench/syntheticCluster";
@@ -234,5 +236,47 @@ describe("input validation: upstream conformance inputs", () => {
         assert.ok(objects.length >= 10000, `${objects.length} objects`);
         // Measured about 0.3 s on a busy 2-core machine, schema compilation included; the bound leaves room for load.
         assert.ok(ms < 3000, `${Math.round(ms)} ms`);
+    });
+});
+
+describe("pods of one owner whose labels differ", () => {
+    const pods = (second: string) => [
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop, labels: {app: web, version: v1}, ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-5d9, uid: u, controller: true}]}\nspec: {containers: [{name: c, image: x}]}",
+        `apiVersion: v1\nkind: Pod\nmetadata: {name: web-2, namespace: shop, labels: {app: web, version: ${second}}, ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-5d9, uid: u, controller: true}]}\nspec: {containers: [{name: c, image: x}]}`,
+    ].join("\n---\n");
+    const policy = (selector: string) => `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: v2-only, namespace: shop}\nspec: {podSelector: ${selector}, ingress: [{ports: [{port: 8080}]}]}`;
+    const flows = (yaml: string) => formatFlows(reachability(parseManifests(yaml, "cluster.yaml")));
+
+    it("refuses a policy that selects one pod but not the other, naming both pods and the selector", () => {
+        assert.throws(() => flows(`${pods("v2")}\n---\n${policy("{matchLabels: {version: v2}}")}`), {
+            message: "pods shop/web-2 and shop/web-1 of shop/web-5d9[ReplicaSet] have different labels, and NetworkPolicy shop/v2-only spec.podSelector selects web-2 but not web-1; "
+                + "the pods of one owner are analysed as one workload, so give them the labels the policies select alike, or list them without their owner reference to analyse each pod on its own",
+        });
+    });
+
+    it("refuses a Calico rule selector and an Istio selector that tell them apart", () => {
+        const calico = "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: g}\nspec: {ingress: [{action: Allow, source: {selector: version == 'v1'}}]}";
+        assert.throws(() => flows(`${pods("v2")}\n---\n${calico}`), /GlobalNetworkPolicy g spec\.ingress\[0\]\.source\.selector selects web-1 but not web-2/);
+        const istio = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: a, namespace: shop}\nspec: {selector: {matchLabels: {version: v2}}}";
+        assert.throws(() => flows(`${pods("v2")}\n---\n${istio}`), /AuthorizationPolicy shop\/a spec\.selector selects web-2 but not web-1/);
+    });
+
+    it("analyses them as one workload when every selector takes them alike", () => {
+        assert.strictEqual(flows(`${pods("v2")}\n---\n${policy("{matchLabels: {app: web}}")}`),
+            "0.0.0.0-255.255.255.255[External] => shop/web-5d9[ReplicaSet] : TCP 8080\nshop/web-5d9[ReplicaSet] => 0.0.0.0-255.255.255.255[External] : All Connections\n");
+    });
+
+    it("exits 2 on the command line", async () => {
+        const folder = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-owner-"));
+        try {
+            fs.writeFileSync(path.join(folder, "cluster.yaml"), `${pods("v2")}\n---\n${policy("{matchLabels: {version: v2}}")}`);
+            let stderr = "";
+            const code = await main(["reach", folder], { stdout: () => undefined, stderr: (text) => { stderr += text; } });
+            assert.strictEqual(code, 2);
+            assert.match(stderr, /^ztmesh reach: pods shop\/web-2 and shop\/web-1 of shop\/web-5d9\[ReplicaSet\] have different labels/);
+        } finally {
+            fs.rmSync(folder, { recursive: true, force: true });
+        }
     });
 });

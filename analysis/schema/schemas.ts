@@ -15,21 +15,30 @@ const validators = new Map<string, ValidateFunction>();
 
 function compiler(): Ajv {
     // validateSchema off: the generated schemas are checked once, by the generator's test, not on every run.
-    ajv ??= new Ajv({ allErrors: false, validateSchema: false, strict: false, addUsedSchema: false })
+    // Each definition compiled once as its own function (no inlining, no code optimisation pass):
+    // a cold run compiles about half as long, and validates about as fast.
+    ajv ??= new Ajv({ allErrors: false, validateSchema: false, strict: false, addUsedSchema: false, inlineRefs: false, code: { optimize: false } })
         .addSchema({ $id: schemaId, definitions: generated.definitions });
     return ajv;
 }
 
-const kinds: Record<string, string> = generated.kinds;
+const kinds = new Map<string, string>(Object.entries(generated.kinds));
+
+/** The API versions serving each kind, e.g. NetworkPolicy: crd.projectcalico.org/v1, networking.k8s.io/v1, projectcalico.org/v3. */
+const servedVersions = new Map<string, string[]>();
+for (const key of kinds.keys()) {
+    const slash = key.lastIndexOf("/");
+    servedVersions.set(key.slice(slash + 1), [...(servedVersions.get(key.slice(slash + 1)) ?? []), key.slice(0, slash)]);
+}
 
 /** The API versions that serve `kind` among the schemas known, e.g. ["networking.k8s.io/v1", "projectcalico.org/v3"]. */
-export function apiVersionsOf(kind: string): string[] {
-    return Object.keys(kinds).filter((key) => key.endsWith(`/${kind}`)).map((key) => key.slice(0, -kind.length - 1));
+export function apiVersionsOf(kind: string): readonly string[] {
+    return servedVersions.get(kind) ?? [];
 }
 
 /** Whether a schema of `apiVersion` `kind` is known. */
 export function hasSchema(apiVersion: string, kind: string): boolean {
-    return kinds[`${apiVersion}/${kind}`] !== undefined;
+    return kinds.has(`${apiVersion}/${kind}`);
 }
 
 /** The first schema violation of `object` (of a kind with a schema), as "field.path: problem", or undefined. */
@@ -37,7 +46,7 @@ export function schemaProblem(object: Record<string, unknown>, apiVersion: strin
     const key = `${apiVersion}/${kind}`;
     let validate = validators.get(key);
     if (validate === undefined) {
-        validate = compiler().compile({ $ref: `${schemaId}#/definitions/${kinds[key]}` });
+        validate = compiler().compile({ $ref: `${schemaId}#/definitions/${kinds.get(key)}` });
         validators.set(key, validate);
     }
     return validate(object) ? undefined : describeSchemaError(validate.errors ?? [], object);

@@ -227,15 +227,17 @@ describe("input validation: upstream conformance inputs", () => {
         }
     });
 
-    it("validates 10,000 objects quickly (compiled once per kind)", () => {
+    it("validates 10,000 objects quickly (each kind's schema compiled once, on first use)", () => {
         const objects = syntheticCluster(5000);
-        const started = performance.now();
+        const cpu = process.cpuUsage();
         const problems = objects.map(objectProblem).filter((problem) => problem !== undefined);
-        const ms = performance.now() - started;
+        const used = process.cpuUsage(cpu);
+        const ms = (used.user + used.system) / 1000;
         assert.deepStrictEqual(problems, []);
         assert.ok(objects.length >= 10000, `${objects.length} objects`);
-        // Measured about 0.3 s on a busy 2-core machine, schema compilation included; the bound leaves room for load.
-        assert.ok(ms < 3000, `${Math.round(ms)} ms`);
+        // CPU time, not wall time, so that a busy machine does not fail it: about 0.5 s for the
+        // 11,001 objects in a fresh process, compilation included, on 2 cores shared with other work.
+        assert.ok(ms < 1500, `${Math.round(ms)} ms CPU`);
     });
 });
 

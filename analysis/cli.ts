@@ -20,6 +20,10 @@ NetworkPolicy; default tier) and Istio (AuthorizationPolicy, PeerAuthentication)
 between the workloads in the given manifests (YAML or JSON files, folders read recursively,
 List kinds unwrapped), one "SRC => DST : CONNECTIONS" line each.
 
+Each object is first checked against the schemas of Kubernetes v1.36.3 and the pinned
+Calico, Istio and Gateway API CRDs, and the servers' own rules; an invalid one stops the
+run with exit code 2. Documents that are no Kubernetes object are skipped with a warning.
+
 Options:
   --l7      append the HTTP requests allowed at meshed destinations, e.g. [GET /reviews/*]
   --json    print one JSON document instead of lines

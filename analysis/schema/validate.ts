@@ -10,13 +10,13 @@ import { kubernetesProblem, labelsProblem } from "./rules/kubernetes";
 import { firstProblem, Mapping, Problem } from "./rules/problems";
 import { apiVersionsOf, hasSchema, schemaProblem } from "./schemas";
 
-const builtinGroups = new Set(["", "apps", "batch", "networking.k8s.io", "extensions"]);
+const builtinGroups = new Set(["", "apps", "batch", "networking.k8s.io"]);
 
 function groupOf(apiVersion: string): string {
     return apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
 }
 
-/** Whether the API versions serving `kind` include a built-in one (Pod, NetworkPolicy, ...). */
+/** Whether the API versions serving `kind` include a built-in one (Pod, NetworkPolicy, ...): any other apiVersion for it is refused. */
 function isBuiltinKind(kind: string): boolean {
     return apiVersionsOf(kind).some((apiVersion) => builtinGroups.has(groupOf(apiVersion)));
 }
@@ -36,13 +36,17 @@ export function removeNulls(value: unknown): void {
     }
 }
 
+/** For an object of a kind without a schema under its apiVersion: whether that apiVersion is a mistake for a kind the engine reads. */
 function apiVersionProblem(object: Mapping): Problem {
     const kind = String(object.kind);
     const served = apiVersionsOf(kind);
-    if (typeof object.apiVersion !== "string") {
+    if (object.apiVersion === undefined) {
         return served.length === 0 ? undefined : `apiVersion: missing; ${kind} is served as ${served.join(" or ")}`;
     }
-    if (served.length === 0 || hasSchema(object.apiVersion, kind)) {
+    if (typeof object.apiVersion !== "string") {
+        return `apiVersion: must be a string such as ${served[0] ?? "v1"}, found ${JSON.stringify(object.apiVersion)}`;
+    }
+    if (served.length === 0) {
         return undefined;
     }
     const known = served.some((apiVersion) => groupOf(apiVersion) === groupOf(object.apiVersion)) || isBuiltinKind(kind);
@@ -51,24 +55,20 @@ function apiVersionProblem(object: Mapping): Problem {
 
 /** The first problem of `object` as "field.path: problem", or undefined if it is valid (or of a kind not checked). */
 export function objectProblem(object: Mapping): Problem {
+    removeNulls(object);
     const kind = String(object.kind);
     const apiVersion = object.apiVersion;
-    removeNulls(object);
+    if (typeof apiVersion !== "string" || !hasSchema(apiVersion, kind)) {
+        return apiVersionProblem(object);
+    }
+    const group = groupOf(apiVersion);
     return firstProblem(
-        () => apiVersionProblem(object),
-        () => (typeof apiVersion === "string" && hasSchema(apiVersion, kind) ? schemaProblem(object, apiVersion, kind) : undefined),
-        () => (typeof apiVersion === "string" && hasSchema(apiVersion, kind) && object.metadata?.name === undefined && object.metadata?.generateName === undefined
-            ? "metadata.name: required field is missing" : undefined),
+        () => schemaProblem(object, apiVersion, kind),
+        () => (object.metadata?.name === undefined && object.metadata?.generateName === undefined ? "metadata.name: required field is missing" : undefined),
         () => labelsProblem(object.metadata?.labels, "metadata.labels"),
-        () => {
-            if (typeof apiVersion !== "string" || !hasSchema(apiVersion, kind)) {
-                return undefined;
-            }
-            const group = groupOf(apiVersion);
-            return builtinGroups.has(group) ? kubernetesProblem(object)
-                : group.endsWith("istio.io") ? istioProblem(object)
-                    : group.endsWith("projectcalico.org") ? calicoProblem(object) : undefined;
-        },
+        () => (builtinGroups.has(group) ? kubernetesProblem(object)
+            : group.endsWith("istio.io") ? istioProblem(object)
+                : group.endsWith("projectcalico.org") ? calicoProblem(object) : undefined),
     );
 }
 

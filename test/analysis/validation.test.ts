@@ -105,6 +105,7 @@ describe("input validation: schemas and versions", () => {
         assert.strictEqual(problemOf("apiVersion: extensions/v1beta1\nkind: NetworkPolicy\nmetadata: {name: n}"),
             "apiVersion: extensions/v1beta1 does not serve NetworkPolicy (Kubernetes v1.36 with the pinned CRDs serves it as crd.projectcalico.org/v1 or networking.k8s.io/v1 or projectcalico.org/v3)");
         assert.match(problemOf("apiVersion: security.istio.io/v1alpha1\nkind: AuthorizationPolicy\nmetadata: {name: n}")!, /does not serve AuthorizationPolicy .*security.istio.io\/v1 or security.istio.io\/v1beta1/);
+        assert.strictEqual(problemOf("apiVersion: 1\nkind: Namespace\nmetadata: {name: n}"), "apiVersion: must be a string such as v1, found 1");
         assert.strictEqual(problemOf("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: n}\nspec: {anything: 1}"), undefined, "kinds the engine does not read are not checked");
     });
 

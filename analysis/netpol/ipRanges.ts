@@ -1,9 +1,10 @@
 /**
  * Address sets for `ipBlock` peers, and the ranges the analyzer reports traffic from or to
  * outside the cluster under: `a.b.c.d-e.f.g.h[External]` for IPv4 and, in dual-stack clusters
- * whose policies name IPv6 blocks, `x::y-x::z[External]` for IPv6. An IPv4 address is a
- * number, an IPv6 address a bigint (128 bits do not fit a number); one IntervalSet holds one
- * family.
+ * whose policies name IPv6 blocks, `x::y-x::z[External]` for IPv6 (netpol-analyzer has no IPv6
+ * spelling to follow: np-guard/netpol-analyzer#47 is open; this is its IPv4 pattern with RFC
+ * 5952 addresses). An IPv4 address is a number, an IPv6 address a bigint (128 bits do not fit
+ * a number); one IntervalSet holds one family.
  */
 import * as ipaddr from "ipaddr.js";
 import { Interval, IntervalSet, Point } from "./intervals";

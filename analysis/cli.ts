@@ -117,6 +117,9 @@ function reachabilityOfFiles(paths: readonly string[], warn: Warn): { objects: K
     try {
         return { objects, flows: reachability(objects) };
     } catch (error) {
+        if (error instanceof DifferingPodsError) {
+            throw error; // about several objects together, and it names them
+        }
         // Find the object that fails on its own (each alone is cheap to evaluate), to name its file.
         for (const { object, file } of entries) {
             try {

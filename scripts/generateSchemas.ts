@@ -148,8 +148,13 @@ function addCommittedBuiltinKinds(definitions: Record<string, Schema>, kinds: Re
 
 function addCustomKinds(crdFolder: string, definitions: Record<string, Schema>, kinds: Record<string, string>): void {
     for (const file of crdFiles) {
-        for (const document of YAML.parseAllDocuments(fs.readFileSync(path.join(crdFolder, file), "utf8"))) {
-            const crd = document.toJS();
+        // Parsing only the documents that may define a wanted kind: the operator CRDs dwarf the rest.
+        const wanted = fs.readFileSync(path.join(crdFolder, file), "utf8").split(/^---\s*$/m).filter((text) => {
+            const group = /^\s+group: *"?([^\s"]+)/m.exec(text)?.[1];
+            return group !== undefined && (customKinds[group] ?? []).some((kind) => new RegExp(`^\\s+kind: *"?${kind}"?\\s*$`, "m").test(text));
+        });
+        for (const text of wanted) {
+            const crd = YAML.parse(text);
             if (crd?.kind !== "CustomResourceDefinition" || !customKinds[crd.spec.group]?.includes(crd.spec.names.kind)) {
                 continue;
             }

@@ -7,7 +7,8 @@ import * as fs from "fs";
 import { parseArgs } from "util";
 import { flowsToJson, formatFlows } from "./flowFormat";
 import { IntentError } from "./intent";
-import { KubeObject, loadManifests, ManifestError, manifestFiles } from "./manifests";
+import { KubeObject, ManifestError, readManifests, Warn } from "./manifests";
+import { DifferingPodsError } from "./ownerLabels";
 import { Flow, reachability } from "./reach";
 import { reportModel } from "./report/model";
 import { renderPage } from "./report/page";
@@ -20,6 +21,10 @@ NetworkPolicy in their tiers, Tier, Profile, HostEndpoint, WorkloadEndpoint, Net
 GlobalNetworkSet) and Istio (AuthorizationPolicy, PeerAuthentication) allow
 between the workloads in the given manifests (YAML or JSON files, folders read recursively,
 List kinds unwrapped), one "SRC => DST : CONNECTIONS" line each.
+
+Each object is first checked against the schemas of Kubernetes v1.36.3 and the pinned
+Calico, Istio and Gateway API CRDs, and the servers' own rules; an invalid one stops the
+run with exit code 2. Documents that are no Kubernetes object are skipped with a warning.
 
 Options:
   --l7      append the HTTP requests allowed at meshed destinations, e.g. [GET /reviews/*]
@@ -83,7 +88,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         return 2;
     }
     try {
-        const { objects, flows } = reachabilityOfFiles(paths);
+        const { objects, flows } = reachabilityOfFiles(paths, (message) => io.stderr(`ztmesh reach: warning: ${message}\n`));
         const model = values.html ? reportModel(objects, flows, { title: "Reachability report", source: paths.join(", ") }) : undefined;
         const text = model
             ? renderPage(model)
@@ -98,7 +103,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         if (model) io.stderr(consoleSummary(model));
         return 0;
     } catch (error) {
-        if (error instanceof InputError || error instanceof ManifestError || error instanceof IntentError) {
+        if (error instanceof InputError || error instanceof ManifestError || error instanceof IntentError || error instanceof DifferingPodsError) {
             io.stderr(`ztmesh reach: ${error.message}\n`);
             return 2;
         }
@@ -110,13 +115,16 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
 /** An object that does not compile: the message names its file and the object. */
 class InputError extends Error {}
 
-/** Loads every file, keeping each object's file, and evaluates; an object that fails is named with its file. */
-function reachabilityOfFiles(paths: readonly string[]): { objects: KubeObject[]; flows: Flow[] } {
-    const entries = paths.flatMap(manifestFiles).flatMap((file) => loadManifests(file).map((object) => ({ object, file })));
+/** Loads and validates every file, keeping each object's file, and evaluates; an object that fails is named with its file. */
+function reachabilityOfFiles(paths: readonly string[], warn: Warn): { objects: KubeObject[]; flows: Flow[] } {
+    const entries = readManifests(paths, warn);
     const objects = entries.map((entry) => entry.object);
     try {
         return { objects, flows: reachability(objects) };
     } catch (error) {
+        if (error instanceof DifferingPodsError) {
+            throw error; // about several objects together, and it names them
+        }
         // Find the object that fails on its own (each alone is cheap to evaluate), to name its file.
         for (const { object, file } of entries) {
             try {

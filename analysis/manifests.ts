@@ -1,12 +1,15 @@
 /**
  * Loads Kubernetes objects from manifest files and folders: multi-document YAML, JSON, and
  * `List` / `<Kind>List` wrappers (as `kubectl get -o yaml` writes them), flattened into one
- * list of objects. Every problem is reported as a `ManifestError` naming the file, the
- * document and, inside a list, the item.
+ * list of objects. A document that is no Kubernetes object at all (neither apiVersion nor
+ * kind, e.g. an analyzer's JSON report beside the manifests) is skipped with a warning. Every
+ * problem is reported as a `ManifestError` naming the file, the document and, inside a list,
+ * the item; `readManifests` also validates each object (schema/validate.ts).
  */
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { describeKubeObject, objectProblem } from "./schema/validate";
 
 export interface OwnerReference {
     kind?: string;
@@ -37,9 +40,39 @@ export class ManifestError extends Error {
 
 const manifestExtensions = new Set([".yaml", ".yml", ".json"]);
 
+/** Where a skipped document is reported; by default, standard error. */
+export type Warn = (message: string) => void;
+
+const warnOnStderr: Warn = (message) => process.stderr.write(`warning: ${message}\n`);
+
 /** Loads every object in the given files and folders; folders are read recursively, in name order, for `.yaml`, `.yml` and `.json` files. */
 export function loadManifests(...paths: string[]): KubeObject[] {
     return paths.flatMap(manifestFiles).flatMap((file) => parseManifests(fs.readFileSync(file, "utf8"), file));
+}
+
+/** An object with the file it came from. */
+export interface ManifestObject {
+    readonly object: KubeObject;
+    readonly file: string;
+}
+
+/**
+ * Loads and validates every object in the given files and folders (what `ztmesh reach` reads):
+ * an object the API server would refuse is a `ManifestError` naming the file, the object, the
+ * field and the problem; finding no Kubernetes object at all is one too.
+ */
+export function readManifests(paths: readonly string[], warn: Warn = warnOnStderr): ManifestObject[] {
+    const entries = paths.flatMap(manifestFiles).flatMap((file) => parseManifests(fs.readFileSync(file, "utf8"), file, warn).map((object) => {
+        const problem = objectProblem(object);
+        if (problem !== undefined) {
+            throw new ManifestError(file, `${describeKubeObject(object)}: ${problem}`);
+        }
+        return { object, file };
+    }));
+    if (entries.length === 0) {
+        throw new ManifestError(paths.join(", "), `no Kubernetes objects found in ${paths.join(", ")}`);
+    }
+    return entries;
 }
 
 /** The manifest files at `location`: the file itself, or a folder's `.yaml`, `.yml` and `.json` files, recursively, in name order. */
@@ -58,22 +91,36 @@ export function manifestFiles(location: string): string[] {
 
 /**
  * Parses the text of one manifest file (`file` only names it in errors). JSON is read by the
- * same parser, as the YAML 1.2 subset it is. Empty documents (a stray `---`) are skipped.
+ * same parser, as the YAML 1.2 subset it is. Empty documents (a stray `---`) are skipped, and
+ * so, with a warning, are documents that are no Kubernetes object.
  */
-export function parseManifests(text: string, file: string): KubeObject[] {
+export function parseManifests(text: string, file: string, warn: Warn = warnOnStderr): KubeObject[] {
     return YAML.parseAllDocuments(text).flatMap((document, index) => {
         const where = `document ${index + 1}`;
         if (document.errors.length > 0) {
             throw new ManifestError(file, `${where}: ${firstLine(document.errors[0].message)}`);
         }
         const content: unknown = document.toJS();
-        return content === null || content === undefined ? [] : flatten(content, file, where, undefined);
+        if (content === null || content === undefined) {
+            return [];
+        }
+        if (!isMapping(content) || (content.kind === undefined && content.apiVersion === undefined)) {
+            warn(`${file}: ${where} is not a Kubernetes object (${isMapping(content) ? "no apiVersion or kind" : describe(content)}); skipped`);
+            return [];
+        }
+        return flatten(content, file, where, undefined);
     });
 }
 
-/** Unwraps `List` kinds; a `PodList`'s items may leave out `kind: Pod`, as the API server writes them. */
-function flatten(content: unknown, file: string, where: string, impliedKind: string | undefined): KubeObject[] {
-    const object = checkObject(content, file, where, impliedKind);
+/** What a typed list (`PodList`) implies for items that leave it out, as the API server writes them. */
+interface ListContext {
+    readonly kind: string;
+    readonly apiVersion: unknown;
+}
+
+/** Unwraps `List` kinds; a `PodList`'s items may leave out `kind: Pod` and the list's apiVersion, as the API server writes them. */
+function flatten(content: unknown, file: string, where: string, list: ListContext | undefined): KubeObject[] {
+    const object = checkObject(content, file, where, list);
     const listedKind = object.kind === "List" ? undefined : /^(.+)List$/.exec(object.kind)?.[1];
     if (object.kind !== "List" && listedKind === undefined) {
         return [object];
@@ -81,14 +128,15 @@ function flatten(content: unknown, file: string, where: string, impliedKind: str
     if (!Array.isArray(object.items)) {
         throw new ManifestError(file, `${where}: ${object.kind} has no "items" list`);
     }
-    return object.items.flatMap((item: unknown, index: number) => flatten(item, file, `${where}, ${object.kind} item ${index + 1}`, listedKind));
+    const context = listedKind === undefined ? undefined : { kind: listedKind, apiVersion: object.apiVersion };
+    return object.items.flatMap((item: unknown, index: number) => flatten(item, file, `${where}, ${object.kind} item ${index + 1}`, context));
 }
 
-function checkObject(content: unknown, file: string, where: string, impliedKind: string | undefined): KubeObject {
+function checkObject(content: unknown, file: string, where: string, list: ListContext | undefined): KubeObject {
     if (!isMapping(content)) {
         throw new ManifestError(file, `${where}: expected a Kubernetes object (a mapping), found ${describe(content)}`);
     }
-    const kind = content.kind ?? impliedKind;
+    const kind = content.kind ?? list?.kind;
     const name = isMapping(content.metadata) && typeof content.metadata.name === "string" ? ` (name ${JSON.stringify(content.metadata.name)})` : "";
     if (typeof kind !== "string" || kind === "") {
         throw new ManifestError(file, `${where}${name}: object has no "kind"`);
@@ -96,7 +144,8 @@ function checkObject(content: unknown, file: string, where: string, impliedKind:
     if (content.metadata !== undefined && !isMapping(content.metadata)) {
         throw new ManifestError(file, `${where}: ${kind} has a "metadata" that is ${describe(content.metadata)}, not a mapping`);
     }
-    return { ...content, kind };
+    const apiVersion = content.apiVersion ?? (kind === list?.kind ? list.apiVersion : undefined);
+    return apiVersion === undefined ? { ...content, kind } : { ...content, kind, apiVersion: apiVersion as string };
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {

@@ -19,6 +19,7 @@ import type { Grant } from "./istio/grants";
 import { KubeObject } from "./manifests";
 import { connectivity } from "./netpol";
 import { clusterFromObjects } from "./netpol/workloads";
+import { checkOwnersPodsAlike } from "./ownerLabels";
 import { podDetailsByWorkload } from "./podDetails";
 
 export type { Endpoint } from "./netpol/connection";
@@ -42,8 +43,9 @@ export interface ReachOptions {
     readonly istio?: boolean;
 }
 
-/** Every allowed flow among the workloads in `objects`, ordered by source name, then destination name. Throws on a malformed policy. */
+/** Every allowed flow among the workloads in `objects`, ordered by source name, then destination name. Throws on a malformed policy, and on pods of one owner that policies tell apart (ownerLabels.ts). */
 export function reachability(objects: readonly KubeObject[], options: ReachOptions = {}): Flow[] {
+    checkOwnersPodsAlike(objects);
     // Ambient mode: waypoints' pods exist only once istiod deploys them, so the analysis adds them.
     const ambientMode = hasAmbientWorkloads(objects);
     const analysed = ambientMode ? withWaypointWorkloads(objects) : objects;

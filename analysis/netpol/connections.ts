@@ -11,9 +11,9 @@
 import { ReachableRows } from "../reachableRow";
 import { Labels } from "../calicoSelector";
 import { compareNames, externalName } from "./format";
-import { Interval, IntervalSet } from "./intervals";
-import { disjointRanges } from "./ipRanges";
-import { NetworkPolicy, PodIdentity, PolicyRule, policySelects, ruleAdmitsAddress, ruleAdmitsPod, ruleIpBlocks } from "./policy";
+import { Interval } from "./intervals";
+import { Address, disjointRanges, disjointRanges6 } from "./ipRanges";
+import { NetworkPolicy, PodIdentity, PolicyRule, policySelects, ruleAdmitsAddress, ruleAdmitsPod, ruleIpBlocks, ruleIpBlocks6 } from "./policy";
 import { ConnectionSet, ContainerPort } from "./ports";
 import { Cluster, Workload, workloadId } from "./workloads";
 import { Connection, Endpoint } from "./connection";
@@ -29,7 +29,7 @@ interface Group {
 
 /** An endpoint with what evaluation needs. */
 interface PodsPeer { readonly kind: "pods"; readonly endpoint: Endpoint; readonly group: Group }
-interface ExternalPeer { readonly kind: "external"; readonly endpoint: Endpoint; readonly range: Interval }
+interface ExternalPeer { readonly kind: "external"; readonly endpoint: Endpoint; readonly range: Interval<Address> }
 type Peer = PodsPeer | ExternalPeer;
 
 interface Reach { readonly dst: Peer; readonly allowed: ConnectionSet }
@@ -37,8 +37,8 @@ interface Reach { readonly dst: Peer; readonly allowed: ConnectionSet }
 /** Every allowed connection, ordered by source name, then destination name. */
 export function allowedConnections(cluster: Cluster, policies: readonly NetworkPolicy[]): Connection[] {
     const workloads = workloadPeers(cluster, policies);
-    const ingressRanges = externalPeers(policies.flatMap((policy) => ruleIpBlocks(policy.ingress)));
-    const egressRanges = externalPeers(policies.flatMap((policy) => ruleIpBlocks(policy.egress)));
+    const ingressRanges = externalPeers(policies, "ingress");
+    const egressRanges = externalPeers(policies, "egress");
     const evaluator = new Evaluator(new Set(workloads.map((peer) => peer.group)), byName([...workloads, ...egressRanges]));
     const connections: Connection[] = [];
     for (const src of byName([...workloads, ...ingressRanges])) {
@@ -84,9 +84,18 @@ function makeGroup(workload: Workload, namespaceLabels: Labels, policies: readon
     return { identity, containerPorts: workload.containerPorts, ingress: isolating("ingress"), egress: isolating("egress") };
 }
 
-/** The External ranges that `ipBlocks` cut the address space into. */
-function externalPeers(ipBlocks: readonly IntervalSet[]): ExternalPeer[] {
-    return disjointRanges(ipBlocks).map((range) => ({ kind: "external", endpoint: { kind: "external", name: externalName(range), range }, range }));
+/**
+ * The External ranges that the ipBlocks of one direction cut the address space into: the IPv4
+ * space always, the IPv6 space when some policy names an IPv6 block (so IPv4-only policies
+ * list exactly what the analyzer lists).
+ */
+function externalPeers(policies: readonly NetworkPolicy[], direction: "ingress" | "egress"): ExternalPeer[] {
+    const blocks6 = policies.flatMap((policy) => ruleIpBlocks6(policy[direction]));
+    const ranges: Interval<Address>[] = [
+        ...disjointRanges(policies.flatMap((policy) => ruleIpBlocks(policy[direction]))),
+        ...(blocks6.length === 0 ? [] : disjointRanges6(blocks6)),
+    ];
+    return ranges.map((range) => ({ kind: "external", endpoint: { kind: "external", name: externalName(range), range }, range }));
 }
 
 function byName(peers: Peer[]): Peer[] {
@@ -94,9 +103,9 @@ function byName(peers: Peer[]): Peer[] {
 }
 
 class Evaluator {
-    private readonly rows = new Map<Group | Interval, Reach[]>();
+    private readonly rows = new Map<Group | Interval<Address>, Reach[]>();
     private readonly admittedGroups = new Map<PolicyRule, Set<Group>>();
-    private readonly destinations: ReachableRows<Peer, Group | Interval>;
+    private readonly destinations: ReachableRows<Peer, Group | Interval<Address>>;
 
     constructor(private readonly groups: ReadonlySet<Group>, destinations: readonly Peer[]) {
         this.destinations = new ReachableRows(destinations, evaluationUnit);
@@ -154,6 +163,6 @@ class Evaluator {
     }
 }
 
-function evaluationUnit(peer: Peer): Group | Interval {
+function evaluationUnit(peer: Peer): Group | Interval<Address> {
     return peer.kind === "pods" ? peer.group : peer.range;
 }

@@ -5,11 +5,11 @@
  */
 import type { Connection } from "./connection";
 import { Interval } from "./intervals";
-import { formatRange } from "./ipRanges";
+import { Address, formatRange } from "./ipRanges";
 import { ConnectionSet, protocols } from "./ports";
 
-/** `0.0.0.0-9.255.255.255[External]`: traffic from or to outside the cluster. */
-export function externalName(range: Interval): string {
+/** `0.0.0.0-9.255.255.255[External]` or `::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff[External]`: traffic from or to outside the cluster. */
+export function externalName(range: Interval<Address>): string {
     return `${formatRange(range)}[External]`;
 }
 

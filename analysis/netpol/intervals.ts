@@ -1,50 +1,64 @@
 /**
  * Sets of integers kept as sorted, disjoint, non-adjacent inclusive intervals. Port sets and
- * IPv4 address sets are both built on this, so the set algebra is written (and tested) once.
+ * address sets are all built on this, so the set algebra is written (and tested) once. Values
+ * are numbers (ports, IPv4 addresses) or, where 53 bits do not suffice, bigints (IPv6
+ * addresses); one set holds one of the two.
  */
 
+/** A value of an interval: a number, or a bigint for IPv6 addresses. */
+export type Point = number | bigint;
+
 /** An inclusive range `[start, end]` of integers. */
-export interface Interval {
-    readonly start: number;
-    readonly end: number;
+export interface Interval<T extends Point = number> {
+    readonly start: T;
+    readonly end: T;
 }
 
-export class IntervalSet {
-    static readonly empty = new IntervalSet([]);
+/** `value + 1` and `value - 1` in the value's own type (number and bigint do not mix). */
+function next<T extends Point>(value: T): T {
+    return (typeof value === "bigint" ? value + 1n : (value as number) + 1) as T;
+}
+
+function previous<T extends Point>(value: T): T {
+    return (typeof value === "bigint" ? value - 1n : (value as number) - 1) as T;
+}
+
+export class IntervalSet<T extends Point = number> {
+    static readonly empty: IntervalSet<any> = new IntervalSet<any>([]);
 
     /** `intervals` must already be canonical; use `IntervalSet.of` otherwise. */
-    private constructor(readonly intervals: readonly Interval[]) {}
+    private constructor(readonly intervals: readonly Interval<T>[]) {}
 
-    static range(start: number, end: number): IntervalSet {
-        return start > end ? IntervalSet.empty : new IntervalSet([{ start, end }]);
+    static range<T extends Point = number>(start: T, end: T): IntervalSet<T> {
+        return start > end ? IntervalSet.empty : new IntervalSet<T>([{ start, end }]);
     }
 
     /** Sorts, and merges overlapping or adjacent intervals. */
-    static of(intervals: Iterable<Interval>): IntervalSet {
-        const sorted = [...intervals].filter((i) => i.start <= i.end).sort((a, b) => a.start - b.start);
-        const merged: Interval[] = [];
+    static of<T extends Point = number>(intervals: Iterable<Interval<T>>): IntervalSet<T> {
+        const sorted = [...intervals].filter((i) => i.start <= i.end).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+        const merged: Interval<T>[] = [];
         for (const interval of sorted) {
             const last = merged[merged.length - 1];
-            if (last && interval.start <= last.end + 1) {
-                merged[merged.length - 1] = { start: last.start, end: Math.max(last.end, interval.end) };
+            if (last && interval.start <= next(last.end)) {
+                merged[merged.length - 1] = { start: last.start, end: last.end > interval.end ? last.end : interval.end };
             } else {
                 merged.push(interval);
             }
         }
-        return new IntervalSet(merged);
+        return new IntervalSet<T>(merged);
     }
 
     isEmpty(): boolean {
         return this.intervals.length === 0;
     }
 
-    equals(other: IntervalSet): boolean {
+    equals(other: IntervalSet<T>): boolean {
         return this.intervals.length === other.intervals.length
             && this.intervals.every((interval, i) => interval.start === other.intervals[i].start && interval.end === other.intervals[i].end);
     }
 
     /** Binary search: ipBlock rules can hold hundreds of intervals. */
-    contains(value: number): boolean {
+    contains(value: T): boolean {
         let low = 0;
         let high = this.intervals.length - 1;
         while (low <= high) {
@@ -61,22 +75,22 @@ export class IntervalSet {
         return false;
     }
 
-    union(other: IntervalSet): IntervalSet {
+    union(other: IntervalSet<T>): IntervalSet<T> {
         if (other.isEmpty()) {
             return this;
         }
         return this.isEmpty() ? other : IntervalSet.of([...this.intervals, ...other.intervals]);
     }
 
-    intersect(other: IntervalSet): IntervalSet {
-        const result: Interval[] = [];
+    intersect(other: IntervalSet<T>): IntervalSet<T> {
+        const result: Interval<T>[] = [];
         let i = 0;
         let j = 0;
         while (i < this.intervals.length && j < other.intervals.length) {
             const a = this.intervals[i];
             const b = other.intervals[j];
-            const start = Math.max(a.start, b.start);
-            const end = Math.min(a.end, b.end);
+            const start = a.start > b.start ? a.start : b.start;
+            const end = a.end < b.end ? a.end : b.end;
             if (start <= end) {
                 result.push({ start, end });
             }
@@ -86,11 +100,11 @@ export class IntervalSet {
                 j++;
             }
         }
-        return new IntervalSet(result);
+        return new IntervalSet<T>(result);
     }
 
-    subtract(other: IntervalSet): IntervalSet {
-        const result: Interval[] = [];
+    subtract(other: IntervalSet<T>): IntervalSet<T> {
+        const result: Interval<T>[] = [];
         for (const interval of this.intervals) {
             let start = interval.start;
             for (const hole of other.intervals) {
@@ -98,22 +112,22 @@ export class IntervalSet {
                     continue;
                 }
                 if (hole.start > start) {
-                    result.push({ start, end: hole.start - 1 });
+                    result.push({ start, end: previous(hole.start) });
                 }
-                start = hole.end + 1;
+                start = next(hole.end);
             }
             if (start <= interval.end) {
                 result.push({ start, end: interval.end });
             }
         }
-        return new IntervalSet(result);
+        return new IntervalSet<T>(result);
     }
 
     /**
      * The first value of each maximal interval of a canonical set and the value after its end:
      * the points where membership in this set changes.
      */
-    boundaries(): number[] {
-        return this.intervals.flatMap((interval) => [interval.start, interval.end + 1]);
+    boundaries(): T[] {
+        return this.intervals.flatMap((interval) => [interval.start, next(interval.end)]);
     }
 }

@@ -1,57 +1,99 @@
 /**
- * IPv4 address sets for `ipBlock` peers, and the ranges the analyzer reports traffic from or
- * to outside the cluster under (`a.b.c.d-e.f.g.h[External]`).
+ * Address sets for `ipBlock` peers, and the ranges the analyzer reports traffic from or to
+ * outside the cluster under: `a.b.c.d-e.f.g.h[External]` for IPv4 and, in dual-stack clusters
+ * whose policies name IPv6 blocks, `x::y-x::z[External]` for IPv6 (netpol-analyzer has no IPv6
+ * spelling to follow: np-guard/netpol-analyzer#47 is open; this is its IPv4 pattern with RFC
+ * 5952 addresses). An IPv4 address is a number, an IPv6 address a bigint (128 bits do not fit
+ * a number); one IntervalSet holds one family.
  */
 import * as ipaddr from "ipaddr.js";
-import { Interval, IntervalSet } from "./intervals";
+import { Interval, IntervalSet, Point } from "./intervals";
 
-const addressCount = 2 ** 32;
+/** An address outside the cluster: a number for IPv4, a bigint for IPv6. */
+export type Address = Point;
 
-/** The addresses of an IPv4 CIDR; host bits are ignored, as Kubernetes' own parser does. */
-function cidrAddresses(cidr: string): IntervalSet {
-    if (ipaddr.IPv6.isValidCIDR(cidr)) {
-        throw new Error(`IPv6 ipBlock ${JSON.stringify(cidr)} is not supported (only IPv4)`);
-    }
-    if (!ipaddr.IPv4.isValidCIDRFourPartDecimal(cidr)) {
-        throw new Error(`${JSON.stringify(cidr)} is not an IPv4 CIDR`);
-    }
-    const [address, prefix] = ipaddr.IPv4.parseCIDR(cidr);
-    const size = 2 ** (32 - prefix);
-    const first = Math.floor(toNumber(address.octets) / size) * size;
-    return IntervalSet.range(first, first + size - 1);
+/** The addresses of an ipBlock, per family. */
+export interface AddressSet {
+    readonly v4: IntervalSet;
+    readonly v6: IntervalSet<bigint>;
 }
 
-/** An `ipBlock`: its `cidr` less every `except`. */
-export function ipBlockAddresses(block: { cidr?: unknown; except?: unknown }): IntervalSet {
+const v4Size = 2 ** 32;
+const v6Size = 1n << 128n;
+
+/** The addresses of a CIDR; host bits are ignored, as Kubernetes' own parser does. */
+function cidrAddresses(cidr: string): AddressSet {
+    if (ipaddr.IPv4.isValidCIDRFourPartDecimal(cidr)) {
+        const [address, prefix] = ipaddr.IPv4.parseCIDR(cidr);
+        const size = 2 ** (32 - prefix);
+        const first = Math.floor(address.octets.reduce((value, octet) => value * 256 + octet, 0) / size) * size;
+        return { v4: IntervalSet.range(first, first + size - 1), v6: IntervalSet.empty };
+    }
+    if (ipaddr.IPv6.isValidCIDR(cidr)) {
+        const [address, prefix] = ipaddr.IPv6.parseCIDR(cidr);
+        const size = 1n << BigInt(128 - prefix);
+        const first = (toBigInt(address.toByteArray()) / size) * size;
+        return { v4: IntervalSet.empty, v6: IntervalSet.range(first, first + size - 1n) };
+    }
+    throw new Error(`${JSON.stringify(cidr)} is not a CIDR (IPv4 a.b.c.d/n or IPv6 x:y::z/n)`);
+}
+
+/** An `ipBlock`'s addresses, of either family: its `cidr` less every `except`. */
+export function ipBlockAddressSet(block: { cidr?: unknown; except?: unknown }): AddressSet {
     if (typeof block.cidr !== "string") {
         throw new Error("ipBlock has no cidr");
     }
     const except = Array.isArray(block.except) ? block.except : [];
-    return except.reduce((addresses: IntervalSet, hole: unknown) => addresses.subtract(cidrAddresses(String(hole))), cidrAddresses(block.cidr));
+    return except.reduce((addresses: AddressSet, hole: unknown) => {
+        const removed = cidrAddresses(String(hole));
+        return { v4: addresses.v4.subtract(removed.v4), v6: addresses.v6.subtract(removed.v6) };
+    }, cidrAddresses(block.cidr));
+}
+
+/** An IPv4 `ipBlock`'s addresses (Calico `nets` use this); an IPv6 one is refused. */
+export function ipBlockAddresses(block: { cidr?: unknown; except?: unknown }): IntervalSet {
+    const addresses = ipBlockAddressSet(block);
+    if (!addresses.v6.isEmpty()) {
+        throw new Error(`IPv6 ipBlock ${JSON.stringify(block.cidr)} is not supported here (only IPv4)`);
+    }
+    return addresses.v4;
 }
 
 /**
- * Cuts the whole address space at every point where membership in one of `blocks` changes.
- * Each resulting range lies entirely inside or entirely outside each block, so one address of
- * it decides whether a rule admits it; these are the External peers the analyzer reports,
- * and with no blocks at all there is a single one, 0.0.0.0-255.255.255.255.
+ * Cuts the IPv4 space at every point where membership in one of `blocks` changes. Each
+ * resulting range lies entirely inside or entirely outside each block, so one address of it
+ * decides whether a rule admits it; these are the External peers the analyzer reports, and
+ * with no blocks at all there is a single one, 0.0.0.0-255.255.255.255.
  */
 export function disjointRanges(blocks: readonly IntervalSet[]): Interval[] {
-    const cuts = new Set<number>([0, addressCount]);
-    blocks.forEach((block) => block.boundaries().forEach((cut) => cuts.add(cut)));
-    const sorted = [...cuts].sort((a, b) => a - b);
-    return sorted.slice(1).map((next, i) => ({ start: sorted[i], end: next - 1 }));
+    return cut(blocks, 0, v4Size);
 }
 
-/** `a.b.c.d-e.f.g.h`, the analyzer's spelling, also for a single address. */
-export function formatRange(range: Interval): string {
-    return `${toDotted(range.start)}-${toDotted(range.end)}`;
+/** The same for the IPv6 space; with no blocks, the single range ::-ffff:...:ffff. */
+export function disjointRanges6(blocks: readonly IntervalSet<bigint>[]): Interval<bigint>[] {
+    return cut(blocks, 0n, v6Size);
 }
 
-function toNumber(octets: readonly number[]): number {
-    return octets.reduce((value, octet) => value * 256 + octet, 0);
+function cut<T extends Point>(blocks: readonly IntervalSet<T>[], first: T, end: T): Interval<T>[] {
+    const cuts = new Set<T>([first, end]);
+    blocks.forEach((block) => block.boundaries().forEach((boundary) => cuts.add(boundary)));
+    const sorted = [...cuts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return sorted.slice(1).map((after, i) => ({ start: sorted[i], end: (typeof after === "bigint" ? after - 1n : (after as number) - 1) as T }));
 }
 
-function toDotted(address: number): string {
-    return [24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256).join(".");
+/** `a.b.c.d-e.f.g.h`, the analyzer's spelling, also for a single address; IPv6 in RFC 5952's short form. */
+export function formatRange(range: Interval<Address>): string {
+    return `${formatAddress(range.start)}-${formatAddress(range.end)}`;
+}
+
+function formatAddress(address: Address): string {
+    if (typeof address === "number") {
+        return [24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256).join(".");
+    }
+    const bytes = Array.from({ length: 16 }, (_, i) => Number((address >> BigInt(8 * (15 - i))) & 0xffn));
+    return ipaddr.fromByteArray(bytes).toString();
+}
+
+function toBigInt(bytes: readonly number[]): bigint {
+    return bytes.reduce((value, byte) => (value << 8n) | BigInt(byte), 0n);
 }

@@ -5,7 +5,7 @@
 import { Labels, matches, SelectorNode } from "../calicoSelector";
 import { KubeObject } from "../manifests";
 import { IntervalSet } from "./intervals";
-import { ipBlockAddresses } from "./ipRanges";
+import { Address, ipBlockAddressSet } from "./ipRanges";
 import { LabelSelector, labelSelectorNode } from "./labelSelector";
 import { compileRulePorts, NetworkPolicyPort, RulePorts } from "./ports";
 import { describeObject, namespaceOf } from "./workloads";
@@ -27,10 +27,12 @@ export interface PolicyRule {
     /** Absent when the rule names no peers, and so admits every peer in and outside the cluster. */
     readonly peers?: {
         readonly pods: readonly PodPeer[];
-        /** Each ipBlock on its own, for cutting External into ranges... */
+        /** Each ipBlock's IPv4 addresses on its own, for cutting External into ranges... */
         readonly ipBlocks: readonly IntervalSet[];
-        /** ...and their union, for admitting addresses. */
+        /** ...and their union, for admitting addresses; the same for IPv6. */
         readonly addresses: IntervalSet;
+        readonly ipBlocks6: readonly IntervalSet<bigint>[];
+        readonly addresses6: IntervalSet<bigint>;
     };
     readonly ports: RulePorts;
 }
@@ -99,12 +101,19 @@ function compileRule(peers: NetworkPolicyPeer[] | undefined, ports: NetworkPolic
     }
     const pods: PodPeer[] = [];
     const ipBlocks: IntervalSet[] = [];
+    const ipBlocks6: IntervalSet<bigint>[] = [];
     for (const peer of peers) {
         if (peer.ipBlock) {
             if (peer.podSelector || peer.namespaceSelector) {
                 throw new Error("a peer with an ipBlock may not also have a podSelector or namespaceSelector");
             }
-            ipBlocks.push(ipBlockAddresses(peer.ipBlock));
+            const addresses = ipBlockAddressSet(peer.ipBlock);
+            // A block is of one family; the other's list keeps only non-empty sets.
+            if (addresses.v6.isEmpty()) {
+                ipBlocks.push(addresses.v4);
+            } else {
+                ipBlocks6.push(addresses.v6);
+            }
         } else if (peer.podSelector || peer.namespaceSelector) {
             pods.push({
                 namespaces: peer.namespaceSelector ? labelSelectorNode(peer.namespaceSelector) : namespace,
@@ -114,8 +123,8 @@ function compileRule(peers: NetworkPolicyPeer[] | undefined, ports: NetworkPolic
             throw new Error("a rule peer needs a podSelector, a namespaceSelector or an ipBlock");
         }
     }
-    const addresses = ipBlocks.reduce((union, block) => union.union(block), IntervalSet.empty);
-    return { peers: { pods, ipBlocks, addresses }, ports: compileRulePorts(ports) };
+    const union = <T extends bigint | number>(blocks: IntervalSet<T>[]) => blocks.reduce((all, block) => all.union(block), IntervalSet.empty as IntervalSet<T>);
+    return { peers: { pods, ipBlocks, addresses: union(ipBlocks), ipBlocks6, addresses6: union(ipBlocks6) }, ports: compileRulePorts(ports) };
 }
 
 /** Whether the policy applies to (isolates, in the directions it names) the pod. */
@@ -127,9 +136,9 @@ export function ruleAdmitsPod(rule: PolicyRule, pod: PodIdentity): boolean {
     return !rule.peers || rule.peers.pods.some((peer) => namespaceMatches(peer.namespaces, pod) && matches(peer.pods, pod.labels));
 }
 
-/** Whether the rule admits `address`, an address outside the cluster. */
-export function ruleAdmitsAddress(rule: PolicyRule, address: number): boolean {
-    return !rule.peers || rule.peers.addresses.contains(address);
+/** Whether the rule admits `address`, an address outside the cluster (a number for IPv4, a bigint for IPv6). */
+export function ruleAdmitsAddress(rule: PolicyRule, address: Address): boolean {
+    return !rule.peers || (typeof address === "bigint" ? rule.peers.addresses6.contains(address) : rule.peers.addresses.contains(address));
 }
 
 function namespaceMatches(namespaces: SelectorNode | string, pod: PodIdentity): boolean {
@@ -142,4 +151,9 @@ function namespaceMatches(namespaces: SelectorNode | string, pod: PodIdentity): 
  */
 export function ruleIpBlocks(rules: readonly PolicyRule[] | undefined): IntervalSet[] {
     return (rules ?? []).flatMap((rule) => rule.peers?.ipBlocks ?? []);
+}
+
+/** The same for IPv6 blocks. */
+export function ruleIpBlocks6(rules: readonly PolicyRule[] | undefined): IntervalSet<bigint>[] {
+    return (rules ?? []).flatMap((rule) => rule.peers?.ipBlocks6 ?? []);
 }

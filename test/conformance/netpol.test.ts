@@ -105,9 +105,38 @@ spec:
         assert.strictEqual(formatConnectionSet(connections.union(ConnectionSet.of("UDP", IntervalSet.range(53, 53)))), "All Connections");
     });
 
+    it("cuts IPv6 blocks beside IPv4 ones (dual stack), listing IPv6 External ranges only where policies name IPv6", () => {
+        const dualStack = `
+kind: Pod
+metadata: {name: web, namespace: a}
+---
+kind: NetworkPolicy
+metadata: {name: in, namespace: a}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+  ingress:
+  - from: [{ipBlock: {cidr: 10.0.0.0/8}}, {ipBlock: {cidr: "2001:db8::/32", except: ["2001:db8:1::/48"]}}]
+    ports: [{port: 443}]
+  egress:
+  - to: [{ipBlock: {cidr: 0.0.0.0/0}}]
+`;
+        assertSameText(formatConnections(connectivity(parseManifests(dualStack, "cluster.yaml"))), [
+            "10.0.0.0-10.255.255.255[External] => a/web[Pod] : TCP 443",
+            "2001:db8:2::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff[External] => a/web[Pod] : TCP 443",
+            "2001:db8::-2001:db8:0:ffff:ffff:ffff:ffff:ffff[External] => a/web[Pod] : TCP 443",
+            // Egress names no IPv6 block, so only the IPv4 space is listed, as for any IPv4-only policy.
+            "a/web[Pod] => 0.0.0.0-255.255.255.255[External] : All Connections",
+        ].map((line) => `${line}\n`).join(""));
+        const ipv6Egress = dualStack.replace("cidr: 0.0.0.0/0", 'cidr: "::/0"');
+        assert.deepStrictEqual(formatConnections(connectivity(parseManifests(ipv6Egress, "cluster.yaml"))).split("\n").filter((line) => line.startsWith("a/web")), [
+            "a/web[Pod] => ::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff[External] : All Connections",
+        ]);
+    });
+
     it("names the policy that does not compile", () => {
         const policy = "kind: NetworkPolicy\nmetadata: {name: bad, namespace: a}\nspec: {podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/33}}]}]}\n";
-        assert.throws(() => connectivity(parseManifests(policy, "bad.yaml")), { message: 'NetworkPolicy a/bad: "10.0.0.0/33" is not an IPv4 CIDR' });
+        assert.throws(() => connectivity(parseManifests(policy, "bad.yaml")), { message: 'NetworkPolicy a/bad: "10.0.0.0/33" is not a CIDR (IPv4 a.b.c.d/n or IPv6 x:y::z/n)' });
     });
 });
 
@@ -142,8 +171,17 @@ describe("manifest loading", () => {
         );
     });
 
-    it("rejects a document that is not an object", () => {
-        assert.throws(() => parseManifests("- a\n- b\n", "seq.yaml"), { message: "seq.yaml: document 1: expected a Kubernetes object (a mapping), found a list" });
+    it("skips a document that is no Kubernetes object, with a warning naming the file", () => {
+        const warnings: string[] = [];
+        assert.deepStrictEqual(parseManifests("- a\n- b\n---\nconnlist: []\n", "seq.yaml", (message) => warnings.push(message)), []);
+        assert.deepStrictEqual(warnings, [
+            "seq.yaml: document 1 is not a Kubernetes object (a list); skipped",
+            "seq.yaml: document 2 is not a Kubernetes object (no apiVersion or kind); skipped",
+        ]);
+    });
+
+    it("rejects a list item that is not an object", () => {
+        assert.throws(() => parseManifests("kind: List\nitems: [a]\n", "list.yaml"), { message: 'list.yaml: document 1, List item 1: expected a Kubernetes object (a mapping), found a string "a"' });
     });
 
     it("names the file when loading a folder", () => {

@@ -1,0 +1,28 @@
+/** CIDR checks shared by the Kubernetes, Calico and Istio rules (ipaddr.js parses). */
+import * as ipaddr from "ipaddr.js";
+import { Problem } from "./problems";
+
+function parse(cidr: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined {
+    if (ipaddr.IPv4.isValidCIDRFourPartDecimal(cidr) || ipaddr.IPv6.isValidCIDR(cidr)) {
+        return ipaddr.parseCIDR(cidr);
+    }
+    return undefined;
+}
+
+/** `value` must be an IPv4 or IPv6 CIDR; with `within`, a strict subset of that CIDR (an ipBlock's `except`). */
+export function cidrProblem(value: unknown, at: string, within?: string): Problem {
+    const parsed = typeof value === "string" ? parse(value) : undefined;
+    if (parsed === undefined) {
+        return `${at}: ${JSON.stringify(value)} is not a CIDR (IPv4 a.b.c.d/n or IPv6 x:y::z/n)`;
+    }
+    const outer = within === undefined ? undefined : parse(within);
+    if (outer !== undefined && (parsed[0].kind() !== outer[0].kind() || parsed[1] <= outer[1] || !parsed[0].match(outer))) {
+        return `${at}: ${value} must lie strictly inside cidr ${within}`;
+    }
+    return undefined;
+}
+
+/** An address or a CIDR (Istio's ipBlocks and Calico's nets take both). */
+export function addressOrCidrProblem(value: unknown, at: string): Problem {
+    return typeof value === "string" && (ipaddr.IPv4.isValidFourPartDecimal(value) || ipaddr.IPv6.isValid(value)) ? undefined : cidrProblem(value, at);
+}

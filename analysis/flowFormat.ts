@@ -4,10 +4,9 @@
  */
 import { formatConnections, formatConnectionSet } from "./netpol";
 import { compareNames } from "./netpol/format";
-import { formatGrants } from "./istio/format";
+import { formatGrants, formatPortSet } from "./istio/format";
 import type { Flow } from "./reach";
 import type { Grant, ValueSet } from "./istio/grants";
-import { IntervalSet } from "./netpol/intervals";
 
 /** Without `l7`, byte for byte the NetworkPolicy engine's listing. */
 export function formatFlows(flows: readonly Flow[], options: { l7?: boolean } = {}): string {
@@ -17,7 +16,8 @@ export function formatFlows(flows: readonly Flow[], options: { l7?: boolean } = 
     return sorted(flows)
         .map((flow) => {
             const line = `${flow.src.name} => ${flow.dst.name} : ${formatConnectionSet(flow.allowed)}`;
-            return flow.l7 === undefined ? `${line}\n` : `${line} [${formatGrants(flow.l7, flow.allowed.ports("TCP"))}]\n`;
+            const notes = flow.notes === undefined ? "" : ` (note: ${flow.notes.join("; ")})`;
+            return flow.l7 === undefined ? `${line}\n` : `${line} [${formatGrants(flow.l7, flow.allowed.ports("TCP"))}]${notes}\n`;
         })
         .join("");
 }
@@ -26,9 +26,14 @@ export interface JsonFlow {
     src: string;
     dst: string;
     connections: string;
-    /** Present when a sidecar enforces layer 7 policy on the flow's TCP ports. */
-    l7?: { ports: string; methods: JsonValueSet; paths: JsonValueSet }[];
+    /** Present when a proxy enforces layer 7 policy on the flow's TCP ports. */
+    l7?: JsonGrant[];
+    /** DENY or CUSTOM rules that apply only to some requests, which the grants cannot hold. */
+    notes?: string[];
 }
+
+/** `when`: conditions on request data under which alone the grant holds (absent: unconditional). */
+export interface JsonGrant { ports: string; methods: JsonValueSet; paths: JsonValueSet; hosts: JsonValueSet; when?: string[] }
 
 type JsonValueSet = "*" | string[] | { except: string[] } | { include: string[]; except: string[] };
 
@@ -39,12 +44,19 @@ export function flowsToJson(flows: readonly Flow[]): { flows: JsonFlow[] } {
             dst: flow.dst.name,
             connections: formatConnectionSet(flow.allowed),
             ...(flow.l7 === undefined ? {} : { l7: flow.l7.map(grantToJson) }),
+            ...(flow.notes === undefined ? {} : { notes: [...flow.notes] }),
         })),
     };
 }
 
-function grantToJson(grant: Grant): { ports: string; methods: JsonValueSet; paths: JsonValueSet } {
-    return { ports: formatPorts(grant.ports), methods: valueSetToJson(grant.methods), paths: valueSetToJson(grant.paths) };
+export function grantToJson(grant: Grant): JsonGrant {
+    return {
+        ports: formatPortSet(grant.ports),
+        methods: valueSetToJson(grant.methods),
+        paths: valueSetToJson(grant.paths),
+        hosts: valueSetToJson(grant.hosts),
+        ...(grant.when.length === 0 ? {} : { when: [...grant.when] }),
+    };
 }
 
 function valueSetToJson(set: ValueSet): JsonValueSet {
@@ -52,10 +64,6 @@ function valueSetToJson(set: ValueSet): JsonValueSet {
         return set.include === "*" ? "*" : [...set.include];
     }
     return set.include === "*" ? { except: [...set.exclude] } : { include: [...set.include], except: [...set.exclude] };
-}
-
-function formatPorts(ports: IntervalSet): string {
-    return ports.intervals.map((i) => (i.start === i.end ? `${i.start}` : `${i.start}-${i.end}`)).join(",");
 }
 
 function sorted(flows: readonly Flow[]): Flow[] {

@@ -15,7 +15,9 @@ import { LayeredConnection, IstioLayer } from "./istio/evaluate";
 import type { Grant } from "./istio/grants";
 import { KubeObject } from "./manifests";
 import { connectivity } from "./netpol";
-import type { Connection } from "./netpol/connection";
+import type { Connection, Endpoint } from "./netpol/connection";
+import { externalName } from "./netpol/format";
+import { IntervalSet } from "./netpol/intervals";
 import { clusterFromObjects } from "./netpol/workloads";
 import { podDetailsByWorkload } from "./podDetails";
 
@@ -23,9 +25,10 @@ export type { Endpoint } from "./netpol/connection";
 export type { ConnectionSet } from "./netpol/ports";
 export type { Grant } from "./istio/grants";
 
-/** An allowed flow: layer 3/4 connections, and the layer 7 grants when a sidecar enforces them. */
+/** An allowed flow: layer 3/4 connections, and the layer 7 grants (and notes) when a proxy enforces them. */
 export interface Flow extends LayeredConnection {
     readonly l7?: readonly Grant[];
+    readonly notes?: readonly string[];
 }
 
 export interface ReachOptions {
@@ -40,5 +43,35 @@ export function reachability(objects: readonly KubeObject[], options: ReachOptio
     if (!istio) {
         return layer4;
     }
-    return layer4.flatMap((connection) => istio.apply(connection) ?? []);
+    return cutExternal(layer4, istio.addressBlocks()).flatMap((connection) => istio.apply(connection) ?? []);
+}
+
+/**
+ * Connections with External ranges split at every boundary of the address blocks Istio
+ * policies name, so that each range lies wholly inside or outside each block (layer 4 allows
+ * the same for all of a range, so each piece keeps its connections).
+ */
+function cutExternal(connections: readonly Connection[], blocks: readonly IntervalSet[]): readonly Connection[] {
+    if (blocks.length === 0) {
+        return connections;
+    }
+    const cuts = [...new Set(blocks.flatMap((block) => block.boundaries()))].sort((a, b) => a - b);
+    const pieces = new Map<string, Endpoint[]>();
+    const split = (endpoint: Endpoint): Endpoint[] => {
+        if (endpoint.kind !== "external") {
+            return [endpoint];
+        }
+        let result = pieces.get(endpoint.name);
+        if (!result) {
+            const { start, end } = endpoint.range;
+            const inside = cuts.filter((cut) => cut > start && cut <= end);
+            result = [start, ...inside].map((first, i) => {
+                const range = { start: first, end: i < inside.length ? inside[i] - 1 : end };
+                return { kind: "external", name: externalName(range), range };
+            });
+            pieces.set(endpoint.name, result);
+        }
+        return result;
+    };
+    return connections.flatMap((connection) => split(connection.src).flatMap((src) => split(connection.dst).map((dst) => ({ src, dst, allowed: connection.allowed }))));
 }

@@ -1,47 +1,79 @@
 /**
- * The Istio layer over layer 3/4 connections. The sidecar of a meshed destination enforces its
- * AuthorizationPolicies on every TCP connection it receives: CUSTOM is ignored; a DENY policy
- * rule admitting the caller takes its requests away; if any ALLOW policy applies to the
- * workload, only requests an admitting ALLOW rule grants remain (an ALLOW policy without rules
- * grants nothing), otherwise all requests remain. PeerAuthentication STRICT refuses callers
- * without a sidecar. Callers without a sidecar (other workloads, External) present no identity.
+ * The Istio layer over layer 3/4 connections. The proxy of a meshed destination (its sidecar,
+ * or a gateway's own proxy) enforces its AuthorizationPolicies on every TCP connection it
+ * receives, in Istio's order: CUSTOM (its external authorizer may deny what a CUSTOM rule
+ * matches: a note), then DENY (what a rule matches is taken away; a rule whose match depends on
+ * request data only gives a note), then ALLOW (if any ALLOW policy applies to the workload,
+ * only requests an ALLOW rule matches remain, with the conditions it carries; an ALLOW policy
+ * without rules matches nothing). AUDIT decides nothing. PeerAuthentication STRICT refuses
+ * callers without a sidecar. Callers without a sidecar (other workloads, External) present no
+ * identity; gateways present their service account's.
  *
- * Each connection keeps its UDP and SCTP ports (the sidecar does not intercept them); its TCP
- * ports shrink to those on which some request is granted, with the grants attached. A
- * connection left with nothing is dropped. Decisions are cached per caller identity and
- * destination label set, so the cost follows label sets, not workloads.
+ * Each connection keeps its UDP and SCTP ports (the proxy does not intercept them); its TCP
+ * ports shrink to those on which some request is granted, with the grants attached in
+ * canonical form. A connection left with nothing is dropped. Decisions are cached per caller
+ * and destination label set, so the cost follows label sets, not workloads.
  */
 import { KubeObject } from "../manifests";
 import type { Connection } from "../netpol/connection";
+import { IntervalSet } from "../netpol/intervals";
 import { ConnectionSet } from "../netpol/ports";
 import { Cluster, Workload, workloadId } from "../netpol/workloads";
 import { PodDetails } from "../podDetails";
 import { subtractConnections } from "../calico/connectionSets";
-import { AuthorizationPolicy, isAuthorizationPolicy, parseAuthorizationPolicy, policyApplies } from "./authorization";
-import { allRequests, clipGrants, Grant, grantPorts, subtractGrant } from "./grants";
-import { isMeshed, PeerIdentity, peerIdentity } from "./mesh";
+import { Action, AuthorizationPolicy, CallerView, isAuthorizationPolicy, parseAuthorizationPolicy, policyApplies, policyName } from "./authorization";
+import { canonicalGrants } from "./canonical";
+import { formatGrant } from "./format";
+import { allRequests, clipGrants, Grant, grantPorts, intersectGrant, isEmptyGrant, subtractGrant } from "./grants";
+import { isMeshed, peerIdentity } from "./mesh";
 import { isPeerAuthentication, parsePeerAuthentication, PeerAuthentication, strictPorts } from "./peerAuthentication";
 
-/** Which AuthorizationPolicies decided a caller's requests at a meshed destination. */
+/** One rule that took part in a decision. */
+export interface DecidingRule {
+    /** `AuthorizationPolicy ns/name`. */
+    readonly policy: string;
+    /** 1-based index in `spec.rules`. */
+    readonly rule: number;
+    readonly action: Action;
+    /** The rule matches the caller only under request conditions (its DENY or CUSTOM is then a note). */
+    readonly conditional: boolean;
+}
+
+/** Which AuthorizationPolicies, and which of their rules, decided a caller's requests at a meshed destination. */
 export interface AuthorizationExplanation {
     /** ALLOW policies on the destination (if none, every request not denied is allowed)... */
     readonly allowPolicies: readonly string[];
     /** ...of which those with a rule admitting the caller. */
     readonly allowedBy: readonly string[];
-    /** DENY policies with a rule admitting the caller. */
+    /** DENY policies with a rule that surely matches some of the caller's requests. */
     readonly deniedBy: readonly string[];
     /** The caller has no sidecar identity and PeerAuthentication STRICT refuses it on some ports. */
     readonly refusedWithoutMtls: boolean;
+    /** Every rule (ALLOW, DENY, CUSTOM, AUDIT) that matches some of the caller's requests, in evaluation order. */
+    readonly rules: readonly DecidingRule[];
 }
 
-/** A connection after the Istio layer: `l7` lists the granted requests when a sidecar enforces them. */
+/** A remark on a flow that the grants cannot hold: a DENY or CUSTOM rule that applies only to some requests. */
+export interface FlowNote {
+    /** TCP ports the note concerns. */
+    readonly ports: IntervalSet;
+    readonly text: string;
+}
+
+/** A connection after the Istio layer: `l7` lists the granted requests when a proxy enforces them. */
 export interface LayeredConnection extends Connection {
     readonly l7?: readonly Grant[];
+    readonly notes?: readonly string[];
 }
 
-/** A caller as the destination sees it; one object per principal, so decisions are cached by identity. */
+export interface Decision {
+    readonly grants: readonly Grant[];
+    readonly notes: readonly FlowNote[];
+}
+
+/** A caller as the destination sees it; one object per identity (or External range), so decisions are cached by it. */
 interface Caller {
-    readonly identity?: PeerIdentity;
+    readonly view: CallerView;
 }
 
 /** A destination as policies see it; one object per namespace and label set. */
@@ -49,7 +81,7 @@ interface Destination {
     readonly meshed: boolean;
     readonly workload: Workload;
     /** Decisions by caller. */
-    readonly decisions: Map<Caller, readonly Grant[]>;
+    readonly decisions: Map<Caller, Decision>;
     /** The AuthorizationPolicies that apply to it, found on first use. */
     applying?: readonly AuthorizationPolicy[];
 }
@@ -59,18 +91,22 @@ interface WorkloadInfo {
     readonly destination: Destination;
 }
 
-const noIdentity: Caller = {};
+const plainTextPod: Caller = { view: {} };
 
 export function hasIstioPolicy(objects: readonly KubeObject[]): boolean {
     return objects.some((object) => isAuthorizationPolicy(object) || isPeerAuthentication(object));
 }
+
+/** Istio's evaluation order; AUDIT decides nothing. */
+const actionOrder: readonly Action[] = ["CUSTOM", "DENY", "ALLOW", "AUDIT"];
 
 export class IstioLayer {
     /** By workload id: the layer 4 engines build their own Workload objects... */
     private readonly info = new Map<string, WorkloadInfo>();
     /** ...which are then remembered, so that listing flows builds no strings. */
     private readonly infoByObject = new Map<Workload, WorkloadInfo | undefined>();
-    private readonly clipped = new Map<readonly Grant[], Map<ConnectionSet, { allowed: ConnectionSet; l7: Grant[] }>>();
+    private readonly externalCallers = new Map<number, Caller>();
+    private readonly clipped = new Map<Decision, Map<ConnectionSet, { allowed: ConnectionSet; l7: Grant[]; notes: string[] }>>();
 
     private constructor(
         private readonly authorization: readonly AuthorizationPolicy[],
@@ -84,9 +120,9 @@ export class IstioLayer {
             const pod = details.get(workloadId(workload));
             const meshed = isMeshed(pod, cluster.namespaces.get(workload.namespace) ?? {});
             const identity = meshed ? peerIdentity(workload.namespace, pod?.serviceAccount ?? "default") : undefined;
-            let caller = identity ? callers.get(identity.principal) : noIdentity;
+            let caller = identity ? callers.get(identity.principal) : plainTextPod;
             if (!caller) {
-                caller = { identity };
+                caller = { view: { identity } };
                 callers.set(identity!.principal, caller);
             }
             const destinationKey = JSON.stringify([meshed, workload.namespace, Object.keys(workload.labels).sort().map((key) => [key, workload.labels[key]])]);
@@ -99,15 +135,30 @@ export class IstioLayer {
         }
     }
 
-    /** The layer for `objects`, or undefined when no workload is meshed (then Istio changes nothing). */
+    /**
+     * The layer for `objects`, or undefined when Istio changes nothing: no workload is meshed,
+     * or only gateways are and no Istio policy exists (their proxies then allow every request,
+     * and the listing stays that of layer 3/4).
+     */
     static of(objects: readonly KubeObject[], cluster: Cluster, details: ReadonlyMap<string, PodDetails>): IstioLayer | undefined {
+        const policies = objects.filter(isAuthorizationPolicy);
+        const peerAuthentication = objects.filter(isPeerAuthentication);
+        const sidecars = cluster.workloads.some((workload) => isMeshed(details.get(workloadId(workload)), cluster.namespaces.get(workload.namespace) ?? {}, { gateways: false }));
+        if (!sidecars && policies.length === 0 && peerAuthentication.length === 0) {
+            return undefined;
+        }
         const layer = new IstioLayer(
-            objects.filter(isAuthorizationPolicy).map(parseAuthorizationPolicy).filter((policy): policy is AuthorizationPolicy => policy !== undefined),
-            objects.filter(isPeerAuthentication).map(parsePeerAuthentication),
+            policies.map(parseAuthorizationPolicy).filter((policy): policy is AuthorizationPolicy => policy !== undefined),
+            peerAuthentication.map(parsePeerAuthentication),
             cluster,
             details,
         );
         return [...layer.info.values()].some((info) => info.destination.meshed) ? layer : undefined;
+    }
+
+    /** The address blocks the policies name: External ranges are cut at their boundaries. */
+    addressBlocks(): IntervalSet[] {
+        return this.authorization.flatMap((policy) => policy.addressBlocks);
     }
 
     private infoOf(workload: Workload): WorkloadInfo | undefined {
@@ -117,53 +168,81 @@ export class IstioLayer {
         return this.infoByObject.get(workload);
     }
 
-    /** The connection as the destination's sidecar lets it through, or undefined when nothing is left. */
+    private callerOf(endpoint: Connection["src"]): Caller {
+        if (endpoint.kind === "workload") {
+            return this.infoOf(endpoint.workload)?.caller ?? plainTextPod;
+        }
+        let caller = this.externalCallers.get(endpoint.range.start);
+        if (!caller) {
+            caller = { view: { address: endpoint.range.start } };
+            this.externalCallers.set(endpoint.range.start, caller);
+        }
+        return caller;
+    }
+
+    /** Whether the workload runs an Istio proxy (sidecar or gateway) that enforces policy. */
+    isMeshed(workload: Workload): boolean {
+        return this.infoOf(workload)?.destination.meshed === true;
+    }
+
+    /** The connection as the destination's proxy lets it through, or undefined when nothing is left. */
     apply(connection: Connection): LayeredConnection | undefined {
         const destination = connection.dst.kind === "workload" ? this.infoOf(connection.dst.workload)?.destination : undefined;
         if (!destination?.meshed || connection.allowed.ports("TCP").isEmpty()) {
             return connection;
         }
-        const caller = (connection.src.kind === "workload" ? this.infoOf(connection.src.workload)?.caller : undefined) ?? noIdentity;
-        const grants = this.decide(caller, destination);
-        let byConnections = this.clipped.get(grants);
+        const decision = this.decide(this.callerOf(connection.src), destination);
+        let byConnections = this.clipped.get(decision);
         if (!byConnections) {
             byConnections = new Map();
-            this.clipped.set(grants, byConnections);
+            this.clipped.set(decision, byConnections);
         }
         let result = byConnections.get(connection.allowed);
         if (!result) {
-            const l7 = clipGrants(grants, connection.allowed.ports("TCP"));
-            const tcp = ConnectionSet.of("TCP", connection.allowed.ports("TCP"));
+            const tcpPorts = connection.allowed.ports("TCP");
+            const l7 = canonicalGrants(clipGrants(decision.grants, tcpPorts));
+            const tcp = ConnectionSet.of("TCP", tcpPorts);
             const allowed = subtractConnections(connection.allowed, tcp).union(ConnectionSet.of("TCP", grantPorts(l7)));
-            result = { allowed, l7 };
+            const notes = decision.notes.filter((note) => !note.ports.intersect(grantPorts(l7)).isEmpty()).map((note) => note.text);
+            result = { allowed, l7, notes };
             byConnections.set(connection.allowed, result);
         }
         if (result.allowed.isEmpty()) {
             return undefined;
         }
-        return { src: connection.src, dst: connection.dst, allowed: result.allowed, l7: result.l7 };
+        return { src: connection.src, dst: connection.dst, allowed: result.allowed, l7: result.l7, ...(result.notes.length > 0 ? { notes: result.notes } : {}) };
+    }
+
+    /** The requests `caller` may make of `dst` (a workload object of the same cluster), on any TCP port; undefined when no proxy enforces policy there. */
+    requestsOf(caller: CallerView, dst: Workload): Decision | undefined {
+        const destination = this.infoOf(dst)?.destination;
+        return destination?.meshed ? this.evaluate(caller, destination) : undefined;
     }
 
     /**
-     * Which policies decide what the workload named `src` may request of the one named `dst`
-     * (`ns/name[Kind]`); undefined when `dst` is no meshed workload, where no sidecar decides.
+     * Which policies and rules decide what the workload named `src` (`ns/name[Kind]`, or an
+     * External range) may request of the one named `dst`; undefined when `dst` is no meshed
+     * workload, where no proxy decides.
      */
     explain(src: string, dst: string): AuthorizationExplanation | undefined {
         const destination = this.info.get(dst)?.destination;
         if (!destination?.meshed) {
             return undefined;
         }
-        const caller = (this.info.get(src)?.caller ?? noIdentity).identity;
+        const caller = this.info.get(src)?.caller.view ?? externalView(src);
         const applying = this.applyingTo(destination);
-        const admitting = (action: AuthorizationPolicy["action"]) => applying
-            .filter((policy) => policy.action === action && policy.rules.some((rule) => rule.admits(caller)))
-            .map(authorizationPolicyName);
+        const rules = actionOrder.flatMap((action) => applying.filter((policy) => policy.action === action).flatMap((policy) => policy.rules.flatMap((rule): DecidingRule[] => {
+            const grants = rule.matches(caller);
+            return grants.length === 0 ? [] : [{ policy: policyName(policy), rule: rule.index, action, conditional: grants.every((grant) => grant.when.length > 0) }];
+        })));
+        const policiesOf = (action: Action, conditional: boolean) => [...new Set(rules.filter((rule) => rule.action === action && (conditional || !rule.conditional)).map((rule) => rule.policy))];
         const { namespace, labels } = destination.workload;
         return {
-            allowPolicies: applying.filter((policy) => policy.action === "ALLOW").map(authorizationPolicyName),
-            allowedBy: admitting("ALLOW"),
-            deniedBy: admitting("DENY"),
-            refusedWithoutMtls: caller === undefined && !strictPorts(this.peerAuthentication, namespace, labels).isEmpty(),
+            allowPolicies: applying.filter((policy) => policy.action === "ALLOW").map(policyName),
+            allowedBy: policiesOf("ALLOW", true),
+            deniedBy: policiesOf("DENY", false),
+            refusedWithoutMtls: caller.identity === undefined && !strictPorts(this.peerAuthentication, namespace, labels).isEmpty(),
+            rules,
         };
     }
 
@@ -175,31 +254,53 @@ export class IstioLayer {
         return destination.applying;
     }
 
-    /** The requests `caller` may make of the destination, on any TCP port. */
-    private decide(callerObject: Caller, destination: Destination): readonly Grant[] {
-        let grants = destination.decisions.get(callerObject);
-        if (!grants) {
-            const caller = callerObject.identity;
-            const { namespace, labels } = destination.workload;
-            const applying = this.applyingTo(destination);
-            const allowing = applying.filter((policy) => policy.action === "ALLOW");
-            const admitted = (policies: readonly AuthorizationPolicy[]) =>
-                policies.flatMap((policy) => policy.rules).filter((rule) => rule.admits(caller)).flatMap((rule) => rule.grants);
-            let result: Grant[] = allowing.length === 0 ? [allRequests] : clipGrants(admitted(allowing), allRequests.ports);
-            for (const deny of admitted(applying.filter((policy) => policy.action === "DENY"))) {
-                result = subtractGrant(result, deny);
-            }
-            if (caller === undefined) {
-                const strict = strictPorts(this.peerAuthentication, namespace, labels);
-                result = result.map((grant) => ({ ...grant, ports: grant.ports.subtract(strict) }));
-            }
-            grants = clipGrants(result, allRequests.ports);
-            destination.decisions.set(callerObject, grants);
+    private decide(caller: Caller, destination: Destination): Decision {
+        let decision = destination.decisions.get(caller);
+        if (!decision) {
+            decision = this.evaluate(caller.view, destination);
+            destination.decisions.set(caller, decision);
         }
-        return grants;
+        return decision;
+    }
+
+    /** The requests `caller` may make of the destination, on any TCP port, and the notes on them. */
+    private evaluate(caller: CallerView, destination: Destination): Decision {
+        const { namespace, labels } = destination.workload;
+        const applying = this.applyingTo(destination);
+        const matched = (action: Action) => applying.filter((policy) => policy.action === action)
+            .flatMap((policy) => policy.rules.flatMap((rule) => rule.matches(caller).map((grant) => ({ policy, rule: rule.index, grant }))));
+        const allowing = applying.filter((policy) => policy.action === "ALLOW");
+        let grants: Grant[] = allowing.length === 0 ? [allRequests] : clipGrants(matched("ALLOW").map((match) => match.grant), allRequests.ports);
+        const doubts: { policy: AuthorizationPolicy; rule: number; grant: Grant }[] = [];
+        for (const deny of matched("DENY")) {
+            if (deny.grant.when.length === 0) {
+                grants = subtractGrant(grants, deny.grant);
+            } else {
+                doubts.push(deny);
+            }
+        }
+        if (caller.identity === undefined) {
+            const strict = strictPorts(this.peerAuthentication, namespace, labels);
+            grants = grants.map((grant) => ({ ...grant, ports: grant.ports.subtract(strict) }));
+        }
+        grants = clipGrants(grants, allRequests.ports);
+        const notes = [...matched("CUSTOM"), ...doubts].flatMap(({ policy, rule, grant }): FlowNote[] => {
+            const affected = grants.map((granted) => intersectGrant(granted, { ...grant, when: [] })).filter((piece) => !isEmptyGrant(piece));
+            if (affected.length === 0) {
+                return [];
+            }
+            const what = formatGrant(grant, allRequests.ports);
+            const text = policy.action === "CUSTOM"
+                ? `${policyName(policy)} rule ${rule} (CUSTOM${policy.provider ? `, provider ${policy.provider}` : ""}) lets its external authorizer decide ${what}`
+                : `${policyName(policy)} rule ${rule} denies ${what}`;
+            return [{ ports: grantPorts(affected), text }];
+        });
+        return { grants, notes };
     }
 }
 
-function authorizationPolicyName(policy: AuthorizationPolicy): string {
-    return `AuthorizationPolicy ${policy.namespace}/${policy.name}`;
+/** An External range's name `a.b.c.d-e.f.g.h[External]` as a caller: its first address. */
+function externalView(name: string): CallerView {
+    const match = /^(\d+)\.(\d+)\.(\d+)\.(\d+)-/.exec(name);
+    return match ? { address: match.slice(1, 5).reduce((value, octet) => value * 256 + Number(octet), 0) } : {};
 }

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { formatFlows } from "../../analysis/flowFormat";
-import { allRequests, Grant, methodSet, pathSet, subtractGrant } from "../../analysis/istio/grants";
+import { allRequests, anyValue, Grant, methodSet, pathSet, subtractGrant } from "../../analysis/istio/grants";
 import { formatGrants } from "../../analysis/istio/format";
 import { matchesPattern } from "../../analysis/istio/matching";
 import { parseManifests } from "../../analysis/manifests";
@@ -186,7 +186,7 @@ spec:
 });
 
 describe("layer 7 grants", () => {
-    const grant = (methods: string[] | undefined, paths: string[] | undefined, ports = allRequests.ports): Grant => ({ ports, methods: methodSet(methods, undefined), paths: pathSet(paths, undefined) });
+    const grant = (methods: string[] | undefined, paths: string[] | undefined, ports = allRequests.ports): Grant => ({ ports, methods: methodSet(methods, undefined), paths: pathSet(paths, undefined), hosts: anyValue, when: [] });
     const text = (grants: Grant[]) => formatGrants(grants, allRequests.ports);
 
     it("matches Istio's exact, prefix, suffix and presence patterns", () => {
@@ -203,7 +203,7 @@ describe("layer 7 grants", () => {
     });
 
     it("subtracts on the shared ports only, and keeps a DENY's notPaths as the only paths left", () => {
-        const deny: Grant = { ports: IntervalSet.range(8080, 8080), methods: methodSet(undefined, undefined), paths: pathSet(undefined, ["/healthz"]) };
+        const deny: Grant = { ports: IntervalSet.range(8080, 8080), methods: methodSet(undefined, undefined), paths: pathSet(undefined, ["/healthz"]), hosts: anyValue, when: [] };
         const left = subtractGrant([allRequests], deny);
         assert.strictEqual(text(left), "TCP 1-8079,8081-65535: all requests; TCP 8080: * /healthz");
     });

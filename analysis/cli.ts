@@ -5,10 +5,10 @@
  */
 import * as fs from "fs";
 import { parseArgs } from "util";
-import { flowsToJson, formatFlows } from "./flowFormat";
+import { flowsToJson, formatFlows, formatPublicRoutes } from "./flowFormat";
 import { IntentError } from "./intent";
 import { KubeObject, loadManifests, ManifestError, manifestFiles } from "./manifests";
-import { Flow, reachability } from "./reach";
+import { Flow, publicFlows, reachability } from "./reach";
 import { reportModel } from "./report/model";
 import { renderPage } from "./report/page";
 
@@ -84,7 +84,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         const { objects, flows } = reachabilityOfFiles(paths);
         const text = values.html
             ? renderPage(reportModel(objects, flows, { title: "Reachability report", source: paths.join(", ") }))
-            : values.json ? `${JSON.stringify(flowsToJson(flows), null, 2)}\n` : formatFlows(flows, { l7: values.l7 });
+            : values.json ? `${JSON.stringify(flowsToJson(flows, publicFlows(objects, flows)), null, 2)}\n`
+                : `${formatFlows(flows, { l7: values.l7 })}${values.l7 ? formatPublicRoutes(publicFlows(objects, flows)) : ""}`;
         if (values.output === undefined) {
             io.stdout(text);
         } else {

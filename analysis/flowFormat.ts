@@ -5,7 +5,8 @@
 import { formatConnections, formatConnectionSet } from "./netpol";
 import { compareNames } from "./netpol/format";
 import { formatGrants, formatPortSet } from "./istio/format";
-import type { Flow } from "./reach";
+import type { Flow, PublicRoute } from "./reach";
+import { routeUrls } from "./istio/ingress";
 import type { Grant, ValueSet } from "./istio/grants";
 
 /** Without `l7`, byte for byte the NetworkPolicy engine's listing. */
@@ -37,8 +38,28 @@ export interface JsonGrant { ports: string; methods: JsonValueSet; paths: JsonVa
 
 type JsonValueSet = "*" | string[] | { except: string[] } | { include: string[]; except: string[] };
 
-export function flowsToJson(flows: readonly Flow[]): { flows: JsonFlow[] } {
+/**
+ * The public routes as a section after the flows: one line per route and destination, written
+ * with `->` so that the ` => ` lines stay exactly the flows.
+ */
+export function formatPublicRoutes(routes: readonly PublicRoute[]): string {
+    if (routes.length === 0) {
+        return "";
+    }
+    const lines = routes.flatMap((route) => {
+        const head = `${routeUrls(route).join(", ")}${route.methods ? ` (${route.methods.join(",")})` : ""} -> ${route.gateway}`
+            + `${route.via.length > 0 ? ` [${route.via.join(", ")}]` : ""} (${route.route}) -> ${route.backend}`;
+        const unevaluated = route.unevaluated ? ` (not evaluated: ${route.unevaluated.join(", ")})` : "";
+        return route.destinations.length === 0
+            ? [`${head}${unevaluated}\n`]
+            : route.destinations.map((d) => `${head} -> ${d.workload} TCP ${d.port}: ${d.status}, ${d.reason}${unevaluated}\n`);
+    });
+    return `\nPublic routes (External -> gateway -> Service -> workload):\n${lines.join("")}`;
+}
+
+export function flowsToJson(flows: readonly Flow[], routes: readonly PublicRoute[] = []): { flows: JsonFlow[]; routes?: PublicRoute[] } {
     return {
+        ...(routes.length > 0 ? { routes: [...routes] } : {}),
         flows: sorted(flows).map((flow) => ({
             src: flow.src.name,
             dst: flow.dst.name,

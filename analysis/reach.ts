@@ -13,6 +13,8 @@
 import { calicoConnectivity, isCalicoPolicy } from "./calico";
 import { LayeredConnection, IstioLayer } from "./istio/evaluate";
 import type { Grant } from "./istio/grants";
+import { withGatewayDeployments } from "./istio/gatewayDeployments";
+import { PublicRoute, publicRoutes } from "./istio/ingress";
 import { KubeObject } from "./manifests";
 import { connectivity } from "./netpol";
 import type { Connection, Endpoint } from "./netpol/connection";
@@ -24,6 +26,7 @@ import { podDetailsByWorkload } from "./podDetails";
 export type { Endpoint } from "./netpol/connection";
 export type { ConnectionSet } from "./netpol/ports";
 export type { Grant } from "./istio/grants";
+export type { PublicRoute, RouteDestination } from "./istio/ingress";
 
 /** An allowed flow: layer 3/4 connections, and the layer 7 grants (and notes) when a proxy enforces them. */
 export interface Flow extends LayeredConnection {
@@ -36,14 +39,24 @@ export interface ReachOptions {
     readonly istio?: boolean;
 }
 
-/** Every allowed flow among the workloads in `objects`, ordered by source name, then destination name. Throws on a malformed policy. */
-export function reachability(objects: readonly KubeObject[], options: ReachOptions = {}): Flow[] {
+/**
+ * Every allowed flow among the workloads in `objects` (and the gateway Deployments Istio
+ * creates for Gateway API Gateways, see istio/gatewayDeployments.ts), ordered by source name,
+ * then destination name. Throws on a malformed policy.
+ */
+export function reachability(given: readonly KubeObject[], options: ReachOptions = {}): Flow[] {
+    const objects = withGatewayDeployments(given);
     const layer4: Connection[] = objects.some(isCalicoPolicy) ? calicoConnectivity(objects) : connectivity(objects);
     const istio = options.istio === false ? undefined : IstioLayer.of(objects, clusterFromObjects(objects), podDetailsByWorkload(objects));
     if (!istio) {
         return layer4;
     }
     return cutExternal(layer4, istio.addressBlocks()).flatMap((connection) => istio.apply(connection) ?? []);
+}
+
+/** The public routes (External → gateway → Service → workload) of `objects`, given their flows. */
+export function publicFlows(objects: readonly KubeObject[], flows: readonly Flow[]): PublicRoute[] {
+    return publicRoutes(withGatewayDeployments(objects), flows);
 }
 
 /**

@@ -6,7 +6,7 @@
  * request data only gives a note), then ALLOW (if any ALLOW policy applies to the workload,
  * only requests an ALLOW rule matches remain, with the conditions it carries; an ALLOW policy
  * without rules matches nothing). AUDIT decides nothing. PeerAuthentication STRICT refuses
- * callers without a sidecar. Callers without a sidecar (other workloads, External) present no
+ * callers without a sidecar at sidecars (not at gateways, whose listeners serve outside clients). Callers without a sidecar (other workloads, External) present no
  * identity; gateways present their service account's.
  *
  * Each connection keeps its UDP and SCTP ports (the proxy does not intercept them); its TCP
@@ -25,7 +25,7 @@ import { Action, AuthorizationPolicy, CallerView, isAuthorizationPolicy, parseAu
 import { canonicalGrants } from "./canonical";
 import { formatGrant } from "./format";
 import { allRequests, clipGrants, Grant, grantPorts, intersectGrant, isEmptyGrant, subtractGrant } from "./grants";
-import { isMeshed, peerIdentity } from "./mesh";
+import { isGateway, isMeshed, peerIdentity } from "./mesh";
 import { isPeerAuthentication, parsePeerAuthentication, PeerAuthentication, strictPorts } from "./peerAuthentication";
 
 /** One rule that took part in a decision. */
@@ -79,6 +79,8 @@ interface Caller {
 /** A destination as policies see it; one object per namespace and label set. */
 interface Destination {
     readonly meshed: boolean;
+    /** A gateway's listeners serve outside clients: PeerAuthentication governs sidecars' inbound traffic only. */
+    readonly gateway: boolean;
     readonly workload: Workload;
     /** Decisions by caller. */
     readonly decisions: Map<Caller, Decision>;
@@ -125,10 +127,11 @@ export class IstioLayer {
                 caller = { view: { identity } };
                 callers.set(identity!.principal, caller);
             }
-            const destinationKey = JSON.stringify([meshed, workload.namespace, Object.keys(workload.labels).sort().map((key) => [key, workload.labels[key]])]);
+            const gateway = pod !== undefined && isGateway(pod);
+            const destinationKey = JSON.stringify([meshed, gateway, workload.namespace, Object.keys(workload.labels).sort().map((key) => [key, workload.labels[key]])]);
             let destination = destinations.get(destinationKey);
             if (!destination) {
-                destination = { meshed, workload, decisions: new Map() };
+                destination = { meshed, gateway, workload, decisions: new Map() };
                 destinations.set(destinationKey, destination);
             }
             this.info.set(workloadId(workload), { caller, destination });
@@ -241,7 +244,7 @@ export class IstioLayer {
             allowPolicies: applying.filter((policy) => policy.action === "ALLOW").map(policyName),
             allowedBy: policiesOf("ALLOW", true),
             deniedBy: policiesOf("DENY", false),
-            refusedWithoutMtls: caller.identity === undefined && !strictPorts(this.peerAuthentication, namespace, labels).isEmpty(),
+            refusedWithoutMtls: caller.identity === undefined && !destination.gateway && !strictPorts(this.peerAuthentication, namespace, labels).isEmpty(),
             rules,
         };
     }
@@ -279,7 +282,7 @@ export class IstioLayer {
                 doubts.push(deny);
             }
         }
-        if (caller.identity === undefined) {
+        if (caller.identity === undefined && !destination.gateway) {
             const strict = strictPorts(this.peerAuthentication, namespace, labels);
             grants = grants.map((grant) => ({ ...grant, ports: grant.ports.subtract(strict) }));
         }

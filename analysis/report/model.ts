@@ -9,7 +9,8 @@ import { declaredServices, declaredTargets, IntentDifference, intentDifferences,
 import { KubeObject } from "../manifests";
 import { compareNames, formatConnectionSet } from "../netpol/format";
 import { clusterFromObjects, workloadId } from "../netpol/workloads";
-import type { Flow } from "../reach";
+import { routeUrls } from "../istio/ingress";
+import { Flow, publicFlows, RouteDestination } from "../reach";
 
 /**
  * How a pair relates to the declared intent, worst first:
@@ -58,6 +59,24 @@ export interface ReportModel {
     readonly differences: readonly ReportDifference[];
     /** How many Services declare their callers; without any there is no intent to compare. */
     readonly declaredServices: number;
+    /** Routes from outside the cluster through a gateway to workloads (istio/ingress.ts). */
+    readonly publicRoutes: readonly ReportPublicRoute[];
+}
+
+export interface ReportPublicRoute {
+    /** `https://bookinfo.example.com/productpage`, one per host and path. */
+    readonly urls: readonly string[];
+    /** Methods the route matches; absent for any. */
+    readonly methods?: readonly string[];
+    /** `Gateway istio-ingress/mesh-gateway`. */
+    readonly gateway: string;
+    /** The gateway's workloads. */
+    readonly via: readonly string[];
+    /** `HTTPRoute bookinfo/productpage`. */
+    readonly route: string;
+    /** `Service bookinfo/productpage:9080`, or a redirect. */
+    readonly backend: string;
+    readonly destinations: readonly RouteDestination[];
 }
 
 /** The report of `flows` (computed from `objects`) against the intent the Services in `objects` declare. */
@@ -98,6 +117,15 @@ export function reportModel(objects: readonly KubeObject[], flows: readonly Flow
         cells: [...cells.values()].sort((a, b) => compareNames(a.src, b.src) || compareNames(a.dst, b.dst)),
         differences,
         declaredServices: services.length,
+        publicRoutes: publicFlows(objects, flows).map((route) => ({
+            urls: routeUrls(route),
+            ...(route.methods ? { methods: route.methods } : {}),
+            gateway: route.gateway,
+            via: route.via,
+            route: route.route,
+            backend: route.backend,
+            destinations: route.destinations,
+        })),
     };
 }
 

@@ -25,13 +25,16 @@ describe("reachability report: the model", () => {
         dev = await devObjects();
     });
 
-    it("dev: every workload, the seven declared flows with their requests, no differences", () => {
+    it("dev: every workload, the gateway's public entry, the eight declared flows with their requests, no differences", () => {
         const model = modelOf(dev);
         assert.deepStrictEqual(model.endpoints.map((e) => e.name), [
+            "0.0.0.0-255.255.255.255[External]",
             "bookinfo/details-v1[Deployment]", "bookinfo/productpage-v1[Deployment]", "bookinfo/ratings-v1[Deployment]",
             "bookinfo/reviews-v1[Deployment]", "bookinfo/reviews-v2[Deployment]", "bookinfo/reviews-v3[Deployment]",
+            "istio-ingress/mesh-gateway-istio[Deployment]",
         ]);
         assert.deepStrictEqual(cellLines(model), [
+            "0.0.0.0-255.255.255.255[External] → istio-ingress/mesh-gateway-istio[Deployment]: unchecked TCP 80,443,15021 [all requests]",
             "bookinfo/productpage-v1[Deployment] → bookinfo/details-v1[Deployment]: declared TCP 9080 [GET /details/*]",
             "bookinfo/productpage-v1[Deployment] → bookinfo/reviews-v1[Deployment]: declared TCP 9080 [GET /reviews/*]",
             "bookinfo/productpage-v1[Deployment] → bookinfo/reviews-v2[Deployment]: declared TCP 9080 [GET /reviews/*]",
@@ -39,14 +42,31 @@ describe("reachability report: the model", () => {
             "bookinfo/reviews-v1[Deployment] → bookinfo/ratings-v1[Deployment]: declared TCP 9080 [GET /ratings/*]",
             "bookinfo/reviews-v2[Deployment] → bookinfo/ratings-v1[Deployment]: declared TCP 9080 [GET /ratings/*]",
             "bookinfo/reviews-v3[Deployment] → bookinfo/ratings-v1[Deployment]: declared TCP 9080 [GET /ratings/*]",
+            "istio-ingress/mesh-gateway-istio[Deployment] → bookinfo/productpage-v1[Deployment]: declared TCP 9080 [* /api/v1/products,/api/v1/products/*,/login,/logout,/productpage,/static,/static/*]",
         ]);
         assert.strictEqual(model.declaredServices, 4);
         assert.deepStrictEqual(model.differences, []);
     });
 
+    it("dev: the public route to productpage, through the gateway, with its hostname and paths, allowed end to end", () => {
+        const model = modelOf(dev);
+        const toProductpage = model.publicRoutes.filter((route) => route.backend === "Service bookinfo/productpage:9080");
+        assert.strictEqual(toProductpage.length, 1);
+        assert.deepStrictEqual(toProductpage[0].urls, ["/productpage", "/static", "/static/*", "/login", "/logout", "/api/v1/products", "/api/v1/products/*"]
+            .map((path) => `https://bookinfo.ztmesh.local${path}`));
+        assert.strictEqual(toProductpage[0].gateway, "Gateway istio-ingress/mesh-gateway");
+        assert.deepStrictEqual(toProductpage[0].via, ["istio-ingress/mesh-gateway-istio[Deployment]"]);
+        assert.deepStrictEqual(toProductpage[0].destinations.map((d) => `${d.workload} ${d.port} ${d.status}`), ["bookinfo/productpage-v1[Deployment] 9080 allowed"]);
+        // The HTTP listener only redirects.
+        assert.ok(model.publicRoutes.some((route) => route.backend === "redirect to https" && route.urls[0] === "http://*/*"));
+        const page = renderPage(model);
+        assert.match(page, /<section id="public-routes"><h2>Public routes<\/h2>/);
+        assert.match(page, /<code>https:\/\/bookinfo\.ztmesh\.local\/productpage<\/code>/);
+    });
+
     it("marks a flow nobody declared, and names the Service whose intent it breaks", () => {
         const model = modelOf([...dev, ...undeclaredFlow]);
-        assert.deepStrictEqual(cellLines(model, (s) => s !== "declared"), [
+        assert.deepStrictEqual(cellLines(model, (s) => s !== "declared" && s !== "unchecked"), [
             "bookinfo/productpage-v1[Deployment] → bookinfo/ratings-v1[Deployment]: undeclared All Connections [all requests]",
         ]);
         assert.deepStrictEqual(model.differences.map((d) => `${d.status}: ${d.text}`), [
@@ -59,7 +79,7 @@ describe("reachability report: the model", () => {
 
     it("adds a cell for each declared flow that is blocked, though nothing flows there", () => {
         const model = modelOf([...dev, ...blockedFlow]);
-        assert.deepStrictEqual(cellLines(model, (s) => s !== "declared"), [1, 2, 3].map((v) =>
+        assert.deepStrictEqual(cellLines(model, (s) => s !== "declared" && s !== "unchecked"), [1, 2, 3].map((v) =>
             `bookinfo/reviews-v${v}[Deployment] → bookinfo/ratings-v1[Deployment]: blocked -`));
         assert.ok(model.differences.every((d) => d.status === "blocked" && d.text.endsWith("but TCP 9080 is blocked")));
         assert.match(model.differences[0].because ?? "", /^L3\/4: egress of bookinfo\/reviews-v1\[Deployment\]: denied by GlobalNetworkPolicy default\.deny-reviews-egress; ingress of bookinfo\/ratings-v1\[Deployment\]: allowed by /);
@@ -67,7 +87,7 @@ describe("reachability report: the model", () => {
 
     it("marks a declared flow whose declared requests layer 7 no longer admits", () => {
         const model = modelOf([...dev, ...narrowedFlow]);
-        assert.deepStrictEqual(cellLines(model, (s) => s !== "declared"), [1, 2, 3].map((v) =>
+        assert.deepStrictEqual(cellLines(model, (s) => s !== "declared" && s !== "unchecked"), [1, 2, 3].map((v) =>
             `bookinfo/reviews-v${v}[Deployment] → bookinfo/ratings-v1[Deployment]: narrowed TCP 9080 [POST /ratings/<b>*]`));
         assert.match(model.differences[0].because ?? "", /; L7: sidecar of bookinfo\/ratings-v1\[Deployment\]: allowed by AuthorizationPolicy bookinfo\/ratings, AuthorizationPolicy bookinfo\/ratings-post, denied by AuthorizationPolicy bookinfo\/ratings-deny-get$/);
     });

@@ -7,70 +7,7 @@ import { parseManifests } from "../../analysis/manifests";
 import { connectivity, formatConnections } from "../../analysis/netpol";
 import { IntervalSet } from "../../analysis/netpol/intervals";
 import { reachability } from "../../analysis/reach";
-
-/**
- * bookinfo is meshed (namespace label), legacy is not; every bookinfo pod accepts TCP 9080
- * from anywhere at layer 4, so what differs between the cases below is Istio's doing.
- */
-const cluster = `
-apiVersion: v1
-kind: Namespace
-metadata: {name: bookinfo, labels: {istio-injection: enabled}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: legacy}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: productpage, namespace: bookinfo}
-spec:
-  template:
-    metadata: {labels: {app: productpage}}
-    spec: {serviceAccountName: bookinfo-productpage, containers: [{name: c, ports: [{containerPort: 9080}]}]}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: reviews, namespace: bookinfo}
-spec:
-  template:
-    metadata: {labels: {app: reviews}}
-    spec: {serviceAccountName: bookinfo-reviews}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ratings, namespace: bookinfo}
-spec:
-  template:
-    metadata: {labels: {app: ratings}}
-    spec: {serviceAccountName: bookinfo-ratings}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: curl, namespace: legacy}
-spec:
-  template:
-    metadata: {labels: {app: curl}}
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: web-port, namespace: bookinfo}
-spec:
-  podSelector: {}
-  ingress: [{ports: [{port: 9080}]}]
-`;
-
-const pp = "bookinfo/productpage[Deployment]";
-const reviews = "bookinfo/reviews[Deployment]";
-const ratings = "bookinfo/ratings[Deployment]";
-const curl = "legacy/curl[Deployment]";
-const external = "0.0.0.0-255.255.255.255[External]";
-
-function l7Flows(extra: string): string[] {
-    return formatFlows(reachability(parseManifests(`${cluster}\n---\n${extra}`, "cluster.yaml")), { l7: true }).split("\n").filter((line) => line !== "");
-}
-
-const into = (flows: string[], dst: string) => flows.filter((line) => line.includes(` => ${dst} :`));
+import { cluster, curl, external, into, l7Flows, pp, ratings, reviews } from "./istioFixture";
 
 describe("Istio layer 7 evaluation", () => {
     it("without Istio policy, meshed traffic carries 'all requests' and layer 4 is unchanged", () => {

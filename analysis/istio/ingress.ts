@@ -19,7 +19,7 @@ import { IntervalSet } from "../netpol/intervals";
 import { Cluster, clusterFromObjects, namespaceOf, Workload, workloadId } from "../netpol/workloads";
 import type { LayeredConnection as Flow } from "./evaluate";
 import { formatGrants } from "./format";
-import { anyValue, clipGrants, Grant, hostSet, methodSet, pathSet, subtractGrant } from "./grants";
+import { anyValue, clipGrants, Grant, hostSet, intersectGrant, isEmptyGrant, methodSet, pathSet, subtractGrant } from "./grants";
 import { gatewayNameLabel, isGatewayApiGateway } from "./gatewayDeployments";
 
 export interface PublicRoute {
@@ -337,8 +337,8 @@ function decideRoute(context: Context, via: readonly Workload[], workload: Workl
         if (left.length === 0) {
             return { status: "allowed" as const, reason: `the workload's proxy admits the gateway's requests: ${text}` };
         }
-        const untouched = left.length === 1 && JSON.stringify(left[0]) === JSON.stringify(wanted);
-        return untouched && granted.every((grant) => grant.when.length === 0)
+        const untouched = granted.every((grant) => isEmptyGrant(intersectGrant({ ...wanted, when: grant.when }, grant)));
+        return untouched
             ? { status: "denied" as const, reason: granted.length === 0 ? "the workload's proxy refuses every request of the gateway" : `the workload's proxy admits only ${text}` }
             : { status: "partly" as const, reason: `the workload's proxy admits only ${text}` };
     });

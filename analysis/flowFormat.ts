@@ -18,7 +18,7 @@ export function formatFlows(flows: readonly Flow[], options: { l7?: boolean } = 
         .map((flow) => {
             const line = `${flow.src.name} => ${flow.dst.name} : ${formatConnectionSet(flow.allowed)}`;
             const notes = flow.notes === undefined ? "" : ` (note: ${flow.notes.join("; ")})`;
-            return flow.l7 === undefined ? `${line}\n` : `${line} [${formatGrants(flow.l7, flow.allowed.ports("TCP"))}]${notes}\n`;
+            return `${line}${flow.l7 === undefined ? "" : ` [${formatGrants(flow.l7, flow.allowed.ports("TCP"))}]`}${notes}\n`;
         })
         .join("");
 }

@@ -19,7 +19,8 @@
  * condition (`Grant.when`): an ALLOW grants those requests only under it, and a DENY under it
  * denies nothing for certain (evaluate.ts turns it into a note).
  *
- * `selector.matchLabels` and the root namespace `istio-system` decide where a policy applies;
+ * `selector.matchLabels` and the root namespace (MeshConfig `rootNamespace`, default
+ * `istio-system`) decide where a policy applies;
  * `targetRefs` to a Gateway API `Gateway` apply it to that gateway's pods; other `targetRefs`
  * (Services, for waypoints) are left out.
  */
@@ -298,8 +299,8 @@ function list(value: unknown, field: string): string[] | undefined {
     return value.length === 0 ? undefined : value.map(String);
 }
 
-/** Whether the policy applies to a workload in `namespace` with `labels`. */
-export function policyApplies(policy: AuthorizationPolicy, namespace: string, labels: Readonly<Record<string, string>>): boolean {
-    return (policy.namespace === rootNamespace || policy.namespace === namespace)
+/** Whether the policy applies to a workload in `namespace` with `labels`; policies in `root` (MeshConfig rootNamespace) apply mesh-wide. */
+export function policyApplies(policy: AuthorizationPolicy, namespace: string, labels: Readonly<Record<string, string>>, root = rootNamespace): boolean {
+    return (policy.namespace === root || policy.namespace === namespace)
         && Object.entries(policy.selector ?? {}).every(([key, value]) => labels[key] === value);
 }

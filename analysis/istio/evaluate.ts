@@ -23,7 +23,9 @@ import { PodDetails } from "../podDetails";
 import { subtractConnections } from "../calico/connectionSets";
 import { Action, AuthorizationPolicy, CallerView, isAuthorizationPolicy, parseAuthorizationPolicy, policyApplies, policyName } from "./authorization";
 import { canonicalGrants } from "./canonical";
-import { formatGrant } from "./format";
+import { formatGrant, formatPortSet } from "./format";
+import { MeshConfig, meshConfigOf } from "./meshConfig";
+import { Outbound, Scope } from "./outbound";
 import { allRequests, clipGrants, Grant, grantPorts, intersectGrant, isEmptyGrant, subtractGrant } from "./grants";
 import { isGateway, isMeshed, peerIdentity } from "./mesh";
 import { isPeerAuthentication, parsePeerAuthentication, PeerAuthentication, strictPorts } from "./peerAuthentication";
@@ -91,6 +93,8 @@ interface Destination {
 interface WorkloadInfo {
     readonly caller: Caller;
     readonly destination: Destination;
+    /** What restricts the workload's own outbound traffic (its sidecar's Sidecar resource, REGISTRY_ONLY). */
+    readonly outbound?: Scope;
 }
 
 const plainTextPod: Caller = { view: {} };
@@ -113,6 +117,8 @@ export class IstioLayer {
     private constructor(
         private readonly authorization: readonly AuthorizationPolicy[],
         private readonly peerAuthentication: readonly PeerAuthentication[],
+        private readonly mesh: MeshConfig,
+        private readonly outbound: Outbound,
         cluster: Cluster,
         details: ReadonlyMap<string, PodDetails>,
     ) {
@@ -134,7 +140,8 @@ export class IstioLayer {
                 destination = { meshed, gateway, workload, decisions: new Map() };
                 destinations.set(destinationKey, destination);
             }
-            this.info.set(workloadId(workload), { caller, destination });
+            const scope = outbound.active && meshed && !gateway ? outbound.scopeOf(workload) : undefined;
+            this.info.set(workloadId(workload), { caller, destination, ...(scope ? { outbound: scope } : {}) });
         }
     }
 
@@ -150,9 +157,12 @@ export class IstioLayer {
         if (!sidecars && policies.length === 0 && peerAuthentication.length === 0) {
             return undefined;
         }
+        const mesh = meshConfigOf(objects);
         const layer = new IstioLayer(
             policies.map(parseAuthorizationPolicy).filter((policy): policy is AuthorizationPolicy => policy !== undefined),
             peerAuthentication.map(parsePeerAuthentication),
+            mesh,
+            new Outbound(objects, mesh),
             cluster,
             details,
         );
@@ -161,7 +171,7 @@ export class IstioLayer {
 
     /** The address blocks the policies name: External ranges are cut at their boundaries. */
     addressBlocks(): IntervalSet[] {
-        return this.authorization.flatMap((policy) => policy.addressBlocks);
+        return [...this.authorization.flatMap((policy) => policy.addressBlocks), ...this.outbound.addressBlocks()];
     }
 
     private infoOf(workload: Workload): WorkloadInfo | undefined {
@@ -188,13 +198,52 @@ export class IstioLayer {
         return this.infoOf(workload)?.destination.meshed === true;
     }
 
-    /** The connection as the destination's proxy lets it through, or undefined when nothing is left. */
+    /** The connection as the caller's and the destination's proxies let it through, or undefined when nothing is left. */
     apply(connection: Connection): LayeredConnection | undefined {
+        const scope = connection.src.kind === "workload" ? this.infoOf(connection.src.workload)?.outbound : undefined;
+        return scope ? this.applyOutbound(connection, scope) : this.applyInbound(connection, this.callerOf(connection.src));
+    }
+
+    /**
+     * The caller's sidecar first: towards External, REGISTRY_ONLY keeps only ServiceEntry ports;
+     * towards a workload, ports of no visible Service are dropped (REGISTRY_ONLY) or passed
+     * through as plain TCP, so that the destination sees no identity on them (ALLOW_ANY).
+     */
+    private applyOutbound(connection: Connection, scope: Scope): LayeredConnection | undefined {
+        const tcp = connection.allowed.ports("TCP");
+        const nonTcp = subtractConnections(connection.allowed, ConnectionSet.of("TCP", tcp));
+        if (connection.dst.kind === "external") {
+            const { open, note } = this.outbound.toExternal(scope, connection.dst.range.start, tcp);
+            const allowed = nonTcp.union(ConnectionSet.of("TCP", open));
+            return allowed.isEmpty() ? undefined : { ...connection, allowed, ...(note ? { notes: [note] } : {}) };
+        }
+        const ports = this.outbound.toWorkload(scope, connection.dst.workload, tcp);
+        const left = (part: LayeredConnection | undefined) => (part === undefined || part.allowed.isEmpty() ? [] : [part]);
+        const viaMesh = left(this.applyInbound({ ...connection, allowed: nonTcp.union(ConnectionSet.of("TCP", ports.mesh)) }, this.callerOf(connection.src)));
+        const passed = ports.passthrough.isEmpty() ? [] : left(this.applyInbound({ ...connection, allowed: ConnectionSet.of("TCP", ports.passthrough) }, plainTextPod));
+        const parts = [...viaMesh, ...passed];
+        if (parts.length === 0) {
+            return undefined;
+        }
+        const l7 = parts.some((part) => part.l7 !== undefined) ? canonicalGrants(parts.flatMap((part) => part.l7 ?? [])) : undefined;
+        const passthroughNote = passed.filter((part) => part.l7 !== undefined).map((part) => `TCP ${formatPortSet(part.allowed.ports("TCP"))} leaves the caller's sidecar as plain TCP (no Service it knows leads there), so the destination sees no identity`);
+        const notes = [...new Set([...passthroughNote, ...parts.flatMap((part) => part.notes ?? [])])];
+        return {
+            src: connection.src,
+            dst: connection.dst,
+            allowed: parts.reduce((all, part) => all.union(part.allowed), ConnectionSet.none),
+            ...(l7 ? { l7 } : {}),
+            ...(notes.length > 0 ? { notes } : {}),
+        };
+    }
+
+    /** The connection as the destination's proxy lets it through, or undefined when nothing is left. */
+    private applyInbound(connection: Connection, caller: Caller): LayeredConnection | undefined {
         const destination = connection.dst.kind === "workload" ? this.infoOf(connection.dst.workload)?.destination : undefined;
         if (!destination?.meshed || connection.allowed.ports("TCP").isEmpty()) {
             return connection;
         }
-        const decision = this.decide(this.callerOf(connection.src), destination);
+        const decision = this.decide(caller, destination);
         let byConnections = this.clipped.get(decision);
         if (!byConnections) {
             byConnections = new Map();
@@ -244,7 +293,7 @@ export class IstioLayer {
             allowPolicies: applying.filter((policy) => policy.action === "ALLOW").map(policyName),
             allowedBy: policiesOf("ALLOW", true),
             deniedBy: policiesOf("DENY", false),
-            refusedWithoutMtls: caller.identity === undefined && !destination.gateway && !strictPorts(this.peerAuthentication, namespace, labels).isEmpty(),
+            refusedWithoutMtls: caller.identity === undefined && !destination.gateway && !strictPorts(this.peerAuthentication, namespace, labels, this.mesh.rootNamespace).isEmpty(),
             rules,
         };
     }
@@ -252,7 +301,7 @@ export class IstioLayer {
     private applyingTo(destination: Destination): readonly AuthorizationPolicy[] {
         if (!destination.applying) {
             const { namespace, labels } = destination.workload;
-            destination.applying = this.authorization.filter((policy) => policyApplies(policy, namespace, labels));
+            destination.applying = this.authorization.filter((policy) => policyApplies(policy, namespace, labels, this.mesh.rootNamespace));
         }
         return destination.applying;
     }
@@ -283,7 +332,7 @@ export class IstioLayer {
             }
         }
         if (caller.identity === undefined && !destination.gateway) {
-            const strict = strictPorts(this.peerAuthentication, namespace, labels);
+            const strict = strictPorts(this.peerAuthentication, namespace, labels, this.mesh.rootNamespace);
             grants = grants.map((grant) => ({ ...grant, ports: grant.ports.subtract(strict) }));
         }
         grants = clipGrants(grants, allRequests.ports);

@@ -15,16 +15,29 @@ import { renderPage } from "./report/page";
 export const usage = `Usage: ztmesh reach <dir-or-file>... [--l7] [--json | --html] [--output FILE]
 
 Lists the connections that Kubernetes NetworkPolicy, Calico (GlobalNetworkPolicy,
-NetworkPolicy; default tier) and Istio (AuthorizationPolicy, PeerAuthentication) allow
-between the workloads in the given manifests (YAML or JSON files, folders read recursively,
-List kinds unwrapped), one "SRC => DST : CONNECTIONS" line each.
+NetworkPolicy; default tier) and Istio (AuthorizationPolicy, PeerAuthentication, Sidecar,
+ServiceEntry, MeshConfig outboundTrafficPolicy) allow between the workloads in the given
+manifests (YAML or JSON files, folders read recursively, List kinds unwrapped), one
+"SRC => DST : CONNECTIONS" line each.
+
+Istio: sidecars and gateways (istio-proxy "proxy router" pods, Gateway API gateways) call
+with their service account's identity. AuthorizationPolicy source identities, ipBlocks,
+remoteIpBlocks, ports, methods, paths, hosts and "when" on source.ip, remote.ip,
+source.namespace, source.principal and destination.port are evaluated. What depends on
+the request (requestPrincipals, request.headers, request.auth.*, destination.ip,
+connection.sni) is shown as a condition on the requests an ALLOW grants ("when ..."); a
+DENY or CUSTOM rule under such a condition removes nothing and is shown as a note.
 
 Options:
-  --l7      append the HTTP requests allowed at meshed destinations, e.g. [GET /reviews/*]
-  --json    print one JSON document instead of lines
+  --l7      append the HTTP requests allowed at meshed destinations, e.g. [GET /reviews/*],
+            notes on them, and the public routes (External -> gateway -> Service ->
+            workload, with hostnames and paths) of Gateway API and Istio gateways
+  --json    print one JSON document instead of lines (flows, with l7 grants and notes,
+            and routes)
   --html    write a self-contained HTML report instead: a matrix of who may reach whom,
-            a graph, and the differences from the callers that Services declare
-            (annotation ztmesh.io/declared-callers, as MeshService writes it)
+            a graph, the public routes, and the differences from the callers that
+            Services declare (annotation ztmesh.io/declared-callers, as MeshService
+            writes it)
   -o, --output FILE
             write to FILE instead of standard output
   -h, --help  print this help

@@ -1,7 +1,7 @@
 /**
  * The MeshConfig settings reachability depends on, from the ConfigMap `istio` in `istio-system`
- * (key `mesh`, the YAML istiod reads; the istiod Helm chart renders its `meshConfig` values
- * into it): `rootNamespace` (where policies apply mesh-wide; default `istio-system`) and
+ * (`istio-<revision>` when only a revisioned control plane is installed; key `mesh`, the YAML
+ * istiod reads, which the istiod Helm chart renders from its `meshConfig` values): `rootNamespace` (where policies apply mesh-wide; default `istio-system`) and
  * `outboundTrafficPolicy.mode` (REGISTRY_ONLY: sidecars reach only hosts in the service
  * registry; default ALLOW_ANY). Without the ConfigMap, Istio's defaults hold.
  */
@@ -19,7 +19,10 @@ export interface MeshConfig {
 export const defaultMeshConfig: MeshConfig = { rootNamespace: "istio-system", outboundTrafficPolicy: "ALLOW_ANY" };
 
 export function meshConfigOf(objects: readonly KubeObject[]): MeshConfig {
-    const configMap = objects.find((object) => object.kind === "ConfigMap" && object.metadata?.name === "istio" && namespaceOf(object) === "istio-system");
+    const candidates = objects.filter((object) => object.kind === "ConfigMap" && namespaceOf(object) === "istio-system" && /^istio(-.+)?$/.test(object.metadata?.name ?? "")
+        && (object.data as Record<string, unknown> | undefined)?.mesh !== undefined);
+    // The default revision's `istio`, else a single revision's `istio-<revision>`.
+    const configMap = candidates.find((object) => object.metadata?.name === "istio") ?? (candidates.length === 1 ? candidates[0] : undefined);
     const text = (configMap?.data as Record<string, unknown> | undefined)?.mesh;
     if (configMap === undefined || text === undefined) {
         return defaultMeshConfig;

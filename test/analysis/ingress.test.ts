@@ -1,4 +1,8 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { main } from "../../analysis/cli";
 import { flowsToJson, formatPublicRoutes } from "../../analysis/flowFormat";
 import { parseManifests } from "../../analysis/manifests";
 import { publicFlows, reachability } from "../../analysis/reach";
@@ -133,5 +137,26 @@ metadata: {name: closed, namespace: ingress}
 spec: {podSelector: {}, policyTypes: [Ingress]}
 `);
         assert.deepStrictEqual(routes[0].destinations.map((d) => [d.status, d.reason]), [["denied", "layer 3/4 policy lets no External address reach the gateway on TCP 80"]]);
+    });
+
+    it("the command line lists the routes after the flows with --l7, under routes with --json, and not at all without them", async () => {
+        const folder = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-ingress-"));
+        try {
+            fs.writeFileSync(path.join(folder, "all.yaml"), `${cluster}---${services}---${gatewayApi()}`);
+            const run = async (args: string[]) => {
+                let stdout = "";
+                const code = await main(["reach", ...args, folder], { stdout: (text) => { stdout += text; }, stderr: () => undefined });
+                return { code, stdout };
+            };
+            const plain = await run([]);
+            const l7 = await run(["--l7"]);
+            const json = await run(["--json"]);
+            assert.deepStrictEqual([plain.code, l7.code, json.code], [0, 0, 0]);
+            assert.ok(!plain.stdout.includes("Public routes"));
+            assert.ok(l7.stdout.includes(`\nPublic routes (External -> gateway -> Service -> workload):\nhttp://shop.example.com/products, http://shop.example.com/products/*, http://shop.example.com/login (GET) -> Gateway ingress/public`), l7.stdout);
+            assert.deepStrictEqual((JSON.parse(json.stdout) as { routes: { route: string }[] }).routes.map((route) => route.route), ["HTTPRoute bookinfo/shop"]);
+        } finally {
+            fs.rmSync(folder, { recursive: true, force: true });
+        }
     });
 });

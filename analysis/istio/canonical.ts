@@ -17,6 +17,10 @@ import { patternCovers } from "./matching";
 
 /** The grants in canonical form, ordered by their lowest port, then by their text. */
 export function canonicalGrants(grants: readonly Grant[]): Grant[] {
+    if (grants.length === 1 && !isEmptyGrant(grants[0])) {
+        // One grant is its own partition; only its paths may need spelling out.
+        return [{ ...grants[0], paths: normalizePaths(grants[0].paths) }];
+    }
     const byWhen = groupBy(grants.filter((grant) => !isEmptyGrant(grant)), (grant) => grant.when.join("\n"));
     const pieces = [...byWhen.values()].flatMap((group) => byPorts(group).map((grant) => ({ ...grant, when: group[0].when })));
     return mergePorts(pieces).sort((a, b) => a.ports.intervals[0].start - b.ports.intervals[0].start || compare(sortKey(a), sortKey(b)));

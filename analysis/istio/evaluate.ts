@@ -112,6 +112,9 @@ export class IstioLayer {
     /** ...which are then remembered, so that listing flows builds no strings. */
     private readonly infoByObject = new Map<Workload, WorkloadInfo | undefined>();
     private readonly externalCallers = new Map<number, Caller>();
+    /** AuthorizationPolicies by namespace, built on first use, and their order in the input. */
+    private byNamespace?: Map<string, AuthorizationPolicy[]>;
+    private readonly order = new Map<AuthorizationPolicy, number>();
     private readonly clipped = new Map<Decision, Map<ConnectionSet, { allowed: ConnectionSet; l7: Grant[]; notes: string[] }>>();
 
     private constructor(
@@ -253,9 +256,9 @@ export class IstioLayer {
         if (!result) {
             const tcpPorts = connection.allowed.ports("TCP");
             const l7 = canonicalGrants(clipGrants(decision.grants, tcpPorts));
-            const tcp = ConnectionSet.of("TCP", tcpPorts);
-            const allowed = subtractConnections(connection.allowed, tcp).union(ConnectionSet.of("TCP", grantPorts(l7)));
-            const notes = decision.notes.filter((note) => !note.ports.intersect(grantPorts(l7)).isEmpty()).map((note) => note.text);
+            const granted = grantPorts(l7);
+            const allowed = granted.equals(tcpPorts) ? connection.allowed : subtractConnections(connection.allowed, ConnectionSet.of("TCP", tcpPorts)).union(ConnectionSet.of("TCP", granted));
+            const notes = decision.notes.filter((note) => !note.ports.intersect(granted).isEmpty()).map((note) => note.text);
             result = { allowed, l7, notes };
             byConnections.set(connection.allowed, result);
         }
@@ -301,7 +304,19 @@ export class IstioLayer {
     private applyingTo(destination: Destination): readonly AuthorizationPolicy[] {
         if (!destination.applying) {
             const { namespace, labels } = destination.workload;
-            destination.applying = this.authorization.filter((policy) => policyApplies(policy, namespace, labels, this.mesh.rootNamespace));
+            // Only the namespace's and the root namespace's policies can apply (in their order).
+            if (!this.byNamespace) {
+                this.byNamespace = new Map();
+                for (const [index, policy] of this.authorization.entries()) {
+                    this.order.set(policy, index);
+                    this.byNamespace.set(policy.namespace, [...(this.byNamespace.get(policy.namespace) ?? []), policy]);
+                }
+            }
+            const root = this.byNamespace.get(this.mesh.rootNamespace) ?? [];
+            const own = namespace === this.mesh.rootNamespace ? [] : this.byNamespace.get(namespace) ?? [];
+            const candidates = root.length === 0 || own.length === 0 ? [...root, ...own]
+                : [...root, ...own].sort((a, b) => this.order.get(a)! - this.order.get(b)!);
+            destination.applying = candidates.filter((policy) => policyApplies(policy, namespace, labels, this.mesh.rootNamespace));
         }
         return destination.applying;
     }

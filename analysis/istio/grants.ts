@@ -144,6 +144,11 @@ export function intersectGrant(grant: Grant, other: Grant): Grant {
 
 /** Grants restricted to `ports`; empty ones dropped, and grants alike but for their ports merged. */
 export function clipGrants(grants: readonly Grant[], ports: IntervalSet): Grant[] {
+    if (grants.length === 1) {
+        // The common case (one rule, or all requests) needs no merging.
+        const clipped = { ...grants[0], ports: grants[0].ports.intersect(ports) };
+        return isEmptyGrant(clipped) ? [] : [clipped];
+    }
     const merged = new Map<string, Grant>();
     for (const grant of grants) {
         const clipped = { ...grant, ports: grant.ports.intersect(ports) };

@@ -70,7 +70,7 @@ export function flowsToJson(flows: readonly Flow[], routes: readonly PublicRoute
     };
 }
 
-export function grantToJson(grant: Grant): JsonGrant {
+function grantToJson(grant: Grant): JsonGrant {
     return {
         ports: formatPortSet(grant.ports),
         methods: valueSetToJson(grant.methods),

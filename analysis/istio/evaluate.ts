@@ -68,7 +68,7 @@ export interface LayeredConnection extends Connection {
     readonly notes?: readonly string[];
 }
 
-export interface Decision {
+interface Decision {
     readonly grants: readonly Grant[];
     readonly notes: readonly FlowNote[];
 }
@@ -196,11 +196,6 @@ export class IstioLayer {
         return caller;
     }
 
-    /** Whether the workload runs an Istio proxy (sidecar or gateway) that enforces policy. */
-    isMeshed(workload: Workload): boolean {
-        return this.infoOf(workload)?.destination.meshed === true;
-    }
-
     /** The connection as the caller's and the destination's proxies let it through, or undefined when nothing is left. */
     apply(connection: Connection): LayeredConnection | undefined {
         const scope = connection.src.kind === "workload" ? this.infoOf(connection.src.workload)?.outbound : undefined;
@@ -266,12 +261,6 @@ export class IstioLayer {
             return undefined;
         }
         return { src: connection.src, dst: connection.dst, allowed: result.allowed, l7: result.l7, ...(result.notes.length > 0 ? { notes: result.notes } : {}) };
-    }
-
-    /** The requests `caller` may make of `dst` (a workload object of the same cluster), on any TCP port; undefined when no proxy enforces policy there. */
-    requestsOf(caller: CallerView, dst: Workload): Decision | undefined {
-        const destination = this.infoOf(dst)?.destination;
-        return destination?.meshed ? this.evaluate(caller, destination) : undefined;
     }
 
     /**

@@ -20,7 +20,7 @@ export function isGatewayApiGateway(object: KubeObject): boolean {
 }
 
 /** The service account (and Deployment) name Istio gives a Gateway's deployment. */
-export function gatewayDeploymentName(gateway: KubeObject): string {
+function gatewayDeploymentName(gateway: KubeObject): string {
     return `${gateway.metadata?.name ?? ""}-istio`;
 }
 

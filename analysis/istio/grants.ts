@@ -86,7 +86,7 @@ function intersectPatternSets(a: ValueSet, b: ValueSet): ValueSet {
 }
 
 /** `a` less `b`: (a less b.include) plus (a within b.exclude), as up to two sets. */
-export function subtractPatternSets(a: ValueSet, b: ValueSet): ValueSet[] {
+function subtractPatternSets(a: ValueSet, b: ValueSet): ValueSet[] {
     const outside = b.include === "*" ? [] : [{ include: a.include, exclude: unique([...a.exclude, ...b.include]) }];
     const within = b.exclude.length === 0 ? [] : [{
         include: a.include === "*" ? b.exclude : unique(a.include.flatMap((p) => b.exclude.map((q) => intersectPatterns(p, q)).filter((r): r is string => r !== null))),

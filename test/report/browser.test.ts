@@ -42,11 +42,13 @@ describe("reachability report in a headless browser (Debian's Chromium)", functi
     it("`npm run report -- --stack dev` writes a page that loads cleanly and shows the dev stack's cells, graph and details", async () => {
         const file = path.join(folder, "dev.html");
         const printed = execFileSync("npm", ["run", "-s", "report", "--", "--stack", "dev", "--output", file], { cwd: projectRoot, encoding: "utf8" });
-        assert.match(printed, /^wrote .*dev\.html: 6 workloads, 7 allowed flows, 0 differences from the declared intent/);
+        // The six bookinfo workloads, the gateway's Deployment (which Istio creates for the Gateway) and External.
+        assert.match(printed, /^wrote .*dev\.html: 8 workloads, 9 allowed flows, 0 differences from the declared intent/);
         const { page, errors, requests }: PageRecord = await openPage(browser, pathToFileURL(file).href);
         assert.deepStrictEqual(errors, [], "no console errors or uncaught exceptions");
         assert.deepStrictEqual(requests, [pathToFileURL(file).href], "the page loads nothing but itself");
         assert.deepStrictEqual(await matrixCells(page), [
+            "0.0.0.0-255.255.255.255[External] → istio-ingress/mesh-gateway-istio[Deployment]: unchecked | TCP 80,443,15021 / all requests",
             "bookinfo/productpage-v1[Deployment] → bookinfo/details-v1[Deployment]: declared | TCP 9080 / GET /details/*",
             "bookinfo/productpage-v1[Deployment] → bookinfo/reviews-v1[Deployment]: declared | TCP 9080 / GET /reviews/*",
             "bookinfo/productpage-v1[Deployment] → bookinfo/reviews-v2[Deployment]: declared | TCP 9080 / GET /reviews/*",
@@ -54,12 +56,14 @@ describe("reachability report in a headless browser (Debian's Chromium)", functi
             "bookinfo/reviews-v1[Deployment] → bookinfo/ratings-v1[Deployment]: declared | TCP 9080 / GET /ratings/*",
             "bookinfo/reviews-v2[Deployment] → bookinfo/ratings-v1[Deployment]: declared | TCP 9080 / GET /ratings/*",
             "bookinfo/reviews-v3[Deployment] → bookinfo/ratings-v1[Deployment]: declared | TCP 9080 / GET /ratings/*",
+            "istio-ingress/mesh-gateway-istio[Deployment] → bookinfo/productpage-v1[Deployment]: declared | TCP 9080 / * /api/v1/products,/api/v1/products/*,/login,/logout,/productpage,/static,/static/*",
         ]);
-        assert.strictEqual(await page.locator("#matrix tbody tr").count(), 6, "a row per workload");
-        assert.strictEqual(await page.locator("#matrix tbody td").count(), 36, "a 6 x 6 matrix");
+        assert.strictEqual(await page.locator("#matrix tbody tr").count(), 8, "a row per endpoint");
+        assert.strictEqual(await page.locator("#matrix tbody td").count(), 64, "an 8 x 8 matrix");
         assert.strictEqual(await page.locator("#differences p").innerText(), "The allowed flows are exactly the declared ones.");
-        assert.strictEqual(await page.locator("#graph .node").count(), 6);
-        assert.strictEqual(await page.locator("#graph path.edge.declared").count(), 7);
+        assert.strictEqual(await page.locator("#graph .node").count(), 8);
+        assert.strictEqual(await page.locator("#graph path.edge.declared").count(), 8);
+        assert.match(await page.locator("#public-routes").innerText(), /https:\/\/bookinfo\.ztmesh\.local\/productpage.*→ Gateway istio-ingress\/mesh-gateway.*→ Service bookinfo\/productpage:9080\n+bookinfo\/productpage-v1\[Deployment\] TCP 9080: allowed/s);
         assert.ok(await page.locator("#graph").isVisible());
 
         const productpage = "bookinfo/productpage-v1[Deployment]";
@@ -69,7 +73,7 @@ describe("reachability report in a headless browser (Debian's Chromium)", functi
         assert.match(await page.locator("#detail").innerText(), /productpage-v1\[Deployment\] → bookinfo\/details-v1\[Deployment\]: allowed as declared\nL3\/4: TCP 9080\nL7: GET \/details\/\*/);
         await page.hover(`#graph .node[data-name="${details}"] circle`);
         assert.strictEqual(await page.locator("#detail").innerText(), `${details}: 1 flow`);
-        assert.strictEqual(await page.locator("#graph path.edge.faded").count(), 6, "the other arrows fade");
+        assert.strictEqual(await page.locator("#graph path.edge.faded").count(), 8, "the other arrows fade");
         assert.deepStrictEqual(errors, [], "no errors while used");
     });
 
@@ -83,7 +87,7 @@ describe("reachability report in a headless browser (Debian's Chromium)", functi
 
         const first = await openPage(browser, pathToFileURL(pages[0]).href);
         assert.deepStrictEqual(first.errors, []);
-        const flagged = (await matrixCells(first.page)).filter((line) => !line.includes(": declared |"));
+        const flagged = (await matrixCells(first.page)).filter((line) => !line.includes(": declared |") && !line.includes(": unchecked |"));
         assert.deepStrictEqual(flagged, [
             "bookinfo/productpage-v1[Deployment] → bookinfo/ratings-v1[Deployment]: undeclared | All Connections / all requests",
             "bookinfo/reviews-v1[Deployment] → bookinfo/ratings-v1[Deployment]: blocked | blocked",

@@ -72,7 +72,7 @@ interface Source {
 }
 interface Operation { ports?: unknown; notPorts?: unknown; methods?: unknown; notMethods?: unknown; paths?: unknown; notPaths?: unknown; hosts?: unknown; notHosts?: unknown }
 interface Condition { key?: unknown; values?: unknown; notValues?: unknown }
-interface Rule { from?: { source?: Source }[]; to?: { operation?: Operation }[]; when?: Condition[] }
+interface Rule { from?: { source?: Source | null }[] | null; to?: { operation?: Operation | null }[] | null; when?: Condition[] | null }
 interface TargetRef { group?: unknown; kind?: unknown; name?: unknown }
 interface Spec {
     action?: unknown; provider?: { name?: unknown }; selector?: { matchLabels?: Record<string, unknown> }; rules?: Rule[];
@@ -138,8 +138,9 @@ function compile(object: KubeObject): AuthorizationPolicy | undefined {
 type Alternative = readonly string[] | false;
 
 function compileRule(rule: Rule, index: number, addresses: IntervalSet[]): AuthorizationRule {
-    const sources = (rule.from ?? []).map((from) => compileSource(from?.source ?? {}, addresses));
-    const operations = rule.to === undefined || rule.to.length === 0 ? [{ ports: allPorts, methods: anyValue, paths: anyValue, hosts: anyValue }] : rule.to.map((to) => compileOperation(to?.operation ?? {}));
+    const sources = (rule.from ?? []).map((from, i) => compileSource(present(from?.source, `from[${i}].source`), addresses));
+    const operations = rule.to === undefined || rule.to === null || rule.to.length === 0 ? [{ ports: allPorts, methods: anyValue, paths: anyValue, hosts: anyValue }]
+        : rule.to.map((to, i) => compileOperation(present(to?.operation, `to[${i}].operation`)));
     const conditions = (rule.when ?? []).map((condition, i) => {
         try {
             return compileCondition(condition ?? {}, addresses);
@@ -217,6 +218,21 @@ function compileOperation(operation: Operation): Omit<Grant, "when"> {
         paths: pathSet(list(operation.paths, "paths"), list(operation.notPaths, "notPaths")),
         hosts: hostSet(list(operation.hosts, "hosts"), list(operation.notHosts, "notHosts")),
     };
+}
+
+/**
+ * Istio's own validation (pkg/config/validation, ValidateAuthorizationPolicy): a `source` or
+ * `operation` must be given and set some field; an empty list counts as unset.
+ */
+function present<T extends object>(value: T | null | undefined, field: string): T {
+    if (value === undefined || value === null) {
+        throw new Error(`${field} must not be null (Istio refuses the policy)`);
+    }
+    const set = Object.values(value).some((item) => item !== undefined && item !== null && !(Array.isArray(item) && item.length === 0));
+    if (!set) {
+        throw new Error(`${field} must not be empty (Istio refuses the policy)`);
+    }
+    return value;
 }
 
 /** `when` keys Istio supports whose value the manifests decide. */

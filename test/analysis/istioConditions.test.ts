@@ -110,6 +110,9 @@ ${policy("audit", `  action: AUDIT
             /AuthorizationPolicy bookinfo\/bad-key: rule 1: when\[0\]: key "source.color" is not an attribute AuthorizationPolicy supports/);
         assert.throws(() => l7Flows(policy("no-values", "  rules: [{when: [{key: source.ip}]}]")), /rule 1: when\[0\]: source.ip: at least one of values or notValues must be set/);
         assert.throws(() => l7Flows(policy("bad-ip", "  rules: [{from: [{source: {ipBlocks: [\"10.0.0.0/40\"]}}]}]")), /ipBlocks: "10.0.0.0\/40" is not an IP address or CIDR/);
+        // Istio's own validation: a source or operation must set some field (an empty list is unset).
+        assert.throws(() => l7Flows(policy("empty-source", "  rules: [{from: [{source: {namespaces: []}}]}]")), /AuthorizationPolicy bookinfo\/empty-source: rule 1: from\[0\]\.source must not be empty/);
+        assert.throws(() => l7Flows(policy("null-operation", "  rules: [{to: [{operation: null}]}]")), /rule 1: to\[0\]\.operation must not be null/);
     });
 });
 

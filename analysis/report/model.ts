@@ -9,6 +9,7 @@ import { declaredServices, declaredTargets, IntentDifference, intentDifferences,
 import { KubeObject } from "../manifests";
 import { compareNames, formatConnectionSet } from "../netpol/format";
 import { clusterFromObjects, workloadId } from "../netpol/workloads";
+import { withGatewayDeployments } from "../istio/gatewayDeployments";
 import { routeUrls } from "../istio/ingress";
 import { Flow, publicFlows, RouteDestination } from "../reach";
 
@@ -80,7 +81,9 @@ export interface ReportPublicRoute {
 }
 
 /** The report of `flows` (computed from `objects`) against the intent the Services in `objects` declare. */
-export function reportModel(objects: readonly KubeObject[], flows: readonly Flow[], about: { title: string; source: string }): ReportModel {
+export function reportModel(given: readonly KubeObject[], flows: readonly Flow[], about: { title: string; source: string }): ReportModel {
+    // The flows include the gateway Deployments Istio creates for Gateways; so do the endpoints and explanations.
+    const objects = withGatewayDeployments(given);
     const services = declaredServices(objects);
     const withIntent = new Set(declaredTargets(objects, services).flatMap((target) => target.workloads.map((w) => w.name)));
     const cells = new Map<string, ReportCell>();
@@ -117,7 +120,7 @@ export function reportModel(objects: readonly KubeObject[], flows: readonly Flow
         cells: [...cells.values()].sort((a, b) => compareNames(a.src, b.src) || compareNames(a.dst, b.dst)),
         differences,
         declaredServices: services.length,
-        publicRoutes: publicFlows(objects, flows).map((route) => ({
+        publicRoutes: publicFlows(given, flows).map((route) => ({
             urls: routeUrls(route),
             ...(route.methods ? { methods: route.methods } : {}),
             gateway: route.gateway,

@@ -183,6 +183,14 @@ describe("rule-level explanation data", () => {
         ]);
         assert.deepStrictEqual(explanation.deniedBy, ["AuthorizationPolicy bookinfo/deny"]);
     });
+
+    it("explains an External range by its addresses", () => {
+        const objects = parseManifests(`${cluster}\n---\n${policy("deny-range", `  action: DENY
+  rules: [{from: [{source: {ipBlocks: ["10.0.0.0/8"]}}]}]`)}`, "c.yaml");
+        const layer = IstioLayer.of(objects, clusterFromObjects(objects), podDetailsByWorkload(objects))!;
+        assert.deepStrictEqual(layer.explain("10.0.0.0-10.255.255.255[External]", reviews)!.deniedBy, ["AuthorizationPolicy bookinfo/deny-range"]);
+        assert.deepStrictEqual(layer.explain("11.0.0.0-255.255.255.255[External]", reviews)!.rules, []);
+    });
 });
 
 describe("canonical grants", () => {

@@ -154,18 +154,20 @@ export class IstioLayer {
      * and the listing stays that of layer 3/4).
      */
     static of(objects: readonly KubeObject[], cluster: Cluster, details: ReadonlyMap<string, PodDetails>): IstioLayer | undefined {
-        const policies = objects.filter(isAuthorizationPolicy);
-        const peerAuthentication = objects.filter(isPeerAuthentication);
+        // Compiled first, so that a malformed policy is refused whether or not it matters here.
+        const policies = objects.filter(isAuthorizationPolicy).map(parseAuthorizationPolicy);
+        const peerAuthentication = objects.filter(isPeerAuthentication).map(parsePeerAuthentication);
+        const mesh = meshConfigOf(objects);
+        const outbound = new Outbound(objects, mesh);
         const sidecars = cluster.workloads.some((workload) => isMeshed(details.get(workloadId(workload)), cluster.namespaces.get(workload.namespace) ?? {}, { gateways: false }));
         if (!sidecars && policies.length === 0 && peerAuthentication.length === 0) {
             return undefined;
         }
-        const mesh = meshConfigOf(objects);
         const layer = new IstioLayer(
-            policies.map(parseAuthorizationPolicy).filter((policy): policy is AuthorizationPolicy => policy !== undefined),
-            peerAuthentication.map(parsePeerAuthentication),
+            policies.filter((policy): policy is AuthorizationPolicy => policy !== undefined),
+            peerAuthentication,
             mesh,
-            new Outbound(objects, mesh),
+            outbound,
             cluster,
             details,
         );

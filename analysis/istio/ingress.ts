@@ -242,6 +242,10 @@ function istioRoutes(context: Context): PublicRoute[] {
                     return (http.route ?? []).map((route): PublicRoute => {
                         const host = String(route.destination?.host ?? "");
                         const [serviceName, serviceNamespace = vsNamespace] = host.split(".");
+                        if (!serviceOf(context.objects, serviceNamespace, serviceName)) {
+                            // A ServiceEntry host or a Service not in the manifests: nothing to follow.
+                            return { ...base, backend: `host ${host} (not a Service in the manifests)`, destinations: [] };
+                        }
                         const port = route.destination?.port?.number === undefined ? undefined : Number(route.destination.port.number);
                         const resolved = port ?? onlyServicePort(context.objects, serviceNamespace, serviceName);
                         return {

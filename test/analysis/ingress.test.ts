@@ -127,6 +127,18 @@ spec:
             + `(VirtualService bookinfo/bookinfo) -> Service bookinfo/productpage:80 -> ${pp} TCP 9080: allowed, the workload's proxy admits the gateway's requests: all requests\n`);
         assert.ok(!formatPublicRoutes(routes).includes(" => "), "route lines never look like flow lines");
         assert.deepStrictEqual(flowsToJson([], routes).routes, routes);
+        const outside = routesOf(`${cluster}---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: web, namespace: istio-system}
+spec: {selector: {istio: ingressgateway}, servers: [{port: {number: 80, protocol: HTTP}, hosts: ["*/*"]}]}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: proxy, namespace: bookinfo}
+spec: {hosts: ["*"], gateways: [istio-system/web], http: [{route: [{destination: {host: api.example.com}}]}]}
+`).routes;
+        assert.deepStrictEqual(outside.map((route) => route.backend), ["host api.example.com (not a Service in the manifests)"]);
     });
 
     it("a gateway that no External address reaches at layer 3/4 carries no public traffic", () => {

@@ -5,11 +5,11 @@
  */
 import * as fs from "fs";
 import { parseArgs } from "util";
-import { flowsToJson, formatFlows } from "./flowFormat";
+import { flowsToJson, formatFlows, formatPublicRoutes } from "./flowFormat";
 import { IntentError } from "./intent";
 import { KubeObject, ManifestError, readManifests, Warn } from "./manifests";
 import { DifferingPodsError } from "./ownerLabels";
-import { Flow, reachability } from "./reach";
+import { Flow, publicFlows, reachability } from "./reach";
 import { reportModel } from "./report/model";
 import { renderPage } from "./report/page";
 import { consoleSummary } from "./report/words";
@@ -18,20 +18,33 @@ export const usage = `Usage: ztmesh reach <dir-or-file>... [--l7] [--json | --ht
 
 Lists the connections that Kubernetes NetworkPolicy, Calico (GlobalNetworkPolicy,
 NetworkPolicy in their tiers, Tier, Profile, HostEndpoint, WorkloadEndpoint, NetworkSet,
-GlobalNetworkSet) and Istio (AuthorizationPolicy, PeerAuthentication) allow
-between the workloads in the given manifests (YAML or JSON files, folders read recursively,
-List kinds unwrapped), one "SRC => DST : CONNECTIONS" line each.
+GlobalNetworkSet) and Istio (AuthorizationPolicy, PeerAuthentication, Sidecar,
+ServiceEntry, MeshConfig outboundTrafficPolicy) allow between the workloads in the given
+manifests (YAML or JSON files, folders read recursively, List kinds unwrapped), one
+"SRC => DST : CONNECTIONS" line each.
+
+Istio: sidecars and gateways (istio-proxy "proxy router" pods, Gateway API gateways) call
+with their service account's identity. AuthorizationPolicy source identities, ipBlocks,
+remoteIpBlocks, ports, methods, paths, hosts and "when" on source.ip, remote.ip,
+source.namespace, source.principal and destination.port are evaluated. What depends on
+the request (requestPrincipals, request.headers, request.auth.*, destination.ip,
+connection.sni) is shown as a condition on the requests an ALLOW grants ("when ..."); a
+DENY or CUSTOM rule under such a condition removes nothing and is shown as a note.
 
 Each object is first checked against the schemas of Kubernetes v1.36.3 and the pinned
 Calico, Istio and Gateway API CRDs, and the servers' own rules; an invalid one stops the
 run with exit code 2. Documents that are no Kubernetes object are skipped with a warning.
 
 Options:
-  --l7      append the HTTP requests allowed at meshed destinations, e.g. [GET /reviews/*]
-  --json    print one JSON document instead of lines
+  --l7      append the HTTP requests allowed at meshed destinations, e.g. [GET /reviews/*],
+            notes on them, and the public routes (External -> gateway -> Service ->
+            workload, with hostnames and paths) of Gateway API and Istio gateways
+  --json    print one JSON document instead of lines (flows, with l7 grants and notes,
+            and routes)
   --html    write a self-contained HTML report instead: a matrix of who may reach whom,
-            a graph, and the differences from the callers that Services declare
-            (annotation ztmesh.io/declared-callers, as MeshService writes it)
+            a graph, the public routes, and the differences from the callers that
+            Services declare (annotation ztmesh.io/declared-callers, as MeshService
+            writes it)
   -o, --output FILE
             write to FILE instead of standard output
   -h, --help  print this help
@@ -92,7 +105,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         const model = values.html ? reportModel(objects, flows, { title: "Reachability report", source: paths.join(", ") }) : undefined;
         const text = model
             ? renderPage(model)
-            : values.json ? `${JSON.stringify(flowsToJson(flows), null, 2)}\n` : formatFlows(flows, { l7: values.l7 });
+            : values.json ? `${JSON.stringify(flowsToJson(flows, publicFlows(objects, flows)), null, 2)}\n`
+                : `${formatFlows(flows, { l7: values.l7 })}${values.l7 ? formatPublicRoutes(publicFlows(objects, flows)) : ""}`;
         if (values.output === undefined) {
             io.stdout(text);
         } else {

@@ -4,10 +4,10 @@
  */
 import { formatConnections, formatConnectionSet } from "./netpol";
 import { compareNames } from "./netpol/format";
-import { formatGrants } from "./istio/format";
-import type { Flow } from "./reach";
+import { formatGrants, formatPortSet } from "./istio/format";
+import type { Flow, PublicRoute } from "./reach";
+import { routeUrls } from "./istio/ingress";
 import type { Grant, ValueSet } from "./istio/grants";
-import { IntervalSet } from "./netpol/intervals";
 
 /**
  * Without `l7` and notes, byte for byte the NetworkPolicy engine's listing. A flow's notes
@@ -33,18 +33,44 @@ export interface JsonFlow {
     src: string;
     dst: string;
     connections: string;
-    /** Present when a sidecar enforces layer 7 policy on the flow's TCP ports. */
-    l7?: { ports: string; methods: JsonValueSet; paths: JsonValueSet }[];
-    /** What the listing cannot decide (Calico `http` matches, which the application layer enforces). */
+    /** Present when a proxy enforces layer 7 policy on the flow's TCP ports. */
+    l7?: JsonGrant[];
+    /**
+     * What the listing cannot decide: Calico `http` matches (enforced by the application
+     * layer), DENY or CUSTOM rules that apply only to some requests.
+     */
     notes?: string[];
     /** Ambient mode: the enforcement points that admitted the flow. */
     enforcedBy?: string[];
 }
 
+/** `when`: conditions on request data under which alone the grant holds (absent: unconditional). */
+export interface JsonGrant { ports: string; methods: JsonValueSet; paths: JsonValueSet; hosts: JsonValueSet; when?: string[] }
+
 type JsonValueSet = "*" | string[] | { except: string[] } | { include: string[]; except: string[] };
 
-export function flowsToJson(flows: readonly Flow[]): { flows: JsonFlow[] } {
+/**
+ * The public routes as a section after the flows: one line per route and destination, written
+ * with `->` so that the ` => ` lines stay exactly the flows.
+ */
+export function formatPublicRoutes(routes: readonly PublicRoute[]): string {
+    if (routes.length === 0) {
+        return "";
+    }
+    const lines = routes.flatMap((route) => {
+        const head = `${routeUrls(route).join(", ")}${route.methods ? ` (${route.methods.join(",")})` : ""} -> ${route.gateway}`
+            + `${route.via.length > 0 ? ` [${route.via.join(", ")}]` : ""} (${route.route}) -> ${route.backend}`;
+        const unevaluated = route.unevaluated ? ` (not evaluated: ${route.unevaluated.join(", ")})` : "";
+        return route.destinations.length === 0
+            ? [`${head}${unevaluated}\n`]
+            : route.destinations.map((d) => `${head} -> ${d.workload} TCP ${d.port}: ${d.status}, ${d.reason}${unevaluated}\n`);
+    });
+    return `\nPublic routes (External -> gateway -> Service -> workload):\n${lines.join("")}`;
+}
+
+export function flowsToJson(flows: readonly Flow[], routes: readonly PublicRoute[] = []): { flows: JsonFlow[]; routes?: PublicRoute[] } {
     return {
+        ...(routes.length > 0 ? { routes: [...routes] } : {}),
         flows: sorted(flows).map((flow) => ({
             src: flow.src.name,
             dst: flow.dst.name,
@@ -56,8 +82,14 @@ export function flowsToJson(flows: readonly Flow[]): { flows: JsonFlow[] } {
     };
 }
 
-function grantToJson(grant: Grant): { ports: string; methods: JsonValueSet; paths: JsonValueSet } {
-    return { ports: formatPorts(grant.ports), methods: valueSetToJson(grant.methods), paths: valueSetToJson(grant.paths) };
+function grantToJson(grant: Grant): JsonGrant {
+    return {
+        ports: formatPortSet(grant.ports),
+        methods: valueSetToJson(grant.methods),
+        paths: valueSetToJson(grant.paths),
+        hosts: valueSetToJson(grant.hosts),
+        ...(grant.when.length === 0 ? {} : { when: [...grant.when] }),
+    };
 }
 
 function valueSetToJson(set: ValueSet): JsonValueSet {
@@ -65,10 +97,6 @@ function valueSetToJson(set: ValueSet): JsonValueSet {
         return set.include === "*" ? "*" : [...set.include];
     }
     return set.include === "*" ? { except: [...set.exclude] } : { include: [...set.include], except: [...set.exclude] };
-}
-
-function formatPorts(ports: IntervalSet): string {
-    return ports.intervals.map((i) => (i.start === i.end ? `${i.start}` : `${i.start}-${i.end}`)).join(",");
 }
 
 function sorted(flows: readonly Flow[]): Flow[] {

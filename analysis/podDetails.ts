@@ -11,11 +11,17 @@ export interface PodDetails {
     readonly serviceAccount: string;
     readonly labels: Readonly<Record<string, string>>;
     readonly annotations: Readonly<Record<string, string>>;
+    /**
+     * The pod runs Istio's proxy as its own container (`istio-proxy` with args `proxy router`,
+     * as the istio/gateway chart and Gateway API deployments do): a gateway, which presents its
+     * service account's identity and enforces AuthorizationPolicy without an injected sidecar.
+     */
+    readonly runsGatewayProxy: boolean;
 }
 
 interface Template {
     metadata?: { labels?: Record<string, unknown>; annotations?: Record<string, unknown> };
-    spec?: { serviceAccountName?: unknown; serviceAccount?: unknown };
+    spec?: { serviceAccountName?: unknown; serviceAccount?: unknown; containers?: unknown };
 }
 
 const templateKinds: Record<string, (object: KubeObject) => Template | undefined> = {
@@ -54,10 +60,17 @@ export function podDetailsByWorkload(objects: readonly KubeObject[]): Map<string
                 serviceAccount: typeof account === "string" && account !== "" ? account : "default",
                 labels: strings(template.metadata?.labels),
                 annotations: strings(template.metadata?.annotations),
+                runsGatewayProxy: runsGatewayProxy(template.spec?.containers),
             });
         }
     }
     return details;
+}
+
+/** Istio's gateway deployments run `pilot-agent proxy router` in the `istio-proxy` container (a sidecar runs `proxy sidecar`). */
+function runsGatewayProxy(containers: unknown): boolean {
+    return Array.isArray(containers) && containers.some((container: { name?: unknown; args?: unknown } | null) =>
+        container?.name === "istio-proxy" && Array.isArray(container.args) && container.args[0] === "proxy" && container.args.includes("router"));
 }
 
 function strings(map: unknown): Record<string, string> {

@@ -16,8 +16,13 @@ import { calicoConnectivity, hasCalicoObjects, TieredConnection } from "./calico
 import { LayeredConnection, IstioLayer } from "./istio/evaluate";
 import { AmbientLayer, hasAmbientWorkloads, withWaypointWorkloads } from "./istio/ambient";
 import type { Grant } from "./istio/grants";
+import { withGatewayDeployments } from "./istio/gatewayDeployments";
+import { PublicRoute, publicRoutes } from "./istio/ingress";
 import { KubeObject } from "./manifests";
 import { connectivity } from "./netpol";
+import type { Connection, Endpoint } from "./netpol/connection";
+import { externalName } from "./netpol/format";
+import { IntervalSet } from "./netpol/intervals";
 import { clusterFromObjects } from "./netpol/workloads";
 import { checkOwnersPodsAlike } from "./ownerLabels";
 import { podDetailsByWorkload } from "./podDetails";
@@ -25,6 +30,7 @@ import { podDetailsByWorkload } from "./podDetails";
 export type { Endpoint } from "./netpol/connection";
 export type { ConnectionSet } from "./netpol/ports";
 export type { Grant } from "./istio/grants";
+export type { PublicRoute, RouteDestination } from "./istio/ingress";
 
 /**
  * An allowed flow: layer 3/4 connections, and the layer 7 grants when a sidecar or ambient
@@ -32,7 +38,7 @@ export type { Grant } from "./istio/grants";
  */
 export interface Flow extends LayeredConnection {
     readonly l7?: readonly Grant[];
-    /** What the listing cannot decide, e.g. the HTTP requests a Calico rule matches. */
+    /** What the listing cannot decide: the HTTP requests a Calico rule matches, DENY rules that apply only to some requests. */
     readonly notes?: readonly string[];
     /** Ambient mode: the enforcement points that admitted the flow. */
     readonly enforcedBy?: readonly string[];
@@ -43,25 +49,70 @@ export interface ReachOptions {
     readonly istio?: boolean;
 }
 
-/** Every allowed flow among the workloads in `objects`, ordered by source name, then destination name. Throws on a malformed policy, and on pods of one owner that policies tell apart (ownerLabels.ts). */
-export function reachability(objects: readonly KubeObject[], options: ReachOptions = {}): Flow[] {
-    checkOwnersPodsAlike(objects);
-    // Ambient mode: waypoints' pods exist only once istiod deploys them, so the analysis adds them.
-    const ambientMode = hasAmbientWorkloads(objects);
-    const analysed = ambientMode ? withWaypointWorkloads(objects) : objects;
-    const layer4: TieredConnection[] = hasCalicoObjects(analysed) ? calicoConnectivity(analysed) : connectivity(analysed);
+/**
+ * Every allowed flow among the workloads in `objects` (and the gateway Deployments Istio
+ * creates for Gateway API Gateways, see istio/gatewayDeployments.ts; in ambient mode the
+ * waypoints' pods, which istiod deploys), ordered by source name, then destination name.
+ * Throws on a malformed policy, and on pods of one owner that policies tell apart
+ * (ownerLabels.ts).
+ */
+export function reachability(given: readonly KubeObject[], options: ReachOptions = {}): Flow[] {
+    checkOwnersPodsAlike(given);
+    const withGateways = withGatewayDeployments(given);
+    const ambientMode = hasAmbientWorkloads(withGateways);
+    const objects = ambientMode ? withWaypointWorkloads(withGateways) : withGateways;
+    const layer4: TieredConnection[] = hasCalicoObjects(objects) ? calicoConnectivity(objects) : connectivity(objects);
     if (options.istio === false) {
         return layer4;
     }
-    const cluster = clusterFromObjects(analysed);
-    const details = podDetailsByWorkload(analysed);
-    const istio = IstioLayer.of(analysed, cluster, details);
+    const cluster = clusterFromObjects(objects);
+    const details = podDetailsByWorkload(objects);
+    const istio = IstioLayer.of(objects, cluster, details);
     const flows: Flow[] = istio
-        ? layer4.flatMap((connection) => {
+        ? cutExternal(layer4, istio.addressBlocks()).flatMap((connection) => {
             const flow = istio.apply(connection);
-            return flow === undefined ? [] : connection.notes ? [{ ...flow, notes: connection.notes }] : [flow];
+            if (flow === undefined) {
+                return [];
+            }
+            // Layer 4 notes (Calico http matches, source ports) come before the proxy's.
+            return connection.notes ? [{ ...flow, notes: [...connection.notes, ...(flow.notes ?? [])] }] : [flow];
         })
         : layer4;
-    const ambient = ambientMode ? AmbientLayer.of(analysed, cluster, details) : undefined;
+    const ambient = ambientMode ? AmbientLayer.of(objects, cluster, details) : undefined;
     return ambient ? ambient.apply(flows) : flows;
+}
+
+/** The public routes (External → gateway → Service → workload) of `objects`, given their flows. */
+export function publicFlows(objects: readonly KubeObject[], flows: readonly Flow[]): PublicRoute[] {
+    return publicRoutes(withGatewayDeployments(objects), flows);
+}
+
+/**
+ * Connections with External ranges split at every boundary of the address blocks Istio
+ * policies name, so that each range lies wholly inside or outside each block (layer 4 allows
+ * the same for all of a range, so each piece keeps its connections).
+ */
+function cutExternal<C extends Connection>(connections: readonly C[], blocks: readonly IntervalSet[]): readonly C[] {
+    if (blocks.length === 0) {
+        return connections;
+    }
+    const cuts = [...new Set(blocks.flatMap((block) => block.boundaries()))].sort((a, b) => a - b);
+    const pieces = new Map<string, Endpoint[]>();
+    const split = (endpoint: Endpoint): Endpoint[] => {
+        if (endpoint.kind !== "external") {
+            return [endpoint];
+        }
+        let result = pieces.get(endpoint.name);
+        if (!result) {
+            const { start, end } = endpoint.range;
+            const inside = cuts.filter((cut) => cut > start && cut <= end);
+            result = [start, ...inside].map((first, i) => {
+                const range = { start: first, end: i < inside.length ? inside[i] - 1 : end };
+                return { kind: "external", name: externalName(range), range };
+            });
+            pieces.set(endpoint.name, result);
+        }
+        return result;
+    };
+    return connections.flatMap((connection) => split(connection.src).flatMap((src) => split(connection.dst).map((dst) => ({ ...connection, src, dst }))));
 }

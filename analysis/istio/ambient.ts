@@ -83,7 +83,8 @@ function isWaypointGateway(object: KubeObject): boolean {
 export function withWaypointWorkloads(objects: readonly KubeObject[]): KubeObject[] {
     const deployments = objects.filter(isWaypointGateway).map((gateway): KubeObject => {
         const name = gateway.metadata?.name ?? "";
-        const labels = { [ambient.gatewayNameLabel]: name, [ambient.dataplaneModeLabel]: "none" };
+        // The labels istiod's gateway template gives the pods (charts/istiod files/kube-gateway.yaml).
+        const labels = { [ambient.gatewayNameLabel]: name, "gateway.networking.k8s.io/gateway-class-name": "istio-waypoint", [ambient.dataplaneModeLabel]: "none" };
         return {
             apiVersion: "apps/v1",
             kind: "Deployment",
@@ -283,8 +284,7 @@ export class AmbientLayer {
         const admitting = (action: "ALLOW" | "DENY") => applying
             .filter((policy) => policy.action === action)
             .flatMap((policy) => policy.rules)
-            .filter((rule) => rule.admits(caller))
-            .flatMap((rule) => rule.grants);
+            .flatMap((rule) => rule.matches({ identity: caller }));
         const allows = applying.some((policy) => policy.action === "ALLOW");
         // ztunnel cannot see methods or paths: such an ALLOW grant admits nothing, such a DENY denies its ports.
         let ports = allows ? admitting("ALLOW").filter(layer4Only).reduce((set, grant) => set.union(grant.ports), IntervalSet.empty) : allPorts;
@@ -304,10 +304,10 @@ export class AmbientLayer {
         const admitted = (action: "ALLOW" | "DENY") => attached
             .filter((policy) => policy.action === action)
             .flatMap((policy) => policy.rules)
-            .filter((rule) => rule.admits(caller))
-            .flatMap((rule) => rule.grants);
+            .flatMap((rule) => rule.matches({ identity: caller }));
         let grants: Grant[] = attached.some((policy) => policy.action === "ALLOW") ? admitted("ALLOW") : [allRequests];
-        for (const deny of admitted("DENY")) {
+        // A DENY under a request condition the analysis cannot decide must not widen the deny (grants.ts).
+        for (const deny of admitted("DENY").filter((grant) => grant.when.length === 0)) {
             grants = subtractGrant(grants, deny);
         }
         return grants;

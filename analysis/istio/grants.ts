@@ -1,6 +1,8 @@
 /**
  * Layer 7 permissions as a small set representation: a list of grants, each the requests on
- * some TCP ports whose method is in a method set and whose path is in a path set.
+ * some TCP ports whose method is in a method set, whose path is in a path set and whose host
+ * (`Host` / `:authority`) is in a host set, possibly only under request conditions the
+ * analysis cannot decide (`when`: a request header, the JWT principal, ...).
  *
  *   - Method sets are exact: a finite list, or "every method but a finite list".
  *   - Path sets are "any of these patterns, except any of those patterns" (Istio patterns:
@@ -27,10 +29,17 @@ export interface Grant {
     readonly ports: IntervalSet;
     readonly methods: ValueSet;
     readonly paths: ValueSet;
+    /** Istio patterns, lower case (hosts match case-insensitively). */
+    readonly hosts: ValueSet;
+    /**
+     * Conditions on request data that all must hold (`request.headers[x-user] in [alice]`),
+     * sorted; empty when the grant is unconditional.
+     */
+    readonly when: readonly string[];
 }
 
 export const anyValue: ValueSet = { include: "*", exclude: [] };
-export const allRequests: Grant = { ports: allPorts, methods: anyValue, paths: anyValue };
+export const allRequests: Grant = { ports: allPorts, methods: anyValue, paths: anyValue, hosts: anyValue, when: [] };
 
 const unique = (values: Iterable<string>) => [...new Set(values)].sort();
 
@@ -63,8 +72,21 @@ export function pathSet(include: readonly string[] | undefined, exclude: readonl
     return { include: include === undefined || include.includes("*") ? "*" : unique(include), exclude: unique(exclude ?? []) };
 }
 
+/** Host patterns: as paths, compared in lower case. */
+export function hostSet(include: readonly string[] | undefined, exclude: readonly string[] | undefined): ValueSet {
+    const lower = (values: readonly string[] | undefined) => values?.map((value) => value.toLowerCase());
+    return pathSet(lower(include), lower(exclude));
+}
+
+/** The values both sets hold; a prefix against a suffix pattern is dropped (an understatement). */
+function intersectPatternSets(a: ValueSet, b: ValueSet): ValueSet {
+    const include = a.include === "*" ? b.include : b.include === "*" ? a.include
+        : unique(a.include.flatMap((p) => (b.include as readonly string[]).map((q) => intersectPatterns(p, q)).filter((r): r is string => r !== null)));
+    return { include, exclude: unique([...a.exclude, ...b.exclude]) };
+}
+
 /** `a` less `b`: (a less b.include) plus (a within b.exclude), as up to two sets. */
-function subtractPaths(a: ValueSet, b: ValueSet): ValueSet[] {
+function subtractPatternSets(a: ValueSet, b: ValueSet): ValueSet[] {
     const outside = b.include === "*" ? [] : [{ include: a.include, exclude: unique([...a.exclude, ...b.include]) }];
     const within = b.exclude.length === 0 ? [] : [{
         include: a.include === "*" ? b.exclude : unique(a.include.flatMap((p) => b.exclude.map((q) => intersectPatterns(p, q)).filter((r): r is string => r !== null))),
@@ -83,34 +105,57 @@ function isEmptySet(set: ValueSet, exactValues: boolean): boolean {
 // ---- grants
 
 export function isEmptyGrant(grant: Grant): boolean {
-    return grant.ports.isEmpty() || isEmptySet(grant.methods, true) || isEmptySet(grant.paths, false);
+    return grant.ports.isEmpty() || isEmptySet(grant.methods, true) || isEmptySet(grant.paths, false) || isEmptySet(grant.hosts, false);
 }
 
-/** `grants` less every request `deny` covers. */
+/**
+ * `grants` less every request `deny` covers (whatever conditions the grants carry: a request
+ * that meets them is still denied). `deny.when` must be empty: a DENY under undecidable
+ * conditions takes nothing away (the caller reports it as a note instead).
+ */
 export function subtractGrant(grants: readonly Grant[], deny: Grant): Grant[] {
     return grants.flatMap((grant) => {
         const shared = grant.ports.intersect(deny.ports);
         if (shared.isEmpty()) {
             return [grant];
         }
+        const methods = intersectMethods(grant.methods, deny.methods);
+        const paths = intersectPatternSets(grant.paths, deny.paths);
         const pieces: Grant[] = [
             { ...grant, ports: grant.ports.subtract(deny.ports) },
-            { ports: shared, methods: subtractMethods(grant.methods, deny.methods), paths: grant.paths },
-            ...subtractPaths(grant.paths, deny.paths).map((paths) => ({ ports: shared, methods: intersectMethods(grant.methods, deny.methods), paths })),
+            { ...grant, ports: shared, methods: subtractMethods(grant.methods, deny.methods) },
+            ...subtractPatternSets(grant.paths, deny.paths).map((rest) => ({ ...grant, ports: shared, methods, paths: rest })),
+            ...subtractPatternSets(grant.hosts, deny.hosts).map((hosts) => ({ ...grant, ports: shared, methods, paths, hosts })),
         ];
         return pieces.filter((piece) => !isEmptyGrant(piece));
     });
 }
 
+/** The requests of `grant` that also fall under `other` (ports, methods, paths, hosts; `when` of both). */
+export function intersectGrant(grant: Grant, other: Grant): Grant {
+    return {
+        ports: grant.ports.intersect(other.ports),
+        methods: intersectMethods(grant.methods, other.methods),
+        paths: intersectPatternSets(grant.paths, other.paths),
+        hosts: intersectPatternSets(grant.hosts, other.hosts),
+        when: unique([...grant.when, ...other.when]),
+    };
+}
+
 /** Grants restricted to `ports`; empty ones dropped, and grants alike but for their ports merged. */
 export function clipGrants(grants: readonly Grant[], ports: IntervalSet): Grant[] {
+    if (grants.length === 1) {
+        // The common case (one rule, or all requests) needs no merging.
+        const clipped = { ...grants[0], ports: grants[0].ports.intersect(ports) };
+        return isEmptyGrant(clipped) ? [] : [clipped];
+    }
     const merged = new Map<string, Grant>();
     for (const grant of grants) {
         const clipped = { ...grant, ports: grant.ports.intersect(ports) };
         if (isEmptyGrant(clipped)) {
             continue;
         }
-        const key = JSON.stringify([clipped.methods, clipped.paths]);
+        const key = JSON.stringify([clipped.methods, clipped.paths, clipped.hosts, clipped.when]);
         const before = merged.get(key);
         merged.set(key, before ? { ...before, ports: before.ports.union(clipped.ports) } : clipped);
     }
@@ -121,6 +166,10 @@ export function grantPorts(grants: readonly Grant[]): IntervalSet {
     return grants.reduce((ports, grant) => ports.union(grant.ports), IntervalSet.empty);
 }
 
+export function isAnyValue(set: ValueSet): boolean {
+    return set.include === "*" && set.exclude.length === 0;
+}
+
 export function isAllRequests(grant: Grant): boolean {
-    return grant.methods.include === "*" && grant.methods.exclude.length === 0 && grant.paths.include === "*" && grant.paths.exclude.length === 0;
+    return isAnyValue(grant.methods) && isAnyValue(grant.paths) && isAnyValue(grant.hosts) && grant.when.length === 0;
 }

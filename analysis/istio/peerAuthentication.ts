@@ -43,11 +43,11 @@ export function parsePeerAuthentication(object: KubeObject): PeerAuthentication 
 }
 
 /** The TCP ports on which a workload refuses callers without a sidecar. */
-export function strictPorts(policies: readonly PeerAuthentication[], namespace: string, labels: Readonly<Record<string, string>>): IntervalSet {
+export function strictPorts(policies: readonly PeerAuthentication[], namespace: string, labels: Readonly<Record<string, string>>, root = rootNamespace): IntervalSet {
     const selecting = policies.find((policy) => policy.namespace === namespace && policy.selector !== undefined && Object.keys(policy.selector).length > 0
         && Object.entries(policy.selector).every(([key, value]) => labels[key] === value));
     const namespaceWide = policies.find((policy) => policy.namespace === namespace && (policy.selector === undefined || Object.keys(policy.selector).length === 0));
-    const meshWide = policies.find((policy) => policy.namespace === rootNamespace && (policy.selector === undefined || Object.keys(policy.selector).length === 0));
+    const meshWide = policies.find((policy) => policy.namespace === root && (policy.selector === undefined || Object.keys(policy.selector).length === 0));
     const inherited = [namespaceWide, meshWide].map((policy) => policy?.mode).find((mode) => mode !== undefined && mode !== "UNSET") ?? "PERMISSIVE";
     const workloadMode = selecting && selecting.mode !== "UNSET" ? selecting.mode : inherited;
     let strict = workloadMode === "STRICT" ? allPorts : IntervalSet.empty;

@@ -9,7 +9,7 @@ import { IntervalSet } from "./intervals";
 export const protocols = ["SCTP", "TCP", "UDP"] as const;
 export type Protocol = (typeof protocols)[number];
 
-export const allPorts = IntervalSet.range(1, 65535);
+export const allPorts: IntervalSet = IntervalSet.range(1, 65535);
 
 /** A port a container declares; named ones are what named rule ports refer to. */
 export interface ContainerPort {

@@ -10,7 +10,9 @@ import { KubeObject } from "../manifests";
 import { compareNames, formatConnectionSet } from "../netpol/format";
 import { analysisLimits } from "./limits";
 import { clusterFromObjects, workloadId } from "../netpol/workloads";
-import type { Flow } from "../reach";
+import { withGatewayDeployments } from "../istio/gatewayDeployments";
+import { routeUrls } from "../istio/ingress";
+import { Flow, publicFlows, RouteDestination } from "../reach";
 
 /**
  * How a pair relates to the declared intent, worst first:
@@ -61,6 +63,24 @@ export interface ReportModel {
     readonly declaredServices: number;
     /** What the evaluation cannot know (limits.ts), with the source's own limits last. */
     readonly limits: readonly string[];
+    /** Routes from outside the cluster through a gateway to workloads (istio/ingress.ts). */
+    readonly publicRoutes: readonly ReportPublicRoute[];
+}
+
+export interface ReportPublicRoute {
+    /** `https://bookinfo.example.com/productpage`, one per host and path. */
+    readonly urls: readonly string[];
+    /** Methods the route matches; absent for any. */
+    readonly methods?: readonly string[];
+    /** `Gateway istio-ingress/mesh-gateway`. */
+    readonly gateway: string;
+    /** The gateway's workloads. */
+    readonly via: readonly string[];
+    /** `HTTPRoute bookinfo/productpage`. */
+    readonly route: string;
+    /** `Service bookinfo/productpage:9080`, or a redirect. */
+    readonly backend: string;
+    readonly destinations: readonly RouteDestination[];
 }
 
 /** What the report is about; `limits` adds what this source leaves out to the analysis's own limits. */
@@ -71,7 +91,9 @@ export interface ReportAbout {
 }
 
 /** The report of `flows` (computed from `objects`) against the intent the Services in `objects` declare. */
-export function reportModel(objects: readonly KubeObject[], flows: readonly Flow[], about: ReportAbout): ReportModel {
+export function reportModel(given: readonly KubeObject[], flows: readonly Flow[], about: ReportAbout): ReportModel {
+    // The flows include the gateway Deployments Istio creates for Gateways; so do the endpoints and explanations.
+    const objects = withGatewayDeployments(given);
     const services = declaredServices(objects);
     const withIntent = new Set(declaredTargets(objects, services).flatMap((target) => target.workloads.map((w) => w.name)));
     const cells = new Map<string, ReportCell>();
@@ -110,6 +132,15 @@ export function reportModel(objects: readonly KubeObject[], flows: readonly Flow
         differences,
         declaredServices: services.length,
         limits: [...analysisLimits, ...(about.limits ?? [])],
+        publicRoutes: publicFlows(given, flows).map((route) => ({
+            urls: routeUrls(route),
+            ...(route.methods ? { methods: route.methods } : {}),
+            gateway: route.gateway,
+            via: route.via,
+            route: route.route,
+            backend: route.backend,
+            destinations: route.destinations,
+        })),
     };
 }
 

@@ -15,7 +15,7 @@ import { CellStatus, ReportCell, ReportModel } from "./model";
 import { endpointWords, limitsHeading, noIntent, statusLabels, summarySentence } from "./words";
 
 /** The page's sections in order; a new view of the model is one more function here. */
-const sections: readonly ((model: ReportModel) => string)[] = [differencesSection, matrixSection, graphSection];
+const sections: readonly ((model: ReportModel) => string)[] = [differencesSection, publicRoutesSection, matrixSection, graphSection];
 
 export function renderPage(model: ReportModel): string {
     const title = escapeHtml(model.title);
@@ -41,6 +41,18 @@ ${sections.map((section) => section(model)).join("\n")}
 </body>
 </html>
 `;
+}
+
+/** Routes from outside through a gateway: plain semantic markup, one list item per route. */
+function publicRoutesSection(model: ReportModel): string {
+    const body = model.publicRoutes.length === 0
+        ? `<p class="none">No Gateway routes traffic from outside the cluster to a workload.</p>`
+        : `<ul>${model.publicRoutes.map((route) => `<li class="public-route"><p>${route.urls.map((url) => `<code>${escapeHtml(url)}</code>`).join(", ")}`
+            + `${route.methods ? ` (${escapeHtml(route.methods.join(", "))})` : ""} → ${escapeHtml(route.gateway)}`
+            + `${route.via.length > 0 ? ` (${escapeHtml(route.via.join(", "))})` : ""} via ${escapeHtml(route.route)} → ${escapeHtml(route.backend)}</p>`
+            + `${route.destinations.length === 0 ? "" : `<ul>${route.destinations.map((d) => `<li class="route-${d.status}" data-dst="${escapeHtml(d.workload)}">`
+                + `${escapeHtml(d.workload)} TCP ${d.port}: <strong>${d.status}</strong> — ${escapeHtml(d.reason)}</li>`).join("")}</ul>`}</li>`).join("")}</ul>`;
+    return `<section id="public-routes"><h2>Public routes</h2>${body}</section>`;
 }
 
 function differencesSection(model: ReportModel): string {

@@ -34,9 +34,11 @@ describe("reachability in ambient mode (ztunnel at L4, waypoints at L7)", () => 
 
     it("the ambient dev stack allows exactly the declared flows, at both layers, each admitted by its service's waypoint", () => {
         const flows = intoBookinfo(reachability(objects));
+        // The public route: the Deployment Istio creates for the Gateway calls productpage on its public paths.
+        const publicRoute = ["istio-ingress/mesh-gateway-istio[Deployment]", bookinfo("productpage-v1"), [{ start: 9080, end: 9080 }], "* /api/v1/products,/api/v1/products/*,/login,/logout,/productpage,/static,/static/*"];
         assert.deepStrictEqual(
             flows.map((flow) => [flow.src.name, flow.dst.name, flow.allowed.ports("TCP").intervals, formatGrants(flow.l7 ?? [], flow.allowed.ports("TCP"))]).sort(),
-            declared.map(([src, dst, requests]) => [bookinfo(src), bookinfo(dst), [{ start: 9080, end: 9080 }], requests]).sort(),
+            [...declared.map(([src, dst, requests]) => [bookinfo(src), bookinfo(dst), [{ start: 9080, end: 9080 }], requests]), publicRoute].sort(),
         );
         const reviews = flows.find((flow) => flow.dst.name === bookinfo("reviews-v2"))!;
         assert.deepStrictEqual(reviews.enforcedBy, ["waypoint bookinfo/reviews-waypoint for Service reviews, reviews-v2 (L7), then ztunnel of bookinfo/reviews-v2[Deployment] (L4)"]);
@@ -48,7 +50,8 @@ describe("reachability in ambient mode (ztunnel at L4, waypoints at L7)", () => 
         const hop = layer4.find((flow) => flow.src.name === bookinfo("productpage-v1") && flow.dst.name === bookinfo("reviews-waypoint"))!;
         assert.deepStrictEqual(hop.allowed.ports("TCP").intervals, [{ start: 15008, end: 15008 }]);
         assert.ok(layer4.some((flow) => flow.src.name.startsWith("169.254.7.127")), "L3/4 admits the probes");
-        assert.ok(!reachability(objects).some((flow) => flow.src.name.startsWith("169.254.7.127")), "ztunnel exempts them from policy: not a workload flow");
+        // Into ambient workloads; the gateway's own namespace is outside ambient capture.
+        assert.ok(!intoBookinfo(reachability(objects)).some((flow) => flow.src.name.startsWith("169.254.7.127")), "ztunnel exempts them from policy: not a workload flow");
     });
 
     it("a caller that skips the waypoint is only L4-checked: ztunnel's policy admitting just the waypoint refuses it", () => {

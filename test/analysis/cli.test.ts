@@ -70,7 +70,7 @@ spec:
         assert.strictEqual(code, 0);
         const document = JSON.parse(stdout) as { flows: { src: string; dst: string; connections: string; l7?: unknown }[] };
         const webToApi = document.flows.find((flow) => flow.src === "shop/web[Pod]" && flow.dst === "shop/api[Pod]");
-        assert.deepStrictEqual(webToApi, { src: "shop/web[Pod]", dst: "shop/api[Pod]", connections: "TCP 8080", l7: [{ ports: "8080", methods: ["GET"], paths: ["/items*"] }] });
+        assert.deepStrictEqual(webToApi, { src: "shop/web[Pod]", dst: "shop/api[Pod]", connections: "TCP 8080", l7: [{ ports: "8080", methods: ["GET"], paths: ["/items*"], hosts: "*" }] });
         assert.strictEqual(document.flows.length, 5);
     });
 

@@ -1,76 +1,13 @@
 import * as assert from "assert";
 import { formatFlows } from "../../analysis/flowFormat";
-import { allRequests, Grant, methodSet, pathSet, subtractGrant } from "../../analysis/istio/grants";
+import { allRequests, anyValue, Grant, methodSet, pathSet, subtractGrant } from "../../analysis/istio/grants";
 import { formatGrants } from "../../analysis/istio/format";
 import { matchesPattern } from "../../analysis/istio/matching";
 import { parseManifests } from "../../analysis/manifests";
 import { connectivity, formatConnections } from "../../analysis/netpol";
 import { IntervalSet } from "../../analysis/netpol/intervals";
 import { reachability } from "../../analysis/reach";
-
-/**
- * bookinfo is meshed (namespace label), legacy is not; every bookinfo pod accepts TCP 9080
- * from anywhere at layer 4, so what differs between the cases below is Istio's doing.
- */
-const cluster = `
-apiVersion: v1
-kind: Namespace
-metadata: {name: bookinfo, labels: {istio-injection: enabled}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: legacy}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: productpage, namespace: bookinfo}
-spec:
-  template:
-    metadata: {labels: {app: productpage}}
-    spec: {serviceAccountName: bookinfo-productpage, containers: [{name: c, ports: [{containerPort: 9080}]}]}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: reviews, namespace: bookinfo}
-spec:
-  template:
-    metadata: {labels: {app: reviews}}
-    spec: {serviceAccountName: bookinfo-reviews}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ratings, namespace: bookinfo}
-spec:
-  template:
-    metadata: {labels: {app: ratings}}
-    spec: {serviceAccountName: bookinfo-ratings}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: curl, namespace: legacy}
-spec:
-  template:
-    metadata: {labels: {app: curl}}
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: web-port, namespace: bookinfo}
-spec:
-  podSelector: {}
-  ingress: [{ports: [{port: 9080}]}]
-`;
-
-const pp = "bookinfo/productpage[Deployment]";
-const reviews = "bookinfo/reviews[Deployment]";
-const ratings = "bookinfo/ratings[Deployment]";
-const curl = "legacy/curl[Deployment]";
-const external = "0.0.0.0-255.255.255.255[External]";
-
-function l7Flows(extra: string): string[] {
-    return formatFlows(reachability(parseManifests(`${cluster}\n---\n${extra}`, "cluster.yaml")), { l7: true }).split("\n").filter((line) => line !== "");
-}
-
-const into = (flows: string[], dst: string) => flows.filter((line) => line.includes(` => ${dst} :`));
+import { cluster, curl, external, into, l7Flows, pp, ratings, reviews } from "./istioFixture";
 
 describe("Istio layer 7 evaluation", () => {
     it("without Istio policy, meshed traffic carries 'all requests' and layer 4 is unchanged", () => {
@@ -186,7 +123,7 @@ spec:
 });
 
 describe("layer 7 grants", () => {
-    const grant = (methods: string[] | undefined, paths: string[] | undefined, ports = allRequests.ports): Grant => ({ ports, methods: methodSet(methods, undefined), paths: pathSet(paths, undefined) });
+    const grant = (methods: string[] | undefined, paths: string[] | undefined, ports = allRequests.ports): Grant => ({ ports, methods: methodSet(methods, undefined), paths: pathSet(paths, undefined), hosts: anyValue, when: [] });
     const text = (grants: Grant[]) => formatGrants(grants, allRequests.ports);
 
     it("matches Istio's exact, prefix, suffix and presence patterns", () => {
@@ -203,7 +140,7 @@ describe("layer 7 grants", () => {
     });
 
     it("subtracts on the shared ports only, and keeps a DENY's notPaths as the only paths left", () => {
-        const deny: Grant = { ports: IntervalSet.range(8080, 8080), methods: methodSet(undefined, undefined), paths: pathSet(undefined, ["/healthz"]) };
+        const deny: Grant = { ports: IntervalSet.range(8080, 8080), methods: methodSet(undefined, undefined), paths: pathSet(undefined, ["/healthz"]), hosts: anyValue, when: [] };
         const left = subtractGrant([allRequests], deny);
         assert.strictEqual(text(left), "TCP 1-8079,8081-65535: all requests; TCP 8080: * /healthz");
     });

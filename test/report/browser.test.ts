@@ -70,6 +70,7 @@ describe("reachability report in a headless browser (Debian's Chromium)", functi
         assert.strictEqual(await page.locator("#summary").innerText(), printed.split("\n")[1], "the page and the console say the same");
         assert.deepStrictEqual(await page.locator("#limits li").allInnerTexts(), printed.split("What this report cannot know:\n")[1].split("\n").filter(Boolean).map((line) => line.replace(/^ {2}- /, "")));
         assert.deepStrictEqual(await matrixCells(page), [
+            "0.0.0.0-255.255.255.255[External] → istio-ingress/mesh-gateway-istio[Deployment]: unchecked | TCP 80,443,15021 / all requests",
             "bookinfo/productpage-v1[Deployment] → bookinfo/details-v1[Deployment]: declared | TCP 9080 / GET /details/*",
             "bookinfo/productpage-v1[Deployment] → bookinfo/reviews-v1[Deployment]: declared | TCP 9080 / GET /reviews/*",
             "bookinfo/productpage-v1[Deployment] → bookinfo/reviews-v2[Deployment]: declared | TCP 9080 / GET /reviews/*",
@@ -77,12 +78,14 @@ describe("reachability report in a headless browser (Debian's Chromium)", functi
             "bookinfo/reviews-v1[Deployment] → bookinfo/ratings-v1[Deployment]: declared | TCP 9080 / GET /ratings/*",
             "bookinfo/reviews-v2[Deployment] → bookinfo/ratings-v1[Deployment]: declared | TCP 9080 / GET /ratings/*",
             "bookinfo/reviews-v3[Deployment] → bookinfo/ratings-v1[Deployment]: declared | TCP 9080 / GET /ratings/*",
+            "istio-ingress/mesh-gateway-istio[Deployment] → bookinfo/productpage-v1[Deployment]: declared | TCP 9080 / * /api/v1/products,/api/v1/products/*,/login,/logout,/productpage,/static,/static/*",
         ]);
-        assert.strictEqual(await page.locator("#matrix tbody tr").count(), 6, "a row per workload");
-        assert.strictEqual(await page.locator("#matrix tbody td").count(), 36, "a 6 x 6 matrix");
+        assert.strictEqual(await page.locator("#matrix tbody tr").count(), 8, "a row per endpoint");
+        assert.strictEqual(await page.locator("#matrix tbody td").count(), 64, "an 8 x 8 matrix");
         assert.strictEqual(await page.locator("#differences p").innerText(), "The allowed flows are exactly the declared ones.");
-        assert.strictEqual(await page.locator("#graph .node").count(), 6);
-        assert.strictEqual(await page.locator("#graph path.edge.declared").count(), 7);
+        assert.strictEqual(await page.locator("#graph .node").count(), 8);
+        assert.strictEqual(await page.locator("#graph path.edge.declared").count(), 8);
+        assert.match(await page.locator("#public-routes").innerText(), /https:\/\/bookinfo\.ztmesh\.local\/productpage.*→ Gateway istio-ingress\/mesh-gateway.*→ Service bookinfo\/productpage:9080\n+bookinfo\/productpage-v1\[Deployment\] TCP 9080: allowed/s);
         assert.ok(await page.locator("#graph").isVisible());
 
         const productpage = "bookinfo/productpage-v1[Deployment]";
@@ -94,7 +97,7 @@ describe("reachability report in a headless browser (Debian's Chromium)", functi
         await page.hover(`#graph .node[data-name="${details}"] circle`);
         assert.strictEqual(await page.locator("#graph-detail").innerText(), `${details}: 1 flow`);
         assert.strictEqual(await page.locator("#matrix-detail").innerText(), "Point at a cell or a difference for its details.", "one panel speaks at a time");
-        assert.strictEqual(await page.locator("#graph path.edge.faded").count(), 6, "the other arrows fade");
+        assert.strictEqual(await page.locator("#graph path.edge.faded").count(), 8, "the other arrows fade");
         assert.deepStrictEqual(errors, [], "no errors while used");
     });
 
@@ -108,7 +111,7 @@ describe("reachability report in a headless browser (Debian's Chromium)", functi
 
         const first = await openPage(browser, pathToFileURL(pages[0]).href);
         assert.deepStrictEqual(first.errors, []);
-        const flagged = (await matrixCells(first.page)).filter((line) => !line.includes(": declared |"));
+        const flagged = (await matrixCells(first.page)).filter((line) => !line.includes(": declared |") && !line.includes(": unchecked |"));
         assert.deepStrictEqual(flagged, [
             "bookinfo/productpage-v1[Deployment] → bookinfo/ratings-v1[Deployment]: undeclared | All Connections / all requests",
             "bookinfo/reviews-v1[Deployment] → bookinfo/ratings-v1[Deployment]: blocked | blocked",

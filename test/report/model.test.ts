@@ -27,13 +27,16 @@ describe("reachability report: the model", () => {
         dev = await devObjects();
     });
 
-    it("dev: every workload, the seven declared flows with their requests, no differences", () => {
+    it("dev: every workload, the gateway's public entry, the eight declared flows with their requests, no differences", () => {
         const model = modelOf(dev);
         assert.deepStrictEqual(model.endpoints.map((e) => e.name), [
+            "0.0.0.0-255.255.255.255[External]",
             "bookinfo/details-v1[Deployment]", "bookinfo/productpage-v1[Deployment]", "bookinfo/ratings-v1[Deployment]",
             "bookinfo/reviews-v1[Deployment]", "bookinfo/reviews-v2[Deployment]", "bookinfo/reviews-v3[Deployment]",
+            "istio-ingress/mesh-gateway-istio[Deployment]",
         ]);
         assert.deepStrictEqual(cellLines(model), [
+            "0.0.0.0-255.255.255.255[External] → istio-ingress/mesh-gateway-istio[Deployment]: unchecked TCP 80,443,15021 [all requests]",
             "bookinfo/productpage-v1[Deployment] → bookinfo/details-v1[Deployment]: declared TCP 9080 [GET /details/*]",
             "bookinfo/productpage-v1[Deployment] → bookinfo/reviews-v1[Deployment]: declared TCP 9080 [GET /reviews/*]",
             "bookinfo/productpage-v1[Deployment] → bookinfo/reviews-v2[Deployment]: declared TCP 9080 [GET /reviews/*]",
@@ -41,14 +44,31 @@ describe("reachability report: the model", () => {
             "bookinfo/reviews-v1[Deployment] → bookinfo/ratings-v1[Deployment]: declared TCP 9080 [GET /ratings/*]",
             "bookinfo/reviews-v2[Deployment] → bookinfo/ratings-v1[Deployment]: declared TCP 9080 [GET /ratings/*]",
             "bookinfo/reviews-v3[Deployment] → bookinfo/ratings-v1[Deployment]: declared TCP 9080 [GET /ratings/*]",
+            "istio-ingress/mesh-gateway-istio[Deployment] → bookinfo/productpage-v1[Deployment]: declared TCP 9080 [* /api/v1/products,/api/v1/products/*,/login,/logout,/productpage,/static,/static/*]",
         ]);
         assert.strictEqual(model.declaredServices, 4);
         assert.deepStrictEqual(model.differences, []);
     });
 
+    it("dev: the public route to productpage, through the gateway, with its hostname and paths, allowed end to end", () => {
+        const model = modelOf(dev);
+        const toProductpage = model.publicRoutes.filter((route) => route.backend === "Service bookinfo/productpage:9080");
+        assert.strictEqual(toProductpage.length, 1);
+        assert.deepStrictEqual(toProductpage[0].urls, ["/productpage", "/static", "/static/*", "/login", "/logout", "/api/v1/products", "/api/v1/products/*"]
+            .map((path) => `https://bookinfo.ztmesh.local${path}`));
+        assert.strictEqual(toProductpage[0].gateway, "Gateway istio-ingress/mesh-gateway");
+        assert.deepStrictEqual(toProductpage[0].via, ["istio-ingress/mesh-gateway-istio[Deployment]"]);
+        assert.deepStrictEqual(toProductpage[0].destinations.map((d) => `${d.workload} ${d.port} ${d.status}`), ["bookinfo/productpage-v1[Deployment] 9080 allowed"]);
+        // The HTTP listener only redirects.
+        assert.ok(model.publicRoutes.some((route) => route.backend === "redirect to https" && route.urls[0] === "http://*/*"));
+        const page = renderPage(model);
+        assert.match(page, /<section id="public-routes"><h2>Public routes<\/h2>/);
+        assert.match(page, /<code>https:\/\/bookinfo\.ztmesh\.local\/productpage<\/code>/);
+    });
+
     it("marks a flow nobody declared, and names the Service whose intent it breaks", () => {
         const model = modelOf([...dev, ...undeclaredFlow]);
-        assert.deepStrictEqual(cellLines(model, (s) => s !== "declared"), [
+        assert.deepStrictEqual(cellLines(model, (s) => s !== "declared" && s !== "unchecked"), [
             "bookinfo/productpage-v1[Deployment] → bookinfo/ratings-v1[Deployment]: undeclared All Connections [all requests]",
         ]);
         assert.deepStrictEqual(model.differences.map((d) => `${d.status}: ${d.text}`), [
@@ -61,7 +81,7 @@ describe("reachability report: the model", () => {
 
     it("adds a cell for each declared flow that is blocked, though nothing flows there", () => {
         const model = modelOf([...dev, ...blockedFlow]);
-        assert.deepStrictEqual(cellLines(model, (s) => s !== "declared"), [1, 2, 3].map((v) =>
+        assert.deepStrictEqual(cellLines(model, (s) => s !== "declared" && s !== "unchecked"), [1, 2, 3].map((v) =>
             `bookinfo/reviews-v${v}[Deployment] → bookinfo/ratings-v1[Deployment]: blocked -`));
         assert.ok(model.differences.every((d) => d.status === "blocked" && d.text.endsWith("but TCP 9080 is blocked")));
         assert.match(model.differences[0].because ?? "", /^egress of bookinfo\/reviews-v1\[Deployment\]: everything denied by GlobalNetworkPolicy default\.deny-reviews-egress rule 1; ingress of bookinfo\/ratings-v1\[Deployment\]: TCP 9080 allowed by NetworkPolicy bookinfo\/ratings rule 1, the rest denied at the end of tier default; /);
@@ -69,7 +89,7 @@ describe("reachability report: the model", () => {
 
     it("marks a declared flow whose declared requests layer 7 no longer admits", () => {
         const model = modelOf([...dev, ...narrowedFlow]);
-        assert.deepStrictEqual(cellLines(model, (s) => s !== "declared"), [1, 2, 3].map((v) =>
+        assert.deepStrictEqual(cellLines(model, (s) => s !== "declared" && s !== "unchecked"), [1, 2, 3].map((v) =>
             `bookinfo/reviews-v${v}[Deployment] → bookinfo/ratings-v1[Deployment]: narrowed TCP 9080 [POST /ratings/<b>*]`));
         assert.match(model.differences[0].because ?? "", /; sidecar of bookinfo\/ratings-v1\[Deployment\]: ALLOW by AuthorizationPolicy bookinfo\/ratings, AuthorizationPolicy bookinfo\/ratings-post, DENY by AuthorizationPolicy bookinfo\/ratings-deny-get$/);
     });
@@ -102,7 +122,7 @@ describe("reachability report: the words of the page and the console", () => {
         assert.deepStrictEqual(model.limits, [...analysisLimits, "Charts are not expanded."], "the source's own limits come last");
         const withFlows = modelOf([...(await devObjects()), ...undeclaredFlow]);
         const lines = consoleSummary(withFlows).split("\n");
-        assert.strictEqual(lines[0], "test: 6 workloads, 8 allowed flows, 4 Services with declared callers, 1 difference from the declared intent.");
+        assert.strictEqual(lines[0], "test: 7 workloads and 1 address range outside the cluster, 10 allowed flows, 4 Services with declared callers, 1 difference from the declared intent.");
         assert.strictEqual(lines[1], "  allowed, not declared: Service bookinfo/ratings lets bookinfo/productpage-v1[Deployment] reach bookinfo/ratings-v1[Deployment] (All Connections), which no declared caller covers");
         assert.match(lines[2], /^ {4}egress of bookinfo\/productpage-v1\[Deployment\]: everything allowed by NetworkPolicy bookinfo\/allow-same-namespace rule 1;/);
         assert.deepStrictEqual(lines.slice(3), ["What this report cannot know:", ...analysisLimits.map((limit) => `  - ${limit}`), ""]);

@@ -1,0 +1,219 @@
+import * as assert from "assert";
+import { flowsToJson, formatFlows } from "../../analysis/flowFormat";
+import { IstioLayer } from "../../analysis/istio/evaluate";
+import { allRequests, Grant, hostSet, methodSet, pathSet } from "../../analysis/istio/grants";
+import { canonicalGrants } from "../../analysis/istio/canonical";
+import { parseManifests } from "../../analysis/manifests";
+import { IntervalSet } from "../../analysis/netpol/intervals";
+import { clusterFromObjects } from "../../analysis/netpol/workloads";
+import { podDetailsByWorkload } from "../../analysis/podDetails";
+import { reachability } from "../../analysis/reach";
+import { cluster, curl, external, into, l7Flows, pp, ratings, reviews } from "./istioFixture";
+
+const policy = (name: string, spec: string) => `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: ${name}, namespace: bookinfo}
+spec:
+${spec}`;
+
+describe("Istio AuthorizationPolicy conditions", () => {
+    it("a DENY from ipBlocks denies the External range it names, not pods (whose addresses are unknown), and cuts External there", () => {
+        const flows = l7Flows(policy("deny-range", `  selector: {matchLabels: {app: reviews}}
+  action: DENY
+  rules: [{from: [{source: {ipBlocks: ["10.0.0.0/8"]}}]}]`));
+        assert.deepStrictEqual(into(flows, reviews), [
+            `0.0.0.0-9.255.255.255[External] => ${reviews} : TCP 9080 [all requests]`,
+            `11.0.0.0-255.255.255.255[External] => ${reviews} : TCP 9080 [all requests]`,
+            `${pp} => ${reviews} : TCP 9080 [all requests]`,
+            `${ratings} => ${reviews} : TCP 9080 [all requests]`,
+            `${curl} => ${reviews} : TCP 9080 [all requests]`,
+        ]);
+        // Every External endpoint is cut, also towards other destinations and as a destination.
+        assert.ok(flows.includes(`10.0.0.0-10.255.255.255[External] => ${pp} : TCP 9080 [all requests]`));
+        assert.ok(flows.includes(`${curl} => 10.0.0.0-10.255.255.255[External] : All Connections`));
+    });
+
+    it("an ALLOW from ipBlocks/notIpBlocks and remoteIpBlocks admits exactly the ranges inside, and no pod", () => {
+        const flows = l7Flows(policy("office", `  selector: {matchLabels: {app: reviews}}
+  rules:
+  - from: [{source: {ipBlocks: ["192.168.0.0/16"], notIpBlocks: ["192.168.1.1"]}}]
+  - from: [{source: {remoteIpBlocks: ["8.8.8.8"]}}]`));
+        assert.deepStrictEqual(into(flows, reviews), [
+            `192.168.0.0-192.168.1.0[External] => ${reviews} : TCP 9080 [all requests]`,
+            `192.168.1.2-192.168.255.255[External] => ${reviews} : TCP 9080 [all requests]`,
+            `8.8.8.8-8.8.8.8[External] => ${reviews} : TCP 9080 [all requests]`,
+        ]);
+    });
+
+    it("when: destination.port narrows the ports, source.namespace and source.principal are matched like from", () => {
+        const flows = l7Flows(policy("by-when", `  selector: {matchLabels: {app: reviews}}
+  rules:
+  - when:
+    - {key: source.namespace, values: [bookinfo]}
+    - {key: source.principal, notValues: ["*/sa/bookinfo-ratings"]}
+    - {key: destination.port, values: ["9080", "9090"], notValues: ["9090"]}`));
+        assert.deepStrictEqual(into(flows, reviews), [`${pp} => ${reviews} : TCP 9080 [all requests]`]);
+        const none = l7Flows(policy("other-port", `  selector: {matchLabels: {app: reviews}}
+  rules: [{when: [{key: destination.port, values: ["8080"]}]}]`));
+        assert.deepStrictEqual(into(none, reviews), []);
+    });
+
+    it("an ALLOW on request headers or a JWT principal grants only under that condition, shown in the flow", () => {
+        const flows = l7Flows(policy("by-request", `  selector: {matchLabels: {app: reviews}}
+  rules:
+  - from: [{source: {requestPrincipals: ["https://issuer.example.com/*"]}}]
+    to: [{operation: {methods: [GET]}}]
+    when: [{key: "request.headers[x-tenant]", values: [blue]}]`));
+        assert.deepStrictEqual(into(flows, reviews).filter((line) => line.startsWith(pp)), [
+            `${pp} => ${reviews} : TCP 9080 [GET * when request.auth.principal in [https://issuer.example.com/*] and request.headers[x-tenant] in [blue]]`,
+        ]);
+        const json = flowsToJson(reachability(parseManifests(`${cluster}\n---\n${policy("by-request", `  selector: {matchLabels: {app: reviews}}
+  rules: [{when: [{key: "request.headers[x-tenant]", values: [blue]}]}]`)}`, "c.yaml")));
+        assert.deepStrictEqual(json.flows.find((flow) => flow.src === pp && flow.dst === reviews)?.l7, [
+            { ports: "9080", methods: "*", paths: "*", hosts: "*", when: ["request.headers[x-tenant] in [blue]"] },
+        ]);
+    });
+
+    it("a DENY under a request condition never removes the flow: it is a note; an unconditional part still denies", () => {
+        const flows = l7Flows(policy("deny-header", `  selector: {matchLabels: {app: reviews}}
+  action: DENY
+  rules:
+  - to: [{operation: {methods: [DELETE]}}]
+    when: [{key: "request.headers[x-debug]", values: ["1"]}]
+  - to: [{operation: {methods: [PUT]}}]`));
+        assert.ok(flows.includes(`${pp} => ${reviews} : TCP 9080 [* !PUT *]\n  note: AuthorizationPolicy bookinfo/deny-header rule 1 denies DELETE * when request.headers[x-debug] in [1]`), flows.join("\n"));
+    });
+
+    it("CUSTOM rules are notes (an external authorizer decides); AUDIT changes nothing", () => {
+        const flows = l7Flows(`${policy("ext", `  selector: {matchLabels: {app: reviews}}
+  action: CUSTOM
+  provider: {name: opa}
+  rules: [{to: [{operation: {paths: ["/admin*"]}}]}]`)}
+---
+${policy("audit", `  action: AUDIT
+  rules: [{}]`)}`);
+        assert.ok(flows.includes(`${pp} => ${reviews} : TCP 9080 [all requests]\n  note: AuthorizationPolicy bookinfo/ext rule 1 (CUSTOM, provider opa) lets its external authorizer decide * /admin*`), flows.join("\n"));
+    });
+
+    it("hosts and notHosts are a dimension of the grants: in the bracket and in --json", () => {
+        const objects = parseManifests(`${cluster}\n---\n${policy("hosts", `  selector: {matchLabels: {app: reviews}}
+  rules: [{to: [{operation: {hosts: ["Reviews.Example.com"], notPaths: ["/private*"]}}]}]`)}`, "c.yaml");
+        const flows = reachability(objects);
+        assert.ok(formatFlows(flows, { l7: true }).includes(`${pp} => ${reviews} : TCP 9080 [* * !/private* host reviews.example.com]`));
+        assert.deepStrictEqual(flowsToJson(flows).flows.find((flow) => flow.src === pp && flow.dst === reviews)?.l7, [
+            { ports: "9080", methods: "*", paths: { except: ["/private*"] }, hosts: ["reviews.example.com"] },
+        ]);
+    });
+
+    it("refuses a when key Istio does not know, and a condition without values, naming the policy and rule", () => {
+        assert.throws(() => l7Flows(policy("bad-key", "  rules: [{when: [{key: source.color, values: [red]}]}]")),
+            /AuthorizationPolicy bookinfo\/bad-key: rule 1: when\[0\]: key "source.color" is not an attribute AuthorizationPolicy supports/);
+        assert.throws(() => l7Flows(policy("no-values", "  rules: [{when: [{key: source.ip}]}]")), /rule 1: when\[0\]: source.ip: at least one of values or notValues must be set/);
+        assert.throws(() => l7Flows(policy("bad-ip", "  rules: [{from: [{source: {ipBlocks: [\"10.0.0.0/40\"]}}]}]")), /ipBlocks: "10.0.0.0\/40" is not an IP address or CIDR/);
+        // Istio's own validation: a source or operation must set some field (an empty list is unset).
+        assert.throws(() => l7Flows(policy("empty-source", "  rules: [{from: [{source: {namespaces: []}}]}]")), /AuthorizationPolicy bookinfo\/empty-source: rule 1: from\[0\]\.source must not be empty/);
+        assert.throws(() => l7Flows(policy("null-operation", "  rules: [{to: [{operation: null}]}]")), /rule 1: to\[0\]\.operation must not be null/);
+    });
+});
+
+describe("Istio gateways", () => {
+    const gatewayPod = (labels: string, containers: string) => `
+apiVersion: v1
+kind: Namespace
+metadata: {name: istio-system}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: ingress, namespace: istio-system, labels: {${labels}}}
+spec: {serviceAccountName: ingress-sa, containers: [${containers}]}
+`;
+    const onlyFromGateway = policy("from-gateway", `  selector: {matchLabels: {app: productpage}}
+  rules: [{from: [{source: {principals: ["cluster.local/ns/istio-system/sa/ingress-sa"]}}], to: [{operation: {methods: [GET]}}]}]`);
+
+    for (const [what, labels, containers] of [
+        ["runs the proxy in router mode (inject \"false\")", `sidecar.istio.io/inject: "false"`, `{name: istio-proxy, args: [proxy, router]}`],
+        ["is labelled as a Gateway API gateway", `gateway.networking.k8s.io/gateway-name: public`, `{name: envoy}`],
+        ["is labelled istio: ingressgateway", `istio: ingressgateway`, `{name: envoy}`],
+    ]) {
+        it(`a pod that ${what} calls with its service account's identity`, () => {
+            const flows = l7Flows(`${gatewayPod(labels, containers)}---\n${onlyFromGateway}`);
+            assert.deepStrictEqual(into(flows, pp).filter((line) => !line.startsWith("bookinfo/")), ["istio-system/ingress[Pod] => bookinfo/productpage[Deployment] : TCP 9080 [GET *]"]);
+        });
+    }
+
+    it("enforces the policies selecting it (also by targetRefs to its Gateway), and PeerAuthentication STRICT does not refuse its outside clients", () => {
+        const flows = l7Flows(`${gatewayPod("gateway.networking.k8s.io/gateway-name: public", "{name: istio-proxy, args: [proxy, router]}")}---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default, namespace: istio-system}
+spec: {mtls: {mode: STRICT}}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: gateway-paths, namespace: istio-system}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: public}]
+  rules: [{to: [{operation: {paths: ["/public/*"]}}]}]`);
+        assert.deepStrictEqual(into(flows, "istio-system/ingress[Pod]"), [
+            `${external} => istio-system/ingress[Pod] : All Connections [* /public/*]`,
+            `${pp} => istio-system/ingress[Pod] : All Connections [* /public/*]`,
+            `${ratings} => istio-system/ingress[Pod] : All Connections [* /public/*]`,
+            `${reviews} => istio-system/ingress[Pod] : All Connections [* /public/*]`,
+            `${curl} => istio-system/ingress[Pod] : All Connections [* /public/*]`,
+        ]);
+    });
+});
+
+describe("rule-level explanation data", () => {
+    it("names the policy, rule index and action of every rule that matched, conditional ones marked", () => {
+        const objects = parseManifests(`${cluster}\n---\n${policy("allow", `  selector: {matchLabels: {app: reviews}}
+  rules:
+  - from: [{source: {namespaces: [legacy]}}]
+  - from: [{source: {namespaces: [bookinfo]}}]`)}\n---\n${policy("deny", `  action: DENY
+  rules:
+  - to: [{operation: {methods: [DELETE]}}]
+    when: [{key: "request.headers[x-a]", values: ["1"]}]
+  - to: [{operation: {methods: [PATCH]}}]`)}`, "c.yaml");
+        const layer = IstioLayer.of(objects, clusterFromObjects(objects), podDetailsByWorkload(objects))!;
+        const explanation = layer.explain(pp, reviews)!;
+        assert.deepStrictEqual(explanation.rules, [
+            { policy: "AuthorizationPolicy bookinfo/deny", rule: 1, action: "DENY", conditional: true },
+            { policy: "AuthorizationPolicy bookinfo/deny", rule: 2, action: "DENY", conditional: false },
+            { policy: "AuthorizationPolicy bookinfo/allow", rule: 2, action: "ALLOW", conditional: false },
+        ]);
+        assert.deepStrictEqual(explanation.deniedBy, ["AuthorizationPolicy bookinfo/deny"]);
+    });
+
+    it("explains an External range by its addresses", () => {
+        const objects = parseManifests(`${cluster}\n---\n${policy("deny-range", `  action: DENY
+  rules: [{from: [{source: {ipBlocks: ["10.0.0.0/8"]}}]}]`)}`, "c.yaml");
+        const layer = IstioLayer.of(objects, clusterFromObjects(objects), podDetailsByWorkload(objects))!;
+        assert.deepStrictEqual(layer.explain("10.0.0.0-10.255.255.255[External]", reviews)!.deniedBy, ["AuthorizationPolicy bookinfo/deny-range"]);
+        assert.deepStrictEqual(layer.explain("11.0.0.0-255.255.255.255[External]", reviews)!.rules, []);
+    });
+});
+
+describe("canonical grants", () => {
+    const grant = (ports: [number, number], methods?: string[], paths?: string[], hosts?: string[], notPaths?: string[]): Grant => ({
+        ports: IntervalSet.range(...ports), methods: methodSet(methods, undefined), paths: pathSet(paths, notPaths), hosts: hostSet(hosts, undefined), when: [],
+    });
+
+    it("spells equal unions equally, however the rules were split", () => {
+        const one = canonicalGrants([grant([80, 80], ["GET"], ["/a"]), grant([80, 80], ["GET"], ["/b"]), grant([81, 90], ["GET"], ["/a", "/b"])]);
+        const other = canonicalGrants([grant([80, 90], ["GET"], ["/b", "/a"])]);
+        assert.deepStrictEqual(one, other);
+        assert.deepStrictEqual(canonicalGrants([allRequests, grant([80, 80], ["GET"], ["/a"])]), [allRequests]);
+    });
+
+    it("splits by ports, then methods, then hosts (pieces disjoint), uniting paths within; pieces alike but for ports merge", () => {
+        const result = canonicalGrants([grant([1, 100], undefined, undefined, ["a.com"], ["/x"]), grant([50, 50], ["GET"], ["/x"], undefined)]);
+        const text = result.map((g) => `${g.ports.intervals.map((i) => `${i.start}-${i.end}`).join(",")} ${JSON.stringify(g.methods)} ${JSON.stringify(g.hosts)} ${JSON.stringify(g.paths)}`);
+        assert.deepStrictEqual(text, [
+            `1-49,51-100 {"include":"*","exclude":[]} {"include":["a.com"],"exclude":[]} {"include":"*","exclude":["/x"]}`,
+            `50-50 {"include":"*","exclude":["GET"]} {"include":["a.com"],"exclude":[]} {"include":"*","exclude":["/x"]}`,
+            // GET on a.com: any path but /x from the first grant, /x from the second.
+            `50-50 {"include":["GET"],"exclude":[]} {"include":["a.com"],"exclude":[]} {"include":"*","exclude":[]}`,
+            `50-50 {"include":["GET"],"exclude":[]} {"include":"*","exclude":["a.com"]} {"include":["/x"],"exclude":[]}`,
+        ]);
+    });
+});

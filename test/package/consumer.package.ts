@@ -24,7 +24,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-const projectRoot = path.resolve(__dirname, "..");
+const projectRoot = path.resolve(__dirname, "..", "..");
 const projectPackage = JSON.parse(fs.readFileSync(path.join(projectRoot, "package.json"), "utf8"));
 const tsc = path.join(projectRoot, "node_modules", ".bin", "tsc");
 /** Start of the suite, for elapsed seconds in progress lines (reset when the suite starts). */

@@ -7,7 +7,6 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as jsYaml from "js-yaml";
-import * as YAML from "yaml";
 
 export interface OwnerReference {
     kind?: string;
@@ -63,13 +62,16 @@ export function manifestFiles(location: string): string[] {
  *
  * js-yaml reads (YAML 1.2 core schema, as `yaml` does by default): it is about eight times
  * faster than `yaml`, whose document model is the bulk of a large cluster dump's run time.
- * Text js-yaml refuses is read again with `yaml`, whose errors name the document and position.
+ * Text js-yaml refuses is read again with `yaml`, whose errors name the document and position;
+ * `yaml` is loaded only then, as loading it is most of the command's start-up time.
  */
 export function parseManifests(text: string, file: string): KubeObject[] {
     let documents: unknown[];
     try {
         documents = jsYaml.loadAll(text, undefined, { schema: jsYaml.CORE_SCHEMA, filename: file });
     } catch {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const YAML: typeof import("yaml") = require("yaml");
         documents = YAML.parseAllDocuments(text).map((document, index) => {
             if (document.errors.length > 0) {
                 throw new ManifestError(file, `document ${index + 1}: ${firstLine(document.errors[0].message)}`);

@@ -28,13 +28,13 @@ export class Commands {
     }
 
     /** Runs a command (no shell), printing a progress line before and after with elapsed seconds. */
-    run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+    run(command: string, args: string[], cwd: string): SpawnSyncReturns<string> {
         const label = `${path.basename(command)} ${args.join(" ")}`;
         this.progress(`${label}  (in ${cwd})`);
         const stepStarted = Date.now();
         const result = spawnSync(command, args, {
             cwd,
-            env: { ...childEnv(), ...env },
+            env: childEnv(),
             encoding: "utf8",
             timeout: commandTimeoutMs,
             maxBuffer: 64 * 1024 * 1024,
@@ -47,8 +47,8 @@ export class Commands {
     }
 
     /** Runs a command that must succeed; a failure reports the tail of its output. */
-    runOk(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
-        const result = this.run(command, args, cwd, env);
+    runOk(command: string, args: string[], cwd: string): string {
+        const result = this.run(command, args, cwd);
         assert.strictEqual(result.status, 0,
             `${command} ${args.join(" ")} exited ${result.status}\n--- stdout ---\n${lastLines(result.stdout)}\n--- stderr ---\n${lastLines(result.stderr)}`);
         return result.stdout;
@@ -112,11 +112,11 @@ spec:
 };
 
 /** `ztmesh --help` and `ztmesh reach` on the two pods, run with `npx` in `cwd` (a project that has ztmesh). */
-export function checkBinWithNpx(commands: Commands, cwd: string, scratch: string, env: NodeJS.ProcessEnv = {}): void {
-    const help = commands.runOk("npx", ["--no-install", "ztmesh", "--help"], cwd, env);
+export function checkBinWithNpx(commands: Commands, cwd: string, scratch: string): void {
+    const help = commands.runOk("npx", ["--no-install", "ztmesh", "--help"], cwd);
     assert.match(help, /^Usage: ztmesh reach <dir-or-file>/);
     const folder = path.join(scratch, "two-pods");
     writeFile(path.join(folder, "shop.yaml"), twoPods.manifest);
-    const printed = commands.runOk("npx", ["--no-install", "ztmesh", "reach", folder], cwd, env);
+    const printed = commands.runOk("npx", ["--no-install", "ztmesh", "reach", folder], cwd);
     assert.deepStrictEqual(printed.trimEnd().split("\n"), twoPods.flows);
 }

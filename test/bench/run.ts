@@ -4,7 +4,7 @@
  * resources, and (c) the same Kubernetes objects written directly with @pulumi/kubernetes, and
  * the ratios a/c (what the components add) and b/a (what the pack adds); then the reachability
  * analysis (all layers) of synthetic clusters of 100, 1,000 and 5,000 workloads, and the whole
- * `ztmesh reach` command on those of 1,000 and 5,000 written as manifest files. Each
+ * `ztmesh reach` command on those of 10 (start-up), 1,000 and 5,000 written as manifest files. Each
  * measurement runs in a fresh process. Figures, not assertions: nothing passes or fails on timing.
  */
 import { execFileSync } from "child_process";
@@ -76,7 +76,7 @@ console.log("2 NetworkPolicies, a Calico policy, 2 AuthorizationPolicies; per na
 console.log("workloads  policies     flows        ms    RSS MB");
 reachRows.forEach((row) => console.log(row));
 
-const cliSizes = (process.env.BENCH_CLI_SIZES ?? "1000,5000").split(",").filter(Boolean).map(Number);
+const cliSizes = (process.env.BENCH_CLI_SIZES ?? "10,1000,5000").split(",").filter(Boolean).map(Number);
 if (cliSizes.length > 0) {
     buildCli();
     const cliScratch = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-bench-cli-"));
@@ -92,7 +92,7 @@ if (cliSizes.length > 0) {
             return [String(count).padStart(9), fixed(med("lines")), fixed(med("ms")), fixed(med("peakRssMb"))].join(" ");
         });
         console.log("\n`ztmesh reach <folder>`, the whole command (built bin, fresh process, output to a file) on the same clusters");
-        console.log("written as YAML, one file per namespace:");
+        console.log("written as YAML, one file per namespace (10 workloads: start-up):");
         console.log("workloads     lines        ms    RSS MB");
         cliRows.forEach((row) => console.log(row));
     } finally {

@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import { parseArgs } from "util";
-import { flowsToJson, formatFlows } from "./flowFormat";
+import { flowLines, flowsToJson } from "./flowFormat";
 import { IntentError } from "./intent";
 import { KubeObject, loadManifests, ManifestError, manifestFiles } from "./manifests";
 import { Flow, reachability } from "./reach";
@@ -82,13 +82,18 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     }
     try {
         const { objects, flows } = reachabilityOfFiles(paths);
-        const text = values.html
-            ? renderPage(reportModel(objects, flows, { title: "Reachability report", source: paths.join(", ") }))
-            : values.json ? `${JSON.stringify(flowsToJson(flows), null, 2)}\n` : formatFlows(flows, { l7: values.l7 });
+        const text: Iterable<string> = values.html
+            ? [renderPage(reportModel(objects, flows, { title: "Reachability report", source: paths.join(", ") }))]
+            : values.json ? [`${JSON.stringify(flowsToJson(flows), null, 2)}\n`] : flowLines(flows, { l7: values.l7 });
         if (values.output === undefined) {
-            io.stdout(text);
+            writeInChunks(text, io.stdout);
         } else {
-            fs.writeFileSync(values.output, text);
+            const file = fs.openSync(values.output, "w");
+            try {
+                writeInChunks(text, (chunk) => fs.writeSync(file, chunk));
+            } finally {
+                fs.closeSync(file);
+            }
             io.stderr(`ztmesh reach: wrote ${values.output}\n`);
         }
         return 0;
@@ -99,6 +104,29 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         }
         io.stderr(`ztmesh reach: internal error: ${(error as Error).stack ?? String(error)}\n`);
         return 1;
+    }
+}
+
+/**
+ * Writes `parts` joined, in chunks of about a megabyte: a large cluster's listing runs to
+ * millions of lines, which as one string (and an array of its lines) would multiply the
+ * command's memory and garbage-collection time.
+ */
+function writeInChunks(parts: Iterable<string>, write: (chunk: string) => void): void {
+    const chunkLength = 1 << 20;
+    let pending: string[] = [];
+    let length = 0;
+    for (const part of parts) {
+        pending.push(part);
+        length += part.length;
+        if (length >= chunkLength) {
+            write(pending.join(""));
+            pending = [];
+            length = 0;
+        }
+    }
+    if (pending.length > 0) {
+        write(pending.join(""));
     }
 }
 

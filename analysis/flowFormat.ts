@@ -2,8 +2,8 @@
  * Flows as text (np-guard's `SRC => DST : CONNECTIONS` lines, optionally followed by the layer 7
  * grants in brackets) and as one JSON document.
  */
-import { formatConnections, formatConnectionSet } from "./netpol";
-import { compareNames } from "./netpol/format";
+import { formatConnectionSet } from "./netpol";
+import { connectionLines, sortedByNames } from "./netpol/format";
 import { formatGrants } from "./istio/format";
 import type { Flow } from "./reach";
 import type { Grant, ValueSet } from "./istio/grants";
@@ -11,15 +11,19 @@ import { IntervalSet } from "./netpol/intervals";
 
 /** Without `l7`, byte for byte the NetworkPolicy engine's listing. */
 export function formatFlows(flows: readonly Flow[], options: { l7?: boolean } = {}): string {
+    return Array.from(flowLines(flows, options)).join("");
+}
+
+/** The lines of `formatFlows` one at a time, for a listing too long to hold as one string. */
+export function* flowLines(flows: readonly Flow[], options: { l7?: boolean } = {}): Generator<string> {
     if (!options.l7) {
-        return formatConnections(flows);
+        yield* connectionLines(flows);
+        return;
     }
-    return sorted(flows)
-        .map((flow) => {
-            const line = `${flow.src.name} => ${flow.dst.name} : ${formatConnectionSet(flow.allowed)}`;
-            return flow.l7 === undefined ? `${line}\n` : `${line} [${formatGrants(flow.l7, flow.allowed.ports("TCP"))}]\n`;
-        })
-        .join("");
+    for (const flow of sortedByNames(flows)) {
+        const line = `${flow.src.name} => ${flow.dst.name} : ${formatConnectionSet(flow.allowed)}`;
+        yield flow.l7 === undefined ? `${line}\n` : `${line} [${formatGrants(flow.l7, flow.allowed.ports("TCP"))}]\n`;
+    }
 }
 
 export interface JsonFlow {
@@ -34,7 +38,7 @@ type JsonValueSet = "*" | string[] | { except: string[] } | { include: string[];
 
 export function flowsToJson(flows: readonly Flow[]): { flows: JsonFlow[] } {
     return {
-        flows: sorted(flows).map((flow) => ({
+        flows: sortedByNames(flows).map((flow) => ({
             src: flow.src.name,
             dst: flow.dst.name,
             connections: formatConnectionSet(flow.allowed),
@@ -56,8 +60,4 @@ function valueSetToJson(set: ValueSet): JsonValueSet {
 
 function formatPorts(ports: IntervalSet): string {
     return ports.intervals.map((i) => (i.start === i.end ? `${i.start}` : `${i.start}-${i.end}`)).join(",");
-}
-
-function sorted(flows: readonly Flow[]): Flow[] {
-    return [...flows].sort((a, b) => compareNames(a.src.name, b.src.name) || compareNames(a.dst.name, b.dst.name));
 }

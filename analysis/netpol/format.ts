@@ -30,17 +30,17 @@ function formatPorts(ports: Interval): string {
     return ports.start === ports.end ? String(ports.start) : `${ports.start}-${ports.end}`;
 }
 
-/**
- * The whole listing, one line per connection, each ending in a newline. Connections between
- * workloads of the same groups share one ConnectionSet, so each set is spelled out once; the
- * most common one, all connections, is recognised without a lookup (pairs of groups that no
- * policy isolates each have their own set, millions of them in a large open cluster).
- */
+/** The whole listing, one line per connection, each ending in a newline. */
 export function formatConnections(connections: readonly Connection[]): string {
     return Array.from(connectionLines(connections)).join("");
 }
 
-/** The lines of `formatConnections` one at a time, for a listing too long to hold as one string. */
+/**
+ * The lines of `formatConnections` one at a time, for a listing too long to hold as one string.
+ * Connections between workloads of the same groups share one ConnectionSet, so each set is
+ * spelled out once; the most common one, all connections, is recognised without a lookup (pairs
+ * of groups that no policy isolates each have their own set, millions in a large open cluster).
+ */
 export function* connectionLines(connections: readonly Connection[]): Generator<string> {
     const spelled = new Map<ConnectionSet, string>();
     const spell = (allowed: ConnectionSet) => {

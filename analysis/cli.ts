@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import { parseArgs } from "util";
-import { flowsToJson, formatFlows, formatPublicRoutes } from "./flowFormat";
+import { flowLines, flowsToJson, formatPublicRoutes } from "./flowFormat";
 import { IntentError } from "./intent";
 import { KubeObject, ManifestError, readManifests, Warn } from "./manifests";
 import { DifferingPodsError } from "./ownerLabels";
@@ -103,14 +103,18 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     try {
         const { objects, flows } = reachabilityOfFiles(paths, (message) => io.stderr(`ztmesh reach: warning: ${message}\n`));
         const model = values.html ? reportModel(objects, flows, { title: "Reachability report", source: paths.join(", ") }) : undefined;
-        const text = model
-            ? renderPage(model)
-            : values.json ? `${JSON.stringify(flowsToJson(flows, publicFlows(objects, flows)), null, 2)}\n`
-                : `${formatFlows(flows, { l7: values.l7 })}${values.l7 ? formatPublicRoutes(publicFlows(objects, flows)) : ""}`;
+        const text: Iterable<string> = model
+            ? [renderPage(model)]
+            : values.json ? [`${JSON.stringify(flowsToJson(flows, publicFlows(objects, flows)), null, 2)}\n`] : listing(objects, flows, values.l7 === true);
         if (values.output === undefined) {
-            io.stdout(text);
+            writeInChunks(text, io.stdout);
         } else {
-            fs.writeFileSync(values.output, text);
+            const file = fs.openSync(values.output, "w");
+            try {
+                writeInChunks(text, (chunk) => fs.writeSync(file, chunk));
+            } finally {
+                fs.closeSync(file);
+            }
             io.stderr(`ztmesh reach: wrote ${values.output}\n`);
         }
         // The page's summary and limits go to the console too (stderr, so that stdout stays the page).
@@ -123,6 +127,29 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         }
         io.stderr(`ztmesh reach: internal error: ${(error as Error).stack ?? String(error)}\n`);
         return 1;
+    }
+}
+
+/**
+ * Writes `parts` joined, in chunks of about a megabyte: a large cluster's listing runs to
+ * millions of lines, which as one string (and an array of its lines) would multiply the
+ * command's memory and garbage-collection time.
+ */
+function writeInChunks(parts: Iterable<string>, write: (chunk: string) => void): void {
+    const chunkLength = 1 << 20;
+    let pending: string[] = [];
+    let length = 0;
+    for (const part of parts) {
+        pending.push(part);
+        length += part.length;
+        if (length >= chunkLength) {
+            write(pending.join(""));
+            pending = [];
+            length = 0;
+        }
+    }
+    if (pending.length > 0) {
+        write(pending.join(""));
     }
 }
 
@@ -148,5 +175,13 @@ function reachabilityOfFiles(paths: readonly string[], warn: Warn): { objects: K
             }
         }
         throw error;
+    }
+}
+
+/** The flow lines, and with `l7` the public routes after them. */
+function* listing(objects: readonly KubeObject[], flows: readonly Flow[], l7: boolean): Generator<string> {
+    yield* flowLines(flows, { l7 });
+    if (l7) {
+        yield formatPublicRoutes(publicFlows(objects, flows));
     }
 }

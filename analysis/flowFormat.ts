@@ -2,8 +2,8 @@
  * Flows as text (np-guard's `SRC => DST : CONNECTIONS` lines, optionally followed by the layer 7
  * grants in brackets) and as one JSON document.
  */
-import { formatConnections, formatConnectionSet } from "./netpol";
-import { compareNames } from "./netpol/format";
+import { formatConnectionSet } from "./netpol";
+import { connectionLines, sortedByNames } from "./netpol/format";
 import { formatGrants, formatPortSet } from "./istio/format";
 import type { Flow, PublicRoute } from "./reach";
 import { routeUrls } from "./istio/ingress";
@@ -14,19 +14,23 @@ import type { Grant, ValueSet } from "./istio/grants";
  * follow its line, each on a line of its own starting with `  note: `.
  */
 export function formatFlows(flows: readonly Flow[], options: { l7?: boolean } = {}): string {
+    return Array.from(flowLines(flows, options)).join("");
+}
+
+/** The lines of `formatFlows` one at a time, for a listing too long to hold as one string. */
+export function* flowLines(flows: readonly Flow[], options: { l7?: boolean } = {}): Generator<string> {
     if (!options.l7 && !flows.some((flow) => flow.notes)) {
-        return formatConnections(flows);
+        yield* connectionLines(flows);
+        return;
     }
-    return sorted(flows)
-        .map((flow) => {
-            const line = `${flow.src.name} => ${flow.dst.name} : ${formatConnectionSet(flow.allowed)}`;
-            const grants = flow.l7 === undefined || !options.l7 ? "" : ` [${formatGrants(flow.l7, flow.allowed.ports("TCP"))}]`;
-            // Ambient mode: which enforcement point decided (ztunnel, a waypoint).
-            const decidedBy = options.l7 && flow.enforcedBy?.length ? ` (${flow.enforcedBy.join("; ")})` : "";
-            const notes = (flow.notes ?? []).map((note) => `  note: ${note}\n`).join("");
-            return `${line}${grants}${decidedBy}\n${notes}`;
-        })
-        .join("");
+    for (const flow of sortedByNames(flows)) {
+        const line = `${flow.src.name} => ${flow.dst.name} : ${formatConnectionSet(flow.allowed)}`;
+        const grants = flow.l7 === undefined || !options.l7 ? "" : ` [${formatGrants(flow.l7, flow.allowed.ports("TCP"))}]`;
+        // Ambient mode: which enforcement point decided (ztunnel, a waypoint).
+        const decidedBy = options.l7 && flow.enforcedBy?.length ? ` (${flow.enforcedBy.join("; ")})` : "";
+        const notes = (flow.notes ?? []).map((note) => `  note: ${note}\n`).join("");
+        yield `${line}${grants}${decidedBy}\n${notes}`;
+    }
 }
 
 export interface JsonFlow {
@@ -71,7 +75,7 @@ export function formatPublicRoutes(routes: readonly PublicRoute[]): string {
 export function flowsToJson(flows: readonly Flow[], routes: readonly PublicRoute[] = []): { flows: JsonFlow[]; routes?: PublicRoute[] } {
     return {
         ...(routes.length > 0 ? { routes: [...routes] } : {}),
-        flows: sorted(flows).map((flow) => ({
+        flows: sortedByNames(flows).map((flow) => ({
             src: flow.src.name,
             dst: flow.dst.name,
             connections: formatConnectionSet(flow.allowed),
@@ -97,8 +101,4 @@ function valueSetToJson(set: ValueSet): JsonValueSet {
         return set.include === "*" ? "*" : [...set.include];
     }
     return set.include === "*" ? { except: [...set.exclude] } : { include: [...set.include], except: [...set.exclude] };
-}
-
-function sorted(flows: readonly Flow[]): Flow[] {
-    return [...flows].sort((a, b) => compareNames(a.src.name, b.src.name) || compareNames(a.dst.name, b.dst.name));
 }

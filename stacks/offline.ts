@@ -18,6 +18,8 @@ const { getStore } = require("@pulumi/pulumi/runtime/state");
 const { Callback } = require("@pulumi/pulumi/proto/callback_pb");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { specialSigKey, specialSecretSig } = require("@pulumi/pulumi/runtime/rpc");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
 
 /** Whether a recorded input value was a Pulumi secret (inputs keep the SDK's secret marker). */
 export function isSecretValue(value: unknown): boolean {
@@ -173,14 +175,17 @@ export async function installMocks(): Promise<ResourceLog> {
 /**
  * Waits until registrations stop arriving: resources register asynchronously, after their
  * inputs and dependencies resolve, so a test awaits this before it asserts.
+ *
+ * Each registration holds one of the SDK's RPC keep-alives until the (mock) engine answers, and
+ * `waitForRPCs` resolves once none is outstanding (the SDK awaits it before a program exits).
+ * Children created inside an `apply` register in the promise callbacks that follow an answer,
+ * so after a full event-loop turn the count must still be the same.
  */
 export async function settled(resources: ResourceLog): Promise<void> {
-    let quietRounds = 0;
-    let lastCount = -1;
-    while (quietRounds < 10) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        quietRounds = resources.resources.length === lastCount ? quietRounds + 1 : 0;
-        lastCount = resources.resources.length;
+    for (let count = -1; count !== resources.resources.length;) {
+        count = resources.resources.length;
+        await waitForRPCs();
+        await new Promise((resolve) => setImmediate(resolve));
     }
     if (registrationErrors.length > 0) {
         const errors = registrationErrors.splice(0);

@@ -13,10 +13,12 @@ export function externalName(range: Interval<Address>): string {
     return `${formatRange(range)}[External]`;
 }
 
+const allConnections = "All Connections";
+
 /** `All Connections`, or the protocols in name order, each with its port ranges: `SCTP 1-65535,TCP 1-65535,UDP 1-52,54-65535`. */
 export function formatConnectionSet(connections: ConnectionSet): string {
     if (connections.isAll()) {
-        return "All Connections";
+        return allConnections;
     }
     return protocols
         .filter((protocol) => !connections.ports(protocol).isEmpty())
@@ -28,13 +30,23 @@ function formatPorts(ports: Interval): string {
     return ports.start === ports.end ? String(ports.start) : `${ports.start}-${ports.end}`;
 }
 
-/**
- * The whole listing, one line per connection, each ending in a newline. Connections between
- * workloads of the same groups share one ConnectionSet, so each set is spelled out once.
- */
+/** The whole listing, one line per connection, each ending in a newline. */
 export function formatConnections(connections: readonly Connection[]): string {
+    return Array.from(connectionLines(connections)).join("");
+}
+
+/**
+ * The lines of `formatConnections` one at a time, for a listing too long to hold as one string.
+ * Connections between workloads of the same groups share one ConnectionSet, so each set is
+ * spelled out once; the most common one, all connections, is recognised without a lookup (pairs
+ * of groups that no policy isolates each have their own set, millions in a large open cluster).
+ */
+export function* connectionLines(connections: readonly Connection[]): Generator<string> {
     const spelled = new Map<ConnectionSet, string>();
     const spell = (allowed: ConnectionSet) => {
+        if (allowed.isAll()) {
+            return allConnections;
+        }
         let text = spelled.get(allowed);
         if (text === undefined) {
             text = formatConnectionSet(allowed);
@@ -42,10 +54,14 @@ export function formatConnections(connections: readonly Connection[]): string {
         }
         return text;
     };
-    return [...connections]
-        .sort((a, b) => compareNames(a.src.name, b.src.name) || compareNames(a.dst.name, b.dst.name))
-        .map((connection) => `${connection.src.name} => ${connection.dst.name} : ${spell(connection.allowed)}\n`)
-        .join("");
+    for (const connection of sortedByNames(connections)) {
+        yield `${connection.src.name} => ${connection.dst.name} : ${spell(connection.allowed)}\n`;
+    }
+}
+
+/** Connections by source name, then destination name. */
+export function sortedByNames<T extends Pick<Connection, "src" | "dst">>(connections: readonly T[]): T[] {
+    return [...connections].sort((a, b) => compareNames(a.src.name, b.src.name) || compareNames(a.dst.name, b.dst.name));
 }
 
 /** Code-unit order, the analyzer's (and `LC_ALL=C sort`'s); `localeCompare` would differ. */

@@ -3,15 +3,16 @@
  * and peak memory of (a) the stack program under mocks, (b) the whole policy pack over its
  * resources, and (c) the same Kubernetes objects written directly with @pulumi/kubernetes, and
  * the ratios a/c (what the components add) and b/a (what the pack adds); then the reachability
- * analysis (all layers) of synthetic clusters of 100, 1,000 and 5,000 workloads. Each
+ * analysis (all layers) of synthetic clusters of 100, 1,000 and 5,000 workloads, and the whole
+ * `ztmesh reach` command on those of 10 (start-up), 1,000 and 5,000 written as manifest files. Each
  * measurement runs in a fresh process. Figures, not assertions: nothing passes or fails on timing.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-
-interface Sample { ms: number; peakRssMb: number; resources: number; policies?: number; flows?: number }
+import { buildCli, CliSample, clusterFolder, measureCli } from "./cli";
+import type { Sample } from "./worker";
 
 const sizes = (process.env.BENCH_SIZES ?? "10,100,500").split(",").filter(Boolean).map(Number);
 const clusterSizes = (process.env.BENCH_REACH_SIZES ?? "100,1000,5000").split(",").filter(Boolean).map(Number);
@@ -74,3 +75,27 @@ console.log("\nreachability (Kubernetes + Calico + Istio) of synthetic clusters:
 console.log("2 NetworkPolicies, a Calico policy, 2 AuthorizationPolicies; per namespace a Calico policy; a Calico default-deny");
 console.log("workloads  policies     flows        ms    RSS MB");
 reachRows.forEach((row) => console.log(row));
+
+const cliSizes = (process.env.BENCH_CLI_SIZES ?? "10,1000,5000").split(",").filter(Boolean).map(Number);
+if (cliSizes.length > 0) {
+    buildCli();
+    const cliScratch = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-bench-cli-"));
+    try {
+        const cliRows = cliSizes.map((count) => {
+            const folder = clusterFolder(count, cliScratch);
+            const samples = Array.from({ length: runs }, (_, run) => {
+                const sample = measureCli(folder, cliScratch);
+                console.error(`[bench +${Math.round((Date.now() - started) / 1000)}s] ztmesh reach, ${count} workloads: run ${run + 1}/${runs}`);
+                return sample;
+            });
+            const med = (key: keyof CliSample) => median(samples.map((s) => s[key]));
+            return [String(count).padStart(9), fixed(med("lines")), fixed(med("ms")), fixed(med("peakRssMb"))].join(" ");
+        });
+        console.log("\n`ztmesh reach <folder>`, the whole command (built bin, fresh process, output to a file) on the same clusters");
+        console.log("written as YAML, one file per namespace (10 workloads: start-up):");
+        console.log("workloads     lines        ms    RSS MB");
+        cliRows.forEach((row) => console.log(row));
+    } finally {
+        fs.rmSync(cliScratch, { recursive: true, force: true });
+    }
+}

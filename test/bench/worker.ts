@@ -51,22 +51,27 @@ function writeDirectly(object: Record<string, any>, index: number): void {
     }
 }
 
-async function main(): Promise<void> {
-    const [mode, countText, objectsFile] = process.argv.slice(2);
-    const count = Number(countText);
+export interface Sample { ms: number; peakRssMb: number; resources: number; policies?: number; flows?: number }
+
+/**
+ * One measurement of `mode` (see above) in this process. The benchmark runs each in a fresh
+ * process, so peak memory is its own; its tests run it in theirs, where the log of earlier
+ * registrations is cleared first.
+ */
+export async function measure(mode: string, count: number, objectsFile?: string): Promise<Sample> {
     if (mode === "reach") {
         const objects = syntheticCluster(count);
         const reachStart = performance.now();
         const flows = reachability(objects, { istio: true });
         const policies = objects.filter((o) => /Policy$|^PeerAuthentication$/.test(o.kind)).length;
-        console.log(JSON.stringify({ ms: performance.now() - reachStart, peakRssMb: process.resourceUsage().maxRSS / 1024, resources: objects.length, policies, flows: flows.length }));
-        process.exit(0);
+        return { ms: performance.now() - reachStart, peakRssMb: peakRssMb(), resources: objects.length, policies, flows: flows.length };
     }
     const log = await installMocks();
+    log.clear();
     const started = performance.now();
     let ms: number;
     if (mode === "raw") {
-        const objects = JSON.parse(fs.readFileSync(objectsFile, "utf8")) as Record<string, any>[];
+        const objects = JSON.parse(fs.readFileSync(objectsFile!, "utf8")) as Record<string, any>[];
         const rawStart = performance.now();
         objects.forEach(writeDirectly);
         ms = (await lastRegistration(log)) - rawStart;
@@ -82,11 +87,23 @@ async function main(): Promise<void> {
             ms = performance.now() - packStart;
         }
     }
-    console.log(JSON.stringify({ ms, peakRssMb: process.resourceUsage().maxRSS / 1024, resources: log.resources.length }));
-    process.exit(0);
+    return { ms, peakRssMb: peakRssMb(), resources: log.resources.length };
 }
 
-main().catch((error) => {
-    console.error(error);
-    process.exit(1);
-});
+function peakRssMb(): number {
+    return process.resourceUsage().maxRSS / 1024;
+}
+
+if (require.main === module) {
+    const [mode, countText, objectsFile] = process.argv.slice(2);
+    measure(mode, Number(countText), objectsFile).then(
+        (sample) => {
+            console.log(JSON.stringify(sample));
+            process.exit(0);
+        },
+        (error) => {
+            console.error(error);
+            process.exit(1);
+        },
+    );
+}

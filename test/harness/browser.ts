@@ -11,12 +11,13 @@ export interface PageRecord {
 }
 
 /**
- * A headless Chromium (Debian's, found or installed by scripts/browser.sh). Flags: no sandbox
+ * A headless Chromium (Debian's, as `bash scripts/browser.sh` installs it; its `--check` finds
+ * it or fails with one line saying how to get it, and never installs). Flags: no sandbox
  * (tests run as root in CI), no GPU, and no background traffic, so the only requests are the
  * page's own.
  */
 export async function launchBrowser(): Promise<Browser> {
-    const executablePath = execFileSync("bash", [path.join(projectRoot, "scripts", "browser.sh")], { encoding: "utf8" }).trim();
+    const executablePath = execFileSync("bash", [path.join(projectRoot, "scripts", "browser.sh"), "--check"], { encoding: "utf8" }).trim();
     return chromium.launch({
         executablePath,
         args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--no-first-run"],

@@ -1,9 +1,18 @@
-import { EnforcementLevel, Policies, PolicyPackConfig, PolicyResource, ResourceValidationPolicy, StackValidationPolicy, unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
+import type { EnforcementLevel, Policies, PolicyPackConfig, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { createRequire } from "module";
+import * as path from "path";
 import { RecordedResource } from "../../stacks/offline";
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { unknownValue, specialSigKey, specialSecretSig } = require("@pulumi/pulumi/runtime/rpc");
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { unknownStringValue } = require("@pulumi/policy/proxy");
+import { projectRoot } from "./stackConfig";
+
+/**
+ * @pulumi/policy as the pack's own files resolve it: from policypack/node_modules after
+ * `cd policypack && npm ci`, from the root install otherwise. The pack recognises an unknown
+ * value by `instanceof UnknownValueError`, so the harness must throw that very class.
+ */
+const packRequire = createRequire(path.join(projectRoot, "policypack", "index.ts"));
+const { unknownCheckingProxy, UnknownValueError } = packRequire("@pulumi/policy") as typeof import("@pulumi/policy");
+const { unknownValue, specialSigKey, specialSecretSig } = packRequire("@pulumi/pulumi/runtime/rpc");
+const { unknownStringValue } = packRequire("@pulumi/policy/proxy");
 
 /** One diagnostic, as `pulumi preview --policy-pack` prints it. */
 export interface Violation {

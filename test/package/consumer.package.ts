@@ -6,6 +6,7 @@
  *   `exports["."]` point at files that exist;
  * - `npm pack` ships dist/ and nothing of the sources, tests, stacks or node_modules;
  * - a fresh consumer project installs the tarball next to @pulumi/pulumi and @pulumi/kubernetes;
+ * - its `ztmesh` command runs with `npx` (the bin ships built, with its dependencies declared);
  * - a plain-JavaScript consumer program constructs a MeshService under Pulumi's mocks and gets
  *   its NetworkPolicy, AuthorizationPolicy and Deployment;
  * - a TypeScript consumer type-checks against the shipped declarations, and a wrong argument
@@ -19,74 +20,17 @@
  * requirement README.md documents); this test installs exactly as a consumer is told to.
  */
 import * as assert from "assert";
-import { SpawnSyncReturns, spawnSync } from "child_process";
+import { SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { checkBinWithNpx, Commands, lastLines, projectRoot, writeFile } from "./commands";
 
-const projectRoot = path.resolve(__dirname, "..");
 const projectPackage = JSON.parse(fs.readFileSync(path.join(projectRoot, "package.json"), "utf8"));
 const tsc = path.join(projectRoot, "node_modules", ".bin", "tsc");
-/** Start of the suite, for elapsed seconds in progress lines (reset when the suite starts). */
-let started = Date.now();
-
-/** Generous per-command limits: a cold npm cache or a slow disk must not fail the suite. */
-const commandTimeoutMs = 300_000;
-
-function progress(message: string): void {
-    console.error(`    [package.test +${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
-}
-
-/**
- * The environment for child commands, without the variables `npx`/`npm run` set for *this*
- * project (its package.json, lifecycle and local prefix), so that npm in the consumer directory
- * acts on the consumer. Cache, registry and user configuration are kept.
- */
-function childEnv(): NodeJS.ProcessEnv {
-    const env = { ...process.env };
-    for (const key of Object.keys(env)) {
-        if (/^npm_(package_|lifecycle_|command$|config_local_prefix$|config_call$)/i.test(key)) {
-            delete env[key];
-        }
-    }
-    return env;
-}
-
-function lastLines(text: string, count = 40): string {
-    return text.trim().split("\n").slice(-count).join("\n");
-}
-
-/** Runs a command (no shell), printing a progress line before and after with elapsed seconds. */
-function run(command: string, args: string[], cwd: string): SpawnSyncReturns<string> {
-    const label = `${path.basename(command)} ${args.join(" ")}`;
-    progress(`${label}  (in ${cwd})`);
-    const stepStarted = Date.now();
-    const result = spawnSync(command, args, {
-        cwd,
-        env: childEnv(),
-        encoding: "utf8",
-        timeout: commandTimeoutMs,
-        maxBuffer: 64 * 1024 * 1024,
-    });
-    if (result.error) {
-        throw new Error(`${label} could not run or timed out after ${commandTimeoutMs / 1000}s: ${result.error.message}`);
-    }
-    progress(`${label}  -> exit ${result.status} in ${((Date.now() - stepStarted) / 1000).toFixed(1)}s`);
-    return result;
-}
-
-/** Runs a command that must succeed; a failure reports the tail of its output. */
-function runOk(command: string, args: string[], cwd: string): string {
-    const result = run(command, args, cwd);
-    assert.strictEqual(result.status, 0,
-        `${command} ${args.join(" ")} exited ${result.status}\n--- stdout ---\n${lastLines(result.stdout)}\n--- stderr ---\n${lastLines(result.stderr)}`);
-    return result.stdout;
-}
-
-function writeFile(file: string, content: string): void {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, content);
-}
+const commands = new Commands("consumer.package");
+const run = commands.run.bind(commands);
+const runOk = commands.runOk.bind(commands);
 
 /** Every file target of a package.json `exports` entry (a path or nested conditions). */
 function exportTargets(entry: unknown): string[] {
@@ -226,18 +170,18 @@ describe("ztmesh as an npm package consumed by another Pulumi program", function
     let installed = false;
 
     before(function () {
-        started = Date.now();
+        commands.start();
         workDir = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-package-test-"));
         consumerDir = path.join(workDir, "consumer");
         fs.mkdirSync(consumerDir);
-        progress(`working in ${workDir}`);
+        commands.progress(`working in ${workDir}`);
     });
 
     // Mocha runs `after` even when a test or `before` fails, so the temporary tree never stays.
     after(function () {
         if (workDir) {
             fs.rmSync(workDir, { recursive: true, force: true });
-            progress(`removed ${workDir}`);
+            commands.progress(`removed ${workDir}`);
         }
         // dist/ stays: it is the git-ignored output of `npm run build`, and deleting it could pull
         // it from under a concurrent run of this suite between its build and its pack.
@@ -278,7 +222,7 @@ describe("ztmesh as an npm package consumed by another Pulumi program", function
             .split("\n")
             .filter((line) => line.trim() !== "")
             .map((line) => line.replace(/^package\//, ""));
-        for (const required of ["package.json", "dist/components/index.js", "dist/components/index.d.ts"]) {
+        for (const required of ["package.json", "dist/components/index.js", "dist/components/index.d.ts", projectPackage.bin.ztmesh]) {
             assert.ok(entries.includes(required), `the tarball lacks ${required}; it has: ${entries.join(", ")}`);
         }
         const forbidden = entries.filter((entry) =>
@@ -301,6 +245,11 @@ describe("ztmesh as an npm package consumed by another Pulumi program", function
             assert.deepStrictEqual(versions, [projectPackage.dependencies[sdk]],
                 `the consumer has ${sdk} at ${versions.join(", ")}; expected only ${projectPackage.dependencies[sdk]}`);
         }
+    });
+
+    it("runs the installed `ztmesh` command: npx ztmesh --help, and ztmesh reach on a folder", function () {
+        requireInstalled();
+        checkBinWithNpx(commands, consumerDir, workDir);
     });
 
     it("runs a plain-JavaScript consumer program: MeshService registers NetworkPolicy, AuthorizationPolicy and Deployment", function () {

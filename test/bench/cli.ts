@@ -1,0 +1,48 @@
+/**
+ * The whole `ztmesh reach` command on synthetic clusters written as manifest files: reading
+ * YAML, evaluating every layer and printing every flow, as a user runs it (the built bin, in a
+ * fresh process, standard output to a file). Wall time from spawn to exit, peak RSS from inside
+ * the process (peakRss.js).
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { writeClusterFiles } from "./clusterFiles";
+
+const projectRoot = path.resolve(__dirname, "..", "..");
+const bin = path.join(projectRoot, "dist", "analysis", "bin.js");
+
+export interface CliSample { ms: number; peakRssMb: number; lines: number }
+
+/** Builds dist/ (the bin runs the built JavaScript), so the figures are those of the sources. */
+export function buildCli(): void {
+    const built = spawnSync("npm", ["run", "-s", "build"], { cwd: projectRoot, encoding: "utf8" });
+    if (built.status !== 0) {
+        throw new Error(`npm run build failed:\n${built.stdout}${built.stderr}`);
+    }
+}
+
+/** Writes the cluster of `workloads` workloads under `scratch` once; returns its folder. */
+export function clusterFolder(workloads: number, scratch: string): string {
+    const folder = path.join(scratch, `cluster-${workloads}`);
+    if (!fs.existsSync(folder)) {
+        writeClusterFiles(workloads, folder);
+    }
+    return folder;
+}
+
+/** One run of `ztmesh reach <folder>`, standard output to a file. */
+export function measureCli(folder: string, scratch: string): CliSample {
+    const outputFile = path.join(scratch, "reach-output.txt");
+    const output = fs.openSync(outputFile, "w");
+    const started = performance.now();
+    const result = spawnSync(process.execPath, ["-r", path.join(__dirname, "peakRss.js"), bin, "reach", folder], { stdio: ["ignore", output, "pipe"], encoding: "utf8" });
+    const ms = performance.now() - started;
+    fs.closeSync(output);
+    const peak = /peakRssKiB=(\d+)\s*$/.exec(result.stderr);
+    if (result.status !== 0 || !peak) {
+        throw new Error(`ztmesh reach ${folder} exited ${result.status}: ${result.stderr}`);
+    }
+    const lines = fs.readFileSync(outputFile, "utf8").split("\n").length - 1;
+    return { ms, peakRssMb: Number(peak[1]) / 1024, lines };
+}

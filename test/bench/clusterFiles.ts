@@ -1,0 +1,25 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { KubeObject } from "../../analysis/manifests";
+import { syntheticCluster } from "./syntheticCluster";
+
+/**
+ * Writes the synthetic cluster of `workloads` workloads as manifests under `folder`, as a
+ * `kubectl get -o yaml` dump per namespace would be laid out: one multi-document YAML file per
+ * namespace, and the cluster-scoped objects in `cluster.yaml`. Returns the number of objects.
+ */
+export function writeClusterFiles(workloads: number, folder: string): number {
+    const objects = syntheticCluster(workloads);
+    const byFile = new Map<string, KubeObject[]>();
+    for (const object of objects) {
+        const namespace = object.kind === "Namespace" ? object.metadata?.name : object.metadata?.namespace;
+        const file = namespace === undefined ? "cluster.yaml" : `${namespace}.yaml`;
+        byFile.set(file, [...(byFile.get(file) ?? []), object]);
+    }
+    fs.mkdirSync(folder, { recursive: true });
+    for (const [file, contents] of byFile) {
+        fs.writeFileSync(path.join(folder, file), contents.map((object) => YAML.stringify(object)).join("---\n"));
+    }
+    return objects.length;
+}

@@ -62,7 +62,7 @@ describe("reachability report in a headless browser (Debian's Chromium)", functi
     it("`npm run report -- --stack dev` writes a page that loads cleanly and shows the dev stack's cells, graph and details", async () => {
         const file = path.join(folder, "dev.html");
         const printed = execFileSync("npm", ["run", "-s", "report", "--", "--stack", "dev", "--output", file], { cwd: projectRoot, encoding: "utf8" });
-        assert.match(printed, /^wrote .*dev\.html \(\d+ ms\)\nstack dev \(Pulumi\.dev\.yaml\): 6 workloads, 7 allowed flows, 4 Services with declared callers, 0 differences from the declared intent\.\nWhat this report cannot know:\n/);
+        assert.match(printed, /^wrote .*dev\.html \(\d+ ms\)\nstack dev \(Pulumi\.dev\.yaml\): 7 workloads and 1 address range outside the cluster, 9 allowed flows, 4 Services with declared callers, 0 differences from the declared intent\.\nWhat this report cannot know:\n/);
         assert.match(printed, /\n {2}- Helm charts are not expanded offline/);
         const { page, errors, requests }: PageRecord = await openPage(browser, pathToFileURL(file).href);
         assert.deepStrictEqual(errors, [], "no console errors or uncaught exceptions");
@@ -152,7 +152,7 @@ describe("reachability report in a headless browser (Debian's Chromium)", functi
             const headers = await boxes(page, "#matrix thead th[scope=col]");
             const names = await boxes(page, "#matrix thead th[scope=col] span");
             const table = (await boxes(page, "#matrix-section .scroll"))[0];
-            assert.strictEqual(names.length, 6);
+            assert.strictEqual(names.length, 8, "six Bookinfo workloads, the gateway's Deployment and External");
             names.forEach((name, index) => {
                 assert.ok(name.top - headers[index].top >= 8, `${name.name} starts ${name.top - headers[index].top} px below its cell's top edge`);
                 assert.ok(name.bottom <= headers[index].bottom && name.left >= headers[index].left && name.right <= headers[index].right, `${name.name} is clipped by its cell`);

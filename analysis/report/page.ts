@@ -151,7 +151,9 @@ h1 { font-size: 1.4rem; margin: 0 0 .3rem; } h2 { font-size: 1.1rem; margin-top:
 #matrix thead th span { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; }
 #matrix tbody th { position: sticky; left: 0; background: #fafafa; text-align: left; white-space: nowrap; }
 td.cell { cursor: default; min-width: 4rem; }
-td.cell .l4 { display: block; font-weight: 600; } td.cell .l7 { display: block; color: #333; }
+td.cell .l4 { display: block; font-weight: 600; overflow-wrap: anywhere; }
+/* Long request lists (a public route's paths) wrap, so that one cell cannot push the other columns out of view. */
+td.cell .l7 { display: block; color: #333; max-width: 14rem; overflow-wrap: anywhere; }
 td.declared, .sample.cell.declared { background: #e8f5e9; } td.unchecked, .sample.cell.unchecked { background: #eceff1; }
 td.undeclared, .sample.cell.undeclared { background: #ffebee; outline: 2px solid var(--undeclared); outline-offset: -2px; }
 td.blocked, .sample.cell.blocked { background: #f3e5f5; outline: 2px dashed var(--blocked); outline-offset: -2px; }

@@ -32,6 +32,13 @@ const boxes = (page: Page, selector: string): Promise<Box[]> => page.$$eval(sele
     return { name, left: rect.left + scrollLeft, top: rect.top + scrollTop, right: rect.right + scrollLeft, bottom: rect.bottom + scrollTop };
 }));
 
+/** The visible parts of `inner` inside `outer` (a scroll box), leaving out what lies wholly outside. */
+function clippedTo(inner: readonly Box[], outer: Box): Box[] {
+    return inner
+        .map((box) => ({ ...box, left: Math.max(box.left, outer.left), top: Math.max(box.top, outer.top), right: Math.min(box.right, outer.right), bottom: Math.min(box.bottom, outer.bottom) }))
+        .filter((box) => box.right > box.left && box.bottom > box.top);
+}
+
 /** Pairs of boxes, one from each list, that share more than a hairline of area (borders may touch). */
 function overlaps(a: readonly Box[], b: readonly Box[]): string[] {
     return a.flatMap((x) => b.filter((y) => Math.min(x.right, y.right) - Math.max(x.left, y.left) > 1 && Math.min(x.bottom, y.bottom) - Math.max(x.top, y.top) > 1)
@@ -153,6 +160,11 @@ describe("reachability report in a headless browser (Debian's Chromium)", functi
             const names = await boxes(page, "#matrix thead th[scope=col] span");
             const table = (await boxes(page, "#matrix-section .scroll"))[0];
             assert.strictEqual(names.length, 8, "six Bookinfo workloads, the gateway's Deployment and External");
+            // The whole matrix fits the page: long request lists wrap inside their cell.
+            assert.ok(table.right <= pageWidth, `the matrix ends at ${table.right} px, past the page's ${pageWidth} px`);
+            for (const cell of await boxes(page, "#matrix td.cell")) {
+                assert.ok(cell.right - cell.left <= 260, `${cell.name} is ${cell.right - cell.left} px wide`);
+            }
             names.forEach((name, index) => {
                 assert.ok(name.top - headers[index].top >= 8, `${name.name} starts ${name.top - headers[index].top} px below its cell's top edge`);
                 assert.ok(name.bottom <= headers[index].bottom && name.left >= headers[index].left && name.right <= headers[index].right, `${name.name} is clipped by its cell`);
@@ -162,7 +174,8 @@ describe("reachability report in a headless browser (Debian's Chromium)", functi
             assert.deepStrictEqual(rowNames, [], "row names are not cut off");
 
             // The details panels, the legends and the limits never cover a cell of the matrix or the graph.
-            const matrix = await boxes(page, "#matrix th, #matrix td");
+            // Only what the matrix's scroll box shows can cover anything: cells scrolled out of view are clipped.
+            const matrix = clippedTo(await boxes(page, "#matrix th, #matrix td"), table);
             const panels = await boxes(page, ".detail, .legend, #limits");
             assert.ok(panels.length >= 5);
             assert.deepStrictEqual(overlaps(panels, [...matrix, ...(await boxes(page, "#graph"))]), []);

@@ -22,7 +22,7 @@ import { KubeObject } from "./manifests";
 import { connectivity } from "./netpol";
 import type { Connection, Endpoint } from "./netpol/connection";
 import { externalName } from "./netpol/format";
-import { IntervalSet } from "./netpol/intervals";
+import { AddressSet, externalRanges } from "./netpol/ipRanges";
 import { clusterFromObjects } from "./netpol/workloads";
 import { checkOwnersPodsAlike } from "./ownerLabels";
 import { podDetailsByWorkload } from "./podDetails";
@@ -61,15 +61,18 @@ export function reachability(given: readonly KubeObject[], options: ReachOptions
     const withGateways = withGatewayDeployments(given);
     const ambientMode = hasAmbientWorkloads(withGateways);
     const objects = ambientMode ? withWaypointWorkloads(withGateways) : withGateways;
-    const layer4: TieredConnection[] = hasCalicoObjects(objects) ? calicoConnectivity(objects) : connectivity(objects);
+    const cluster = clusterFromObjects(objects);
+    const details = podDetailsByWorkload(objects);
+    const istio = options.istio === false ? undefined : IstioLayer.of(objects, cluster, details);
+    const blocks = istio?.addressBlocks() ?? [];
+    // Istio's IPv6 blocks cut the IPv6 External space, which layer 4 then lists even where no NetworkPolicy names IPv6.
+    const layer4Options = { withIpv6: blocks.some((block) => !block.v6.isEmpty()) };
+    const layer4: TieredConnection[] = hasCalicoObjects(objects) ? calicoConnectivity(objects, layer4Options) : connectivity(objects, layer4Options);
     if (options.istio === false) {
         return layer4;
     }
-    const cluster = clusterFromObjects(objects);
-    const details = podDetailsByWorkload(objects);
-    const istio = IstioLayer.of(objects, cluster, details);
     const flows: Flow[] = istio
-        ? cutExternal(layer4, istio.addressBlocks()).flatMap((connection) => {
+        ? cutExternal(layer4, blocks).flatMap((connection) => {
             const flow = istio.apply(connection);
             if (flow === undefined) {
                 return [];
@@ -92,11 +95,11 @@ export function publicFlows(objects: readonly KubeObject[], flows: readonly Flow
  * policies name, so that each range lies wholly inside or outside each block (layer 4 allows
  * the same for all of a range, so each piece keeps its connections).
  */
-function cutExternal<C extends Connection>(connections: readonly C[], blocks: readonly IntervalSet[]): readonly C[] {
+function cutExternal<C extends Connection>(connections: readonly C[], blocks: readonly AddressSet[]): readonly C[] {
     if (blocks.length === 0) {
         return connections;
     }
-    const cuts = [...new Set(blocks.flatMap((block) => block.boundaries()))].sort((a, b) => a - b);
+    const ranges = externalRanges(blocks, true);
     const pieces = new Map<string, Endpoint[]>();
     const split = (endpoint: Endpoint): Endpoint[] => {
         if (endpoint.kind !== "external") {
@@ -105,11 +108,12 @@ function cutExternal<C extends Connection>(connections: readonly C[], blocks: re
         let result = pieces.get(endpoint.name);
         if (!result) {
             const { start, end } = endpoint.range;
-            const inside = cuts.filter((cut) => cut > start && cut <= end);
-            result = [start, ...inside].map((first, i) => {
-                const range = { start: first, end: i < inside.length ? inside[i] - 1 : end };
-                return { kind: "external", name: externalName(range), range };
-            });
+            result = ranges
+                .filter((piece) => typeof piece.start === typeof start && piece.start <= end && piece.end >= start)
+                .map((piece) => {
+                    const range = { start: piece.start > start ? piece.start : start, end: piece.end < end ? piece.end : end };
+                    return { kind: "external", name: externalName(range), range };
+                });
             pieces.set(endpoint.name, result);
         }
         return result;

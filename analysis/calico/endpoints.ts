@@ -15,7 +15,7 @@
  */
 import { Labels } from "../calicoSelector";
 import { KubeObject } from "../manifests";
-import { IntervalSet } from "../netpol/intervals";
+import { AddressSet, noAddresses } from "../netpol/ipRanges";
 import { ContainerPort, parseProtocol } from "../netpol/ports";
 import { clusterFromObjects, describeObject, namespaceOf, Workload, workloadId } from "../netpol/workloads";
 import { netList, stringList } from "./entity";
@@ -29,18 +29,18 @@ export interface CalicoEndpoint {
     readonly workload: Workload;
     readonly host: boolean;
     readonly serviceAccount: string;
-    readonly addresses?: IntervalSet;
+    readonly addresses?: AddressSet;
     readonly profiles: readonly Profile[];
 }
 
 /** What a WorkloadEndpoint adds to the pod's workload it describes. */
 export interface PodEndpointDetails {
-    readonly addresses?: IntervalSet;
+    readonly addresses?: AddressSet;
     readonly profiles?: readonly Profile[];
 }
 
 export interface NetworkSet extends NetworkSetView {
-    readonly nets: IntervalSet;
+    readonly nets: AddressSet;
 }
 
 interface EndpointSpec {
@@ -136,7 +136,7 @@ export function networkSets(objects: readonly KubeObject[], namespaceLabels: Rea
                 ...(namespace === undefined ? {} : { namespace }),
                 labels: { ...stringMap(object.metadata?.labels, "metadata.labels"), ...(namespace === undefined ? {} : { "projectcalico.org/namespace": namespace }) },
                 namespaceLabels: namespace === undefined ? {} : { ...(namespaceLabels.get(namespace) ?? {}), "projectcalico.org/name": namespace },
-                nets: netList((object.spec as EndpointSpec | undefined)?.nets, "nets") ?? IntervalSet.empty,
+                nets: netList((object.spec as EndpointSpec | undefined)?.nets, "nets") ?? noAddresses,
             }];
         } catch (error) {
             throw new Error(`${setName}: ${(error as Error).message}`);

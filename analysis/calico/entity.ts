@@ -18,10 +18,8 @@
  * matches no workload here: Service endpoints are not modelled, and ztmesh uses it only for the
  * API server, which runs outside the pod network.
  */
-import * as ipaddr from "ipaddr.js";
 import { Labels, matches, parseSelector, SelectorNode } from "../calicoSelector";
-import { IntervalSet } from "../netpol/intervals";
-import { ipBlockAddresses } from "../netpol/ipRanges";
+import { addressBlocks, addressesContain, addressesOverlap, AddressSet } from "../netpol/ipRanges";
 import { EndpointIdentity, RulePeer } from "./model";
 import { calicoEntityKeys } from "./peerKeys";
 
@@ -42,7 +40,7 @@ export interface CompiledEntity {
     /** Keys one of which every pod it matches has (peerKeys.ts); absent: any pod may match. */
     readonly podKeys?: readonly string[];
     /** The address sets named, each on its own, for cutting External into ranges. */
-    readonly nets: readonly IntervalSet[];
+    readonly nets: readonly AddressSet[];
 }
 
 /** Where a rule is evaluated: the policy's namespace (none for global policies and profiles), and whether any endpoint has known addresses. */
@@ -102,16 +100,16 @@ export function compileEntity(entity: EntityRule, context: EntityContext): Compi
     const matchesEndpoint = (peer: RulePeer & { kind: "pods" }): boolean => {
         const { identity } = peer;
         const item = selectable(identity);
-        if (nets !== undefined && (identity.addresses === undefined || identity.addresses.intersect(nets).isEmpty())) {
+        if (nets !== undefined && (identity.addresses === undefined || !addressesOverlap(identity.addresses, nets))) {
             return false;
         }
-        if (notNets !== undefined && identity.addresses !== undefined && !identity.addresses.intersect(notNets).isEmpty()) {
+        if (notNets !== undefined && identity.addresses !== undefined && addressesOverlap(identity.addresses, notNets)) {
             return false;
         }
         return (!selectsEndpoints || selected(item)) && !excluded(item);
     };
     const matchesAddress = (peer: RulePeer & { kind: "external" }): boolean => {
-        if ((nets !== undefined && !nets.contains(peer.address)) || (notNets?.contains(peer.address) ?? false)) {
+        if ((nets !== undefined && !addressesContain(nets, peer.address)) || (notNets !== undefined && addressesContain(notNets, peer.address))) {
             return false;
         }
         if (selectsEndpoints && !peer.sets.some(selected)) {
@@ -126,7 +124,7 @@ export function compileEntity(entity: EntityRule, context: EntityContext): Compi
     return {
         matches: (peer) => (peer.kind === "pods" ? matchesEndpoint(peer) : matchesAddress(peer)),
         ...(podKeys === undefined ? {} : { podKeys }),
-        nets: [nets, notNets].filter((set): set is IntervalSet => set !== undefined),
+        nets: [nets, notNets].filter((set): set is AddressSet => set !== undefined),
     };
 }
 
@@ -166,13 +164,10 @@ export function stringList(value: unknown, field: string): string[] {
     return value as string[];
 }
 
-/** CIDRs (a bare address is a single one) as one set; IPv6 entries match no address here, the addresses being IPv4. */
-export function netList(value: unknown, field: string): IntervalSet | undefined {
+/** CIDRs of either family (a bare address is a single one) as one set; an IPv4 net matches IPv4 addresses, an IPv6 net IPv6 ones. */
+export function netList(value: unknown, field: string): AddressSet | undefined {
     if (value === undefined || value === null) {
         return undefined;
     }
-    return stringList(value, field)
-        .filter((net) => !ipaddr.IPv6.isValid(net.split("/")[0]))
-        .map((net) => ipBlockAddresses({ cidr: net.includes("/") ? net : `${net}/32` }))
-        .reduce((union, block) => union.union(block), IntervalSet.empty);
+    return addressBlocks(stringList(value, field), field);
 }

@@ -24,6 +24,11 @@
  * application layer sees: an Allow is reported with a note saying which requests it admits,
  * and a Deny or Pass lets the traffic go on to the next rules, with a note.
  *
+ * A rule with `ipVersion` decides only traffic of its family (trafficFamily): that of the
+ * External range at either end, else IPv6 where an endpoint's known addresses (WorkloadEndpoint
+ * `ipNetworks`, HostEndpoint `expectedIPs`) are all IPv6, else IPv4, the family a pod's traffic
+ * is reported in when its addresses are not in the manifests.
+ *
  * As in netpol/connections.ts, endpoints with the same namespace, labels, service account,
  * named ports and profiles form one group, and each pair of groups (or group and External
  * range) is evaluated at most once. Label-key indexes (peerKeys.ts, candidates.ts) find the
@@ -34,6 +39,7 @@
 import { ReachableRows } from "../reachableRow";
 import { formatConnectionSet } from "../netpol/format";
 import { Interval } from "../netpol/intervals";
+import type { Address } from "../netpol/ipRanges";
 import type { Connection } from "../netpol/connection";
 import { ConnectionSet, ContainerPort } from "../netpol/ports";
 import { CandidateDestinations } from "./candidates";
@@ -90,7 +96,7 @@ export function tieredConnections(inputs: TierInputs): TieredConnection[] {
     const externalUnits = peers.destinations.flatMap((peer) => (peer.kind === "external" ? [peer.range] : []));
     const evaluator = new Evaluator();
     const connections: TieredConnection[] = [];
-    const rows = new Map<Group | Interval, { dst: Peer; allowed: ConnectionSet }[]>();
+    const rows = new Map<Group | Interval<Address>, { dst: Peer; allowed: ConnectionSet }[]>();
     for (const src of sources) {
         const unit = unitOf(src);
         let row = rows.get(unit);
@@ -140,7 +146,7 @@ class Evaluator {
     private readonly sourceMatches = new Map<TierRule, Map<Group, boolean>>();
     private readonly destinationMatches = new Map<TierRule, Map<Group, boolean>>();
     /** Notes by source unit and destination unit, where an `http` rule matched. */
-    private readonly notes = new Map<Group | Interval, Map<Group | Interval, string[]>>();
+    private readonly notes = new Map<Group | Interval<Address>, Map<Group | Interval<Address>, string[]>>();
     private readonly pairNotes: string[] = [];
     private readonly collector: Pick<Trace, "note"> = { note: (text) => this.pairNotes.push(text) };
 
@@ -162,7 +168,7 @@ class Evaluator {
         return allowed;
     }
 
-    notesOf(src: Group | Interval, dst: Group | Interval): readonly string[] | undefined {
+    notesOf(src: Group | Interval<Address>, dst: Group | Interval<Address>): readonly string[] | undefined {
         return this.notes.get(src)?.get(dst);
     }
 
@@ -284,7 +290,8 @@ class Evaluator {
 
     /** The part of `undecided` that `rule` matches, or undefined when it matches none. */
     private covered(rule: TierRule, undecided: ConnectionSet, src: Peer, dst: Peer, destinationPorts: readonly ContainerPort[]): ConnectionSet | undefined {
-        if (rule.action === "Log" || !this.matches(rule, src, "source") || !this.matches(rule, dst, "destination")) {
+        if (rule.action === "Log" || (rule.ipVersion !== undefined && rule.ipVersion !== trafficFamily(src, dst))
+            || !this.matches(rule, src, "source") || !this.matches(rule, dst, "destination")) {
             return undefined;
         }
         const covered = undecided.intersect(rule.connections(destinationPorts));
@@ -308,4 +315,16 @@ class Evaluator {
         }
         return result;
     }
+}
+
+/** The IP family of a pair's traffic, for rules with `ipVersion` (see the top of this file). */
+function trafficFamily(src: Peer, dst: Peer): 4 | 6 {
+    const ipv6 = (peer: Peer) => {
+        if (peer.kind === "external") {
+            return typeof peer.range.start === "bigint";
+        }
+        const known = peer.group.identity.addresses;
+        return known !== undefined && known.v4.isEmpty() && !known.v6.isEmpty();
+    };
+    return ipv6(src) || ipv6(dst) ? 6 : 4;
 }

@@ -6,6 +6,7 @@
  * by the NetworkSets and GlobalNetworkSets that hold them.
  */
 import { KubeObject } from "../manifests";
+import type { ExternalOptions } from "../netpol/connections";
 import { parseNetworkPolicy } from "../netpol/policy";
 import { clusterFromObjects, workloadId } from "../netpol/workloads";
 import { podDetailsByWorkload } from "../podDetails";
@@ -31,8 +32,8 @@ export function hasCalicoObjects(objects: readonly KubeObject[]): boolean {
 }
 
 /** Every allowed connection under all Calico and Kubernetes policies in `objects`, ordered by source, then destination. */
-export function calicoConnectivity(objects: readonly KubeObject[]): TieredConnection[] {
-    return tieredConnections(tierInputs(objects));
+export function calicoConnectivity(objects: readonly KubeObject[], options: ExternalOptions = {}): TieredConnection[] {
+    return tieredConnections({ ...tierInputs(objects), ...options });
 }
 
 /**

@@ -3,6 +3,7 @@
  * (named `knp.default.<name>`), whose rules all Allow. Their peers are pods (and ipBlocks): a
  * host endpoint is no pod, so only an ipBlock holding one of its addresses admits it.
  */
+import { addressesOverlap } from "../netpol/ipRanges";
 import { NetworkPolicy, PolicyRule, ruleAdmitsAddress, ruleAdmitsPod } from "../netpol/policy";
 import { matches } from "../calicoSelector";
 import { RulePeer, TierPolicy, TierRule } from "./model";
@@ -32,7 +33,7 @@ function tierRule(rule: PolicyRule, index: number, peerSide: "source" | "destina
         }
         const { identity } = peer;
         if (identity.host) {
-            return rule.peers === undefined || (identity.addresses !== undefined && !identity.addresses.intersect(rule.peers.addresses).isEmpty());
+            return rule.peers === undefined || (identity.addresses !== undefined && addressesOverlap(identity.addresses, rule.peers.addresses));
         }
         return ruleAdmitsPod(rule, identity);
     };

@@ -5,7 +5,7 @@
  * profiles.
  */
 import { Labels } from "../calicoSelector";
-import { IntervalSet } from "../netpol/intervals";
+import type { Address, AddressSet } from "../netpol/ipRanges";
 import { PodIdentity } from "../netpol/policy";
 import { ContainerPort, RulePorts } from "../netpol/ports";
 
@@ -21,7 +21,7 @@ export interface EndpointIdentity extends PodIdentity {
     /** A HostEndpoint: not namespaced, so only global selectors see it. */
     readonly host?: boolean;
     /** The addresses Calico knows for it (WorkloadEndpoint `ipNetworks`, HostEndpoint `expectedIPs`), which `nets` match. */
-    readonly addresses?: IntervalSet;
+    readonly addresses?: AddressSet;
 }
 
 export type RuleAction = "Allow" | "Deny" | "Pass" | "Log";
@@ -39,7 +39,7 @@ export interface NetworkSetView {
 /** One side of a connection as a rule sees it. */
 export type RulePeer =
     | { readonly kind: "pods"; readonly identity: EndpointIdentity }
-    | { readonly kind: "external"; readonly address: number; readonly sets: readonly NetworkSetView[] };
+    | { readonly kind: "external"; readonly address: Address; readonly sets: readonly NetworkSetView[] };
 
 /** A Calico rule's `http` match: it needs the application layer (Istio's Envoy with Calico's ALP) to be enforced. */
 export interface HttpMatch {
@@ -59,7 +59,9 @@ export interface TierRule {
     /** The connections the rule covers towards a destination with the given container ports. */
     readonly connections: RulePorts;
     /** Address sets that cut External into the ranges reported as sources (ingress rules) or destinations (egress rules). */
-    readonly externalCuts: readonly IntervalSet[];
+    readonly externalCuts: readonly AddressSet[];
+    /** `ipVersion`: the rule matches only traffic of that family (evaluate.ts says which family a pair's traffic is). */
+    readonly ipVersion?: 4 | 6;
     /** The rule matches only some source ports (evaluate.ts says what follows). */
     readonly someSourcePorts?: boolean;
     readonly http?: HttpMatch;

@@ -7,8 +7,9 @@
 import { Labels } from "../calicoSelector";
 import { compareNames, externalName } from "../netpol/format";
 import type { Endpoint } from "../netpol/connection";
-import { Interval, IntervalSet } from "../netpol/intervals";
-import { disjointRanges, formatRange } from "../netpol/ipRanges";
+import type { ExternalOptions } from "../netpol/connections";
+import { Interval } from "../netpol/intervals";
+import { Address, addressesContain, AddressSet, externalRanges, formatRange } from "../netpol/ipRanges";
 import { Cluster, Workload, workloadId } from "../netpol/workloads";
 import { CalicoEndpoint, NetworkSet, PodEndpointDetails } from "./endpoints";
 import { compareTiers, comparePolicies, EndpointIdentity, Group, Profile, RulePeer, Tier, TierPolicy, TierSlice } from "./model";
@@ -17,7 +18,7 @@ import { identityKeys, KeyIndex } from "./peerKeys";
 type Direction = "ingress" | "egress";
 
 /** Everything the tiered evaluation takes (index.ts gathers it from the objects). */
-export interface TierInputs {
+export interface TierInputs extends ExternalOptions {
     readonly cluster: Cluster;
     readonly serviceAccountOf: (workload: Workload) => string;
     readonly serviceAccountLabels: (namespace: string, name: string) => Labels;
@@ -29,11 +30,11 @@ export interface TierInputs {
     readonly endpoints: readonly CalicoEndpoint[];
     readonly networkSets: readonly NetworkSet[];
     /** External cuts made by profile rules. */
-    readonly profileCuts: (direction: Direction) => readonly IntervalSet[];
+    readonly profileCuts: (direction: Direction) => readonly AddressSet[];
 }
 
 export interface PodsPeer { readonly kind: "pods"; readonly endpoint: Endpoint; readonly group: Group; readonly view: RulePeer }
-export interface ExternalPeer { readonly kind: "external"; readonly endpoint: Endpoint; readonly range: Interval; readonly view: RulePeer }
+export interface ExternalPeer { readonly kind: "external"; readonly endpoint: Endpoint; readonly range: Interval<Address>; readonly view: RulePeer }
 export type Peer = PodsPeer | ExternalPeer;
 
 /** The sources and destinations: the endpoints, and the External ranges that ingress (for sources) or egress (for destinations) rules cut. */
@@ -47,8 +48,8 @@ export function tieredPeers(inputs: TierInputs): { sources: Peer[]; destinations
         ...setNets,
     ];
     return {
-        sources: [...endpoints, ...externalPeers(cuts("ingress"), inputs.networkSets)],
-        destinations: [...endpoints, ...externalPeers(cuts("egress"), inputs.networkSets)],
+        sources: [...endpoints, ...externalPeers(cuts("ingress"), inputs.networkSets, inputs.withIpv6)],
+        destinations: [...endpoints, ...externalPeers(cuts("egress"), inputs.networkSets, inputs.withIpv6)],
     };
 }
 
@@ -79,7 +80,7 @@ function endpointPeers(inputs: TierInputs, policies: readonly TierPolicy[]): Pod
     const groups = new Map<string, Group>();
     const bySelection = new KeyIndex(policies, (policy) => policy.selectedKeys);
     const tierOrder = [...inputs.tiers.values()].sort(compareTiers);
-    const peer = (name: string, workload: Workload, serviceAccount: string, host: boolean, addresses: IntervalSet | undefined, profiles: readonly Profile[]): PodsPeer => {
+    const peer = (name: string, workload: Workload, serviceAccount: string, host: boolean, addresses: AddressSet | undefined, profiles: readonly Profile[]): PodsPeer => {
         const key = groupKey(workload, serviceAccount, host, addresses, profiles);
         let group = groups.get(key);
         if (!group) {
@@ -118,16 +119,16 @@ function slices(selecting: readonly TierPolicy[], tierOrder: readonly Tier[]): P
     return { ...(ingress ? { ingress } : {}), ...(egress ? { egress } : {}) };
 }
 
-function groupKey(workload: Workload, serviceAccount: string, host: boolean, addresses: IntervalSet | undefined, profiles: readonly Profile[]): string {
+function groupKey(workload: Workload, serviceAccount: string, host: boolean, addresses: AddressSet | undefined, profiles: readonly Profile[]): string {
     const namedPorts = workload.containerPorts.filter((port) => port.name).map((port) => `${port.name}/${port.protocol}/${port.port}`).sort();
     const labels = Object.keys(workload.labels).sort().map((key) => [key, workload.labels[key]]);
-    return JSON.stringify([workload.namespace, labels, serviceAccount, namedPorts, host, addresses?.intervals ?? null, profiles.map((profile) => profile.object)]);
+    return JSON.stringify([workload.namespace, labels, serviceAccount, namedPorts, host, addresses === undefined ? null : [addresses.v4.intervals, addresses.v6.intervals.map(({ start, end }) => [String(start), String(end)])], profiles.map((profile) => profile.object)]);
 }
 
-function externalPeers(cuts: readonly IntervalSet[], sets: readonly NetworkSet[]): ExternalPeer[] {
-    return disjointRanges(cuts).map((range) => {
+function externalPeers(cuts: readonly AddressSet[], sets: readonly NetworkSet[], withIpv6: boolean | undefined): ExternalPeer[] {
+    return externalRanges(cuts, withIpv6).map((range) => {
         // A range lies wholly inside or outside each cut, so its first address decides.
-        const inSets = sets.filter((set) => set.nets.contains(range.start));
+        const inSets = sets.filter((set) => addressesContain(set.nets, range.start));
         const name = inSets.length === 0 ? externalName(range) : `${formatRange(range)}[${inSets.map((set) => set.object).join(", ")}]`;
         return { kind: "external", endpoint: { kind: "external", name, range }, range, view: { kind: "external", address: range.start, sets: inSets } };
     });
@@ -137,6 +138,6 @@ export function byName(peers: Peer[]): Peer[] {
     return peers.sort((a, b) => compareNames(a.endpoint.name, b.endpoint.name));
 }
 
-export function unitOf(peer: Peer): Group | Interval {
+export function unitOf(peer: Peer): Group | Interval<Address> {
     return peer.kind === "pods" ? peer.group : peer.range;
 }

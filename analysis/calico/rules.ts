@@ -7,8 +7,9 @@
  *   - `icmp`/`notICMP`: checked (type 0-254, code 0-255, code only with a type, only with
  *     protocol ICMP or ICMPv6). Such a rule covers no TCP, UDP or SCTP traffic, the protocols
  *     the analysis reports, so it decides none of it.
- *   - `ipVersion: 6`: the rule matches only IPv6 packets; the endpoints here are IPv4, so it
- *     covers nothing.
+ *   - `ipVersion: 4` or `6`: the rule matches only packets of that family: towards or from an
+ *     External range, the range's family; between endpoints, IPv6 where an endpoint's known
+ *     addresses are all IPv6, IPv4 otherwise (evaluate.ts).
  *   - `source.ports`/`notPorts`: a client's source port is ephemeral, unknown ahead of time, so
  *     a flow is reported only where every source port would be admitted, with a note
  *     naming the rule (evaluate.ts).
@@ -65,16 +66,16 @@ function compileRule(rule: CalicoRule, index: number, peerSide: "source" | "dest
     const source = compileEntity(rule.source ?? {}, context);
     const destination = compileEntity(rule.destination ?? {}, context);
     const protocol: RuleProtocol = { protocol: rule.protocol, notProtocol: rule.notProtocol };
-    const neverMatches = rule.ipVersion === 6;
     return {
         action: rule.action as TierRule["action"],
         index,
-        matchesSource: neverMatches ? () => false : source.matches,
+        matchesSource: source.matches,
         matchesDestination: destination.matches,
-        ...(neverMatches ? { sourceKeys: [] } : source.podKeys ? { sourceKeys: source.podKeys } : {}),
+        ...(source.podKeys ? { sourceKeys: source.podKeys } : {}),
         ...(destination.podKeys ? { destinationKeys: destination.podKeys } : {}),
         connections: compileConnections(protocol, rule.destination?.ports, rule.destination?.notPorts),
         externalCuts: peerSide === "source" ? source.nets : destination.nets,
+        ...(rule.ipVersion === 4 || rule.ipVersion === 6 ? { ipVersion: rule.ipVersion } : {}),
         ...(ruleCoversEverySourcePort(protocol, rule.source?.ports, rule.source?.notPorts) ? {} : { someSourcePorts: true }),
         ...(rule.http === undefined || rule.http === null ? {} : { http: httpMatch(rule.http) }),
     };

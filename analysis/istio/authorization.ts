@@ -26,9 +26,9 @@
  */
 import { KubeObject } from "../manifests";
 import { IntervalSet } from "../netpol/intervals";
+import { Address, addressBlocks, addressesContain, AddressSet } from "../netpol/ipRanges";
 import { allPorts } from "../netpol/ports";
 import { describeObject, namespaceOf } from "../netpol/workloads";
-import { addressBlocks } from "./addresses";
 import { anyValue, Grant, hostSet, isEmptyGrant, methodSet, pathSet } from "./grants";
 import { matchesPattern } from "./matching";
 import { PeerIdentity } from "./mesh";
@@ -42,7 +42,7 @@ export interface CallerView {
     /** The mTLS identity; absent for plain-text callers (no sidecar, or outside the cluster). */
     readonly identity?: PeerIdentity;
     /** An address of the caller's External range; absent for pods, whose addresses are not known. */
-    readonly address?: number;
+    readonly address?: Address;
 }
 
 export interface AuthorizationRule {
@@ -62,7 +62,7 @@ export interface AuthorizationPolicy {
     readonly selector?: Readonly<Record<string, string>>;
     readonly rules: readonly AuthorizationRule[];
     /** Every address block named, for cutting External into ranges. */
-    readonly addressBlocks: readonly IntervalSet[];
+    readonly addressBlocks: readonly AddressSet[];
 }
 
 interface Source {
@@ -116,7 +116,7 @@ function compile(object: KubeObject): AuthorizationPolicy | undefined {
         throw new Error("targetRefs naming several Gateways are not supported; write one policy per Gateway");
     }
     const matchLabels = gateways.length === 1 ? { [gatewayNameLabel]: gateways[0].name } : spec.selector?.matchLabels;
-    const addresses: IntervalSet[] = [];
+    const addresses: AddressSet[] = [];
     return {
         namespace: namespaceOf(object),
         name: object.metadata?.name ?? "",
@@ -137,7 +137,7 @@ function compile(object: KubeObject): AuthorizationPolicy | undefined {
 /** Conditions that must all hold for a caller, or false when one cannot. */
 type Alternative = readonly string[] | false;
 
-function compileRule(rule: Rule, index: number, addresses: IntervalSet[]): AuthorizationRule {
+function compileRule(rule: Rule, index: number, addresses: AddressSet[]): AuthorizationRule {
     const sources = (rule.from ?? []).map((from, i) => compileSource(present(from?.source, `from[${i}].source`), addresses));
     const operations = rule.to === undefined || rule.to === null || rule.to.length === 0 ? [{ ports: allPorts, methods: anyValue, paths: anyValue, hosts: anyValue }]
         : rule.to.map((to, i) => compileOperation(present(to?.operation, `to[${i}].operation`)));
@@ -174,14 +174,14 @@ function compileRule(rule: Rule, index: number, addresses: IntervalSet[]): Autho
 }
 
 /** Fields are ANDed; undecidable ones (`requestPrincipals`) become conditions. */
-function compileSource(source: Source, addresses: IntervalSet[]): (caller: CallerView) => Alternative {
+function compileSource(source: Source, addresses: AddressSet[]): (caller: CallerView) => Alternative {
     const principals = list(source.principals, "principals");
     const notPrincipals = list(source.notPrincipals, "notPrincipals");
     const namespaces = list(source.namespaces, "namespaces");
     const notNamespaces = list(source.notNamespaces, "notNamespaces");
     const blocks = (field: keyof Source) => {
         const texts = list(source[field], field);
-        const set = texts === undefined ? undefined : addressField(texts, field);
+        const set = texts === undefined ? undefined : addressBlocks(texts, field);
         if (set) {
             addresses.push(set);
         }
@@ -241,7 +241,7 @@ const staticKeys = ["source.ip", "remote.ip", "source.namespace", "source.princi
 const requestKeys = [/^request\.headers\[[^\]]+\]$/, /^request\.auth\.(principal|audiences|presenter)$/, /^request\.auth\.claims\[.+\]$/, /^destination\.ip$/, /^connection\.sni$/, /^experimental\.envoy\.filters\..+/];
 
 /** A `when` condition: false, or the ports it leaves and the conditions it adds. */
-function compileCondition(condition: Condition, addresses: IntervalSet[]): (caller: CallerView) => false | { ports: IntervalSet; conditions: readonly string[] } {
+function compileCondition(condition: Condition, addresses: AddressSet[]): (caller: CallerView) => false | { ports: IntervalSet; conditions: readonly string[] } {
     const key = condition.key;
     if (typeof key !== "string" || key === "") {
         throw new Error("key is missing");
@@ -264,9 +264,9 @@ function compileCondition(condition: Condition, addresses: IntervalSet[]): (call
         return () => ({ ports, conditions: [] });
     }
     if (key === "source.ip" || key === "remote.ip") {
-        const inside = values && addressField(values, "values");
-        const outside = notValues && addressField(notValues, "notValues");
-        addresses.push(...[inside, outside].filter((set): set is IntervalSet => set !== undefined));
+        const inside = values && addressBlocks(values, "values");
+        const outside = notValues && addressBlocks(notValues, "notValues");
+        addresses.push(...[inside, outside].filter((set): set is AddressSet => set !== undefined));
         return (caller) => ((inside === undefined || inBlock(inside, caller)) && !(outside !== undefined && inBlock(outside, caller)) ? unconditional : false);
     }
     const value = (caller: CallerView) => (key === "source.namespace" ? caller.identity?.namespace : caller.identity?.principal);
@@ -282,16 +282,9 @@ function anyMatch(patterns: readonly string[], value: string | undefined): boole
     return value !== undefined && patterns.some((pattern) => matchesPattern(pattern, value));
 }
 
-function inBlock(set: IntervalSet, caller: CallerView): boolean {
-    return caller.address !== undefined && set.contains(caller.address);
-}
-
-function addressField(texts: readonly string[], field: string): IntervalSet {
-    try {
-        return addressBlocks(texts);
-    } catch (error) {
-        throw new Error(`${field}: ${(error as Error).message}`);
-    }
+/** An address block holds addresses of its family only: an IPv4 block never holds an IPv6 caller, nor the reverse. */
+function inBlock(set: AddressSet, caller: CallerView): boolean {
+    return caller.address !== undefined && addressesContain(set, caller.address);
 }
 
 function portSet(ports: readonly string[], field: string): IntervalSet {

@@ -16,7 +16,8 @@
  */
 import { KubeObject } from "../manifests";
 import type { Connection } from "../netpol/connection";
-import { IntervalSet, Point } from "../netpol/intervals";
+import { IntervalSet } from "../netpol/intervals";
+import { Address, AddressSet, rangeStart } from "../netpol/ipRanges";
 import { ConnectionSet } from "../netpol/ports";
 import { Cluster, Workload, workloadId } from "../netpol/workloads";
 import { PodDetails } from "../podDetails";
@@ -111,7 +112,7 @@ export class IstioLayer {
     private readonly info = new Map<string, WorkloadInfo>();
     /** ...which are then remembered, so that listing flows builds no strings. */
     private readonly infoByObject = new Map<Workload, WorkloadInfo | undefined>();
-    private readonly externalCallers = new Map<Point, Caller>();
+    private readonly externalCallers = new Map<Address, Caller>();
     /** AuthorizationPolicies by namespace, built on first use, and their order in the input. */
     private byNamespace?: Map<string, AuthorizationPolicy[]>;
     private readonly order = new Map<AuthorizationPolicy, number>();
@@ -175,7 +176,7 @@ export class IstioLayer {
     }
 
     /** The address blocks the policies name: External ranges are cut at their boundaries. */
-    addressBlocks(): IntervalSet[] {
+    addressBlocks(): AddressSet[] {
         return [...this.authorization.flatMap((policy) => policy.addressBlocks), ...this.outbound.addressBlocks()];
     }
 
@@ -193,8 +194,7 @@ export class IstioLayer {
         const start = endpoint.range.start;
         let caller = this.externalCallers.get(start);
         if (!caller) {
-            // Istio address blocks are read as IPv4 (addresses.ts): an IPv6 caller lies outside every one of them.
-            caller = { view: typeof start === "number" ? { address: start } : {} };
+            caller = { view: { address: start } };
             this.externalCallers.set(start, caller);
         }
         return caller;
@@ -359,8 +359,8 @@ export class IstioLayer {
     }
 }
 
-/** An External range's name `a.b.c.d-e.f.g.h[External]` as a caller: its first address. */
+/** An External range's name (`a.b.c.d-e.f.g.h[External]`, `x::y-x::z[External]`) as a caller: its first address. */
 function externalView(name: string): CallerView {
-    const match = /^(\d+)\.(\d+)\.(\d+)\.(\d+)-/.exec(name);
-    return match ? { address: match.slice(1, 5).reduce((value, octet) => value * 256 + Number(octet), 0) } : {};
+    const address = rangeStart(name);
+    return address === undefined ? {} : { address };
 }

@@ -19,9 +19,9 @@
  * `exportTo`, ServiceEntry `endpoints`, `workloadSelector` and `location`.
  */
 import { KubeObject } from "../manifests";
-import { IntervalSet, Point } from "../netpol/intervals";
+import { IntervalSet } from "../netpol/intervals";
+import { Address, addressBlocks, addressesContain, addressesEmpty, AddressSet, noAddresses } from "../netpol/ipRanges";
 import { describeObject, namespaceOf, Workload } from "../netpol/workloads";
-import { addressBlocks } from "./addresses";
 import { formatPortSet } from "./format";
 import { MeshConfig, OutboundMode } from "./meshConfig";
 
@@ -44,7 +44,8 @@ interface ServiceEntry {
     readonly namespace: string;
     readonly name: string;
     readonly hosts: readonly string[];
-    readonly addresses: IntervalSet;
+    /** Empty when the entry names hosts only. */
+    readonly addresses: AddressSet;
     readonly ports: IntervalSet;
 }
 
@@ -86,8 +87,8 @@ export class Outbound {
     }
 
     /** ServiceEntry addresses, for cutting External into ranges. */
-    addressBlocks(): IntervalSet[] {
-        return this.entries.map((entry) => entry.addresses).filter((set) => !set.isEmpty());
+    addressBlocks(): AddressSet[] {
+        return this.entries.map((entry) => entry.addresses).filter((set) => !addressesEmpty(set));
     }
 
     /** The scope of a caller with a sidecar, or undefined when nothing restricts its outbound traffic. */
@@ -117,14 +118,13 @@ export class Outbound {
     }
 
     /** The TCP ports a caller in `scope` may open to the External range starting at `address`. */
-    toExternal(scope: Scope, address: Point, tcp: IntervalSet): ExternalPorts {
+    toExternal(scope: Scope, address: Address, tcp: IntervalSet): ExternalPorts {
         if (scope.mode === "ALLOW_ANY") {
             return { open: tcp };
         }
         const visible = this.entries.filter((entry) => entry.hosts.some((host) => this.visible(scope, entry.namespace, host)));
-        // ServiceEntry addresses are read as IPv4: an IPv6 address is in none of them.
-        const byAddress = visible.filter((entry) => typeof address === "number" && entry.addresses.contains(address)).reduce((ports, entry) => ports.union(entry.ports), IntervalSet.empty);
-        const byName = visible.filter((entry) => entry.addresses.isEmpty());
+        const byAddress = visible.filter((entry) => addressesContain(entry.addresses, address)).reduce((ports, entry) => ports.union(entry.ports), IntervalSet.empty);
+        const byName = visible.filter((entry) => addressesEmpty(entry.addresses));
         const named = byName.reduce((ports, entry) => ports.union(entry.ports), IntervalSet.empty).intersect(tcp).subtract(byAddress);
         const open = tcp.intersect(byAddress.union(named));
         const source = scope.sidecar ? `Sidecar ${scope.sidecar.namespace}/${scope.sidecar.name}` : "MeshConfig";
@@ -221,7 +221,7 @@ function parseServiceEntry(object: KubeObject): ServiceEntry {
         namespace: namespaceOf(object),
         name: object.metadata?.name ?? "",
         hosts: spec.hosts.map((host: unknown) => String(host).toLowerCase()),
-        addresses: addresses.length === 0 ? IntervalSet.empty : addressField(addresses),
+        addresses: addresses.length === 0 ? noAddresses : addressBlocks(addresses, "addresses"),
         ports: (spec.ports ?? []).length === 0 ? anyPort : (spec.ports ?? []).reduce((set, port) => {
             const number = Number(port?.number);
             if (!Number.isInteger(number) || number < 1 || number > 65535) {
@@ -232,11 +232,4 @@ function parseServiceEntry(object: KubeObject): ServiceEntry {
     };
 }
 
-function addressField(addresses: readonly string[]): IntervalSet {
-    try {
-        return addressBlocks(addresses);
-    } catch (error) {
-        throw new Error(`addresses: ${(error as Error).message}`);
-    }
-}
 

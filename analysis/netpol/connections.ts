@@ -12,8 +12,8 @@ import { ReachableRows } from "../reachableRow";
 import { Labels } from "../calicoSelector";
 import { compareNames, externalName } from "./format";
 import { Interval } from "./intervals";
-import { Address, disjointRanges, disjointRanges6 } from "./ipRanges";
-import { NetworkPolicy, PodIdentity, PolicyRule, policySelects, ruleAdmitsAddress, ruleAdmitsPod, ruleIpBlocks, ruleIpBlocks6 } from "./policy";
+import { Address, externalRanges } from "./ipRanges";
+import { NetworkPolicy, PodIdentity, PolicyRule, policySelects, ruleAdmitsAddress, ruleAdmitsPod, ruleIpBlocks } from "./policy";
 import { ConnectionSet, ContainerPort } from "./ports";
 import { Cluster, Workload, workloadId } from "./workloads";
 import { Connection, Endpoint } from "./connection";
@@ -34,11 +34,17 @@ type Peer = PodsPeer | ExternalPeer;
 
 interface Reach { readonly dst: Peer; readonly allowed: ConnectionSet }
 
+/** Which External ranges to list beside those the policies' ipBlocks call for. */
+export interface ExternalOptions {
+    /** The IPv6 space, even where no policy names an IPv6 block (another layer cuts it). */
+    readonly withIpv6?: boolean;
+}
+
 /** Every allowed connection, ordered by source name, then destination name. */
-export function allowedConnections(cluster: Cluster, policies: readonly NetworkPolicy[]): Connection[] {
+export function allowedConnections(cluster: Cluster, policies: readonly NetworkPolicy[], options: ExternalOptions = {}): Connection[] {
     const workloads = workloadPeers(cluster, policies);
-    const ingressRanges = externalPeers(policies, "ingress");
-    const egressRanges = externalPeers(policies, "egress");
+    const ingressRanges = externalPeers(policies, "ingress", options);
+    const egressRanges = externalPeers(policies, "egress", options);
     const evaluator = new Evaluator(new Set(workloads.map((peer) => peer.group)), byName([...workloads, ...egressRanges]));
     const connections: Connection[] = [];
     for (const src of byName([...workloads, ...ingressRanges])) {
@@ -84,18 +90,10 @@ function makeGroup(workload: Workload, namespaceLabels: Labels, policies: readon
     return { identity, containerPorts: workload.containerPorts, ingress: isolating("ingress"), egress: isolating("egress") };
 }
 
-/**
- * The External ranges that the ipBlocks of one direction cut the address space into: the IPv4
- * space always, the IPv6 space when some policy names an IPv6 block (so IPv4-only policies
- * list exactly what the analyzer lists).
- */
-function externalPeers(policies: readonly NetworkPolicy[], direction: "ingress" | "egress"): ExternalPeer[] {
-    const blocks6 = policies.flatMap((policy) => ruleIpBlocks6(policy[direction]));
-    const ranges: Interval<Address>[] = [
-        ...disjointRanges(policies.flatMap((policy) => ruleIpBlocks(policy[direction]))),
-        ...(blocks6.length === 0 ? [] : disjointRanges6(blocks6)),
-    ];
-    return ranges.map((range) => ({ kind: "external", endpoint: { kind: "external", name: externalName(range), range }, range }));
+/** The External ranges that the ipBlocks of one direction cut the address space into (ipRanges.ts externalRanges). */
+function externalPeers(policies: readonly NetworkPolicy[], direction: "ingress" | "egress", options: ExternalOptions): ExternalPeer[] {
+    const blocks = policies.flatMap((policy) => ruleIpBlocks(policy[direction]));
+    return externalRanges(blocks, options.withIpv6).map((range) => ({ kind: "external", endpoint: { kind: "external", name: externalName(range), range }, range }));
 }
 
 function byName(peers: Peer[]): Peer[] {
@@ -148,7 +146,7 @@ class Evaluator {
     }
 
     private admits(rule: PolicyRule, peer: Peer): boolean {
-        // A range lies wholly inside or outside each ipBlock (see disjointRanges), so its first address decides.
+        // A range lies wholly inside or outside each ipBlock (see externalRanges), so its first address decides.
         return peer.kind === "pods" ? this.admittedBy(rule).has(peer.group) : ruleAdmitsAddress(rule, peer.range.start);
     }
 

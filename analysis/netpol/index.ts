@@ -7,7 +7,7 @@
  *   process.stdout.write(formatConnections(connectivity(objects)));
  */
 import { KubeObject } from "../manifests";
-import { allowedConnections } from "./connections";
+import { allowedConnections, ExternalOptions } from "./connections";
 import { Connection } from "./connection";
 import { parseNetworkPolicy } from "./policy";
 import { clusterFromObjects } from "./workloads";
@@ -20,9 +20,10 @@ export type { Workload } from "./workloads";
 /**
  * Every allowed connection among the workloads and NetworkPolicies in `objects` (other kinds
  * are ignored), ordered by source name, then destination name. Throws on a malformed policy.
+ * `withIpv6` lists the IPv6 External space even where no policy names an IPv6 block.
  */
-export function connectivity(objects: readonly KubeObject[]): Connection[] {
+export function connectivity(objects: readonly KubeObject[], options: ExternalOptions = {}): Connection[] {
     // Calico's namespaced policies share the kind; they are reach.ts's concern, not this engine's.
     const policies = objects.filter((object) => object.kind === "NetworkPolicy" && !String(object.apiVersion).includes("projectcalico.org")).map(parseNetworkPolicy);
-    return allowedConnections(clusterFromObjects(objects), policies);
+    return allowedConnections(clusterFromObjects(objects), policies, options);
 }

@@ -50,13 +50,49 @@ export function ipBlockAddressSet(block: { cidr?: unknown; except?: unknown }): 
     }, cidrAddresses(block.cidr));
 }
 
-/** An IPv4 `ipBlock`'s addresses (Calico `nets` use this); an IPv6 one is refused. */
-export function ipBlockAddresses(block: { cidr?: unknown; except?: unknown }): IntervalSet {
-    const addresses = ipBlockAddressSet(block);
-    if (!addresses.v6.isEmpty()) {
-        throw new Error(`IPv6 ipBlock ${JSON.stringify(block.cidr)} is not supported here (only IPv4)`);
-    }
-    return addresses.v4;
+/** No address of either family. */
+export const noAddresses: AddressSet = { v4: IntervalSet.empty, v6: IntervalSet.empty };
+
+export function addressesEmpty(set: AddressSet): boolean {
+    return set.v4.isEmpty() && set.v6.isEmpty();
+}
+
+export function unionAddresses(a: AddressSet, b: AddressSet): AddressSet {
+    return { v4: a.v4.union(b.v4), v6: a.v6.union(b.v6) };
+}
+
+/** Whether `address` (a number for IPv4, a bigint for IPv6) is in the set of its family. */
+export function addressesContain(set: AddressSet, address: Address): boolean {
+    return typeof address === "bigint" ? set.v6.contains(address) : set.v4.contains(address);
+}
+
+/** Whether two sets share an address. */
+export function addressesOverlap(a: AddressSet, b: AddressSet): boolean {
+    return !a.v4.intersect(b.v4).isEmpty() || !a.v6.intersect(b.v6).isEmpty();
+}
+
+/**
+ * Addresses or CIDRs of either family as one set, as Calico `nets` and Istio address blocks
+ * take them: a bare address is a single one (`/32` or `/128`). Errors name `field`.
+ */
+export function addressBlocks(texts: readonly string[], field: string): AddressSet {
+    return texts.map((text) => {
+        const cidr = text.includes("/") ? text : ipaddr.IPv4.isValidFourPartDecimal(text) ? `${text}/32` : ipaddr.IPv6.isValid(text) ? `${text}/128` : undefined;
+        if (cidr === undefined || !(ipaddr.IPv4.isValidCIDRFourPartDecimal(cidr) || ipaddr.IPv6.isValidCIDR(cidr))) {
+            throw new Error(`${field}: ${JSON.stringify(text)} is not an IP address or CIDR`);
+        }
+        return cidrAddresses(cidr);
+    }).reduce(unionAddresses, noAddresses);
+}
+
+/**
+ * The External ranges that address sets cut the address space into: the IPv4 space always,
+ * the IPv6 space when some set holds IPv6 addresses or `withIpv6` asks for it (so IPv4-only
+ * input lists exactly what the analyzer lists).
+ */
+export function externalRanges(cuts: readonly AddressSet[], withIpv6 = false): Interval<Address>[] {
+    const cuts6 = cuts.map((set) => set.v6).filter((set) => !set.isEmpty());
+    return [...disjointRanges(cuts.map((set) => set.v4)), ...(withIpv6 || cuts6.length > 0 ? disjointRanges6(cuts6) : [])];
 }
 
 /**
@@ -65,12 +101,12 @@ export function ipBlockAddresses(block: { cidr?: unknown; except?: unknown }): I
  * decides whether a rule admits it; these are the External peers the analyzer reports, and
  * with no blocks at all there is a single one, 0.0.0.0-255.255.255.255.
  */
-export function disjointRanges(blocks: readonly IntervalSet[]): Interval[] {
+function disjointRanges(blocks: readonly IntervalSet[]): Interval[] {
     return cut(blocks, 0, v4Size);
 }
 
 /** The same for the IPv6 space; with no blocks, the single range ::-ffff:...:ffff. */
-export function disjointRanges6(blocks: readonly IntervalSet<bigint>[]): Interval<bigint>[] {
+function disjointRanges6(blocks: readonly IntervalSet<bigint>[]): Interval<bigint>[] {
     return cut(blocks, 0n, v6Size);
 }
 
@@ -79,6 +115,15 @@ function cut<T extends Point>(blocks: readonly IntervalSet<T>[], first: T, end: 
     blocks.forEach((block) => block.boundaries().forEach((boundary) => cuts.add(boundary)));
     const sorted = [...cuts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     return sorted.slice(1).map((after, i) => ({ start: sorted[i], end: (typeof after === "bigint" ? after - 1n : (after as number) - 1) as T }));
+}
+
+/** The first address of a range as `formatRange` spells it (`a.b.c.d-...` or `x::y-...`); undefined if it is none. */
+export function rangeStart(text: string): Address | undefined {
+    const first = text.slice(0, text.indexOf("-"));
+    if (ipaddr.IPv4.isValidFourPartDecimal(first)) {
+        return ipaddr.IPv4.parse(first).octets.reduce((value, octet) => value * 256 + octet, 0);
+    }
+    return ipaddr.IPv6.isValid(first) ? toBigInt(ipaddr.IPv6.parse(first).toByteArray()) : undefined;
 }
 
 /** `a.b.c.d-e.f.g.h`, the analyzer's spelling, also for a single address; IPv6 in RFC 5952's short form. */

@@ -4,8 +4,7 @@
  */
 import { Labels, matches, SelectorNode } from "../calicoSelector";
 import { KubeObject } from "../manifests";
-import { IntervalSet } from "./intervals";
-import { Address, ipBlockAddressSet } from "./ipRanges";
+import { Address, addressesContain, AddressSet, ipBlockAddressSet, noAddresses, unionAddresses } from "./ipRanges";
 import { LabelSelector, labelSelectorNode } from "./labelSelector";
 import { compileRulePorts, NetworkPolicyPort, RulePorts } from "./ports";
 import { describeObject, namespaceOf } from "./workloads";
@@ -27,12 +26,10 @@ export interface PolicyRule {
     /** Absent when the rule names no peers, and so admits every peer in and outside the cluster. */
     readonly peers?: {
         readonly pods: readonly PodPeer[];
-        /** Each ipBlock's IPv4 addresses on its own, for cutting External into ranges... */
-        readonly ipBlocks: readonly IntervalSet[];
-        /** ...and their union, for admitting addresses; the same for IPv6. */
-        readonly addresses: IntervalSet;
-        readonly ipBlocks6: readonly IntervalSet<bigint>[];
-        readonly addresses6: IntervalSet<bigint>;
+        /** Each ipBlock's addresses on its own, for cutting External into ranges... */
+        readonly ipBlocks: readonly AddressSet[];
+        /** ...and their union, for admitting addresses. */
+        readonly addresses: AddressSet;
     };
     readonly ports: RulePorts;
 }
@@ -100,20 +97,13 @@ function compileRule(peers: NetworkPolicyPeer[] | undefined, ports: NetworkPolic
         return { ports: compileRulePorts(ports) };
     }
     const pods: PodPeer[] = [];
-    const ipBlocks: IntervalSet[] = [];
-    const ipBlocks6: IntervalSet<bigint>[] = [];
+    const ipBlocks: AddressSet[] = [];
     for (const peer of peers) {
         if (peer.ipBlock) {
             if (peer.podSelector || peer.namespaceSelector) {
                 throw new Error("a peer with an ipBlock may not also have a podSelector or namespaceSelector");
             }
-            const addresses = ipBlockAddressSet(peer.ipBlock);
-            // A block is of one family; the other's list keeps only non-empty sets.
-            if (addresses.v6.isEmpty()) {
-                ipBlocks.push(addresses.v4);
-            } else {
-                ipBlocks6.push(addresses.v6);
-            }
+            ipBlocks.push(ipBlockAddressSet(peer.ipBlock));
         } else if (peer.podSelector || peer.namespaceSelector) {
             pods.push({
                 namespaces: peer.namespaceSelector ? labelSelectorNode(peer.namespaceSelector) : namespace,
@@ -123,8 +113,7 @@ function compileRule(peers: NetworkPolicyPeer[] | undefined, ports: NetworkPolic
             throw new Error("a rule peer needs a podSelector, a namespaceSelector or an ipBlock");
         }
     }
-    const union = <T extends bigint | number>(blocks: IntervalSet<T>[]) => blocks.reduce((all, block) => all.union(block), IntervalSet.empty as IntervalSet<T>);
-    return { peers: { pods, ipBlocks, addresses: union(ipBlocks), ipBlocks6, addresses6: union(ipBlocks6) }, ports: compileRulePorts(ports) };
+    return { peers: { pods, ipBlocks, addresses: ipBlocks.reduce(unionAddresses, noAddresses) }, ports: compileRulePorts(ports) };
 }
 
 /** Whether the policy applies to (isolates, in the directions it names) the pod. */
@@ -138,7 +127,7 @@ export function ruleAdmitsPod(rule: PolicyRule, pod: PodIdentity): boolean {
 
 /** Whether the rule admits `address`, an address outside the cluster (a number for IPv4, a bigint for IPv6). */
 export function ruleAdmitsAddress(rule: PolicyRule, address: Address): boolean {
-    return !rule.peers || (typeof address === "bigint" ? rule.peers.addresses6.contains(address) : rule.peers.addresses.contains(address));
+    return !rule.peers || addressesContain(rule.peers.addresses, address);
 }
 
 function namespaceMatches(namespaces: SelectorNode | string, pod: PodIdentity): boolean {
@@ -149,11 +138,6 @@ function namespaceMatches(namespaces: SelectorNode | string, pod: PodIdentity): 
  * Every ipBlock that rules in one direction name (each on its own, as the analyzer keeps them):
  * they decide how External is cut into ranges for that direction.
  */
-export function ruleIpBlocks(rules: readonly PolicyRule[] | undefined): IntervalSet[] {
+export function ruleIpBlocks(rules: readonly PolicyRule[] | undefined): AddressSet[] {
     return (rules ?? []).flatMap((rule) => rule.peers?.ipBlocks ?? []);
-}
-
-/** The same for IPv6 blocks. */
-export function ruleIpBlocks6(rules: readonly PolicyRule[] | undefined): IntervalSet<bigint>[] {
-    return (rules ?? []).flatMap((rule) => rule.peers?.ipBlocks6 ?? []);
 }

@@ -17,8 +17,11 @@ import type { RecordedResource } from "../../stacks/offline";
 import type { Violation } from "../harness/policyPack";
 import { childEnv } from "./commands";
 
-/** Long enough for the runner to register ts-node and load the pack on a busy machine. */
-const startTimeoutMs = 120_000;
+/**
+ * Long enough for the runner to load the pack on a busy machine: from sources, ts-node
+ * type-checks the pack and the engine first (about 25 s on a quiet machine).
+ */
+const startTimeoutMs = 300_000;
 
 const levels: Record<number, Violation["enforcementLevel"]> = {
     [EnforcementLevel.ADVISORY]: "advisory",

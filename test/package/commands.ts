@@ -60,7 +60,7 @@ export class Commands {
  * project (its package.json, lifecycle and local prefix), so that npm in another directory
  * acts on that directory's project. Cache, registry and user configuration are kept.
  */
-function childEnv(): NodeJS.ProcessEnv {
+export function childEnv(): NodeJS.ProcessEnv {
     const env = { ...process.env };
     for (const key of Object.keys(env)) {
         if (/^npm_(package_|lifecycle_|command$|config_local_prefix$|config_call$)/i.test(key)) {

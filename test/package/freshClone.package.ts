@@ -1,7 +1,8 @@
 /**
  * A fresh clone, as a newcomer gets it: `npm ci` (whose `prepare` builds dist/) makes
  * `npx ztmesh` work, and the policy pack installs as its own npm project (`cd policypack &&
- * npm ci`, the usual habit for a CrossGuard pack) without touching the root install.
+ * npm ci`, the usual habit for a CrossGuard pack) without touching the root install; Pulumi's
+ * policy runner then serves the pack from its TypeScript sources.
  *
  * The clone is of this repository's committed HEAD; npm installs from the user's npm cache
  * (`--prefer-offline`). `npx` in the clone links the project under the cache's _npx/ to find
@@ -11,7 +12,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { policies } from "../../policypack/policies";
 import { checkBinWithNpx, Commands, projectRoot, writeFile } from "./commands";
+import { ServedPack } from "./policyAnalyzer";
 
 const commands = new Commands("freshClone.package");
 const npmCi = ["ci", "--prefer-offline", "--no-audit", "--no-fund"];
@@ -103,5 +106,20 @@ console.log(JSON.stringify({
         assert.ok(loaded.policies.includes("reachability-matches-intent"), `the pack's policies: ${loaded.policies.join(", ")}`);
         assert.deepStrictEqual(loaded.policy.map(realPath), [realPath(path.join(pack, "node_modules", "@pulumi", "policy", "index.js"))]);
         assert.deepStrictEqual(loaded.engine.map(realPath), [realPath(path.join(clone, "analysis", "reach.ts"))]);
+    });
+
+    it("Pulumi's policy runner serves the checkout's pack from its sources, even beside a stale dist/ (as `pulumi preview --policy-pack policypack` loads it)", async function () {
+        assert.ok(packInstalled, "the pack's install failed");
+        const pack = path.join(clone, "policypack");
+        // What an earlier `npm pack` leaves behind, made to fail if it were loaded instead of index.ts.
+        writeFile(path.join(pack, "dist", "policypack", "index.js"), "throw new Error(\"stale dist/ loaded instead of the sources\");\n");
+        const served = await ServedPack.start(pack);
+        try {
+            const info = await served.info();
+            assert.strictEqual(info.name, "ztmesh-zero-trust");
+            assert.deepStrictEqual([...info.policies].sort(), policies.map((policy) => policy.name).sort());
+        } finally {
+            served.stop();
+        }
     });
 });

@@ -34,7 +34,9 @@ describe("cluster: the ambient stack applied to kube-apiserver v1.36.3", functio
     });
 
     after(async () => {
-        // The backend and the cluster are thrown away whole: no destroy needed.
+        // The backend and the cluster are thrown away whole, so nothing needs destroying; `stack rm`
+        // removes the Pulumi.<stack>.yaml that `stack init` wrote beside Pulumi.yaml.
+        pulumi?.run(["stack", "rm", "--yes", "--force"]);
         await cluster?.stop();
         fs.rmSync(work, { recursive: true, force: true });
     });

@@ -2,45 +2,11 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseEnvironment } from "../../stacks/config";
-import { construct, RecordedResource } from "../../stacks/offline";
-import { deployMesh } from "../../stacks/program";
 import { syntheticEnvironment } from "../bench/generate";
 import { PulumiCli } from "../e2e/pulumiCli";
-import { calicoCharts, configValues, crdFile, istioCharts, rawConfig, withoutEmptyLists, writeStackConfig } from "../e2e/stackFiles";
+import { calicoCharts, crdFile, istioCharts, writeStackConfig } from "../e2e/stackFiles";
 import { TestCluster } from "./apiServer";
-
-/**
- * Whether every field of `expected` is in `actual` with the same value: what the server adds
- * (defaults, status, managed fields) is ignored, what ztmesh wrote must be there unchanged.
- */
-function contains(actual: unknown, expected: unknown, where = ""): string | undefined {
-    if (Array.isArray(expected)) {
-        if (!Array.isArray(actual) || actual.length !== expected.length) {
-            return `${where}: expected ${expected.length} items, found ${JSON.stringify(actual)?.slice(0, 200)}`;
-        }
-        for (let i = 0; i < expected.length; i++) {
-            const problem = contains(actual[i], expected[i], `${where}[${i}]`);
-            if (problem) {
-                return problem;
-            }
-        }
-        return undefined;
-    }
-    if (expected !== null && typeof expected === "object") {
-        if (actual === null || typeof actual !== "object") {
-            return `${where}: expected an object, found ${JSON.stringify(actual)}`;
-        }
-        for (const [key, value] of Object.entries(expected)) {
-            const problem = contains((actual as Record<string, unknown>)[key], value, `${where}.${key}`);
-            if (problem) {
-                return problem;
-            }
-        }
-        return undefined;
-    }
-    return actual === expected ? undefined : `${where}: expected ${JSON.stringify(expected)}, found ${JSON.stringify(actual)}`;
-}
+import { assertOnServer, clusterConfig, expectedObjects, startWithManifestCalico } from "./stackOnServer";
 
 /** The PIDs of every process below `pid` (Linux /proc), children first listed after their parent. */
 function descendants(pid: number): number[] {
@@ -62,31 +28,6 @@ function descendants(pid: number): number[] {
     return found;
 }
 
-/** The Kubernetes objects the stack program registers for `config`, under mocks. */
-async function expectedObjects(config: Record<string, any>): Promise<RecordedResource[]> {
-    const log = await construct(() => deployMesh(parseEnvironment(rawConfig(config)), "dev"));
-    return log.resources.filter((r) => r.custom && r.inputs.kind);
-}
-
-/** Fails naming every expected object that the server lacks or holds with other content. */
-async function assertOnServer(cluster: TestCluster, expected: RecordedResource[]): Promise<void> {
-    const problems: string[] = [];
-    for (const { inputs } of expected) {
-        const name = `${inputs.kind} ${inputs.metadata.namespace ?? ""}/${inputs.metadata.name}`;
-        const live = await cluster.read(inputs.apiVersion, inputs.kind, inputs.metadata.name, inputs.metadata.namespace);
-        if (!live) {
-            problems.push(`${name} is not on the server`);
-            continue;
-        }
-        const wanted = withoutEmptyLists(JSON.parse(JSON.stringify({ metadata: { labels: inputs.metadata.labels }, spec: inputs.spec, data: inputs.kind === "Secret" ? undefined : inputs.data, type: inputs.type })));
-        const problem = contains(withoutEmptyLists(live), wanted, name);
-        if (problem) {
-            problems.push(problem);
-        }
-    }
-    assert.deepStrictEqual(problems, [], `${problems.length} of ${expected.length} objects differ on the server`);
-}
-
 /**
  * The stacks with `pulumi up` against a real kube-apiserver and etcd on loopback (built from Go
  * modules by scripts/cluster.sh): the server's schemas, CEL rules, defaulting and server-side
@@ -103,10 +44,7 @@ describe("cluster: the dev stack applied to kube-apiserver v1.36.3", function ()
 
     /** The dev config against the test cluster, with the upstream charts; `edit` changes it. */
     function devConfig(edit: (config: Record<string, any>) => void = () => {}): Record<string, any> {
-        const config = configValues("dev");
-        config["ztmesh:charts"] = { localDirectory: istioCharts };
-        config["ztmesh:cluster"] = { context: "test", skipAwait: true };
-        config["ztmesh:gateway"] = { ...config["ztmesh:gateway"], crdsSource: crdFile("gateway-api-v1.5.1-standard.yaml") };
+        const config = clusterConfig("dev");
         edit(config);
         return config;
     }
@@ -123,11 +61,8 @@ describe("cluster: the dev stack applied to kube-apiserver v1.36.3", function ()
     }
 
     before(async () => {
-        cluster = await TestCluster.start();
+        cluster = await startWithManifestCalico();
         kubeEnv = { KUBECONFIG: cluster.kubeconfigPath };
-        // The dev cluster runs Calico from manifests: its crd.projectcalico.org/v1 CRDs exist.
-        await cluster.apply([crdFile("calico-v3.32.1-crds.yaml")]);
-        await cluster.crdsEstablished();
         fs.mkdirSync(state);
         cli("dev", devConfig()).ok(["stack", "init"]);
     });
@@ -142,7 +77,7 @@ describe("cluster: the dev stack applied to kube-apiserver v1.36.3", function ()
     it("pulumi up creates every object of the stack, charts included; the server accepts them all", async () => {
         const config = devConfig();
         cli("dev", config).ok(["up", "--yes", "--skip-preview"]);
-        await assertOnServer(cluster, await expectedObjects(config));
+        await assertOnServer(cluster, await expectedObjects("dev", config));
         assert.ok(await cluster.read("apps/v1", "Deployment", "istiod", "istio-system"), "istiod from the upstream chart");
         const istiodPolicy = await cluster.read("networking.k8s.io/v1", "NetworkPolicy", "istiod", "istio-system");
         assert.deepStrictEqual(istiodPolicy?.spec.podSelector, { matchLabels: { app: "istiod", "istio.io/rev": "default" } });
@@ -169,7 +104,7 @@ describe("cluster: the dev stack applied to kube-apiserver v1.36.3", function ()
         cli("dev-caller", config).ok(["up", "--yes", "--skip-preview"]);
         const authz = await cluster.read("security.istio.io/v1", "AuthorizationPolicy", "ratings", "bookinfo");
         assert.ok(JSON.stringify(authz.spec).includes("cluster.local/ns/bookinfo/sa/bookinfo-details"), "details may call ratings at L7");
-        await assertOnServer(cluster, await expectedObjects(config));
+        await assertOnServer(cluster, await expectedObjects("dev", config));
     });
 
     it("a mistake only the server can see fails pulumi preview with the server's message", () => {
@@ -215,7 +150,7 @@ describe("cluster: the dev stack applied to kube-apiserver v1.36.3", function ()
         large.ok(["refresh", "--yes", "--skip-preview", "--clear-pending-creates"]);
         large.ok(["up", "--yes", "--skip-preview"]);
         large.ok(["preview", "--expect-no-changes"]);
-        const expected = await expectedObjects(config);
+        const expected = await expectedObjects("dev", config);
         await assertOnServer(cluster, expected);
         for (const namespace of ["team-0", "team-4"]) {
             const onServer = (await cluster.list("networking.k8s.io/v1", "NetworkPolicy", namespace)).map((p) => p.metadata!.name).sort();
@@ -226,7 +161,7 @@ describe("cluster: the dev stack applied to kube-apiserver v1.36.3", function ()
 
     it("pulumi destroy removes every object the stack created and leaves the CRDs in place", async () => {
         const config = largeConfig(); // what the stack holds after the previous test
-        const objects = await expectedObjects(config);
+        const objects = await expectedObjects("dev", config);
         assert.ok(objects.length > 400, `${objects.length} objects`);
         cli("large", config).ok(["destroy", "--yes", "--skip-preview"]);
         const left: string[] = [];
@@ -266,11 +201,9 @@ describe("cluster: Calico installed by the stack, policy in projectcalico.org/v3
                 fs.symlinkSync(path.join(folder, name), path.join(charts, name));
             }
         }
-        const config = configValues("dev");
+        const config = clusterConfig("dev");
         config["ztmesh:calico"] = { install: true };
         config["ztmesh:charts"] = { localDirectory: charts };
-        config["ztmesh:cluster"] = { context: "test", skipAwait: true };
-        config["ztmesh:gateway"] = { ...config["ztmesh:gateway"], crdsSource: crdFile("gateway-api-v1.5.1-standard.yaml") };
         fs.mkdirSync(path.join(work, "state"));
         pulumi = new PulumiCli(path.join(work, "state"), stack, writeStackConfig(path.join(work, `Pulumi.${stack}.yaml`), config), { KUBECONFIG: cluster.kubeconfigPath });
         pulumi.ok(["stack", "init"]);

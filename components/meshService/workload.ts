@@ -1,5 +1,4 @@
 import * as k8s from "@pulumi/kubernetes";
-import * as kx from "@pulumi/kubernetesx";
 import * as pulumi from "@pulumi/pulumi";
 import { revisionLabel } from "../wellKnown";
 import { podPort } from "./endpoint";
@@ -18,17 +17,23 @@ export function versionPodLabels(endpoint: MeshEndpoint, version: string, revisi
     };
 }
 
-/** One Deployment for one version, through @pulumi/kubernetesx's port and env maps. */
+/**
+ * One Deployment for one version, written directly as the object @pulumi/kubernetesx's
+ * Deployment would build from the same port and env maps (containers' `ports`, `env` and
+ * `volumeMounts` lists, the pod's `initContainers` and `volumes`, all present, empty when
+ * unused). kubernetesx builds it through three nested `apply`s over the whole arguments, which
+ * cost more than any other part of a MeshService under `pulumi up` and made the spec one Output:
+ * unknown as a whole during preview if one env value was.
+ */
 export function versionDeployment(
     resourceName: string,
     endpoint: MeshEndpoint,
     version: ServiceVersion,
     revision: string | undefined,
     opts: pulumi.CustomResourceOptions,
-): kx.Deployment {
+): k8s.apps.v1.Deployment {
     const labels = versionPodLabels(endpoint, version.name, revision);
-    const ports: kx.types.PortMap = Object.fromEntries(endpoint.ports.map((port) => [port.name, podPort(port)]));
-    return new kx.Deployment(resourceName, {
+    return new k8s.apps.v1.Deployment(resourceName, {
         metadata: { name: `${endpoint.name}-${version.name}`, namespace: endpoint.namespace, labels: { ...endpoint.podLabels, version: version.name } },
         spec: {
             replicas: version.replicas ?? 1,
@@ -40,10 +45,13 @@ export function versionDeployment(
                     containers: [{
                         name: endpoint.name,
                         image: version.image,
-                        ports,
-                        ...(version.env ? { env: version.env } : {}),
+                        ports: endpoint.ports.map((port) => ({ name: port.name, containerPort: podPort(port) })),
+                        env: Object.entries(version.env ?? {}).map(([name, value]) => ({ name, value })),
                         ...(version.resources ? { resources: version.resources } : {}),
+                        volumeMounts: [],
                     }],
+                    initContainers: [],
+                    volumes: [],
                 },
             },
         },

@@ -84,21 +84,31 @@ export function known<T>(read: () => T): T | undefined {
 const unknownSentinels = new Set(["unknownBooleanValue", "unknownNumberValue", "unknownStringValue", "unknownArrayValue", "unknownAssetValue", "unknownArchiveValue", "unknownObjectValue"].map((name) => proxyInternals[name]));
 
 /**
+ * The data behind props the analyzer handed over, without its unknown-checking proxy, which
+ * wraps every value it hands out in a new proxy: reading many objects' fields that way costs more
+ * than the checks themselves. Every value read from it must pass `checked`, as the proxy would
+ * check it. Props that are no such proxy (or a changed @pulumi/policy without the key) are
+ * returned as they are.
+ */
+export function dataBehind<T>(props: T): T {
+    const target = (props as Record<string, unknown>)[proxyInternals.getSpecialProxyTarget];
+    return typeof target === "object" && target !== null ? target as T : props;
+}
+
+/** `value`, read from `dataBehind`; throws UnknownValueError, as the proxy does, if it is unknown during preview. */
+export function checked<T>(value: T): T {
+    if (unknownSentinels.has(value as string)) {
+        throw new UnknownValueError(value, []);
+    }
+    return value;
+}
+
+/**
  * A plain deep copy of props the analyzer handed over, or undefined when any value in them is
- * unknown during preview: what a JSON round trip through the unknown-checking proxy gives, six
- * times cheaper, since the proxy wraps every value it hands out in a new proxy. Reads the
- * proxy's target and checks for the unknown sentinels itself; props that are no such proxy
- * (or a changed @pulumi/policy without the key) are copied as they are, checked the same way.
+ * unknown during preview: what a JSON round trip through the proxy gives, six times cheaper.
  */
 export function plainData<T>(props: T): T | undefined {
-    const target = (props as Record<string, unknown>)[proxyInternals.getSpecialProxyTarget];
-    const unknownIn = (_key: string, value: unknown) => {
-        if (unknownSentinels.has(value as string)) {
-            throw new UnknownValueError(value, []);
-        }
-        return value;
-    };
-    return known(() => JSON.parse(JSON.stringify(typeof target === "object" && target !== null ? target : props, unknownIn)) as T);
+    return known(() => JSON.parse(JSON.stringify(dataBehind(props), (_key, value) => checked(value))) as T);
 }
 
 /** A Kubernetes LabelSelector (`matchLabels` AND `matchExpressions`). */
@@ -144,6 +154,11 @@ const podTemplatePaths: Record<string, (object: KubeObject) => any> = {
 export interface PodTemplate {
     metadata?: ObjectMeta;
     spec?: { serviceAccountName?: string; serviceAccount?: string; containers?: { name?: string; image?: string }[]; initContainers?: { image?: string }[]; hostNetwork?: boolean };
+}
+
+/** Whether objects of `kind` run pods (and have a pod template). */
+export function runsPods(kind: string): boolean {
+    return Object.prototype.hasOwnProperty.call(podTemplatePaths, kind);
 }
 
 /** The pod template of a workload object, or undefined for other kinds. */

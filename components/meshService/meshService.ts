@@ -11,7 +11,7 @@ import { MeshEndpoint } from "./types";
 import { validateMeshServiceArgs } from "./validate";
 import { callersAnnotation, externalWorkloadAnnotation } from "../wellKnown";
 import { declaredCallers } from "./intent";
-import { clusterIpService, versionDeployment } from "./workload";
+import { clusterIpServiceArgs, versionDeploymentArgs } from "./workload";
 
 /**
  * One service and everything it needs in a zero-trust mesh, from one declaration:
@@ -53,33 +53,34 @@ export class MeshService extends pulumi.ComponentResource {
         const namespace = args.namespace;
         const metadata = (objectName: string, ns = namespace) => ({ name: objectName, namespace: ns, labels: { "app.kubernetes.io/managed-by": "ztmesh" } });
         const child = { parent: this };
+        // Every child is constructed here, from pure builders of its arguments, not inside a
+        // helper: Pulumi records a stack trace for each promise of a registration, and under
+        // ts-node each frame is source-mapped, so one more frame of depth costs ~7% of the run.
         this.endpoint = endpoint;
         this.principal = principalOf(endpoint, args.trustDomain ?? defaultTrustDomain);
 
         if (args.versions) {
             this.serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: metadata(endpoint.serviceAccount) }, child);
             for (const version of args.versions) {
-                this.deployments[version.name] = versionDeployment(`${name}-${version.name}`, endpoint, version, args.revision, {
+                this.deployments[version.name] = new k8s.apps.v1.Deployment(`${name}-${version.name}`, versionDeploymentArgs(endpoint, version, args.revision), {
                     parent: this,
                     dependsOn: [this.serviceAccount],
                 });
             }
         }
-        this.service = clusterIpService(`${name}-service`, name, namespace, endpoint.podLabels, endpoint.ports, child, {
+        this.service = new k8s.core.v1.Service(`${name}-service`, clusterIpServiceArgs(name, namespace, endpoint.podLabels, endpoint.ports, {
             [callersAnnotation]: JSON.stringify(declaredCallers(endpoint, args)),
             ...(args.existingWorkload ? { [externalWorkloadAnnotation]: "true" } : {}),
-        });
+        }), child);
         if (needsVersionServices(args)) {
             const port = publicPort(endpoint.ports, args.public!);
             for (const version of args.versions!) {
-                this.versionServices[version.name] = clusterIpService(
-                    `${name}-${version.name}-service`,
+                this.versionServices[version.name] = new k8s.core.v1.Service(`${name}-${version.name}-service`, clusterIpServiceArgs(
                     versionServiceName(name, version.name),
                     namespace,
                     { ...endpoint.podLabels, version: version.name },
                     [port],
-                    child,
-                );
+                ), child);
             }
         }
 
@@ -87,15 +88,15 @@ export class MeshService extends pulumi.ComponentResource {
             metadata: metadata(name),
             spec: serviceNetworkPolicySpec(endpoint, args),
         }, child);
-        this.authorizationPolicy = istioObject(`${name}-authorizationpolicy`, "security.istio.io/v1", "AuthorizationPolicy", metadata(name), authorizationPolicySpec(endpoint, args), this);
-        this.destinationRule = istioObject(`${name}-destinationrule`, "networking.istio.io/v1", "DestinationRule", metadata(name), destinationRuleSpec(endpoint, args), this);
-        this.virtualService = istioObject(`${name}-virtualservice`, "networking.istio.io/v1", "VirtualService", metadata(name), virtualServiceSpec(endpoint, args), this);
+        this.authorizationPolicy = new k8s.apiextensions.CustomResource(`${name}-authorizationpolicy`, objectArgs("security.istio.io/v1", "AuthorizationPolicy", metadata(name), authorizationPolicySpec(endpoint, args)), child);
+        this.destinationRule = new k8s.apiextensions.CustomResource(`${name}-destinationrule`, objectArgs("networking.istio.io/v1", "DestinationRule", metadata(name), destinationRuleSpec(endpoint, args)), child);
+        this.virtualService = new k8s.apiextensions.CustomResource(`${name}-virtualservice`, objectArgs("networking.istio.io/v1", "VirtualService", metadata(name), virtualServiceSpec(endpoint, args)), child);
 
         if (args.public && args.gateway) {
             const gateway = args.gateway;
             this.publicRoute = gateway.mode === "classic"
-                ? istioObject(`${name}-public-virtualservice`, "networking.istio.io/v1", "VirtualService", metadata(`${name}-public`), classicPublicVirtualServiceSpec(endpoint, args, gateway), this)
-                : istioObject(`${name}-httproute`, "gateway.networking.k8s.io/v1", "HTTPRoute", metadata(name), httpRouteSpec(endpoint, args, gateway), this);
+                ? new k8s.apiextensions.CustomResource(`${name}-public-virtualservice`, objectArgs("networking.istio.io/v1", "VirtualService", metadata(`${name}-public`), classicPublicVirtualServiceSpec(endpoint, args, gateway)), child)
+                : new k8s.apiextensions.CustomResource(`${name}-httproute`, objectArgs("gateway.networking.k8s.io/v1", "HTTPRoute", metadata(name), httpRouteSpec(endpoint, args, gateway)), child);
             this.gatewayEgressPolicy = new k8s.networking.v1.NetworkPolicy(`${name}-gateway-egress`, {
                 metadata: metadata(`to-${namespace}-${name}`.slice(0, 63), gateway.namespace),
                 spec: gatewayEgressSpec(endpoint, gateway.identity, publicPort(endpoint.ports, args.public)),
@@ -113,13 +114,6 @@ export class MeshService extends pulumi.ComponentResource {
     }
 }
 
-function istioObject(
-    resourceName: string,
-    apiVersion: string,
-    kind: string,
-    metadata: k8s.types.input.meta.v1.ObjectMeta,
-    spec: object,
-    parent: pulumi.Resource,
-): k8s.apiextensions.CustomResource {
-    return new k8s.apiextensions.CustomResource(resourceName, { apiVersion, kind, metadata, spec }, { parent });
+function objectArgs(apiVersion: string, kind: string, metadata: k8s.types.input.meta.v1.ObjectMeta, spec: object): k8s.apiextensions.CustomResourceArgs {
+    return { apiVersion, kind, metadata, spec };
 }

@@ -1,5 +1,4 @@
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import { revisionLabel } from "../wellKnown";
 import { podPort } from "./endpoint";
 import { MeshEndpoint, ServicePort, ServiceVersion } from "./types";
@@ -18,22 +17,16 @@ export function versionPodLabels(endpoint: MeshEndpoint, version: string, revisi
 }
 
 /**
- * One Deployment for one version, written directly as the object @pulumi/kubernetesx's
- * Deployment would build from the same port and env maps (containers' `ports`, `env` and
- * `volumeMounts` lists, the pod's `initContainers` and `volumes`, all present, empty when
- * unused). kubernetesx builds it through three nested `apply`s over the whole arguments, which
- * cost more than any other part of a MeshService under `pulumi up` and made the spec one Output:
- * unknown as a whole during preview if one env value was.
+ * The Deployment of one version, the object @pulumi/kubernetesx's Deployment would build from the
+ * same port and env maps (containers' `ports`, `env` and `volumeMounts` lists, the pod's
+ * `initContainers` and `volumes`, all present, empty when unused), written directly: kubernetesx
+ * builds it through three nested `apply`s over the whole arguments, half of what a MeshService
+ * added to a program's run time, and made the spec one Output, unknown as a whole during preview
+ * if one env value was.
  */
-export function versionDeployment(
-    resourceName: string,
-    endpoint: MeshEndpoint,
-    version: ServiceVersion,
-    revision: string | undefined,
-    opts: pulumi.CustomResourceOptions,
-): k8s.apps.v1.Deployment {
+export function versionDeploymentArgs(endpoint: MeshEndpoint, version: ServiceVersion, revision: string | undefined): k8s.apps.v1.DeploymentArgs {
     const labels = versionPodLabels(endpoint, version.name, revision);
-    return new k8s.apps.v1.Deployment(resourceName, {
+    return {
         metadata: { name: `${endpoint.name}-${version.name}`, namespace: endpoint.namespace, labels: { ...endpoint.podLabels, version: version.name } },
         spec: {
             replicas: version.replicas ?? 1,
@@ -55,20 +48,18 @@ export function versionDeployment(
                 },
             },
         },
-    }, opts);
+    };
 }
 
 /** A ClusterIP Service over `selector`, with each port's `appProtocol` so Istio needs no sniffing. */
-export function clusterIpService(
-    resourceName: string,
+export function clusterIpServiceArgs(
     serviceName: string,
     namespace: string,
     selector: Record<string, string>,
     ports: readonly ServicePort[],
-    opts: pulumi.CustomResourceOptions,
     annotations?: Record<string, string>,
-): k8s.core.v1.Service {
-    return new k8s.core.v1.Service(resourceName, {
+): k8s.core.v1.ServiceArgs {
+    return {
         metadata: { name: serviceName, namespace, labels: { app: selector.app ?? serviceName }, ...(annotations ? { annotations } : {}) },
         spec: {
             type: "ClusterIP",
@@ -81,5 +72,5 @@ export function clusterIpService(
                 appProtocol: port.protocol ?? "http",
             })),
         },
-    }, opts);
+    };
 }

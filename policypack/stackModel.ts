@@ -1,5 +1,5 @@
 import { PolicyResource } from "@pulumi/policy";
-import { KubeObject, PodTemplate, groupOf, known, kubeObject, namespaceOf, podTemplateOf } from "./kubernetes";
+import { KubeObject, PodTemplate, checked, dataBehind, groupOf, known, kubeObject, namespaceOf, podTemplateOf, runsPods } from "./kubernetes";
 
 import { externalWorkloadAnnotation } from "../components/wellKnown";
 
@@ -34,25 +34,31 @@ export class StackModel {
 
     constructor(resources: readonly PolicyResource[]) {
         for (const resource of resources) {
-            const object = known(() => {
-                const candidate = kubeObject(resource.type, resource.props);
-                // Touch the identity fields now, so an unknown one drops the object here.
-                return candidate && candidate.kind && candidate.metadata?.name !== undefined ? candidate : undefined;
-            });
+            const object = kubeObject(resource.type, resource.props);
             if (!object) {
+                continue;
+            }
+            // The identity fields, read off the data behind the analyzer's proxy: each rule builds
+            // the model over every object of the stack (see dataBehind). An unknown one drops the object.
+            const data = dataBehind(object);
+            const kind = known(() => {
+                const candidate = checked(data.kind);
+                return candidate && checked(checked(data.metadata)?.name) !== undefined ? candidate : undefined;
+            });
+            if (!kind) {
                 continue;
             }
             const entry = { object, urn: resource.urn, resource };
             this.objects.push(entry);
-            push(this.byKind, object.kind, entry);
+            push(this.byKind, kind, entry);
             // Namespaced objects without a namespace land in `default`, as the API server puts them.
-            const namespace = known(() => namespaceOf(object));
+            const namespace = known(() => checked(checked(data.metadata)?.namespace) ?? "default");
             if (namespace !== undefined) {
-                push(this.byNamespace, `${object.kind}/${namespace}`, entry);
+                push(this.byNamespace, `${kind}/${namespace}`, entry);
             }
         }
         for (const entry of this.objects) {
-            const template = known(() => podTemplateOf(entry.object));
+            const template = runsPods(dataBehind(entry.object).kind) ? known(() => podTemplateOf(entry.object)) : undefined;
             if (template) {
                 this.workloads.push({ owner: entry, namespace: namespaceOf(entry.object), podLabels: known(() => ({ ...template.metadata?.labels })) ?? {}, template });
             }

@@ -11,7 +11,7 @@ export interface MeshServiceArgs {
     serviceAccount?: string;
     /** Ports the service serves; names unique. */
     ports: ServicePort[];
-    /** One Deployment per version (via @pulumi/kubernetesx). Exactly one of `versions` and `existingWorkload`. */
+    /** One Deployment per version. Exactly one of `versions` and `existingWorkload`. */
     versions?: ServiceVersion[];
     /** A workload deployed elsewhere, selected by its pods' labels; ztmesh then adds Service and policy only. */
     existingWorkload?: { podLabels: Record<string, string> };

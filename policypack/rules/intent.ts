@@ -3,13 +3,16 @@ import { DeclaredService, declaredServices, IntentDifference, intentDifferences,
 import { KubeObject as AnalysisObject } from "../../analysis/manifests";
 import { reachability } from "../../analysis/reach";
 import { RuleConfig } from "../config";
-import { KubeObject, known } from "../kubernetes";
+import { KubeObject, plainData } from "../kubernetes";
 import { stackRule } from "../policy";
 import { StackModel } from "../stackModel";
 
 /** The stack's Kubernetes objects as plain data for the analysis; objects with unknown parts are left out. */
 function plainObjects(model: StackModel): AnalysisObject[] {
-    return model.objects.flatMap(({ object }) => known(() => [JSON.parse(JSON.stringify(object)) as AnalysisObject]) ?? []);
+    return model.objects.flatMap(({ object }) => {
+        const plain = plainData(object);
+        return plain ? [plain as AnalysisObject] : [];
+    });
 }
 
 /** The violation message and fix for one difference: what differs, then what decided it at each layer. */

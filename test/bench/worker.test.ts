@@ -25,7 +25,7 @@ describe("benchmark worker (npm run bench)", () => {
         assert.strictEqual(raw.resources, objects.length, "every object once");
         const pack = await measure("pack", 12);
         for (const sample of [components, raw, pack]) {
-            assert.ok(sample.ms > 0 && sample.peakRssMb > 0);
+            assert.ok(sample.ms > 0 && sample.cpuMs > 0 && sample.peakRssMb > 0);
         }
         assert.ok(components.resources > raw.resources, "components add their own component resources");
     });

@@ -1,6 +1,7 @@
 /**
  * One benchmark measurement, in a fresh process so peak memory is its own. Prints one JSON
- * line: { ms, peakRssMb, resources }.
+ * line: { ms, cpuMs, peakRssMb, resources }: wall time, and the process's CPU time over the same
+ * span (steadier than wall time on a shared machine).
  *   components N — the stack program (components) for N services, under mocks
  *   raw N        — the same Kubernetes objects, written directly with @pulumi/kubernetes
  *   pack N       — the stack program, then the whole policy pack over its resources (ms: the pack only)
@@ -16,15 +17,24 @@ import { reachability } from "../../analysis/reach";
 import { syntheticEnvironment } from "./generate";
 import { syntheticCluster } from "./syntheticCluster";
 
+interface Instant { wall: number; cpu: NodeJS.CpuUsage }
+
+const now = (): Instant => ({ wall: performance.now(), cpu: process.cpuUsage() });
+
+/** Wall and CPU milliseconds from `start` to `end`. */
+function span(start: Instant, end: Instant): { ms: number; cpuMs: number } {
+    return { ms: end.wall - start.wall, cpuMs: (end.cpu.user - start.cpu.user + end.cpu.system - start.cpu.system) / 1000 };
+}
+
 /** Waits until registrations stop; returns when the last one arrived. */
-async function lastRegistration(log: ResourceLog): Promise<number> {
+async function lastRegistration(log: ResourceLog): Promise<Instant> {
     let count = -1;
-    let at = performance.now();
+    let at = now();
     for (let quiet = 0; quiet < 10;) {
         await new Promise((resolve) => setTimeout(resolve, 20));
         if (log.resources.length !== count) {
             count = log.resources.length;
-            at = performance.now();
+            at = now();
             quiet = 0;
         } else {
             quiet++;
@@ -51,7 +61,7 @@ function writeDirectly(object: Record<string, any>, index: number): void {
     }
 }
 
-export interface Sample { ms: number; peakRssMb: number; resources: number; policies?: number; flows?: number }
+export interface Sample { ms: number; cpuMs: number; peakRssMb: number; resources: number; policies?: number; flows?: number }
 
 /**
  * One measurement of `mode` (see above) in this process. The benchmark runs each in a fresh
@@ -61,33 +71,34 @@ export interface Sample { ms: number; peakRssMb: number; resources: number; poli
 export async function measure(mode: string, count: number, objectsFile?: string): Promise<Sample> {
     if (mode === "reach") {
         const objects = syntheticCluster(count);
-        const reachStart = performance.now();
+        const reachStart = now();
         const flows = reachability(objects, { istio: true });
+        const measured = span(reachStart, now());
         const policies = objects.filter((o) => /Policy$|^PeerAuthentication$/.test(o.kind)).length;
-        return { ms: performance.now() - reachStart, peakRssMb: peakRssMb(), resources: objects.length, policies, flows: flows.length };
+        return { ...measured, peakRssMb: peakRssMb(), resources: objects.length, policies, flows: flows.length };
     }
     const log = await installMocks();
     log.clear();
-    const started = performance.now();
-    let ms: number;
+    let measured: { ms: number; cpuMs: number };
     if (mode === "raw") {
         const objects = JSON.parse(fs.readFileSync(objectsFile!, "utf8")) as Record<string, any>[];
-        const rawStart = performance.now();
+        const rawStart = now();
         objects.forEach(writeDirectly);
-        ms = (await lastRegistration(log)) - rawStart;
+        measured = span(rawStart, await lastRegistration(log));
     } else {
+        const started = now();
         deployMesh(syntheticEnvironment(count), "bench");
-        ms = (await lastRegistration(log)) - started;
+        measured = span(started, await lastRegistration(log));
         if (objectsFile) {
             fs.writeFileSync(objectsFile, JSON.stringify(objectsOf(log.resources)));
         }
         if (mode === "pack") {
-            const packStart = performance.now();
+            const packStart = now();
             await runPolicyPack(policies, log.resources);
-            ms = performance.now() - packStart;
+            measured = span(packStart, now());
         }
     }
-    return { ms, peakRssMb: peakRssMb(), resources: log.resources.length };
+    return { ...measured, peakRssMb: peakRssMb(), resources: log.resources.length };
 }
 
 function peakRssMb(): number {

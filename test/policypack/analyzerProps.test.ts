@@ -1,0 +1,45 @@
+import { unknownCheckingProxy } from "@pulumi/policy";
+import * as assert from "assert";
+import { plainData } from "../../policypack/kubernetes";
+import { StackModel } from "../../policypack/stackModel";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { unknownStringValue, unknownObjectValue, isSpecialProxy } = require("@pulumi/policy/proxy");
+
+/** Props as the analyzer hands them to a stack policy, read past its proxy for speed, with the same unknowns. */
+describe("policy pack: reading analyzer props", () => {
+    const object = { apiVersion: "v1", kind: "Service", metadata: { name: "ratings", labels: { app: "ratings" } }, spec: { ports: [{ port: 9080 }], selector: { app: "ratings" } } };
+
+    it("copies known props into plain data, no longer behind the analyzer's proxy", () => {
+        const copy = plainData(unknownCheckingProxy(structuredClone(object)));
+        assert.deepStrictEqual(copy, object);
+        assert.notStrictEqual((copy as any)[isSpecialProxy], true, "a plain object, not the proxy");
+        assert.notStrictEqual((copy!.spec.ports as any)[isSpecialProxy], true, "nested values are plain too");
+    });
+
+    it("gives nothing for props with a value unknown during preview, however deep", () => {
+        assert.strictEqual(plainData(unknownCheckingProxy({ ...object, spec: { ports: [{ port: 9080 }, { port: unknownStringValue }] } })), undefined);
+        assert.strictEqual(plainData(unknownCheckingProxy({ ...object, metadata: unknownObjectValue })), undefined);
+    });
+
+    it("copies props that are not behind the proxy the same way", () => {
+        const copy = plainData(object);
+        assert.deepStrictEqual(copy, object);
+        assert.notStrictEqual(copy, object);
+        assert.strictEqual(plainData({ ...object, spec: unknownStringValue }), undefined);
+    });
+
+    it("indexes objects by their identity, leaving out those whose kind or name is unknown, as the proxy would", () => {
+        const resource = (name: string, props: Record<string, unknown>) => ({ type: "kubernetes:core/v1:Service", urn: `urn:${name}`, name, props: unknownCheckingProxy(props) }) as any;
+        const model = new StackModel([
+            resource("known", object),
+            resource("unknown-name", { ...object, metadata: { name: unknownStringValue } }),
+            resource("unknown-metadata", { ...object, metadata: unknownObjectValue }),
+            resource("unknown-kind", { ...object, kind: unknownStringValue }),
+            resource("unknown-namespace", { ...object, metadata: { name: "reviews", namespace: unknownStringValue } }),
+            resource("unknown-labels", { ...object, metadata: { name: "details", labels: { app: unknownStringValue } } }),
+        ]);
+        assert.deepStrictEqual(model.objects.map((entry) => entry.resource.name), ["known", "unknown-namespace", "unknown-labels"]);
+        assert.deepStrictEqual(model.inNamespace("Service", "default").map((entry) => entry.resource.name), ["known", "unknown-labels"], "an unknown namespace is in no namespace");
+        assert.strictEqual(model.named("Service", "", "default", "ratings")?.resource.name, "known");
+    });
+});

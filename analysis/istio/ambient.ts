@@ -28,6 +28,7 @@ import { ambient, istioPorts } from "../../components/wellKnown";
 import { KubeObject } from "../manifests";
 import type { Connection, Endpoint } from "../netpol/connection";
 import { IntervalSet } from "../netpol/intervals";
+import { addressBlocks, addressesContain } from "../netpol/ipRanges";
 import { allPorts, ConnectionSet } from "../netpol/ports";
 import { Cluster, Workload, namespaceOf, workloadId } from "../netpol/workloads";
 import { PodDetails } from "../podDetails";
@@ -57,8 +58,8 @@ interface ServiceRoute {
     readonly ports: IntervalSet;
 }
 
-/** The kubelet probe address as a number, as External ranges hold addresses. */
-const probeSource = ambient.kubeletProbeCidr.replace(/\/32$/, "").split(".").reduce((value, octet) => value * 256 + Number(octet), 0);
+/** The kubelet probe address, as External ranges hold addresses. */
+const probeSource = addressBlocks([ambient.kubeletProbeCidr], "kubelet probe address");
 
 /** Whether the layer has anything to do: some workload, pod or namespace, is in the ambient mesh. */
 export function hasAmbientWorkloads(objects: readonly KubeObject[]): boolean {
@@ -281,10 +282,7 @@ export class AmbientLayer {
 
     private decideZtunnel(caller: PeerIdentity | undefined, dst: Workload): IntervalSet {
         const applying = this.ztunnelPolicies.filter((policy) => policyApplies(policy, dst.namespace, dst.labels));
-        const admitting = (action: "ALLOW" | "DENY") => applying
-            .filter((policy) => policy.action === action)
-            .flatMap((policy) => policy.rules)
-            .flatMap((rule) => rule.matches({ identity: caller }));
+        const admitting = (action: "ALLOW" | "DENY") => matchingGrants(applying, action, caller);
         const allows = applying.some((policy) => policy.action === "ALLOW");
         // ztunnel cannot see methods or paths: such an ALLOW grant admits nothing, such a DENY denies its ports.
         let ports = allows ? admitting("ALLOW").filter(layer4Only).reduce((set, grant) => set.union(grant.ports), IntervalSet.empty) : allPorts;
@@ -301,10 +299,7 @@ export class AmbientLayer {
                 (ref.kind === "Service" && (ref.group ?? "") === "" && ref.name === route.service)
                 || (ref.kind === "Gateway" && ref.name === route.waypoint.name)))
             .map(({ policy }) => policy);
-        const admitted = (action: "ALLOW" | "DENY") => attached
-            .filter((policy) => policy.action === action)
-            .flatMap((policy) => policy.rules)
-            .flatMap((rule) => rule.matches({ identity: caller }));
+        const admitted = (action: "ALLOW" | "DENY") => matchingGrants(attached, action, caller);
         let grants: Grant[] = attached.some((policy) => policy.action === "ALLOW") ? admitted("ALLOW") : [allRequests];
         // A DENY under a request condition the analysis cannot decide must not widen the deny (grants.ts).
         for (const deny of admitted("DENY").filter((grant) => grant.when.length === 0)) {
@@ -347,6 +342,14 @@ function targetRefsOf(object: KubeObject): { group?: string; kind?: string; name
     return refs.filter((ref): ref is { group?: string; kind?: string; name?: string } => typeof ref === "object" && ref !== null);
 }
 
+/** The requests the rules of `policies` with `action` match from `caller`. */
+function matchingGrants(policies: readonly AuthorizationPolicy[], action: "ALLOW" | "DENY", caller: PeerIdentity | undefined): Grant[] {
+    return policies
+        .filter((policy) => policy.action === action)
+        .flatMap((policy) => policy.rules)
+        .flatMap((rule) => [...rule.matches({ identity: caller })]);
+}
+
 function isProbeSource(src: Extract<Endpoint, { kind: "external" }>): boolean {
-    return src.range.start === probeSource && src.range.end === probeSource;
+    return src.range.start === src.range.end && addressesContain(probeSource, src.range.start);
 }

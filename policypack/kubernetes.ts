@@ -28,25 +28,21 @@ export interface KubeObject {
 /** Resource types that are Pulumi machinery, not objects sent to the cluster. */
 const notObjects = /^kubernetes:(helm\.sh\/|yaml\/|kustomize\/|index:|.*:.*List$)/;
 
-/** The `group/version` and kind a Kubernetes resource type token stands for, e.g. `kubernetes:core/v1:Service`. */
-export function kindOf(type: string): { apiVersion: string; kind: string } | undefined {
-    if (!type.startsWith("kubernetes:") || notObjects.test(type)) {
-        return undefined;
-    }
-    const [, groupVersion, kind] = type.split(":");
-    if (!groupVersion || !kind) {
-        return undefined;
-    }
-    return { apiVersion: groupVersion.startsWith("core/") ? groupVersion.slice("core/".length) : groupVersion, kind };
-}
+const kindsByType = new Map<string, string | undefined>();
 
-/** The object a resource represents, or undefined for anything that is not a Kubernetes object. */
-export function kubeObject(type: string, props: Record<string, any>): KubeObject | undefined {
-    const typeKind = kindOf(type);
-    if (!typeKind) {
-        return undefined;
+/**
+ * The kind of the Kubernetes object a resource of `type` (`kubernetes:<group>/<version>:<Kind>`)
+ * is, or undefined for anything else. Read off the type token alone, and remembered per type:
+ * every rule asks it of every resource of the stack, and the token names the kind without a
+ * read of props through the analyzer's proxy.
+ */
+export function objectKind(type: string): string | undefined {
+    if (!kindsByType.has(type)) {
+        const [, groupVersion, kind] = type.split(":");
+        const isObject = type.startsWith("kubernetes:") && !notObjects.test(type) && Boolean(groupVersion) && Boolean(kind);
+        kindsByType.set(type, isObject ? kind : undefined);
     }
-    return props as KubeObject;
+    return kindsByType.get(type);
 }
 
 /** The object's API group, `""` for the core group. */
@@ -104,11 +100,27 @@ export function checked<T>(value: T): T {
 }
 
 /**
- * A plain deep copy of props the analyzer handed over, or undefined when any value in them is
- * unknown during preview: what a JSON round trip through the proxy gives, six times cheaper.
+ * The data behind props the analyzer handed over, for code that reads objects in bulk (the
+ * reachability analysis), or undefined when any value in them is unknown during preview. The
+ * analyzer deserializes props afresh for each policy, so this data is the policy's own: it is
+ * checked, not copied.
  */
 export function plainData<T>(props: T): T | undefined {
-    return known(() => JSON.parse(JSON.stringify(dataBehind(props), (_key, value) => checked(value))) as T);
+    const data = dataBehind(props);
+    return isKnownThroughout(data) ? data : undefined;
+}
+
+function isKnownThroughout(value: unknown): boolean {
+    if (typeof value === "string") {
+        return !unknownSentinels.has(value);
+    }
+    if (Array.isArray(value)) {
+        return value.every(isKnownThroughout);
+    }
+    if (typeof value === "object" && value !== null) {
+        return Object.values(value).every(isKnownThroughout);
+    }
+    return true;
 }
 
 /** A Kubernetes LabelSelector (`matchLabels` AND `matchExpressions`). */

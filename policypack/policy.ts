@@ -1,6 +1,6 @@
 import { EnforcementLevel, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { ConfigKey, RuleConfig, configSchema, isExempt, ruleConfig } from "./config";
-import { KubeObject, describe, kubeObject } from "./kubernetes";
+import { KubeObject, describe, objectKind } from "./kubernetes";
 import { StackModel, buildStackModel } from "./stackModel";
 
 /** Reports one violation: what is wrong with the object, and how to fix it. */
@@ -31,10 +31,11 @@ export function objectRule(info: RuleInfo & { kinds: string[]; validate(object: 
         enforcementLevel: info.enforcementLevel ?? "mandatory",
         configSchema: configSchema(...(info.config ?? [])),
         validateResource: (args, reportViolation: ReportViolation) => {
-            const object = kubeObject(args.type, args.props);
-            if (!object || !info.kinds.includes(object.kind)) {
+            const kind = objectKind(args.type);
+            if (kind === undefined || !info.kinds.includes(kind)) {
                 return;
             }
+            const object = args.props as KubeObject;
             const config = ruleConfig(args.getConfig);
             if (isExempt(object, config.exemptions)) {
                 return;

@@ -1,5 +1,5 @@
 import { PolicyResource } from "@pulumi/policy";
-import { KubeObject, PodTemplate, checked, dataBehind, groupOf, known, kubeObject, namespaceOf, podTemplateOf, runsPods } from "./kubernetes";
+import { KubeObject, PodTemplate, checked, dataBehind, groupOf, known, namespaceOf, objectKind, podTemplateOf, runsPods } from "./kubernetes";
 
 import { externalWorkloadAnnotation } from "../components/wellKnown";
 
@@ -24,28 +24,25 @@ export interface Workload {
  */
 export class StackModel {
     readonly objects: StackObject[] = [];
-    readonly workloads: Workload[] = [];
     private readonly byKind = new Map<string, StackObject[]>();
     /** Indexes built on first use, so each rule's lookups cost O(1) however large the stack. */
     private readonly byNamespace = new Map<string, StackObject[]>();
+    private workloadList?: Workload[];
     private servicesByKey?: Map<string, StackObject>;
     private namespacesByName?: Map<string, StackObject>;
     private subsetsByService?: Map<StackObject, Set<string>>;
 
     constructor(resources: readonly PolicyResource[]) {
         for (const resource of resources) {
-            const object = kubeObject(resource.type, resource.props);
-            if (!object) {
+            const kind = objectKind(resource.type);
+            if (kind === undefined) {
                 continue;
             }
+            const object = resource.props as KubeObject;
             // The identity fields, read off the data behind the analyzer's proxy: each rule builds
             // the model over every object of the stack (see dataBehind). An unknown one drops the object.
             const data = dataBehind(object);
-            const kind = known(() => {
-                const candidate = checked(data.kind);
-                return candidate && checked(checked(data.metadata)?.name) !== undefined ? candidate : undefined;
-            });
-            if (!kind) {
+            if (known(() => checked(data.kind) && checked(checked(data.metadata)?.name)) === undefined) {
                 continue;
             }
             const entry = { object, urn: resource.urn, resource };
@@ -57,19 +54,27 @@ export class StackModel {
                 push(this.byNamespace, `${kind}/${namespace}`, entry);
             }
         }
-        for (const entry of this.objects) {
-            const template = runsPods(dataBehind(entry.object).kind) ? known(() => podTemplateOf(entry.object)) : undefined;
-            if (template) {
-                this.workloads.push({ owner: entry, namespace: namespaceOf(entry.object), podLabels: known(() => ({ ...template.metadata?.labels })) ?? {}, template });
+    }
+
+    /** What runs pods: the stack's workload objects, and the workloads its Services declare as deployed elsewhere. */
+    get workloads(): Workload[] {
+        if (!this.workloadList) {
+            this.workloadList = [];
+            for (const entry of this.objects) {
+                const template = runsPods(objectKind(entry.resource.type)!) ? known(() => podTemplateOf(entry.object)) : undefined;
+                if (template) {
+                    this.workloadList.push({ owner: entry, namespace: namespaceOf(entry.object), podLabels: known(() => ({ ...template.metadata?.labels })) ?? {}, template });
+                }
+            }
+            for (const service of this.ofKind("Service")) {
+                const external = known(() => service.object.metadata.annotations?.[externalWorkloadAnnotation] === "true");
+                const selector = known(() => ({ ...service.object.spec?.selector }));
+                if (external && selector) {
+                    this.workloadList.push({ owner: service, namespace: namespaceOf(service.object), podLabels: selector });
+                }
             }
         }
-        for (const service of this.ofKind("Service")) {
-            const external = known(() => service.object.metadata.annotations?.[externalWorkloadAnnotation] === "true");
-            const selector = known(() => ({ ...service.object.spec?.selector }));
-            if (external && selector) {
-                this.workloads.push({ owner: service, namespace: namespaceOf(service.object), podLabels: selector });
-            }
-        }
+        return this.workloadList;
     }
 
     /** Objects of `kind`, optionally only of API `group` (`""` for core). */

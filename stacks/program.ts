@@ -122,6 +122,10 @@ export function deployMesh(env: Environment, stack: string, prepared: Prepared =
     }, { ...opts, dependsOn: [baseline.namespaces[namespace], ...istio.ready, ...(gateway ? [gateway] : [])] }));
 
     const services: Record<string, MeshService> = {};
+    // Services wait for the Gateway object their routes attach to (it waits for the Gateway API
+    // CRDs and its namespace), not for the whole MeshGateway: depending on a component makes the
+    // runtime collect all of its children again for every service.
+    const gatewayObject = gateway ? [gateway.gateway] : [];
     for (const [name, args] of Object.entries(meshServiceArgs(env.services, byService))) {
         services[name] = new MeshService(name, {
             ...args,
@@ -130,7 +134,7 @@ export function deployMesh(env: Environment, stack: string, prepared: Prepared =
             trustDomain: istio.trustDomain,
             revision: istio.revision,
             dataplaneMode: istio.dataplaneMode,
-        }, { ...opts, dependsOn: [baseline.namespaces[args.namespace], ...istio.ready, ...(gateway ? [gateway] : []), ...(args.waypoint ? [byService[name] as Waypoint] : [])] });
+        }, { ...opts, dependsOn: [baseline.namespaces[args.namespace], ...istio.ready, ...gatewayObject, ...(args.waypoint ? [byService[name] as Waypoint] : [])] });
     }
 
     const manifests = env.manifests?.length

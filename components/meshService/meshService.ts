@@ -1,5 +1,4 @@
 import * as k8s from "@pulumi/kubernetes";
-import * as kx from "@pulumi/kubernetesx";
 import * as pulumi from "@pulumi/pulumi";
 import { defaultTrustDomain, principalOf } from "../identity";
 import { MeshServiceArgs } from "./args";
@@ -40,7 +39,7 @@ export class MeshService extends pulumi.ComponentResource {
     public readonly principal: string;
     public readonly serviceAccount?: k8s.core.v1.ServiceAccount;
     /** Deployments by version name. */
-    public readonly deployments: Record<string, kx.Deployment> = {};
+    public readonly deployments: Record<string, k8s.apps.v1.Deployment> = {};
     public readonly service: k8s.core.v1.Service;
     /** Per-version Services (public canaries only), by version name. */
     public readonly versionServices: Record<string, k8s.core.v1.Service> = {};
@@ -132,12 +131,14 @@ export class MeshService extends pulumi.ComponentResource {
             }, child);
         }
 
+        // The objects' names are known here: plain values, not their Outputs, which the runtime
+        // would await one by one for every service.
         this.registerOutputs({
             dataplaneMode: args.dataplaneMode ?? "sidecar",
             principal: this.principal,
-            serviceName: this.service.metadata.name,
-            networkPolicyName: this.networkPolicy.metadata.name,
-            authorizationPolicyName: this.authorizationPolicy.metadata.name,
+            serviceName: name,
+            networkPolicyName: name,
+            authorizationPolicyName: name,
         });
     }
 }

@@ -18,12 +18,14 @@ describe("benchmark worker (npm run bench)", () => {
     it("measures components, raw objects and the pack on the same synthetic stack", async function () {
         this.timeout(120000);
         const objectsFile = path.join(scratch, "objects.json");
-        const components = await measure("components", 12, objectsFile);
+        const resourcesFile = path.join(scratch, "resources.json");
+        const components = await measure("components", 12, objectsFile, resourcesFile);
         const objects = JSON.parse(fs.readFileSync(objectsFile, "utf8")) as { kind: string }[];
         assert.strictEqual(objects.filter((o) => o.kind === "Deployment").length, 24, "two versions of twelve services");
         const raw = await measure("raw", 12, objectsFile);
         assert.strictEqual(raw.resources, objects.length, "every object once");
-        const pack = await measure("pack", 12);
+        const pack = await measure("pack", 12, resourcesFile);
+        assert.strictEqual(pack.resources, components.resources, "the pack sees every resource the program registered");
         for (const sample of [components, raw, pack]) {
             assert.ok(sample.ms > 0 && sample.cpuMs > 0 && sample.peakRssMb > 0);
         }

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import * as assert from "assert";
 import { MeshGateway, MeshService, MeshServiceArgs, meshEndpoint } from "../../components";
 import { construct } from "../../stacks/offline";
@@ -101,6 +102,18 @@ describe("MeshService", () => {
             const service = log.object("Service", "reviews", "shop");
             assert.deepStrictEqual(service.spec.selector, { app: "reviews" });
             assert.deepStrictEqual(service.spec.ports, [{ name: "http", port: 9080, targetPort: 9080, protocol: "TCP", appProtocol: "http" }]);
+        });
+
+        it("writes a version's env map as container env, in order, Outputs resolved; ports by name at their targetPort; resources as given", async () => {
+            const log = await construct(() => new MeshService("reviews", reviewsArgs({
+                ports: [{ name: "http", port: 80, targetPort: 9080 }, { name: "grpc", port: 9090, protocol: "grpc" }],
+                versions: [{ name: "v1", image: "r:1", env: { LOG_LEVEL: "debug", DB_HOST: pulumi.output("db.shop.svc") }, resources: { limits: { cpu: "500m" } } }],
+            })));
+            const container = log.object("Deployment", "reviews-v1", "shop").spec.template.spec.containers[0];
+            assert.deepStrictEqual(container.env, [{ name: "LOG_LEVEL", value: "debug" }, { name: "DB_HOST", value: "db.shop.svc" }]);
+            assert.deepStrictEqual(container.ports, [{ name: "http", containerPort: 9080 }, { name: "grpc", containerPort: 9090 }]);
+            assert.deepStrictEqual(container.resources, { limits: { cpu: "500m" } });
+            assert.strictEqual(container.image, "r:1");
         });
 
         it("labels pods for a revisioned control plane when a revision is set", async () => {

@@ -44,6 +44,16 @@ describe("dev stack (Bookinfo on minikube --cni calico)", () => {
         assert.strictEqual(log.named("Chart", "istio-istiod").inputs.values.global.platform, "minikube");
     });
 
+    it("creates each service after its namespace, Istio and the Gateway object its route attaches to, not after the whole MeshGateway", () => {
+        const productpage = log.named("MeshService", "productpage");
+        const gatewayObject = log.ofKind("Gateway").find((r) => r.type.startsWith("kubernetes:gateway.networking.k8s.io/"))!;
+        assert.ok(log.dependsOn(log.named("HTTPRoute", "productpage-httproute"), gatewayObject));
+        assert.ok(log.dependsOn(productpage, log.named("Namespace", "baseline-bookinfo")));
+        assert.ok(log.dependsOn(productpage, log.named("Chart", "istio-istiod")));
+        // Depending on the component would list all of its children, this policy among them.
+        assert.ok(!log.dependsOn(productpage, log.named("NetworkPolicy", "gateway-public-ingress")));
+    });
+
     it("reviews: NetworkPolicy admits only productpage pods on 9080, egress only to ratings, DNS and istiod", () => {
         const spec = log.object("NetworkPolicy", "reviews", "bookinfo").spec;
         assert.deepStrictEqual(spec.podSelector, { matchLabels: { app: "reviews" } });

@@ -19,10 +19,10 @@ export function versionPodLabels(endpoint: MeshEndpoint, version: string, revisi
 
 /**
  * One Deployment for one version. `labels` are its pods' labels (default: sidecar mode's
- * `versionPodLabels`). Written with @pulumi/kubernetes directly: the design first named
- * @pulumi/kubernetesx here, but that library is archived, needs an npm override in every
- * consumer, and wraps the whole arguments in nested Outputs, which cost about 9% of a stack's
- * CPU time in `npm run bench`; its two conveniences, port and env maps, are the lines below.
+ * `versionPodLabels`). Written with @pulumi/kubernetes directly, not @pulumi/kubernetesx: that
+ * library is archived, needs an npm override in every consumer, and wraps the whole arguments
+ * in nested Outputs, about a tenth of a stack program's time in `npm run bench`. Its two
+ * conveniences, port and env maps, are the two lines below that build `ports` and `env`.
  */
 export function versionDeployment(
     resourceName: string,

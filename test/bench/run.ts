@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: for synthetic stacks of 10, 100 and 500 MeshServices, the median wall time
  * and peak memory of (a) the stack program under mocks, (b) the whole policy pack over its
- * resources, alone in a process as the analyzer runs it, and (c) the same Kubernetes objects written directly with @pulumi/kubernetes, and
- * the ratios a/c (what the components add) and b/a (what the pack adds); then the reachability
- * analysis (all layers) of synthetic clusters of 100, 1,000 and 5,000 workloads, and the whole
- * `ztmesh reach` command on those of 10 (start-up), 1,000 and 5,000 written as manifest files. Each
- * measurement runs in a fresh process. Figures, not assertions: nothing passes or fails on timing.
+ * resources, alone in a process as the analyzer runs it, and (c) the same Kubernetes objects
+ * written directly with @pulumi/kubernetes, and the ratios a/c (what the components add) and
+ * b/a (what the pack adds); then the reachability analysis (all layers) of synthetic clusters of
+ * 100, 1,000 and 5,000 workloads, and the whole `ztmesh reach` command on those of 10
+ * (start-up), 1,000 and 5,000 written as manifest files. Each measurement runs in a fresh
+ * process. Figures, not assertions: nothing passes or fails on timing.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";

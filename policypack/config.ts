@@ -70,8 +70,14 @@ function segmentsMatch(pattern: string, value: string): boolean {
     return want.length === have.length && want.every((segment, i) => segment === "*" || segment === have[i]);
 }
 
-/** Whether `object` is listed in `exemptions`. */
+/**
+ * Whether `object` is listed in `exemptions`. Without exemptions (the default) the object is not
+ * read: every rule asks this of every object of its kinds, through the analyzer's proxy.
+ */
 export function isExempt(object: KubeObject, exemptions: readonly string[]): boolean {
+    if (exemptions.length === 0) {
+        return false;
+    }
     const meta = object.metadata ?? {};
     const reference = meta.namespace ? `${object.kind}/${meta.namespace}/${meta.name}` : `${object.kind}/${meta.name}`;
     return exemptions.some((pattern) => segmentsMatch(pattern, reference));

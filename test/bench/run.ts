@@ -37,13 +37,13 @@ const rows: string[] = [];
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-bench-"));
 try {
     for (const count of sizes) {
-        const objectsFile = path.join(scratch, `objects-${count}.json`);
+        const directFile = path.join(scratch, `direct-${count}.json`);
         const resourcesFile = path.join(scratch, `resources-${count}.json`);
         const samples: Record<string, Sample[]> = { components: [], pack: [], raw: [] };
         for (let run = 0; run < runs; run++) {
-            samples.components.push(measure("components", count, objectsFile, resourcesFile));
+            samples.components.push(measure("components", count, directFile, resourcesFile));
             samples.pack.push(measure("pack", count, resourcesFile));
-            samples.raw.push(measure("raw", count, objectsFile));
+            samples.raw.push(measure("raw", count, directFile));
             console.error(`[bench +${Math.round((Date.now() - started) / 1000)}s] ${count} services: run ${run + 1}/${runs}`);
         }
         const med = (mode: string, key: keyof Sample) => median(samples[mode].map((s) => Number(s[key])));

@@ -5,31 +5,46 @@ import * as path from "path";
 import { loadManifests } from "../../analysis/manifests";
 import { writeClusterFiles } from "./clusterFiles";
 import { syntheticCluster } from "./syntheticCluster";
+import type { RecordedResource } from "../../stacks/offline";
+import type { DirectResource } from "./programInput";
 import { measure } from "./worker";
 
 /**
- * The benchmark compares like with like: the raw run writes exactly the objects the components
- * made. `npm run bench` runs each measurement in a fresh process; here they run in this one.
+ * The benchmark compares like with like: the raw run writes exactly what the components
+ * registered besides themselves. `npm run bench` runs each measurement in a fresh process; here they run in this one.
  */
 describe("benchmark worker (npm run bench)", () => {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-bench-test-"));
     after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-    it("measures components, raw objects and the pack on the same synthetic stack", async function () {
+    it("measures components, the same resources written directly and the pack on the same synthetic stack", async function () {
         this.timeout(120000);
-        const objectsFile = path.join(scratch, "objects.json");
+        const directFile = path.join(scratch, "direct.json");
         const resourcesFile = path.join(scratch, "resources.json");
-        const components = await measure("components", 12, objectsFile, resourcesFile);
-        const objects = JSON.parse(fs.readFileSync(objectsFile, "utf8")) as { kind: string }[];
-        assert.strictEqual(objects.filter((o) => o.kind === "Deployment").length, 24, "two versions of twelve services");
-        const raw = await measure("raw", 12, objectsFile);
-        assert.strictEqual(raw.resources, objects.length, "every object once");
+        const components = await measure("components", 12, directFile, resourcesFile);
+        const direct = JSON.parse(fs.readFileSync(directFile, "utf8")) as DirectResource[];
+        const registered = JSON.parse(fs.readFileSync(resourcesFile, "utf8")) as RecordedResource[];
+        assert.strictEqual(direct.filter((resource) => resource.type === "kubernetes:apps/v1:Deployment").length, 24, "two versions of twelve services");
+        assert.deepStrictEqual(direct.filter((resource) => !resource.type.startsWith("kubernetes:")).map((resource) => resource.type), ["pulumi:providers:kubernetes"]);
+        const componentTypes = registered.filter((resource) => resource.type.startsWith("ztmesh:")).map((resource) => resource.type);
+        assert.strictEqual(componentTypes.filter((type) => type === "ztmesh:index:MeshService").length, 12);
+        const raw = await measure("raw", 12, directFile);
+        assert.strictEqual(raw.resources, components.resources - componentTypes.length, "everything but the components, once");
         const pack = await measure("pack", 12, resourcesFile);
         assert.strictEqual(pack.resources, components.resources, "the pack sees every resource the program registered");
         for (const sample of [components, raw, pack]) {
             assert.ok(sample.ms > 0 && sample.cpuMs > 0 && sample.peakRssMb > 0);
         }
-        assert.ok(components.resources > raw.resources, "components add their own component resources");
+    });
+
+    it("runs both programs from the top level of a module, as Pulumi loads a program: their stack traces keep all their frames", async function () {
+        this.timeout(120000);
+        const directFile = path.join(scratch, "direct-depth.json");
+        const components = await framesPerTrace("meshService.ts", () => measure("components", 2, directFile));
+        const raw = await framesPerTrace("rawProgram.ts", () => measure("raw", 2, directFile));
+        assert.ok(components.length > 0 && raw.length > 0, "both record stack traces while they register");
+        assert.deepStrictEqual([...new Set(components)], [nodeDefaultStackTraceLimit]);
+        assert.deepStrictEqual([...new Set(raw)], [nodeDefaultStackTraceLimit]);
     });
 
     it("analyses a synthetic cluster whose allowed flows are known: each app reaches the next one's five workloads", async () => {
@@ -47,3 +62,29 @@ describe("benchmark worker (npm run bench)", () => {
         assert.deepStrictEqual(byKey(loadManifests(folder)), byKey(syntheticCluster(30)));
     });
 });
+
+const nodeDefaultStackTraceLimit = 10;
+
+/**
+ * The frame counts of the stack traces recorded through `file` while `run` runs. The runtime
+ * records a trace per promise of a registration, keeping Node's default ten frames (its
+ * source-position traces lift the limit and are left out), and ts-node source-maps each frame:
+ * the benchmark's programs must register from equally deep stacks to cost the same per trace.
+ */
+async function framesPerTrace(file: string, run: () => Promise<unknown>): Promise<number[]> {
+    const counts: number[] = [];
+    const [prepare, limit] = [Error.prepareStackTrace, Error.stackTraceLimit];
+    Error.stackTraceLimit = nodeDefaultStackTraceLimit;
+    Error.prepareStackTrace = (error, frames) => {
+        if (Error.stackTraceLimit === nodeDefaultStackTraceLimit && frames.some((frame) => frame.getFileName()?.endsWith(file))) {
+            counts.push(frames.length);
+        }
+        return prepare ? prepare(error, frames) : String(error);
+    };
+    try {
+        await run();
+    } finally {
+        [Error.prepareStackTrace, Error.stackTraceLimit] = [prepare, limit];
+    }
+    return counts;
+}

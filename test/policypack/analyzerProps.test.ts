@@ -1,7 +1,10 @@
 import { unknownCheckingProxy } from "@pulumi/policy";
 import * as assert from "assert";
 import { plainData } from "../../policypack/kubernetes";
+import { peerAuthenticationStrict } from "../../policypack/rules/meshIdentity";
 import { StackModel } from "../../policypack/stackModel";
+import type { RecordedResource } from "../../stacks/offline";
+import { runPolicyPack } from "../harness/policyPack";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { unknownStringValue, unknownObjectValue, isSpecialProxy } = require("@pulumi/policy/proxy");
 
@@ -39,5 +42,17 @@ describe("policy pack: reading analyzer props", () => {
         assert.deepStrictEqual(model.objects.map((entry) => entry.resource.name), ["known", "unknown-namespace", "unknown-labels"]);
         assert.deepStrictEqual(model.inNamespace("Service", "default").map((entry) => entry.resource.name), ["known", "unknown-labels"], "an unknown namespace is in no namespace");
         assert.strictEqual(model.named("Service", "", "default", "ratings")?.resource.name, "known");
+    });
+
+    it("reads nothing of an object to find it is not exempt when no exemptions are configured", async () => {
+        const strict: RecordedResource = {
+            urn: "urn:pulumi:dev::ztmesh::kubernetes:security.istio.io/v1:PeerAuthentication::generated", type: "kubernetes:security.istio.io/v1:PeerAuthentication", name: "generated", custom: true,
+            inputs: { apiVersion: "security.istio.io/v1", kind: "PeerAuthentication", metadata: { name: unknownStringValue, namespace: "bookinfo" }, spec: { mtls: { mode: "STRICT" } } },
+            parent: "", dependencies: [], transforms: [], additionalSecretOutputs: [], retainOnDelete: false,
+        };
+        const withoutExemptions = await runPolicyPack([peerAuthenticationStrict], [strict]);
+        assert.deepStrictEqual(withoutExemptions.violations, [], "a STRICT policy whose name is unknown during preview passes");
+        const withExemptions = await runPolicyPack([peerAuthenticationStrict], [strict], { config: { "peer-authentication-strict": { exemptions: ["PeerAuthentication/bookinfo/legacy"] } } });
+        assert.deepStrictEqual(withExemptions.violations.map((violation) => violation.enforcementLevel), ["advisory"], "matching exemptions needs its name");
     });
 });

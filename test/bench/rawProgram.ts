@@ -1,0 +1,43 @@
+/**
+ * The baseline (c) of `npm run bench`: a Pulumi program that writes what the stack program
+ * registered besides its components (the Kubernetes objects, the charts, the CRD manifest and
+ * the provider they all use) directly with @pulumi/kubernetes, from the top level of its module,
+ * as `pulumi new kubernetes-typescript` programs are written. The worker loads it (and the stack
+ * program, `stackProgram.ts`) afresh once the mocks are in place, so the objects register while
+ * Node loads the module, as they do when Pulumi loads a program.
+ *
+ * Why both run that way: the runtime records a stack trace for every promise of a registration
+ * (Node keeps ten frames) and ts-node source-maps each frame, which is most of either program's
+ * time. Registered from the module loader, every trace keeps its ten frames in both programs.
+ * Registered from the worker's async function after an await, as before, the baseline's traces
+ * ran out of frames before ten where the components' deeper calls mostly did not, and the
+ * comparison counted stack depth as component overhead.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import { DirectResource, programInput } from "./programInput";
+
+/** One resource the stack program registered besides its components, written directly. */
+function writeDirectly({ type, inputs }: DirectResource, index: number, provider: k8s.Provider): void {
+    const name = `${inputs.kind ?? type.split(":").pop()}-${index}`;
+    const opts = { provider };
+    switch (type) {
+        case "kubernetes:core/v1:Namespace": new k8s.core.v1.Namespace(name, inputs, opts); break;
+        case "kubernetes:core/v1:ServiceAccount": new k8s.core.v1.ServiceAccount(name, inputs, opts); break;
+        case "kubernetes:core/v1:Service": new k8s.core.v1.Service(name, inputs, opts); break;
+        case "kubernetes:core/v1:Secret": new k8s.core.v1.Secret(name, inputs, opts); break;
+        case "kubernetes:apps/v1:Deployment": new k8s.apps.v1.Deployment(name, inputs, opts); break;
+        case "kubernetes:networking.k8s.io/v1:NetworkPolicy": new k8s.networking.v1.NetworkPolicy(name, inputs, opts); break;
+        case "kubernetes:helm.sh/v4:Chart": new k8s.helm.v4.Chart(name, inputs as k8s.helm.v4.ChartArgs, opts); break;
+        case "kubernetes:yaml/v2:ConfigFile": new k8s.yaml.v2.ConfigFile(name, inputs as k8s.yaml.v2.ConfigFileArgs, opts); break;
+        default: new k8s.apiextensions.CustomResource(name, inputs as k8s.apiextensions.CustomResourceArgs, opts);
+    }
+}
+
+const [providerInputs, ...others] = [
+    ...programInput.resources.filter((resource) => resource.type === "pulumi:providers:kubernetes"),
+    ...programInput.resources.filter((resource) => resource.type !== "pulumi:providers:kubernetes"),
+];
+const provider = new k8s.Provider("render", providerInputs.inputs);
+for (const [index, resource] of others.entries()) {
+    writeDirectly(resource, index, provider);
+}

@@ -67,7 +67,7 @@ export const ambientLayer7PolicyHasWaypoint = stackRule({
     config: ["rootNamespace"],
     validate(model: StackModel, config: RuleConfig, report: StackReport) {
         // Found once, so a stack without the ambient mesh matches no selector against its workloads.
-        const ambientWorkloads = model.workloads.filter((workload) => inAmbientMesh(model, workload.namespace, workload.podLabels));
+        const ambientWorkloads = new Set(model.workloads.filter((workload) => inAmbientMesh(model, workload.namespace, workload.podLabels)));
         for (const { object, urn } of model.ofKind("AuthorizationPolicy", "security.istio.io")) {
             known(() => {
                 const spec = object.spec ?? {};
@@ -76,8 +76,8 @@ export const ambientLayer7PolicyHasWaypoint = stackRule({
                 const fields = layer7Fields(spec);
                 if (targetRefs.length === 0 && fields.length > 0) {
                     const scope = namespace === config.rootNamespace ? undefined : namespace;
-                    const selected = ambientWorkloads.find((workload) =>
-                        (scope === undefined || workload.namespace === scope) && labelSelectorMatches(spec.selector, workload.podLabels));
+                    const selected = model.workloadsIn(scope).find((workload) =>
+                        ambientWorkloads.has(workload) && labelSelectorMatches(spec.selector, workload.podLabels));
                     if (selected) {
                         report(object, urn, `selects ${selected.owner.object.kind} ${selected.namespace}/${selected.owner.object.metadata.name} in the ambient mesh, where ztunnel enforces it, but has Layer 7 fields (${fields.join(", ")}) that ztunnel cannot evaluate`, waypointFix);
                     }

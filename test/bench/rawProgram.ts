@@ -33,11 +33,8 @@ function writeDirectly({ type, inputs }: DirectResource, index: number, provider
     }
 }
 
-const [providerInputs, ...others] = [
-    ...programInput.resources.filter((resource) => resource.type === "pulumi:providers:kubernetes"),
-    ...programInput.resources.filter((resource) => resource.type !== "pulumi:providers:kubernetes"),
-];
-const provider = new k8s.Provider("render", providerInputs.inputs);
-for (const [index, resource] of others.entries()) {
+const isProvider = (resource: DirectResource) => resource.type === "pulumi:providers:kubernetes";
+const provider = new k8s.Provider("render", programInput.resources.find(isProvider)!.inputs);
+for (const [index, resource] of programInput.resources.filter((resource) => !isProvider(resource)).entries()) {
     writeDirectly(resource, index, provider);
 }

@@ -11,7 +11,8 @@ import { measure } from "./worker";
 
 /**
  * The benchmark compares like with like: the raw run writes exactly what the components
- * registered besides themselves. `npm run bench` runs each measurement in a fresh process; here they run in this one.
+ * registered besides themselves. `npm run bench` runs each measurement in a fresh process;
+ * here they run in this one.
  */
 describe("benchmark worker (npm run bench)", () => {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-bench-test-"));

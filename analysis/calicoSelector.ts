@@ -268,6 +268,28 @@ export function matches(node: SelectorNode, labels: Labels): boolean {
     return false;
 }
 
+/**
+ * The labels `node` reads. Every term names its label, so two label sets that agree on these
+ * are selected alike: the engines group endpoints by them, and labels no selector reads (a
+ * version, a pod-template-hash) do not multiply the work.
+ */
+export function labelsRead(node: SelectorNode): string[] {
+    switch (node.kind) {
+        case "all":
+        case "global":
+            return [];
+        case "has":
+        case "compare":
+        case "set":
+            return [node.label];
+        case "not":
+            return labelsRead(node.operand);
+        case "and":
+        case "or":
+            return node.operands.flatMap(labelsRead);
+    }
+}
+
 function quote(value: string): string {
     return value.includes('"') ? `'${value}'` : `"${value}"`;
 }

@@ -18,7 +18,7 @@
  * matches no workload here: Service endpoints are not modelled, and ztmesh uses it only for the
  * API server, which runs outside the pod network.
  */
-import { Labels, matches, parseSelector, SelectorNode } from "../calicoSelector";
+import { Labels, labelsRead, matches, parseSelector, SelectorNode } from "../calicoSelector";
 import { addressBlocks, addressesContain, addressesOverlap, AddressSet } from "../netpol/ipRanges";
 import { EndpointIdentity, RulePeer } from "./model";
 import { calicoEntityKeys } from "./peerKeys";
@@ -39,6 +39,8 @@ export interface CompiledEntity {
     readonly matches: (peer: RulePeer) => boolean;
     /** Keys one of which every pod it matches has (peerKeys.ts); absent: any pod may match. */
     readonly podKeys?: readonly string[];
+    /** The endpoint (and network set) labels its selectors read; namespace and service account labels are not counted. */
+    readonly labelsRead: readonly string[];
     /** The address sets named, each on its own, for cutting External into ranges. */
     readonly nets: readonly AddressSet[];
 }
@@ -60,7 +62,7 @@ interface Selectable {
 
 export function compileEntity(entity: EntityRule, context: EntityContext): CompiledEntity {
     if (entity.services !== undefined) {
-        return { matches: () => false, podKeys: [], nets: [] };
+        return { matches: () => false, podKeys: [], labelsRead: [], nets: [] };
     }
     const { namespace } = context;
     const selector = optionalSelector(entity.selector, "selector");
@@ -124,6 +126,7 @@ export function compileEntity(entity: EntityRule, context: EntityContext): Compi
     return {
         matches: (peer) => (peer.kind === "pods" ? matchesEndpoint(peer) : matchesAddress(peer)),
         ...(podKeys === undefined ? {} : { podKeys }),
+        labelsRead: [selector, notSelector].flatMap((node) => (node === undefined ? [] : labelsRead(node))),
         nets: [nets, notNets].filter((set): set is AddressSet => set !== undefined),
     };
 }

@@ -29,12 +29,13 @@
  * `ipNetworks`, HostEndpoint `expectedIPs`) are all IPv6, else IPv4, the family a pod's traffic
  * is reported in when its addresses are not in the manifests.
  *
- * As in netpol/connections.ts, endpoints with the same namespace, labels, service account,
- * named ports and profiles form one group, and each pair of groups (or group and External
+ * As in netpol/connections.ts, endpoints that no selector, rule or profile can tell apart
+ * (the same namespace, service account, named ports, profiles and values of the labels some
+ * selector reads; peers.ts) form one group, and each pair of groups (or group and External
  * range) is evaluated at most once. Label-key indexes (peerKeys.ts, candidates.ts) find the
  * policies selecting a group and the groups a source may reach, so that a pair no Allow can
- * cover is never tried: in a policed cluster the cost grows with the distinct label sets and
- * the flows, not with their square.
+ * cover is never tried: in a policed cluster the cost grows with the groups policies can tell
+ * apart and the flows, not with their square.
  */
 import { ReachableRows } from "../reachableRow";
 import { formatConnectionSet } from "../netpol/format";

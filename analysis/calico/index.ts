@@ -46,7 +46,7 @@ export function calicoExplainer(objects: readonly KubeObject[]): (src: string, d
 }
 
 /** Everything the tier evaluation takes, from the objects. */
-function tierInputs(objects: readonly KubeObject[]): TierInputs {
+export function tierInputs(objects: readonly KubeObject[]): TierInputs {
     const details = podDetailsByWorkload(objects);
     const cluster = clusterFromObjects(objects);
     const tiers = tiersOf(objects);
@@ -70,6 +70,6 @@ function tierInputs(objects: readonly KubeObject[]): TierInputs {
         podDetails: pods,
         endpoints,
         networkSets: networkSets(objects, cluster.namespaces),
-        profileCuts: (direction) => profiles.all().flatMap((profile) => profile[direction].flatMap((rule) => rule.externalCuts)),
+        profiles: profiles.all(),
     };
 }

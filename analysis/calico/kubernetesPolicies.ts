@@ -4,8 +4,8 @@
  * host endpoint is no pod, so only an ipBlock holding one of its addresses admits it.
  */
 import { addressesOverlap } from "../netpol/ipRanges";
-import { NetworkPolicy, PolicyRule, ruleAdmitsAddress, ruleAdmitsPod } from "../netpol/policy";
-import { matches } from "../calicoSelector";
+import { NetworkPolicy, PolicyRule, ruleAdmitsAddress, ruleAdmitsPod, ruleLabelsRead } from "../netpol/policy";
+import { labelsRead, matches } from "../calicoSelector";
 import { RulePeer, TierPolicy, TierRule } from "./model";
 import { kubernetesPolicyKeys, kubernetesRuleKeys } from "./peerKeys";
 import { defaultTierName } from "./tiers";
@@ -20,6 +20,7 @@ export function kubernetesTierPolicy(policy: NetworkPolicy): TierPolicy {
         order: kubernetesPolicyOrder,
         selects: (identity) => identity.host !== true && identity.namespace === policy.namespace && matches(policy.podSelector, identity.labels),
         selectedKeys: kubernetesPolicyKeys(policy),
+        labelsRead: labelsRead(policy.podSelector),
         ingress: policy.ingress?.map((rule, index) => tierRule(rule, index + 1, "source")),
         egress: policy.egress?.map((rule, index) => tierRule(rule, index + 1, "destination")),
     };
@@ -45,6 +46,7 @@ function tierRule(rule: PolicyRule, index: number, peerSide: "source" | "destina
         matchesSource: peerSide === "source" ? admits : any,
         matchesDestination: peerSide === "destination" ? admits : any,
         ...(keys === undefined ? {} : peerSide === "source" ? { sourceKeys: keys } : { destinationKeys: keys }),
+        labelsRead: ruleLabelsRead(rule),
         connections: rule.ports,
         externalCuts: rule.peers?.ipBlocks ?? [],
     };

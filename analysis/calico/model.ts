@@ -56,6 +56,8 @@ export interface TierRule {
     /** Keys one of which every pod matched on that side has (peerKeys.ts); absent: any pod may match. */
     readonly sourceKeys?: readonly string[];
     readonly destinationKeys?: readonly string[];
+    /** The endpoint labels its selectors read (calicoSelector.ts labelsRead), on either side. */
+    readonly labelsRead: readonly string[];
     /** The connections the rule covers towards a destination with the given container ports. */
     readonly connections: RulePorts;
     /** Address sets that cut External into the ranges reported as sources (ingress rules) or destinations (egress rules). */
@@ -87,6 +89,8 @@ export interface TierPolicy {
     readonly selects: (identity: EndpointIdentity) => boolean;
     /** Keys one of which every endpoint it selects has (peerKeys.ts); absent: it may select any. */
     readonly selectedKeys?: readonly string[];
+    /** The endpoint labels its selector reads (its rules say their own). */
+    readonly labelsRead: readonly string[];
     /** Absent when the policy does not apply in that direction. */
     readonly ingress?: readonly TierRule[];
     readonly egress?: readonly TierRule[];

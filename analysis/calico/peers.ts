@@ -3,6 +3,12 @@
  * workload endpoints), grouped where every policy treats them alike, with the tiers and
  * profiles that apply to each group; and External address ranges, cut wherever a rule's nets
  * or a network set's addresses begin or end, and named by the network sets that hold them.
+ *
+ * Endpoints are alike when they agree on what any selector, rule or profile can tell of them:
+ * namespace, named ports, service account, addresses, profiles, and the values of the labels
+ * some selector reads. Labels none reads (a version, a pod-template-hash) do not split a
+ * group, so the stable and canary Deployments of a service are evaluated once. A group's
+ * identity is its first endpoint's.
  */
 import { Labels } from "../calicoSelector";
 import { compareNames, externalName } from "../netpol/format";
@@ -10,7 +16,7 @@ import type { Endpoint } from "../netpol/connection";
 import type { ExternalOptions } from "../netpol/connections";
 import { Interval } from "../netpol/intervals";
 import { Address, addressesContain, AddressSet, externalRanges, formatRange } from "../netpol/ipRanges";
-import { Cluster, Workload, workloadId } from "../netpol/workloads";
+import { Cluster, selectorView, Workload, workloadId } from "../netpol/workloads";
 import { CalicoEndpoint, NetworkSet, PodEndpointDetails } from "./endpoints";
 import { compareTiers, comparePolicies, EndpointIdentity, Group, Profile, RulePeer, Tier, TierPolicy, TierSlice } from "./model";
 import { identityKeys, KeyIndex } from "./peerKeys";
@@ -29,8 +35,8 @@ export interface TierInputs extends ExternalOptions {
     readonly podDetails: ReadonlyMap<string, PodEndpointDetails>;
     readonly endpoints: readonly CalicoEndpoint[];
     readonly networkSets: readonly NetworkSet[];
-    /** External cuts made by profile rules. */
-    readonly profileCuts: (direction: Direction) => readonly AddressSet[];
+    /** Every profile given: the labels their rules read, the External cuts they make. */
+    readonly profiles: readonly Profile[];
 }
 
 export interface PodsPeer { readonly kind: "pods"; readonly endpoint: Endpoint; readonly group: Group; readonly view: RulePeer }
@@ -44,7 +50,7 @@ export function tieredPeers(inputs: TierInputs): { sources: Peer[]; destinations
     const setNets = inputs.networkSets.map((set) => set.nets);
     const cuts = (direction: Direction) => [
         ...ordered.flatMap((policy) => (policy[direction] ?? []).flatMap((rule) => rule.externalCuts)),
-        ...inputs.profileCuts(direction),
+        ...inputs.profiles.flatMap((profile) => profile[direction].flatMap((rule) => rule.externalCuts)),
         ...setNets,
     ];
     return {
@@ -78,10 +84,14 @@ export function endpointIdentity(workload: Workload, namespaceLabels: Labels, se
 
 function endpointPeers(inputs: TierInputs, policies: readonly TierPolicy[]): PodsPeer[] {
     const groups = new Map<string, Group>();
+    const labelsRead = new Set([
+        ...policies.flatMap((policy) => [...policy.labelsRead, ...[...(policy.ingress ?? []), ...(policy.egress ?? [])].flatMap((rule) => rule.labelsRead)]),
+        ...inputs.profiles.flatMap((profile) => [...profile.ingress, ...profile.egress].flatMap((rule) => rule.labelsRead)),
+    ]);
     const bySelection = new KeyIndex(policies, (policy) => policy.selectedKeys);
     const tierOrder = [...inputs.tiers.values()].sort(compareTiers);
     const peer = (name: string, workload: Workload, serviceAccount: string, host: boolean, addresses: AddressSet | undefined, profiles: readonly Profile[]): PodsPeer => {
-        const key = groupKey(workload, serviceAccount, host, addresses, profiles);
+        const key = groupKey(workload, labelsRead, serviceAccount, host, addresses, profiles);
         let group = groups.get(key);
         if (!group) {
             const profileLabels = Object.assign({}, ...profiles.map((profile) => profile.labels)) as Labels;
@@ -119,10 +129,9 @@ function slices(selecting: readonly TierPolicy[], tierOrder: readonly Tier[]): P
     return { ...(ingress ? { ingress } : {}), ...(egress ? { egress } : {}) };
 }
 
-function groupKey(workload: Workload, serviceAccount: string, host: boolean, addresses: AddressSet | undefined, profiles: readonly Profile[]): string {
-    const namedPorts = workload.containerPorts.filter((port) => port.name).map((port) => `${port.name}/${port.protocol}/${port.port}`).sort();
-    const labels = Object.keys(workload.labels).sort().map((key) => [key, workload.labels[key]]);
-    return JSON.stringify([workload.namespace, labels, serviceAccount, namedPorts, host, addresses === undefined ? null : [addresses.v4.intervals, addresses.v6.intervals.map(({ start, end }) => [String(start), String(end)])], profiles.map((profile) => profile.object)]);
+function groupKey(workload: Workload, labelsRead: ReadonlySet<string>, serviceAccount: string, host: boolean, addresses: AddressSet | undefined, profiles: readonly Profile[]): string {
+    const addressKey = addresses === undefined ? null : [addresses.v4.intervals, addresses.v6.intervals.map(({ start, end }) => [String(start), String(end)])];
+    return JSON.stringify([...selectorView(workload, labelsRead), serviceAccount, host, addressKey, profiles.map((profile) => profile.object)]);
 }
 
 function externalPeers(cuts: readonly AddressSet[], sets: readonly NetworkSet[], withIpv6: boolean | undefined): ExternalPeer[] {

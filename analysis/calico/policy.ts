@@ -9,7 +9,7 @@
  * evaluated in their tier like other policies: the raw and pre-DNAT stages they run in are
  * not modelled apart.
  */
-import { matches, parseSelector, SelectorNode } from "../calicoSelector";
+import { labelsRead, matches, parseSelector, SelectorNode } from "../calicoSelector";
 import { KubeObject } from "../manifests";
 import { describeObject, namespaceOf } from "../netpol/workloads";
 import { EntityContext, optionalSelector } from "./entity";
@@ -68,6 +68,7 @@ function compile(object: KubeObject, tiers: ReadonlyMap<string, Tier>, endpointA
         tier,
         order: orderOf(spec.order),
         ...policyKeys(selector, namespaceSelector, namespace),
+        labelsRead: labelsRead(selector),
         selects: (identity) => (hostOnly ? identity.host === true : namespace === undefined || (identity.host !== true && identity.namespace === namespace))
             && matches(selector, identity.calicoLabels)
             // A namespace selector selects namespaced endpoints only, unless it is global().

@@ -30,6 +30,7 @@ const allowEverything: TierRule = {
     index: 1,
     matchesSource: () => true,
     matchesDestination: () => true,
+    labelsRead: [],
     connections: () => ConnectionSet.all,
     externalCuts: [],
 };
@@ -72,7 +73,7 @@ export class Profiles {
         });
     }
 
-    /** Every profile given, for the External cuts their rules make. */
+    /** Every profile given, for what their rules read and the External cuts they make (the generated ones allow everything: neither). */
     all(): Profile[] {
         return [...this.byName.values()];
     }

@@ -73,6 +73,7 @@ function compileRule(rule: CalicoRule, index: number, peerSide: "source" | "dest
         matchesDestination: destination.matches,
         ...(source.podKeys ? { sourceKeys: source.podKeys } : {}),
         ...(destination.podKeys ? { destinationKeys: destination.podKeys } : {}),
+        labelsRead: [...source.labelsRead, ...destination.labelsRead],
         connections: compileConnections(protocol, rule.destination?.ports, rule.destination?.notPorts),
         externalCuts: peerSide === "source" ? source.nets : destination.nets,
         ...(rule.ipVersion === 4 || rule.ipVersion === 6 ? { ipVersion: rule.ipVersion } : {}),

@@ -3,19 +3,20 @@
  * Traffic flows only if the source's egress policies and the destination's ingress policies
  * both allow it; a side that no policy isolates allows everything.
  *
- * Policies cannot tell apart pods with the same namespace, labels and named ports, so workloads
- * are grouped by those and each pair of groups (or of group and range) is evaluated once: the
- * cost follows the number of distinct label sets, and only listing the pairs follows the
- * number of workloads.
+ * Policies cannot tell apart pods with the same namespace, named ports and values of the labels
+ * their selectors read, so workloads are grouped by those (workloads.ts selectorView) and each
+ * pair of groups (or of group and range) is evaluated once: the cost follows the number of
+ * shapes the policies can tell apart, and only listing the pairs follows the number of
+ * workloads. A group's identity is its first workload's.
  */
 import { ReachableRows } from "../reachableRow";
 import { Labels } from "../calicoSelector";
 import { compareNames, externalName } from "./format";
 import { Interval } from "./intervals";
 import { Address, externalRanges } from "./ipRanges";
-import { NetworkPolicy, PodIdentity, PolicyRule, policySelects, ruleAdmitsAddress, ruleAdmitsPod, ruleIpBlocks } from "./policy";
+import { NetworkPolicy, PodIdentity, podLabelsRead, PolicyRule, policySelects, ruleAdmitsAddress, ruleAdmitsPod, ruleIpBlocks } from "./policy";
 import { ConnectionSet, ContainerPort } from "./ports";
-import { Cluster, Workload, workloadId } from "./workloads";
+import { Cluster, selectorView, Workload, workloadId } from "./workloads";
 import { Connection, Endpoint } from "./connection";
 
 /** Workloads that every policy treats alike, with the rules of the policies isolating them. */
@@ -58,9 +59,10 @@ export function allowedConnections(cluster: Cluster, policies: readonly NetworkP
 }
 
 function workloadPeers(cluster: Cluster, policies: readonly NetworkPolicy[]): PodsPeer[] {
+    const labelsRead = new Set(policies.flatMap(podLabelsRead));
     const groups = new Map<string, Group>();
     return cluster.workloads.map((workload) => {
-        const key = groupKey(workload);
+        const key = JSON.stringify(selectorView(workload, labelsRead));
         let group = groups.get(key);
         if (!group) {
             group = makeGroup(workload, cluster.namespaces.get(workload.namespace) ?? {}, policies);
@@ -68,16 +70,6 @@ function workloadPeers(cluster: Cluster, policies: readonly NetworkPolicy[]): Po
         }
         return { kind: "pods", endpoint: { kind: "workload", name: workloadId(workload), workload }, group };
     });
-}
-
-/** Named ports belong in the key because named rule ports resolve against them; numbered ones do not matter. */
-function groupKey(workload: Workload): string {
-    const namedPorts = workload.containerPorts.filter((port) => port.name).map((port) => `${port.name}/${port.protocol}/${port.port}`).sort();
-    return JSON.stringify([workload.namespace, sortedEntries(workload.labels), namedPorts]);
-}
-
-function sortedEntries(labels: Labels): [string, string][] {
-    return Object.keys(labels).sort().map((key) => [key, labels[key]]);
 }
 
 function makeGroup(workload: Workload, namespaceLabels: Labels, policies: readonly NetworkPolicy[]): Group {

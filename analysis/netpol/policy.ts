@@ -2,7 +2,7 @@
  * NetworkPolicy objects compiled for evaluation: which pods a policy isolates in each direction,
  * and for each rule which peers it admits and on which ports.
  */
-import { Labels, matches, SelectorNode } from "../calicoSelector";
+import { Labels, labelsRead, matches, SelectorNode } from "../calicoSelector";
 import { KubeObject } from "../manifests";
 import { Address, addressesContain, AddressSet, ipBlockAddressSet, noAddresses, unionAddresses } from "./ipRanges";
 import { LabelSelector, labelSelectorNode } from "./labelSelector";
@@ -119,6 +119,16 @@ function compileRule(peers: NetworkPolicyPeer[] | undefined, ports: NetworkPolic
 /** Whether the policy applies to (isolates, in the directions it names) the pod. */
 export function policySelects(policy: NetworkPolicy, pod: PodIdentity): boolean {
     return pod.namespace === policy.namespace && matches(policy.podSelector, pod.labels);
+}
+
+/** The pod labels the policy's selectors read: its pod selector's, and its rules'. */
+export function podLabelsRead(policy: NetworkPolicy): string[] {
+    return [...labelsRead(policy.podSelector), ...[...(policy.ingress ?? []), ...(policy.egress ?? [])].flatMap(ruleLabelsRead)];
+}
+
+/** The pod labels the rule's peers' pod selectors read (namespace selectors read namespace labels). */
+export function ruleLabelsRead(rule: PolicyRule): string[] {
+    return (rule.peers?.pods ?? []).flatMap((peer) => labelsRead(peer.pods));
 }
 
 export function ruleAdmitsPod(rule: PolicyRule, pod: PodIdentity): boolean {

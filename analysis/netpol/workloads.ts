@@ -73,6 +73,18 @@ export function workloadId(workload: Workload): string {
     return `${workload.namespace}/${workload.name}[${workload.kind}]`;
 }
 
+/**
+ * What policies can tell of a workload's pods, as parts of a grouping key: the namespace, the
+ * labels some selector reads (`labelsRead`, calicoSelector.ts), and the named ports, against
+ * which named rule ports resolve (numbered ones do not matter). Workloads alike in these are
+ * selected and admitted alike by every policy, so the engines evaluate them as one group.
+ */
+export function selectorView(workload: Workload, labelsRead: ReadonlySet<string>): unknown[] {
+    const labels = Object.keys(workload.labels).filter((key) => labelsRead.has(key)).sort().map((key) => [key, workload.labels[key]]);
+    const namedPorts = workload.containerPorts.filter((port) => port.name).map((port) => `${port.name}/${port.protocol}/${port.port}`).sort();
+    return [workload.namespace, labels, namedPorts];
+}
+
 export function namespaceOf(object: KubeObject): string {
     return object.metadata?.namespace || "default";
 }

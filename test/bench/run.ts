@@ -22,7 +22,7 @@ const worker = path.join(__dirname, "worker.ts");
 const started = Date.now();
 
 function measure(mode: string, count: number, ...files: string[]): Sample {
-    const output = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", worker, mode, String(count), ...files], { encoding: "utf8", maxBuffer: 1 << 26 });
+    const output = execFileSync(process.execPath, ["--expose-gc", "-r", "ts-node/register/transpile-only", worker, mode, String(count), ...files], { encoding: "utf8", maxBuffer: 1 << 26 });
     return JSON.parse(output.trim().split("\n").pop()!) as Sample;
 }
 

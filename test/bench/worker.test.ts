@@ -48,6 +48,24 @@ describe("benchmark worker (npm run bench)", () => {
         assert.deepStrictEqual([...new Set(raw)], [nodeDefaultStackTraceLimit]);
     });
 
+    it("starts every span from a collected heap where the runtime exposes gc (npm run bench runs workers with --expose-gc)", async function () {
+        this.timeout(120000);
+        const collections: string[] = [];
+        const runtime = globalThis as { gc?: () => void };
+        const exposed = runtime.gc;
+        const [directFile, resourcesFile] = [path.join(scratch, "direct-gc.json"), path.join(scratch, "resources-gc.json")];
+        try {
+            for (const [mode, ...files] of [["components", directFile, resourcesFile], ["raw", directFile], ["pack", resourcesFile], ["reach"]]) {
+                runtime.gc = () => collections.push(mode);
+                await measure(mode, 2, ...files);
+            }
+        } finally {
+            runtime.gc = exposed;
+        }
+        assert.deepStrictEqual(collections, ["components", "raw", "pack", "reach"]);
+        assert.ok(fs.readFileSync(path.join(__dirname, "run.ts"), "utf8").includes(`"--expose-gc"`), "the benchmark exposes gc to its workers");
+    });
+
     it("analyses a synthetic cluster whose allowed flows are known: each app reaches the next one's five workloads", async () => {
         const sample = await measure("reach", 100);
         // 20 apps of 5 workloads in a chain: 19 links × 5 × 5 workload pairs, nothing else allowed.

@@ -6,7 +6,8 @@
  * the components add) and b/a (what the pack adds); then the reachability analysis (all layers)
  * of synthetic clusters of 100, 1,000 and 5,000 workloads, and the whole `ztmesh reach` command
  * on those of 10 (start-up), 1,000 and 5,000 written as manifest files. Each measurement runs
- * in a fresh process. Figures, not assertions: nothing passes or fails on timing.
+ * in a fresh process, after a pause (settle). Figures, not assertions: nothing passes or fails
+ * on timing.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -21,7 +22,18 @@ const runs = Number(process.env.BENCH_RUNS ?? 5);
 const worker = path.join(__dirname, "worker.ts");
 const started = Date.now();
 
+/**
+ * A pause before every measurement, so that none inherits the load of the process before it.
+ * On this kind of machine a raw run right after a components run took about 4% longer than
+ * one right after the short pack run (medians of 7 at 100 services), and in the order below
+ * (components, pack, raw) that read as component overhead; after a 3 s pause both took the same.
+ */
+function settle(): void {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000);
+}
+
 function measure(mode: string, count: number, ...files: string[]): Sample {
+    settle();
     const output = execFileSync(process.execPath, ["--expose-gc", "-r", "ts-node/register/transpile-only", worker, mode, String(count), ...files], { encoding: "utf8", maxBuffer: 1 << 26 });
     return JSON.parse(output.trim().split("\n").pop()!) as Sample;
 }
@@ -88,6 +100,7 @@ if (cliSizes.length > 0) {
         const cliRows = cliSizes.map((count) => {
             const folder = clusterFolder(count, cliScratch);
             const samples = Array.from({ length: runs }, (_, run) => {
+                settle();
                 const sample = measureCli(folder, cliScratch);
                 console.error(`[bench +${Math.round((Date.now() - started) / 1000)}s] ztmesh reach, ${count} workloads: run ${run + 1}/${runs}`);
                 return sample;

@@ -1,7 +1,9 @@
-/** A resource the raw program writes directly: its type token and its inputs. */
+/** A resource the raw program writes directly: its type token, its inputs and what it waits for. */
 export interface DirectResource {
     type: string;
     inputs: Record<string, any>;
+    /** Indices (in the same list, all before this one) of the resources it depends on. */
+    dependsOn: number[];
 }
 
 /** What the worker hands the benchmark's programs (`stackProgram.ts`, `rawProgram.ts`) before it loads one. */

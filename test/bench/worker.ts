@@ -22,6 +22,7 @@ import { runPolicyPack } from "../harness/policyPack";
 import { reachability } from "../../analysis/reach";
 import { syntheticCluster } from "./syntheticCluster";
 import { DirectResource, programInput } from "./programInput";
+import { directResourcesOf } from "./directResources";
 
 interface Instant { wall: number; cpu: NodeJS.CpuUsage }
 
@@ -59,11 +60,6 @@ async function lastRegistration(log: ResourceLog): Promise<Instant> {
         }
     }
     return at;
-}
-
-/** What a components run registered besides its own components, to write it again directly. */
-function directResourcesOf(resources: readonly RecordedResource[]): DirectResource[] {
-    return resources.filter((r) => !r.type.startsWith("ztmesh:")).map(({ type, inputs }) => ({ type, inputs }));
 }
 
 export interface Sample { ms: number; cpuMs: number; peakRssMb: number; resources: number; policies?: number; flows?: number }

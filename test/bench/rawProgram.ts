@@ -3,9 +3,10 @@
  * registered besides its components (the Kubernetes objects, the charts, the CRD manifest and
  * the provider they all use) directly with @pulumi/kubernetes, from the top level of its module,
  * as `pulumi new kubernetes-typescript` programs are written: in the order the stack program
- * declared them and with the same dependencies between them (`directResources.ts` says why). The worker loads it (and the stack
- * program, `stackProgram.ts`) afresh once the mocks are in place, so the objects register while
- * Node loads the module, as they do when Pulumi loads a program.
+ * declared them and with the same dependencies between them (`directResources.ts` says why).
+ * The worker loads it (and the stack program, `stackProgram.ts`) afresh once the mocks are in
+ * place, so the objects register while Node loads the module, as they do when Pulumi loads a
+ * program.
  *
  * Why both run that way: the runtime records a stack trace for every promise of a registration
  * (Node keeps ten frames) and ts-node source-maps each frame, which is most of either program's

@@ -15,7 +15,6 @@ describe("what the benchmark's raw program writes (directResourcesOf)", () => {
         log = [...(await construct(() => deployMesh(syntheticEnvironment(4), "bench"))).resources];
     });
 
-    const meshServices = () => log.filter((resource) => resource.type === "ztmesh:index:MeshService");
     /** The log entry each written object came from (the inputs are the same objects). */
     const sources = () => directResourcesOf(log).map((direct) => log.find((resource) => resource.inputs === direct.inputs)!);
 
@@ -29,7 +28,7 @@ describe("what the benchmark's raw program writes (directResourcesOf)", () => {
     });
 
     it("writes each service's objects together, in the order the services were declared, where the log lists like objects together", () => {
-        const services = meshServices();
+        const services = log.filter((resource) => resource.type === "ztmesh:index:MeshService");
         assert.strictEqual(services.length, 4);
         const positions = (list: readonly RecordedResource[]) =>
             services.map((service) => list.flatMap((resource, index) => (resource.parent === service.urn ? [index] : [])));

@@ -36,6 +36,7 @@ import { subtractConnections } from "../calico/connectionSets";
 import { AuthorizationPolicy, isAuthorizationPolicy, parseAuthorizationPolicy, policyApplies } from "./authorization";
 import { allRequests, clipGrants, Grant, grantPorts, isAllRequests, subtractGrant } from "./grants";
 import { isMeshed, PeerIdentity, peerIdentity } from "./mesh";
+import { meshConfigOf } from "./meshConfig";
 import { isPeerAuthentication, parsePeerAuthentication, PeerAuthentication, strictPorts } from "./peerAuthentication";
 
 /** A flow into an ambient destination, with the enforcement points that admitted it. */
@@ -51,12 +52,22 @@ interface Waypoint {
     readonly identity: PeerIdentity;
 }
 
+/** One port of a Service behind a waypoint: what the client dials, and the container port it reaches on one workload. */
+interface RoutedPort {
+    readonly port: number;
+    readonly target: number;
+}
+
 interface ServiceRoute {
     readonly service: string;
     readonly waypoint: Waypoint;
-    /** Numeric target ports of the Service: the waypoint handles these only. */
-    readonly ports: IntervalSet;
+    /** The Service's TCP ports and the container port each reaches on the routed workload: the waypoint handles these only. */
+    readonly ports: readonly RoutedPort[];
+    /** The container ports of `ports`. */
+    readonly targets: IntervalSet;
 }
+
+const gatewayApiGroup = "gateway.networking.k8s.io";
 
 /** The kubelet probe address, as External ranges hold addresses. */
 const probeSource = addressBlocks([ambient.kubeletProbeCidr], "kubelet probe address");
@@ -106,9 +117,12 @@ export class AmbientLayer {
     private readonly routes = new Map<string, ServiceRoute[]>();
     private readonly workloads = new Map<string, Workload>();
     private readonly ztunnelDecisions = new Map<string, IntervalSet>();
+    /** MeshConfig `rootNamespace`: its policies apply mesh-wide. */
+    private readonly rootNamespace: string;
 
     /** `objects` must include the waypoint workloads (`withWaypointWorkloads`). */
     constructor(objects: readonly KubeObject[], cluster: Cluster, details: ReadonlyMap<string, PodDetails>) {
+        this.rootNamespace = meshConfigOf(objects).rootNamespace;
         const policies = objects.filter(isAuthorizationPolicy);
         this.ztunnelPolicies = policies.map(parseAuthorizationPolicy).filter((policy): policy is AuthorizationPolicy => policy !== undefined);
         this.waypointPolicies = policies.filter(hasTargetRefs).flatMap((object) => {
@@ -161,14 +175,12 @@ export class AmbientLayer {
             if (!waypoint || !spec.selector) {
                 continue;
             }
-            const ports = IntervalSet.of((spec.ports ?? []).flatMap((port) => {
-                const target = typeof port.targetPort === "number" ? port.targetPort : port.targetPort === undefined ? port.port : undefined;
-                return typeof target === "number" ? [{ start: target, end: target }] : [];
-            }));
             for (const workload of cluster.workloads) {
                 if (workload.namespace === namespace && Object.entries(spec.selector).every(([key, value]) => workload.labels[key] === value)) {
                     const id = workloadId(workload);
-                    this.routes.set(id, [...(this.routes.get(id) ?? []), { service: service.metadata?.name ?? "", waypoint, ports }]);
+                    const ports = routedPorts(spec.ports ?? [], workload);
+                    const targets = IntervalSet.of(ports.map(({ target }) => ({ start: target, end: target })));
+                    this.routes.set(id, [...(this.routes.get(id) ?? []), { service: service.metadata?.name ?? "", waypoint, ports, targets }]);
                 }
             }
         }
@@ -248,7 +260,7 @@ export class AmbientLayer {
             const admitted = new Map<string, Grant>();
             const services: string[] = [];
             for (const route of routes) {
-                const grants = clipGrants(this.waypointGrants(identity!, route), hopPorts.intersect(route.ports));
+                const grants = clipGrants(this.waypointGrants(identity!, route).map((grant) => toContainerPorts(grant, route)), hopPorts.intersect(route.targets));
                 grants.forEach((grant) => admitted.set(JSON.stringify(grant), grant));
                 if (grants.length > 0) {
                     services.push(route.service);
@@ -281,7 +293,7 @@ export class AmbientLayer {
     }
 
     private decideZtunnel(caller: PeerIdentity | undefined, dst: Workload): IntervalSet {
-        const applying = this.ztunnelPolicies.filter((policy) => policyApplies(policy, dst.namespace, dst.labels));
+        const applying = this.ztunnelPolicies.filter((policy) => policyApplies(policy, dst.namespace, dst.labels, this.rootNamespace));
         const admitting = (action: "ALLOW" | "DENY") => matchingGrants(applying, action, caller);
         const allows = applying.some((policy) => policy.action === "ALLOW");
         // ztunnel cannot see methods or paths: such an ALLOW grant admits nothing, such a DENY denies its ports.
@@ -289,15 +301,25 @@ export class AmbientLayer {
         for (const deny of admitting("DENY")) {
             ports = ports.subtract(deny.ports);
         }
-        return caller ? ports : ports.subtract(strictPorts(this.peerAuthentication, dst.namespace, dst.labels));
+        return caller ? ports : ports.subtract(strictPorts(this.peerAuthentication, dst.namespace, dst.labels, this.rootNamespace));
     }
 
-    /** What the waypoint grants `caller` on the route's Service, from the policies attached to the Service or the waypoint. */
+    /**
+     * What the waypoint grants `caller` on the route's Service, in Service ports, from the
+     * policies attached to the Service or the waypoint, or to every waypoint by a root-namespace
+     * policy that targets the `istio-waypoint` GatewayClass. As istiod attaches them
+     * (`pilot/pkg/model/policyattachment.go`, `ShouldAttachPolicy`, Istio 1.30.3): a Service
+     * target only from the Service's own namespace, a Gateway target only from the waypoint's;
+     * a target without `group` is of the core group (`config.CanonicalGroup`), so a Gateway or
+     * GatewayClass target must name `gateway.networking.k8s.io`.
+     */
     private waypointGrants(caller: PeerIdentity, route: ServiceRoute): Grant[] {
         const attached = this.waypointPolicies
-            .filter(({ object }) => namespaceOf(object) === route.waypoint.namespace && targetRefsOf(object).some((ref) =>
-                (ref.kind === "Service" && (ref.group ?? "") === "" && ref.name === route.service)
-                || (ref.kind === "Gateway" && ref.name === route.waypoint.name)))
+            .filter(({ object }) => targetRefsOf(object).some((ref) => (namespaceOf(object) === route.waypoint.namespace
+                && ((ref.kind === "Service" && (ref.group ?? "") === "" && ref.name === route.service)
+                    || (ref.kind === "Gateway" && ref.group === gatewayApiGroup && ref.name === route.waypoint.name)))
+                || (namespaceOf(object) === this.rootNamespace && ref.kind === "GatewayClass"
+                    && ref.group === gatewayApiGroup && ref.name === ambient.waypointClassName)))
             .map(({ policy }) => policy);
         const admitted = (action: "ALLOW" | "DENY") => matchingGrants(attached, action, caller);
         let grants: Grant[] = attached.some((policy) => policy.action === "ALLOW") ? admitted("ALLOW") : [allRequests];
@@ -320,6 +342,34 @@ export class AmbientLayer {
             ? `ambient: admitted by ${points.join("; ")}`
             : `ambient: refused by ${[...routes, `ztunnel of ${dst}`].join(" and ")} (or no HBONE path on TCP ${istioPorts.hbone})`;
     }
+}
+
+/**
+ * The Service's TCP ports on `workload`: each Service port with the container port it reaches
+ * (`targetPort`, a number or the name of one of the workload's container ports; absent: the
+ * Service port). A named target the workload does not declare reaches nothing.
+ */
+function routedPorts(ports: readonly { port?: number; targetPort?: unknown; protocol?: string }[], workload: Workload): RoutedPort[] {
+    return ports.flatMap((port) => {
+        if (typeof port.port !== "number" || (port.protocol ?? "TCP") !== "TCP") {
+            return [];
+        }
+        const target = typeof port.targetPort === "string"
+            ? workload.containerPorts.find((container) => container.name === port.targetPort && container.protocol === "TCP")?.port
+            : typeof port.targetPort === "number" ? port.targetPort : port.port;
+        return target === undefined ? [] : [{ port: port.port, target }];
+    });
+}
+
+/**
+ * A waypoint grant in the container ports of the route's workload. A waypoint policy's ports
+ * are the Service ports the client dialled (see `waypointGrants`), while the flows list the
+ * container ports the connections reach: a grant of Service port 80 that targets 9080 admits
+ * 9080, and a policy that names 9080 admits nothing through a Service that listens on 80.
+ */
+function toContainerPorts(grant: Grant, route: ServiceRoute): Grant {
+    const ports = route.ports.filter(({ port }) => grant.ports.contains(port)).map(({ target }) => ({ start: target, end: target }));
+    return { ...grant, ports: IntervalSet.of(ports) };
 }
 
 function byWaypoint(routes: readonly ServiceRoute[]): Map<Waypoint, ServiceRoute[]> {

@@ -64,7 +64,23 @@ export function validateIstioArgs(args: IstioArgs): Problems {
     if (args.istiodReplicas !== undefined && (!Number.isInteger(args.istiodReplicas) || args.istiodReplicas < 1)) {
         problems.add("istiodReplicas", `${args.istiodReplicas} is not a replica count`, "use a whole number of at least 1 (2 or more for HA)");
     }
+    if (args.dataplaneMode === "ambient" && layeredWaypointPolicies(args.istiodValues)) {
+        problems.add(
+            `istiodValues.pilot.env.${layeredWaypointPoliciesEnv}`,
+            "istiod would also enforce each namespace's selector-less policies at its waypoints' HBONE entry, where ztmesh's allow-nothing then refuses every caller of every service behind a waypoint",
+            "leave it unset (istiod's default, false): ztmesh's waypoint policies attach by targetRefs, which is how Istio enforces them by default",
+        );
+    }
     return problems;
+}
+
+/** istiod's switch for "layered" waypoint authorization (Istio 1.30 `pilot/pkg/features/ambient.go`); off by default. */
+const layeredWaypointPoliciesEnv = "ENABLE_LAYERED_WAYPOINT_AUTHORIZATION_POLICIES";
+
+/** Whether the istiod values turn it on, read as istiod reads an environment variable (Go's `strconv.ParseBool`). */
+function layeredWaypointPolicies(values: Record<string, unknown> | undefined): boolean {
+    const env = ((values?.pilot as { env?: Record<string, unknown> } | undefined)?.env) ?? {};
+    return ["1", "t", "true"].includes(String(env[layeredWaypointPoliciesEnv] ?? "false").toLowerCase());
 }
 
 /** The namespace labels that make istiod inject sidecars into a namespace's pods. */
@@ -78,12 +94,14 @@ export function istiodValues(args: IstioArgs): Record<string, unknown> {
     const extra = args.istiodValues ?? {};
     const extraGlobal = (extra.global ?? {}) as Record<string, unknown>;
     const extraMesh = (extra.meshConfig ?? {}) as Record<string, unknown>;
+    const extraPilot = (extra.pilot ?? {}) as Record<string, unknown>;
     return {
         ...extra,
         revision: args.revision ?? "",
         replicaCount: replicas,
         autoscaleMin: replicas,
-        ...(args.cni || args.dataplaneMode === "ambient" ? { pilot: { cni: { enabled: true } } } : {}),
+        // Merged, not replaced: the user's other pilot values (its env, resources) stay.
+        ...(args.cni || args.dataplaneMode === "ambient" ? { pilot: { ...extraPilot, cni: { enabled: true } } } : {}),
         ...(args.dataplaneMode === "ambient" ? { profile: "ambient" } : {}),
         global: {
             ...extraGlobal,

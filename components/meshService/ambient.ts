@@ -133,13 +133,21 @@ function targetRefs(endpoint: MeshEndpoint, versionServices: readonly string[]) 
     return [endpoint.name, ...versionServices].map((name) => ({ group: "", kind: "Service", name }));
 }
 
+/** The port a waypoint sees a service port as: the Service port the client dialled. */
+const servicePortNumber = (port: ServicePort) => port.port;
+
 /**
  * The Layer 7 policy at the waypoint: the sidecar-mode rules (principals, ports, methods,
  * paths), attached to the Service and its version Services, so that no name of the service
- * reaches its pods through the waypoint unchecked.
+ * reaches its pods through the waypoint unchecked. Its ports are Service ports, not container
+ * ports: istiod builds a waypoint's inbound filter chains per Service port and restores the
+ * original destination (pilot `listener_waypoint.go`, `buildWaypointInternal`), and the
+ * authorization filter matches that connection's local port without translating it
+ * (`pilot/pkg/security/authz/model/generator.go`, `destPortGenerator`). With container ports,
+ * a service whose `targetPort` differs from its `port` would refuse every caller at its waypoint.
  */
 export function waypointAuthorizationPolicySpec(endpoint: MeshEndpoint, args: MeshServiceArgs, versionServices: readonly string[]) {
-    const { selector: _selector, ...spec } = authorizationPolicySpec(endpoint, args);
+    const { selector: _selector, ...spec } = authorizationPolicySpec(endpoint, args, servicePortNumber);
     return { targetRefs: targetRefs(endpoint, versionServices), ...spec };
 }
 

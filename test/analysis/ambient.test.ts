@@ -12,16 +12,27 @@ import { stackConfig } from "../harness/stackConfig";
 
 const bookinfo = (name: string) => `bookinfo/${name}[Deployment]`;
 
-/** The declared flows of Bookinfo: caller, callee, TCP port, requests. */
-const declared = [
-    ["productpage-v1", "details-v1", "GET /details/*"],
-    ["productpage-v1", "reviews-v1", "GET /reviews/*"],
-    ["productpage-v1", "reviews-v2", "GET /reviews/*"],
-    ["productpage-v1", "reviews-v3", "GET /reviews/*"],
-    ["reviews-v1", "ratings-v1", "GET /ratings/*"],
-    ["reviews-v2", "ratings-v1", "GET /ratings/*"],
-    ["reviews-v3", "ratings-v1", "GET /ratings/*"],
+/** The declared flows of the ambient stack: caller, callee, container port, requests. */
+const declared: [string, string, number, string][] = [
+    ["productpage-v1", "details-v1", 9080, "GET /details/*"],
+    ["productpage-v1", "reviews-v1", 9080, "GET /reviews/*"],
+    ["productpage-v1", "reviews-v2", 9080, "GET /reviews/*"],
+    ["productpage-v1", "reviews-v3", 9080, "GET /reviews/*"],
+    ["reviews-v1", "ratings-v1", 9080, "GET /ratings/*"],
+    ["reviews-v2", "ratings-v1", 9080, "GET /ratings/*"],
+    ["reviews-v3", "ratings-v1", 9080, "GET /ratings/*"],
+    // httpbin's Service port is 8000; its pods listen on 8080.
+    ["productpage-v1", "httpbin-v1", 8080, "GET /status/*"],
 ];
+
+const gateway = "istio-ingress/mesh-gateway-istio[Deployment]";
+
+/** `objects` with the rules of AuthorizationPolicy `name` in bookinfo replaced by `edit(rules)`. */
+function withRules(objects: readonly KubeObject[], name: string, edit: (rules: any[]) => unknown[]): KubeObject[] {
+    return objects.map((object) => (object.kind === "AuthorizationPolicy" && object.metadata?.name === name && object.metadata.namespace === "bookinfo"
+        ? { ...object, spec: { ...(object.spec as object), rules: edit((object.spec as { rules: any[] }).rules) } }
+        : object));
+}
 
 describe("reachability in ambient mode (ztunnel at L4, waypoints at L7)", () => {
     let objects: KubeObject[];
@@ -35,10 +46,13 @@ describe("reachability in ambient mode (ztunnel at L4, waypoints at L7)", () => 
     it("the ambient dev stack allows exactly the declared flows, at both layers, each admitted by its service's waypoint", () => {
         const flows = intoBookinfo(reachability(objects));
         // The public route: the Deployment Istio creates for the Gateway calls productpage on its public paths.
-        const publicRoute = ["istio-ingress/mesh-gateway-istio[Deployment]", bookinfo("productpage-v1"), [{ start: 9080, end: 9080 }], "* /api/v1/products,/api/v1/products/*,/login,/logout,/productpage,/static,/static/*"];
+        const publicRoutes = [
+            [gateway, bookinfo("productpage-v1"), [{ start: 9080, end: 9080 }], "* /api/v1/products,/api/v1/products/*,/login,/logout,/productpage,/static,/static/*"],
+            [gateway, bookinfo("httpbin-v1"), [{ start: 8080, end: 8080 }], "* /headers,/headers/*"],
+        ];
         assert.deepStrictEqual(
             flows.map((flow) => [flow.src.name, flow.dst.name, flow.allowed.ports("TCP").intervals, formatGrants(flow.l7 ?? [], flow.allowed.ports("TCP"))]).sort(),
-            [...declared.map(([src, dst, requests]) => [bookinfo(src), bookinfo(dst), [{ start: 9080, end: 9080 }], requests]), publicRoute].sort(),
+            [...declared.map(([src, dst, port, requests]) => [bookinfo(src), bookinfo(dst), [{ start: port, end: port }], requests]), ...publicRoutes].sort(),
         );
         const reviews = flows.find((flow) => flow.dst.name === bookinfo("reviews-v2"))!;
         assert.deepStrictEqual(reviews.enforcedBy, ["waypoint bookinfo/reviews-waypoint for Service reviews, reviews-v2 (L7), then ztunnel of bookinfo/reviews-v2[Deployment] (L4)"]);
@@ -83,6 +97,32 @@ describe("reachability in ambient mode (ztunnel at L4, waypoints at L7)", () => 
             ? { ...object, spec: { ...(object.spec as object), rules: [{ from: [{ source: { principals: ["cluster.local/ns/bookinfo/sa/reviews-waypoint"] } }], to: [{ operation: { methods: ["GET"] } }] }] } }
             : object));
         assert.ok(!reachability(edited).some((flow) => flow.dst.name.startsWith(bookinfo("reviews"))), "no request reaches reviews");
+    });
+
+    it("matches a waypoint policy's ports as the Service ports the client dialled, and lists the container ports they reach", () => {
+        const text = formatFlows(intoBookinfo(reachability(objects)), { l7: true });
+        assert.match(text, /^bookinfo\/productpage-v1\[Deployment\] => bookinfo\/httpbin-v1\[Deployment\] : TCP 8080 \[GET \/status\/\*\] \(waypoint bookinfo\/waypoint for Service httpbin \(L7\), then ztunnel of bookinfo\/httpbin-v1\[Deployment\] \(L4\)\)$/m);
+        assert.match(text, /^istio-ingress\/mesh-gateway-istio\[Deployment\] => bookinfo\/httpbin-v1\[Deployment\] : TCP 8080 \[\* \/headers,\/headers\/\*\]/m);
+        // The same policy written in container ports, as a sidecar's would be: the waypoint matches none of its rules.
+        const containerPorts = withRules(objects, "httpbin", (rules) => rules.map((rule) => ({ ...rule, to: [{ operation: { ...rule.to[0].operation, ports: ["8080"] } }] })));
+        const refused = intoBookinfo(reachability(containerPorts));
+        assert.ok(!refused.some((flow) => flow.dst.name === bookinfo("httpbin-v1")), "no caller, not even the gateway, gets through");
+        assert.strictEqual(flowExplainer(containerPorts)(bookinfo("productpage-v1"), bookinfo("httpbin-v1")).layer7,
+            "ambient: refused by waypoint bookinfo/waypoint and ztunnel of bookinfo/httpbin-v1[Deployment] (or no HBONE path on TCP 15008)");
+    });
+
+    it("attaches a root-namespace policy that targets the istio-waypoint GatewayClass to every waypoint, as istiod does", () => {
+        const denyStatus = (namespace: string, group?: string): KubeObject => ({
+            apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "no-status", namespace },
+            spec: { targetRefs: [{ ...(group === undefined ? {} : { group }), kind: "GatewayClass", name: "istio-waypoint" }], action: "DENY", rules: [{ to: [{ operation: { paths: ["/status/*"] } }] }] },
+        });
+        const intoHttpbin = (extra: KubeObject) => intoBookinfo(reachability([...objects, extra])).filter((flow) => flow.dst.name === bookinfo("httpbin-v1")).map((flow) => flow.src.name);
+        assert.deepStrictEqual(intoHttpbin(denyStatus("istio-system", "gateway.networking.k8s.io")), [gateway], "productpage's only requests are denied at the waypoint");
+        // In another namespace than the root, istiod ignores a GatewayClass target.
+        assert.deepStrictEqual(intoHttpbin(denyStatus("bookinfo", "gateway.networking.k8s.io")).sort(), [gateway, bookinfo("productpage-v1")].sort());
+        // A GatewayClass of another API group is no waypoint class; without a group, the target is of the core group.
+        assert.deepStrictEqual(intoHttpbin(denyStatus("istio-system", "example.com")).sort(), [gateway, bookinfo("productpage-v1")].sort());
+        assert.deepStrictEqual(intoHttpbin(denyStatus("istio-system")).sort(), [gateway, bookinfo("productpage-v1")].sort());
     });
 
     it("ztmesh reach --l7 says which enforcement point decided", () => {

@@ -55,7 +55,7 @@ describe("cluster: the ambient stack applied to kube-apiserver v1.36.3", functio
         assert.strictEqual(namespace.metadata.labels["istio-injection"], undefined, "no sidecar injection in an ambient namespace");
         const waypointOf = Object.fromEntries((await cluster.list("v1", "Service", "bookinfo")).map((s: any) => [s.metadata.name, s.metadata.labels?.["istio.io/use-waypoint"]]));
         assert.deepStrictEqual(waypointOf, {
-            productpage: "waypoint", details: "waypoint", ratings: "waypoint",
+            productpage: "waypoint", details: "waypoint", ratings: "waypoint", httpbin: "waypoint",
             reviews: "reviews-waypoint", "reviews-v1": "reviews-waypoint", "reviews-v2": "reviews-waypoint", "reviews-v3": "reviews-waypoint",
         });
     });
@@ -77,6 +77,9 @@ describe("cluster: the ambient stack applied to kube-apiserver v1.36.3", functio
             assert.deepStrictEqual(policies[`${service}-ztunnel`].spec.selector.matchLabels, { app: service });
         }
         assert.deepStrictEqual(policies.reviews.spec.targetRefs.map((t: any) => t.name), ["reviews", "reviews-v1", "reviews-v2", "reviews-v3"]);
+        // httpbin's Service listens on 8000, its pods on 8080: the waypoint sees the one, ztunnel the other.
+        assert.deepStrictEqual(policies.httpbin.spec.rules.map((rule: any) => rule.to[0].operation.ports), [["8000"], ["8000"]]);
+        assert.deepStrictEqual(policies["httpbin-ztunnel"].spec.rules.map((rule: any) => rule.to[0].operation.ports), [["8080"]]);
     });
 
     it("mesh routes are GAMMA HTTPRoutes whose parent is the Service, with the parentRef's empty group kept", async () => {

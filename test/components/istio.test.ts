@@ -89,4 +89,17 @@ describe("Istio", () => {
         assert.match(message, /revision: "1\.30" is not a DNS-1123 label/);
         assert.match(message, /istiodReplicas: 0 is not a replica count; use a whole number of at least 1/);
     });
+
+    it("in ambient mode keeps the user's other pilot values, and refuses layered waypoint authorization", async () => {
+        const pilot = { env: { PILOT_ENABLE_ALPHA_GATEWAY_API: "true" }, resources: { requests: { cpu: "500m" } } };
+        const log = await construct(() => new Istio("istio", { dataplaneMode: "ambient", istiodValues: { pilot } }));
+        assert.deepStrictEqual(log.named("Chart", "istio-istiod").inputs.values.pilot, { ...pilot, cni: { enabled: true } });
+        for (const on of ["true", "True", "1", true]) {
+            const message = errorOf(() => new Istio(`istio-layered-${String(on)}`, { dataplaneMode: "ambient", istiodValues: { pilot: { env: { ENABLE_LAYERED_WAYPOINT_AUTHORIZATION_POLICIES: on } } } }));
+            assert.match(message, /istiodValues\.pilot\.env\.ENABLE_LAYERED_WAYPOINT_AUTHORIZATION_POLICIES: istiod would also enforce each namespace's selector-less policies at its waypoints' HBONE entry/);
+        }
+        for (const off of ["false", false, "0"]) {
+            await construct(() => new Istio(`istio-not-layered-${String(off)}`, { dataplaneMode: "ambient", istiodValues: { pilot: { env: { ENABLE_LAYERED_WAYPOINT_AUTHORIZATION_POLICIES: off } } } }));
+        }
+    });
 });

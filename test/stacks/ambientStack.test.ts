@@ -15,11 +15,14 @@ describe("ambient stack (Bookinfo on Istio's ambient data plane)", () => {
         });
     });
 
-    it("declares its services exactly as the dev stack: only ztmesh:istio differs", () => {
+    it("declares Bookinfo exactly as the dev stack, and adds httpbin: only ztmesh:istio and the extra service differ", () => {
         const [dev, ambient] = [stackConfig("dev"), stackConfig("ambient")];
         const differing = Object.keys({ ...dev, ...ambient }).filter((key) => dev[key] !== ambient[key]);
-        assert.deepStrictEqual(differing, ["ztmesh:istio"]);
+        assert.deepStrictEqual(differing, ["ztmesh:istio", "ztmesh:services"]);
         assert.deepStrictEqual(JSON.parse(ambient["ztmesh:istio"]), { platform: "minikube", dataplaneMode: "ambient", dedicatedWaypoints: ["reviews"] });
+        const [devServices, ambientServices] = [JSON.parse(dev["ztmesh:services"]), JSON.parse(ambient["ztmesh:services"])];
+        assert.deepStrictEqual(ambientServices.slice(0, -1), devServices);
+        assert.deepStrictEqual(ambientServices.at(-1).ports, [{ name: "http", port: 8000, targetPort: 8080 }]);
     });
 
     it("renders to rendered/ambient, installing base → istiod → cni → ztunnel", () => {
@@ -37,7 +40,7 @@ describe("ambient stack (Bookinfo on Istio's ambient data plane)", () => {
     it("gives the namespace one waypoint and reviews one of its own, each Service labelled for its waypoint", () => {
         assert.deepStrictEqual(Object.keys(mesh.waypoints).sort(), ["bookinfo/reviews-waypoint", "bookinfo/waypoint"]);
         const useWaypoint = (name: string) => log.object("Service", name, "bookinfo").metadata.labels["istio.io/use-waypoint"];
-        assert.deepStrictEqual(["productpage", "details", "reviews", "reviews-v1", "ratings"].map(useWaypoint), ["waypoint", "waypoint", "reviews-waypoint", "reviews-waypoint", "waypoint"]);
+        assert.deepStrictEqual(["productpage", "details", "reviews", "reviews-v1", "ratings", "httpbin"].map(useWaypoint), ["waypoint", "waypoint", "reviews-waypoint", "reviews-waypoint", "waypoint", "waypoint"]);
         assert.strictEqual(log.object("Service", "productpage", "bookinfo").metadata.labels["istio.io/ingress-use-waypoint"], "true", "public paths are checked at the waypoint");
         assert.ok(log.dependsOn(log.named("MeshService", "reviews"), log.named("Waypoint", "bookinfo-reviews-waypoint")));
     });
@@ -47,6 +50,16 @@ describe("ambient stack (Bookinfo on Istio's ambient data plane)", () => {
         const rules = log.object("HTTPRoute", "reviews-http", "bookinfo").spec.rules;
         assert.deepStrictEqual(rules[1].backendRefs.map((ref: any) => [ref.name, ref.weight]), [["reviews-v1", 80], ["reviews-v2", 10], ["reviews-v3", 10]]);
         assert.deepStrictEqual(rules[1].timeouts, { request: "10s" });
+    });
+
+    it("writes a waypoint's policy in Service ports and ztunnel's in container ports (httpbin: Service port 8000, pods 8080)", () => {
+        const waypointPolicy = log.object("AuthorizationPolicy", "httpbin", "bookinfo").spec;
+        assert.deepStrictEqual(waypointPolicy.targetRefs, [{ group: "", kind: "Service", name: "httpbin" }]);
+        assert.deepStrictEqual(waypointPolicy.rules.map((rule: any) => rule.to[0].operation), [
+            { ports: ["8000"], methods: ["GET"], paths: ["/status/*"] },
+            { ports: ["8000"], paths: ["/headers", "/headers/*"] },
+        ]);
+        assert.deepStrictEqual(log.object("AuthorizationPolicy", "httpbin-ztunnel", "bookinfo").spec.rules.map((rule: any) => rule.to[0].operation), [{ ports: ["8080"] }]);
     });
 
     it("lets the gateway reach productpage only through its waypoint, over HBONE", () => {

@@ -13,7 +13,7 @@ import { callersAnnotation, externalWorkloadAnnotation, istioPorts } from "../we
 import { declaredCallers } from "./intent";
 import { clusterIpService, versionDeployment } from "./workload";
 import {
-    ambientNetworkPolicySpec, ambientPodLabels, ambientVersionServicePorts, checkAmbientArgs, hboneDestination, meshHttpRoutes,
+    ambientNetworkPolicySpec, ambientPodLabels, ambientVersionServicePorts, hboneDestination, meshHttpRoutes,
     routesWithRetries, waypointAuthorizationPolicySpec, waypointNetworkPolicySpec, waypointServiceLabels, ztunnelViaWaypointSpec,
 } from "./ambient";
 
@@ -60,10 +60,14 @@ export class MeshService extends pulumi.ComponentResource {
     public readonly gatewayEgressPolicy?: k8s.networking.v1.NetworkPolicy;
 
     constructor(name: string, args: MeshServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("ztmesh:index:MeshService", name, {}, opts);
         const problems = validateMeshServiceArgs(name, args);
-        checkAmbientArgs(problems, args);
-        problems.throwIfAny(`MeshService "${args.namespace}/${name}"`, this);
+        const subject = `MeshService "${args.namespace}/${name}"`;
+        // Without a name there is no resource to report against: Pulumi would fail on the URN.
+        if (!name) {
+            problems.throwUnregistered(subject);
+        }
+        super("ztmesh:index:MeshService", name, {}, opts);
+        problems.throwIfAny(subject, this);
 
         const ambientMode = args.dataplaneMode === "ambient";
         const endpoint = meshEndpoint(name, { ...args, waypoint: ambientMode ? args.waypoint : undefined });

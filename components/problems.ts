@@ -62,7 +62,7 @@ export function checkDns1123Label(problems: Problems, field: string, value: stri
         const hint = suggestion && suggestion !== value ? ` (e.g. "${suggestion}")` : "";
         problems.add(
             field,
-            `"${value}" is not a DNS-1123 label`,
+            `${JSON.stringify(value)} is not a DNS-1123 label`,
             `use at most ${maxLength} lower-case letters, digits and '-', starting and ending with a letter or digit${hint}`,
         );
     }

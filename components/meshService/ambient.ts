@@ -222,6 +222,9 @@ export function checkAmbientArgs(problems: Problems, args: MeshServiceArgs): voi
     if (args.waypoint) {
         checkDns1123Label(problems, "waypoint.name", args.waypoint.name);
         checkWorkloadIdentity(problems, "waypoint.identity", args.waypoint.identity);
+        if (args.waypoint.identity?.namespace !== args.waypoint.namespace) {
+            problems.add("waypoint.identity.namespace", `the waypoint's pods are in "${args.waypoint.identity?.namespace}", not in its namespace "${args.waypoint.namespace}"`, "pass the Waypoint itself, whose identity is in its namespace");
+        }
         if (servingPorts(args.ports ?? []).length === 0) {
             problems.add("waypoint", "the service has no port but metrics ports, so ztunnel's rule for the waypoint would have no port and admit every port", "declare a serving port, or drop the waypoint");
         }

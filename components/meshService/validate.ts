@@ -285,7 +285,11 @@ export function validateMeshServiceArgs(name: string, args: MeshServiceArgs): Pr
     });
 
     if (args.gateway) {
+        checkDns1123Label(problems, "gateway.namespace", args.gateway.namespace);
         checkWorkloadIdentity(problems, "gateway.identity", args.gateway.identity);
+        if (args.gateway.identity?.namespace !== args.gateway.namespace) {
+            problems.add("gateway.identity.namespace", `the gateway's pods are in "${args.gateway.identity?.namespace}", not in its namespace "${args.gateway.namespace}"`, "pass the MeshGateway itself, whose identity is in its namespace");
+        }
     }
     if (args.public) {
         const exposure = args.public;

@@ -12,7 +12,7 @@
  * to ask for the default.
  */
 import * as assert from "assert";
-import { GatewayAttachment, MeshService, MeshServiceArgs, meshEndpoint } from "../../components";
+import { GatewayAttachment, MeshService, MeshServiceArgs, WorkloadIdentity, meshEndpoint } from "../../components";
 import { validateMeshServiceArgs } from "../../components/meshService/validate";
 import { construct, installMocks } from "../../stacks/offline";
 import { errorOf } from "../harness/construct";
@@ -22,7 +22,7 @@ const ratings = meshEndpoint("ratings", { namespace: "shop", ports: [{ name: "ht
 const prometheus = { name: "prometheus", namespace: "monitoring", serviceAccount: "prometheus", podLabels: { "app.kubernetes.io/name": "prometheus" } };
 const gatewayIdentity = { name: "mesh-gateway", namespace: "istio-ingress", serviceAccount: "mesh-gateway-istio", podLabels: { "gateway.networking.k8s.io/gateway-name": "mesh-gateway" } };
 
-function gatewayWith(identity = gatewayIdentity): GatewayAttachment {
+function gatewayWith(identity: WorkloadIdentity = gatewayIdentity): GatewayAttachment {
     return {
         gatewayName: "mesh-gateway",
         namespace: "istio-ingress",
@@ -92,6 +92,7 @@ const cases: HostileCase[] = [
     { what: "a dependency in namespace *", mutate: (a) => { a.dependencies![0].to = { ...ratings, namespace: "*" }; }, expected: 'dependencies[0].to.namespace: "*" is not a DNS-1123 label' },
     { what: "a dependency port outside 1-65535", mutate: (a) => { a.dependencies![0].to = { ...ratings, ports: [{ name: "http", port: 70000 }] }; }, expected: "dependencies[0].to.ports[0].port: 70000 is not a port number" },
     { what: "a gateway identity without labels (egress policy for every pod of the gateway namespace)", mutate: (a) => { a.gateway = gatewayWith({ ...gatewayIdentity, podLabels: {} }); }, expected: "gateway.identity.podLabels: no label is given" },
+    { what: "a gateway whose pods are in another namespace than its egress policy", mutate: (a) => { a.gateway = gatewayWith({ ...gatewayIdentity, namespace: "shop" }); }, expected: 'gateway.identity.namespace: the gateway\'s pods are in "shop", not in its namespace "istio-ingress"' },
     { what: "a trust domain * (principals of any trust domain)", mutate: (a) => { a.trustDomain = "*"; }, expected: 'trustDomain: "*" is not a trust domain' },
     { what: "a trust domain that smuggles a principal path", mutate: (a) => { a.trustDomain = "evil/ns/x/sa/*"; }, expected: 'trustDomain: "evil/ns/x/sa/*" is not a trust domain' },
     { what: "an empty trust domain", mutate: (a) => { a.trustDomain = ""; }, expected: 'trustDomain: "" is not a trust domain' },
@@ -166,6 +167,7 @@ const ambientCases: HostileCase[] = [
     { what: "a waypoint identity without labels", mutate: (a) => { a.waypoint = { name: "waypoint", namespace: "shop", identity: { name: "waypoint", namespace: "shop", serviceAccount: "waypoint", podLabels: {} } }; }, expected: "waypoint.identity.podLabels: no label is given" },
     { what: "a waypoint name that is no label value", mutate: (a) => { a.waypoint = { name: "way point", namespace: "shop", identity: { name: "waypoint", namespace: "shop", serviceAccount: "waypoint", podLabels: { "gateway.networking.k8s.io/gateway-name": "waypoint" } } }; }, expected: 'waypoint.name: "way point" is not a DNS-1123 label' },
     { what: "a route timeout an HTTPRoute refuses (Gateway API durations have no fractions)", mutate: (a) => { firstRoute(a).timeout = "1.5s"; }, expected: 'traffic.routes[0].timeout: "1.5s" is not a Gateway API duration' },
+    { what: "a waypoint whose pods are in another namespace", mutate: (a) => { a.waypoint = { ...a.waypoint!, identity: { ...a.waypoint!.identity, namespace: "other" } }; }, expected: 'waypoint.identity.namespace: the waypoint\'s pods are in "other", not in its namespace "shop"' },
 ];
 
 function ambientArgs(): MeshServiceArgs {
@@ -216,6 +218,24 @@ describe("hostile MeshService arguments", () => {
         const message = errorOf(() => new MeshService("", validArgs()));
         assert.match(message, /^MeshService "shop\/" has invalid arguments:\n {2}- name: "" is not a DNS-1123 label/);
         assert.doesNotMatch(message, /URN/);
+    });
+
+    it("admits the gateway on the one path \"/\" for an exact match of \"/\", not on every path", async () => {
+        const args = validArgs();
+        args.public!.routes = [{ matches: [{ path: { type: "Exact", value: "/" } }] }];
+        const log = await construct(() => new MeshService("reviews", args));
+        const rules = log.object("AuthorizationPolicy", "reviews", "shop").spec.rules;
+        const gatewayRule = rules.find((rule: any) => rule.from[0].source.principals[0] === "cluster.local/ns/istio-ingress/sa/mesh-gateway-istio");
+        assert.deepStrictEqual(gatewayRule.to, [{ operation: { ports: ["9080"], paths: ["/"] } }]);
+    });
+
+    it("names the gateway's egress policy in full: a truncated name could end in '-' or be shared by two services", async () => {
+        const namespace = "a-namespace-with-a-rather-long-name-for-its-app";
+        // Cut at 63 characters, the first two would both be "to-<namespace>-reviews-stor" and the third end in '-'.
+        const names = ["reviews-storefront-a", "reviews-storefront-b", "reviewsabcd-x"];
+        const log = await construct(() => names.map((name) => new MeshService(name, { ...validArgs(), namespace, versions: [{ name: "v1", image: "r:1" }], traffic: undefined })));
+        const policyNames = log.ofKind("NetworkPolicy").map((policy) => policy.inputs.metadata.name).filter((name: string) => name.startsWith("to-"));
+        assert.deepStrictEqual(policyNames, names.map((name) => `to-${namespace}-${name}`));
     });
 
     it("accepts the Go durations Istio's own examples use, and HTTP status codes as retry conditions", () => {

@@ -59,7 +59,6 @@ export function checkHeaderName(problems: Problems, field: string, value: string
 }
 
 /** Control characters istiod refuses in header values (tab is allowed); CR and LF would also split the header. */
-// eslint-disable-next-line no-control-regex
 const headerValueControl = /[\u0000-\u0008\u000A-\u001F\u007F]/;
 
 /** Checks a header match value: Gateway API requires 1–4096 characters; no control character (CR, LF, ...). */

@@ -15,6 +15,8 @@ import { checkEnvName, checkImage, checkResources } from "./workloadSyntax";
 
 const httpMethods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"];
 const loadBalancers = ["ROUND_ROBIN", "LEAST_REQUEST", "RANDOM"];
+const pathMatchTypes = ["Exact", "PathPrefix", "RegularExpression"];
+const headerMatchTypes = ["Exact", "RegularExpression"];
 const ianaServiceName = /^(?=.*[a-z])[a-z0-9]([a-z0-9]|-(?!-))*[a-z0-9]$|^[a-z]$/;
 
 function checkPortNames(problems: Problems, field: string, names: readonly string[] | undefined, ports: readonly ServicePort[], owner: string): void {
@@ -34,7 +36,10 @@ function checkMatches(problems: Problems, field: string, matches: readonly HttpM
     (matches ?? []).forEach((match, index) => {
         const at = `${field}[${index}]`;
         const path = match.path;
-        if (path?.type === "RegularExpression") {
+        if (path && !pathMatchTypes.includes(path.type)) {
+            // Istio's VirtualService would get `uri: {}`, which matches every path.
+            problems.add(`${at}.path.type`, `${JSON.stringify(path.type)} is not a path match type`, `use one of ${pathMatchTypes.join(", ")}`);
+        } else if (path?.type === "RegularExpression") {
             checkRegularExpression(problems, `${at}.path.value`, path.value);
         } else if (path) {
             checkAbsolutePath(problems, `${at}.path.value`, path.value, feedsAuthorization);
@@ -46,7 +51,9 @@ function checkMatches(problems: Problems, field: string, matches: readonly HttpM
         const headers = match.headers ?? [];
         headers.forEach((header, headerIndex) => {
             checkHeaderName(problems, `${at}.headers[${headerIndex}].name`, header.name);
-            if (header.type === "RegularExpression") {
+            if (header.type !== undefined && !headerMatchTypes.includes(header.type)) {
+                problems.add(`${at}.headers[${headerIndex}].type`, `${JSON.stringify(header.type)} is not a header match type`, `use one of ${headerMatchTypes.join(", ")}`);
+            } else if (header.type === "RegularExpression") {
                 checkRegularExpression(problems, `${at}.headers[${headerIndex}].value`, header.value);
             } else {
                 checkHeaderValue(problems, `${at}.headers[${headerIndex}].value`, header.value);

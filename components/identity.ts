@@ -29,7 +29,7 @@ export const defaultTrustDomain = "cluster.local";
 export function checkPodSelector(problems: Problems, field: string, labels: Record<string, string>): void {
     checkLabels(problems, field, labels);
     if (typeof labels === "object" && labels !== null && Object.keys(labels).length === 0) {
-        problems.add(field, "no label is given, so the selector would select every pod of the namespace", "give the labels every pod of this workload carries, and no other pod, e.g. { app: \"prometheus\" }");
+        problems.add(field, "no label is given, so the selector would select every pod of the namespace", "give the labels every pod of this workload carries, and no other pod, e.g. { app: \"<workload>\" }");
     }
 }
 

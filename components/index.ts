@@ -18,7 +18,7 @@ export { MeshServiceArgs } from "./meshService/args";
 export { meshEndpoint, EndpointDeclaration } from "./meshService/endpoint";
 export * from "./meshService/types";
 export { ChartSource } from "./charts";
-export { WorkloadIdentity, principalOf } from "./identity";
+export { WorkloadIdentity, principalOf, validateWorkloadIdentity } from "./identity";
 export { versions, chartRepositories, gatewayApiCrdsUrl } from "./versions";
 export { reachability, Flow, ReachOptions } from "../analysis/reach";
 export { formatFlows, flowsToJson } from "../analysis/flowFormat";

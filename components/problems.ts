@@ -12,6 +12,16 @@ export class Problems {
         this.messages.push(`${field}: ${problem}; ${fix}`);
     }
 
+    /**
+     * Throws every problem, if any, as one `RunError` (printed without a stack trace), for
+     * arguments so wrong that no resource can be registered to report them against.
+     */
+    throwUnregistered(subject: string): void {
+        if (this.messages.length > 0) {
+            throw new pulumi.RunError(formatProblems(subject, this.messages));
+        }
+    }
+
     get list(): readonly string[] {
         return this.messages;
     }
@@ -32,6 +42,12 @@ export function formatProblems(subject: string, messages: readonly string[]): st
 }
 
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Whether `value` is a DNS-1123 label of at most 63 characters. */
+export function isDns1123Label(value: string): boolean {
+    return typeof value === "string" && dns1123Label.test(value) && value.length <= 63;
+}
 
 /**
  * Checks a name Kubernetes uses as a DNS-1123 label (namespaces, Services, ports): lower-case
@@ -39,12 +55,14 @@ const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
  * Examples: `reviews`, `reviews-v2`; not `Reviews`, `reviews_v2`, `-reviews`.
  */
 export function checkDns1123Label(problems: Problems, field: string, value: string, maxLength = 63): void {
-    if (!dns1123Label.test(value) || value.length > maxLength) {
+    if (typeof value !== "string") {
+        problems.add(field, `${JSON.stringify(value) ?? "nothing"} is not a DNS-1123 label`, `use at most ${maxLength} lower-case letters, digits and '-', starting and ending with a letter or digit`);
+    } else if (!dns1123Label.test(value) || value.length > maxLength) {
         const suggestion = value.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, maxLength);
         const hint = suggestion && suggestion !== value ? ` (e.g. "${suggestion}")` : "";
         problems.add(
             field,
-            `"${value}" is not a DNS-1123 label`,
+            `${JSON.stringify(value)} is not a DNS-1123 label`,
             `use at most ${maxLength} lower-case letters, digits and '-', starting and ending with a letter or digit${hint}`,
         );
     }
@@ -70,4 +88,77 @@ export function checkUnique(problems: Problems, listField: string, key: string, 
             problems.add(`${listField}[${index}].${key}`, `"${value}" is already used by ${listField}[${first}]`, fix);
         }
     });
+}
+
+
+const labelName = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/**
+ * Checks a label key as the API server does (a qualified name): an optional DNS-1123 subdomain
+ * prefix and '/', then a name of at most 63 letters, digits, '-', '_' and '.', starting and
+ * ending with a letter or digit. This also keeps keys that are not plain data (`__proto__`,
+ * which JavaScript objects may silently drop) and selector syntax out of generated selectors.
+ */
+export function checkLabelKey(problems: Problems, field: string, key: string): void {
+    const slash = key.lastIndexOf("/");
+    const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+    const name = key.slice(slash + 1);
+    const prefixValid = prefix === undefined || (dns1123Subdomain.test(prefix) && prefix.length <= 253);
+    if (!prefixValid || !labelName.test(name) || name.length > 63) {
+        problems.add(field, `${JSON.stringify(key)} is not a label key`, "use an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit (e.g. \"app\", \"app.kubernetes.io/name\")");
+    }
+}
+
+/** Checks a label value as the API server does: empty, or at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit. */
+export function checkLabelValue(problems: Problems, field: string, value: string): void {
+    if (typeof value !== "string" || !labelValue.test(value) || value.length > 63) {
+        problems.add(field, `${JSON.stringify(value)} is not a label value`, "use at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit");
+    }
+}
+
+/** The field path of one entry of a map, e.g. `podLabels["app.kubernetes.io/name"]`: keys may hold dots. */
+export function entryField(field: string, key: string): string {
+    return `${field}[${JSON.stringify(key)}]`;
+}
+
+/**
+ * Checks a label map: every own key (`Object.keys` lists `__proto__` too when it is an own
+ * entry, as JSON.parse makes it) and every value. Emptiness is the caller's rule.
+ */
+export function checkLabels(problems: Problems, field: string, labels: Record<string, string>): void {
+    if (typeof labels !== "object" || labels === null || Array.isArray(labels)) {
+        problems.add(field, `${JSON.stringify(labels)} is not a map of labels`, "write labels as a map of key to value, e.g. { app: \"reviews\" }");
+        return;
+    }
+    for (const key of Object.keys(labels)) {
+        checkLabelKey(problems, entryField(field, key), key);
+        checkLabelValue(problems, entryField(field, key), labels[key]);
+    }
+}
+
+/** Checks a whole number in `[min, max]`, e.g. a replica count or a connection limit. */
+export function checkWholeNumber(problems: Problems, field: string, value: number, min: number, max: number, what: string): void {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+        problems.add(field, `${JSON.stringify(value)} is not ${what}`, `use a whole number from ${min} to ${max}`);
+    }
+}
+
+/** The largest value of a Kubernetes or Istio `int32` field. */
+export const int32Max = 2_147_483_647;
+
+/** Checks a port number: a whole number from 1 to 65535. */
+export function checkPortNumber(problems: Problems, field: string, value: number): void {
+    checkWholeNumber(problems, field, value, 1, 65535, "a port number");
+}
+
+/**
+ * Checks that a list a user wrote out is not empty. In the objects ztmesh generates an empty
+ * list means "any" (NetworkPolicy `ports: []` admits every port), so an empty list must never
+ * reach them: leaving the field out says "the default" explicitly.
+ */
+export function checkNotEmptyList(problems: Problems, field: string, list: readonly unknown[] | undefined, fix: string): void {
+    if (list !== undefined && list.length === 0) {
+        problems.add(field, "the list is empty", fix);
+    }
 }

@@ -2,8 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
 import { CalicoPolicyApi, CalicoRule, GlobalNetworkPolicySpec, globalNetworkPolicy } from "../calico/policyApi";
-import { WorkloadIdentity, calicoLabelSelector, calicoNamespaceSelector, networkPolicyPeer } from "../identity";
-import { Problems, checkDns1123Label, checkUnique } from "../problems";
+import { WorkloadIdentity, calicoLabelSelector, calicoNamespaceSelector, checkWorkloadIdentity, networkPolicyPeer } from "../identity";
+import { Problems, checkDns1123Label, checkLabels, checkPortNumber, checkUnique, entryField } from "../problems";
 import { DataplaneMode } from "../istio/dataplane";
 import { ambient, controlPlaneNamespaces, istioNamespace, istioPorts, istiod, kubeDns } from "../wellKnown";
 
@@ -45,6 +45,12 @@ export interface ZeroTrustBaselineArgs {
     apiServerCidrs?: string[];
 }
 
+/**
+ * Everything wrong with a ZeroTrustBaseline declaration, each problem naming the field and the
+ * fix: names and labels as the API server checks them, and the gateway and monitoring
+ * identities as every identity is checked (`checkWorkloadIdentity`), since their pod labels
+ * become Calico selectors and NetworkPolicy peers.
+ */
 export function validateBaselineArgs(args: ZeroTrustBaselineArgs): Problems {
     const problems = new Problems();
     args.namespaces.forEach((ns, index) => {
@@ -55,6 +61,25 @@ export function validateBaselineArgs(args: ZeroTrustBaselineArgs): Problems {
         }
     });
     checkUnique(problems, "namespaces", "name", args.namespaces.map((ns) => ns.name), "declare each namespace once");
+    args.namespaces.forEach((ns, index) => {
+        const field = `namespaces[${index}].labels`;
+        checkLabels(problems, field, ns.labels ?? {});
+        for (const [key, value] of Object.entries(ns.labels ?? {})) {
+            const injected = args.istio.injectionLabels[key];
+            if (injected !== undefined && injected !== value) {
+                problems.add(entryField(field, key), `the mesh sets this label to "${injected}", which would replace "${value}"`, "drop the label: the namespace joins the mesh with the Istio component's labels");
+            }
+        }
+    });
+    (args.controlPlaneNamespaces ?? []).forEach((ns, index) => checkDns1123Label(problems, `controlPlaneNamespaces[${index}]`, ns));
+    // Both identities select pods in Calico and Kubernetes policy: no label would select every pod of the namespace.
+    if (args.gateway !== undefined) {
+        checkWorkloadIdentity(problems, "gateway", args.gateway);
+    }
+    if (args.monitoring !== undefined) {
+        checkWorkloadIdentity(problems, "monitoring", args.monitoring);
+    }
+    (args.metricsPorts ?? []).forEach((port, index) => checkPortNumber(problems, `metricsPorts[${index}]`, port));
     (args.apiServerCidrs ?? []).forEach((cidr, index) => {
         if (!ipaddr.isValidCIDR(cidr)) {
             problems.add(`apiServerCidrs[${index}]`, `"${cidr}" is not a CIDR`, `write a range with its mask, e.g. "${cidr}/32"`);

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ChartSource, installChart, present, retainCrds } from "../charts";
-import { defaultTrustDomain } from "../identity";
+import { checkTrustDomain, defaultTrustDomain } from "../identity";
 import { Problems, checkDns1123Label } from "../problems";
 import { chartRepositories, versions } from "../versions";
 import { injectionLabel, istioNamespace, revisionLabel } from "../wellKnown";
@@ -60,6 +60,9 @@ export function validateIstioArgs(args: IstioArgs): Problems {
     }
     if (args.dataplaneMode === "ambient" && args.cni === false) {
         problems.add("cni", "ambient mode needs the Istio CNI node agent, but cni is false", "drop cni: false (ambient installs the cni chart), or use dataplaneMode sidecar");
+    }
+    if (args.trustDomain !== undefined) {
+        checkTrustDomain(problems, "trustDomain", args.trustDomain);
     }
     if (args.istiodReplicas !== undefined && (!Number.isInteger(args.istiodReplicas) || args.istiodReplicas < 1)) {
         problems.add("istiodReplicas", `${args.istiodReplicas} is not a replica count`, "use a whole number of at least 1 (2 or more for HA)");

@@ -12,8 +12,8 @@
  *     that no caller can skip the waypoint by dialling a pod address.
  */
 import * as k8s from "@pulumi/kubernetes";
-import { WorkloadIdentity, defaultTrustDomain, networkPolicyPeer, principalOf } from "../identity";
-import { Problems } from "../problems";
+import { WorkloadIdentity, checkWorkloadIdentity, defaultTrustDomain, networkPolicyPeer, principalOf } from "../identity";
+import { Problems, checkDns1123Label } from "../problems";
 import { kubeDnsEgressRule } from "../networkPolicyRules";
 import { ambient, istioPorts, revisionLabel } from "../wellKnown";
 import { MeshServiceArgs } from "./args";
@@ -226,6 +226,16 @@ export function routesWithRetries(args: MeshServiceArgs): number[] {
 export function checkAmbientArgs(problems: Problems, args: MeshServiceArgs): void {
     if (args.dataplaneMode !== "ambient") {
         return;
+    }
+    if (args.waypoint) {
+        checkDns1123Label(problems, "waypoint.name", args.waypoint.name);
+        checkWorkloadIdentity(problems, "waypoint.identity", args.waypoint.identity);
+        if (args.waypoint.identity?.namespace !== args.waypoint.namespace) {
+            problems.add("waypoint.identity.namespace", `the waypoint's pods are in "${args.waypoint.identity?.namespace}", not in its namespace "${args.waypoint.namespace}"`, "pass the Waypoint itself, whose identity is in its namespace");
+        }
+        if (servingPorts(args.ports ?? []).length === 0) {
+            problems.add("waypoint", "the service has no port but metrics ports, so ztunnel's rule for the waypoint would have no port and admit every port", "declare a serving port, or drop the waypoint");
+        }
     }
     const needs = layer7Needs(args);
     if (!args.waypoint && needs.length > 0) {

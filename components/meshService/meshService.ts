@@ -13,7 +13,7 @@ import { callersAnnotation, externalWorkloadAnnotation, istioPorts } from "../we
 import { declaredCallers } from "./intent";
 import { clusterIpService, versionDeployment } from "./workload";
 import {
-    ambientNetworkPolicySpec, ambientPodLabels, ambientVersionServicePorts, checkAmbientArgs, hboneDestination, meshHttpRoutes,
+    ambientNetworkPolicySpec, ambientPodLabels, ambientVersionServicePorts, hboneDestination, meshHttpRoutes,
     routesWithRetries, waypointAuthorizationPolicySpec, waypointNetworkPolicySpec, waypointServiceLabels, ztunnelViaWaypointSpec,
 } from "./ambient";
 
@@ -60,10 +60,14 @@ export class MeshService extends pulumi.ComponentResource {
     public readonly gatewayEgressPolicy?: k8s.networking.v1.NetworkPolicy;
 
     constructor(name: string, args: MeshServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("ztmesh:index:MeshService", name, {}, opts);
         const problems = validateMeshServiceArgs(name, args);
-        checkAmbientArgs(problems, args);
-        problems.throwIfAny(`MeshService "${args.namespace}/${name}"`, this);
+        const subject = `MeshService "${args.namespace}/${name}"`;
+        // Without a name there is no resource to report against: Pulumi would fail on the URN.
+        if (!name) {
+            problems.throwUnregistered(subject);
+        }
+        super("ztmesh:index:MeshService", name, {}, opts);
+        problems.throwIfAny(subject, this);
 
         const ambientMode = args.dataplaneMode === "ambient";
         const endpoint = meshEndpoint(name, { ...args, waypoint: ambientMode ? args.waypoint : undefined });
@@ -123,8 +127,10 @@ export class MeshService extends pulumi.ComponentResource {
             this.publicRoute = gateway.mode === "classic"
                 ? istioObject(`${name}-public-virtualservice`, "networking.istio.io/v1", "VirtualService", metadata(`${name}-public`), classicPublicVirtualServiceSpec(endpoint, args, gateway), this)
                 : istioObject(`${name}-httproute`, "gateway.networking.k8s.io/v1", "HTTPRoute", metadata(name), httpRouteSpec(endpoint, args, gateway), this);
+            // NetworkPolicy names are DNS-1123 subdomains (up to 253 characters): never truncated,
+            // which could end a name in '-' or give two services' policies one name.
             this.gatewayEgressPolicy = new k8s.networking.v1.NetworkPolicy(`${name}-gateway-egress`, {
-                metadata: metadata(`to-${namespace}-${name}`.slice(0, 63), gateway.namespace),
+                metadata: metadata(`to-${namespace}-${name}`, gateway.namespace),
                 spec: ambientMode
                     ? gatewayEgressSpec(hboneDestination(endpoint), gateway.identity, { name: "hbone", port: istioPorts.hbone })
                     : gatewayEgressSpec(endpoint, gateway.identity, publicPort(endpoint.ports, args.public)),
@@ -159,7 +165,7 @@ function ambientWaypointObjects(name: string, endpoint: MeshEndpoint, args: Mesh
     return {
         ztunnelPolicy: istioObject(`${name}-ztunnel-authorizationpolicy`, "security.istio.io/v1", "AuthorizationPolicy", metadata(`${name}-ztunnel`), ztunnelViaWaypointSpec(endpoint, args), parent),
         waypointNetworkPolicy: new k8s.networking.v1.NetworkPolicy(`${name}-waypoint-networkpolicy`, {
-            metadata: metadata(`${waypoint.name}-${name}`.slice(0, 63)),
+            metadata: metadata(`${waypoint.name}-${name}`),
             spec: waypointNetworkPolicySpec(endpoint, waypoint, args),
         }, { parent }),
         meshRoutes: meshHttpRoutes(endpoint, args).map(({ port, spec }) =>

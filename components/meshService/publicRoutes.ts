@@ -23,7 +23,7 @@ function routesOf(exposure: PublicExposure): PublicRoute[] {
 
 /**
  * The request paths the gateway may forward, for the AuthorizationPolicy: exactly what the
- * routes match. Undefined (any path) when a route matches every path, by regular expression,
+ * routes match. Undefined (any path) when a route matches every path (no match, or prefix `/`), by regular expression,
  * or rewrites the path, since the request the service sees then differs from what was matched.
  */
 export function publicPaths(exposure: PublicExposure): string[] | undefined {
@@ -33,7 +33,8 @@ export function publicPaths(exposure: PublicExposure): string[] | undefined {
             return undefined;
         }
         for (const match of route.matches) {
-            if (!match.path || match.path.type === "RegularExpression" || match.path.value === "/") {
+            // Only a prefix "/" matches every path; an exact "/" is the one path "/".
+            if (!match.path || match.path.type === "RegularExpression" || (match.path.type === "PathPrefix" && match.path.value === "/")) {
                 return undefined;
             }
             const value = match.path.value.replace(/\/+$/, "");

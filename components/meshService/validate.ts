@@ -1,10 +1,22 @@
-import { Problems, checkDns1123Label, checkUnique } from "../problems";
+import { checkPodSelector, checkTrustDomain, checkWorkloadIdentity } from "../identity";
+import {
+    Problems, checkDns1123Label, checkHostname, checkNotEmptyList, checkPortNumber, checkUnique, checkWholeNumber, entryField, int32Max,
+} from "../problems";
+import { checkAmbientArgs } from "./ambient";
 import { MeshServiceArgs } from "./args";
 import { isHttpPort, selectPorts } from "./endpoint";
-import { HttpMatch, portProtocols, ServicePort } from "./types";
+import {
+    checkAbsolutePath, checkGatewayApiDuration, checkHeaderName, checkHeaderValue, checkIstioDuration, checkRegularExpression,
+    checkRetryOn, checkRewriteHostname,
+} from "./httpSyntax";
+import { HttpMatch, portProtocols, ServicePort, TrafficPolicy } from "./types";
 import { versionWeights, weightProblem } from "./weights";
+import { checkEnvName, checkImage, checkResources } from "./workloadSyntax";
 
 const httpMethods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"];
+const loadBalancers = ["ROUND_ROBIN", "LEAST_REQUEST", "RANDOM"];
+const pathMatchTypes = ["Exact", "PathPrefix", "RegularExpression"];
+const headerMatchTypes = ["Exact", "RegularExpression"];
 const ianaServiceName = /^(?=.*[a-z])[a-z0-9]([a-z0-9]|-(?!-))*[a-z0-9]$|^[a-z]$/;
 
 function checkPortNames(problems: Problems, field: string, names: readonly string[] | undefined, ports: readonly ServicePort[], owner: string): void {
@@ -15,15 +27,41 @@ function checkPortNames(problems: Problems, field: string, names: readonly strin
     });
 }
 
-function checkMatches(problems: Problems, field: string, matches: readonly HttpMatch[] | undefined): void {
+/**
+ * Checks HTTP matches. `feedsAuthorization`: the matches also become the gateway's
+ * AuthorizationPolicy paths (public routes), where '*' would be a wildcard.
+ */
+function checkMatches(problems: Problems, field: string, matches: readonly HttpMatch[] | undefined, feedsAuthorization: boolean): void {
+    checkNotEmptyList(problems, field, matches, "leave matches out to match every request, or give at least one match");
     (matches ?? []).forEach((match, index) => {
+        const at = `${field}[${index}]`;
         const path = match.path;
-        if (path && path.type !== "RegularExpression" && !path.value.startsWith("/")) {
-            problems.add(`${field}[${index}].path.value`, `"${path.value}" does not start with "/"`, `write an absolute path such as "/${path.value}"`);
+        if (path && !pathMatchTypes.includes(path.type)) {
+            // Istio's VirtualService would get `uri: {}`, which matches every path.
+            problems.add(`${at}.path.type`, `${JSON.stringify(path.type)} is not a path match type`, `use one of ${pathMatchTypes.join(", ")}`);
+        } else if (path?.type === "RegularExpression") {
+            checkRegularExpression(problems, `${at}.path.value`, path.value);
+        } else if (path) {
+            checkAbsolutePath(problems, `${at}.path.value`, path.value, feedsAuthorization);
         }
         if (match.method !== undefined && !httpMethods.includes(match.method)) {
-            problems.add(`${field}[${index}].method`, `"${match.method}" is not an HTTP method`, `use one of ${httpMethods.join(", ")}`);
+            problems.add(`${at}.method`, `"${match.method}" is not an HTTP method`, `use one of ${httpMethods.join(", ")}`);
         }
+        checkNotEmptyList(problems, `${at}.headers`, match.headers, "leave headers out, or give at least one header to match");
+        const headers = match.headers ?? [];
+        headers.forEach((header, headerIndex) => {
+            checkHeaderName(problems, `${at}.headers[${headerIndex}].name`, header.name);
+            if (header.type !== undefined && !headerMatchTypes.includes(header.type)) {
+                problems.add(`${at}.headers[${headerIndex}].type`, `${JSON.stringify(header.type)} is not a header match type`, `use one of ${headerMatchTypes.join(", ")}`);
+            } else if (header.type === "RegularExpression") {
+                checkRegularExpression(problems, `${at}.headers[${headerIndex}].value`, header.value);
+            } else {
+                checkHeaderValue(problems, `${at}.headers[${headerIndex}].value`, header.value);
+            }
+        });
+        // Header names are case-insensitive: Istio keeps one match per name and Gateway API
+        // ignores later ones, so a second condition on the same header would be lost.
+        checkUnique(problems, `${at}.headers`, "name", headers.map((h) => String(h.name).toLowerCase()), "match each header once (names are case-insensitive)");
     });
 }
 
@@ -42,16 +80,103 @@ function checkRouteWeights(problems: Problems, field: string, weights: Record<st
     }
 }
 
+function checkTrafficPolicy(problems: Problems, traffic: TrafficPolicy, versionNames: readonly string[], gatewayApiRoutes: boolean): void {
+    const loadBalancer = traffic.loadBalancer;
+    if (typeof loadBalancer === "object" && loadBalancer !== null) {
+        checkHeaderName(problems, "traffic.loadBalancer.consistentHashHeader", loadBalancer.consistentHashHeader);
+    } else if (loadBalancer !== undefined && !loadBalancers.includes(loadBalancer)) {
+        problems.add("traffic.loadBalancer", `"${loadBalancer}" is not a load balancer`, `use one of ${loadBalancers.join(", ")}, or { consistentHashHeader }`);
+    }
+    const pool = traffic.connectionPool ?? {};
+    for (const key of ["maxConnections", "http1MaxPendingRequests", "http2MaxRequests", "maxRequestsPerConnection"] as const) {
+        if (pool[key] !== undefined) {
+            checkWholeNumber(problems, `traffic.connectionPool.${key}`, pool[key]!, 0, int32Max, "a connection pool size");
+        }
+    }
+    if (pool.connectTimeout !== undefined) {
+        checkIstioDuration(problems, "traffic.connectionPool.connectTimeout", pool.connectTimeout);
+    }
+    const outlier = traffic.outlierDetection ?? {};
+    if (outlier.consecutive5xxErrors !== undefined) {
+        checkWholeNumber(problems, "traffic.outlierDetection.consecutive5xxErrors", outlier.consecutive5xxErrors, 0, 4_294_967_295, "an error count");
+    }
+    if (outlier.maxEjectionPercent !== undefined) {
+        checkWholeNumber(problems, "traffic.outlierDetection.maxEjectionPercent", outlier.maxEjectionPercent, 0, 100, "a percentage");
+    }
+    for (const key of ["interval", "baseEjectionTime"] as const) {
+        if (outlier[key] !== undefined) {
+            checkIstioDuration(problems, `traffic.outlierDetection.${key}`, outlier[key]!);
+        }
+    }
+
+    checkNotEmptyList(problems, "traffic.routes", traffic.routes, "leave routes out for one route over every request, or declare at least one");
+    (traffic.routes ?? []).forEach((route, index) => {
+        const field = `traffic.routes[${index}]`;
+        checkMatches(problems, `${field}.matches`, route.matches, false);
+        checkRouteWeights(problems, `${field}.weights`, route.weights, versionNames);
+        if (route.timeout !== undefined) {
+            checkIstioDuration(problems, `${field}.timeout`, route.timeout);
+            if (gatewayApiRoutes) {
+                checkGatewayApiDuration(problems, `${field}.timeout`, route.timeout);
+            }
+        }
+        const retries = route.retries;
+        if (retries) {
+            checkWholeNumber(problems, `${field}.retries.attempts`, retries.attempts, 0, int32Max, "a retry count");
+            if (retries.attempts === 0 && (retries.perTryTimeout !== undefined || retries.retryOn !== undefined)) {
+                problems.add(`${field}.retries`, "attempts is 0 (retries disabled) but perTryTimeout or retryOn is set", "set attempts above 0, or drop perTryTimeout and retryOn");
+            }
+            if (retries.perTryTimeout !== undefined) {
+                checkIstioDuration(problems, `${field}.retries.perTryTimeout`, retries.perTryTimeout);
+            }
+            if (retries.retryOn !== undefined) {
+                checkRetryOn(problems, `${field}.retries.retryOn`, retries.retryOn);
+            }
+        }
+        const rewrite = route.rewrite;
+        if (rewrite) {
+            if (rewrite.uri === undefined && rewrite.authority === undefined) {
+                problems.add(`${field}.rewrite`, "the rewrite sets neither uri nor authority", "set uri, authority or both, or drop the rewrite");
+            }
+            if (rewrite.uri !== undefined) {
+                checkAbsolutePath(problems, `${field}.rewrite.uri`, rewrite.uri);
+            }
+            if (rewrite.authority !== undefined) {
+                checkRewriteHostname(problems, `${field}.rewrite.authority`, rewrite.authority);
+            }
+        }
+    });
+}
+
 /**
  * Everything wrong with a MeshService declaration, each problem naming the field and the fix.
- * Runs before any resource is created, so a preview shows all mistakes at once.
+ * Runs before any resource is created, so a preview shows all mistakes at once. Every value
+ * that reaches a generated object is checked as the API server, istiod or Calico would check
+ * it, and no value may make a generated rule admit more than declared: identities need a
+ * namespace, ServiceAccount and at least one pod label; lists written out must not be empty
+ * (in NetworkPolicy and AuthorizationPolicy an empty list means "any").
  */
 export function validateMeshServiceArgs(name: string, args: MeshServiceArgs): Problems {
     const problems = new Problems();
     checkDns1123Label(problems, "name", name);
+    if (/^[0-9]/.test(name)) {
+        problems.add("name", `"${name}" starts with a digit, but it is the Service's name`, "start the name with a letter (Service names are DNS-1035 labels)");
+    }
     checkDns1123Label(problems, "namespace", args.namespace);
     if (args.serviceAccount !== undefined) {
         checkDns1123Label(problems, "serviceAccount", args.serviceAccount, 253);
+    }
+    if (args.trustDomain !== undefined) {
+        checkTrustDomain(problems, "trustDomain", args.trustDomain);
+    }
+    if (args.revision !== undefined) {
+        checkDns1123Label(problems, "revision", args.revision);
+    }
+    if (args.monitoring !== undefined) {
+        checkWorkloadIdentity(problems, "monitoring", args.monitoring);
+    }
+    if (args.existingWorkload) {
+        checkPodSelector(problems, "existingWorkload.podLabels", args.existingWorkload.podLabels);
     }
 
     const ports = args.ports ?? [];
@@ -60,14 +185,12 @@ export function validateMeshServiceArgs(name: string, args: MeshServiceArgs): Pr
     }
     ports.forEach((port, index) => {
         const field = `ports[${index}]`;
-        if (!ianaServiceName.test(port.name) || port.name.length > 15) {
-            problems.add(`${field}.name`, `"${port.name}" is not a valid port name`, "use at most 15 lower-case letters, digits and single '-', with at least one letter (e.g. \"http\", \"grpc-api\")");
+        if (typeof port.name !== "string" || !ianaServiceName.test(port.name) || port.name.length > 15) {
+            problems.add(`${field}.name`, `${JSON.stringify(port.name)} is not a valid port name`, "use at most 15 lower-case letters, digits and single '-', with at least one letter (e.g. \"http\", \"grpc-api\")");
         }
-        for (const key of ["port", "targetPort"] as const) {
-            const value = port[key];
-            if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > 65535)) {
-                problems.add(`${field}.${key}`, `${value} is not a port number`, "use a whole number from 1 to 65535");
-            }
+        checkPortNumber(problems, `${field}.port`, port.port);
+        if (port.targetPort !== undefined) {
+            checkPortNumber(problems, `${field}.targetPort`, port.targetPort);
         }
         if (port.protocol !== undefined && !portProtocols.includes(port.protocol)) {
             problems.add(`${field}.protocol`, `"${port.protocol}" is not a protocol`, `use one of ${portProtocols.join(", ")}`);
@@ -85,7 +208,25 @@ export function validateMeshServiceArgs(name: string, args: MeshServiceArgs): Pr
     } else if (!args.existingWorkload && versions.length === 0) {
         problems.add("versions", "no version is declared", "declare at least one version { name: \"v1\", image }, or existingWorkload");
     }
-    versions.forEach((version, index) => checkDns1123Label(problems, `versions[${index}].name`, version.name));
+    // With more than one version a public or ambient service gets one Service per version, `<name>-<version>`.
+    const versionServices = versions.length > 1 && (args.public !== undefined || args.dataplaneMode === "ambient");
+    versions.forEach((version, index) => {
+        const field = `versions[${index}]`;
+        checkDns1123Label(problems, `${field}.name`, version.name);
+        if (versionServices && `${name}-${version.name}`.length > 63) {
+            problems.add(`${field}.name`, `the version's Service "${name}-${version.name}" would be longer than 63 characters`, "shorten the service or version name");
+        }
+        checkImage(problems, `${field}.image`, version.image);
+        if (version.replicas !== undefined) {
+            checkWholeNumber(problems, `${field}.replicas`, version.replicas, 0, int32Max, "a replica count");
+        }
+        for (const envName of Object.keys(version.env ?? {})) {
+            checkEnvName(problems, entryField(`${field}.env`, envName), envName);
+        }
+        if (version.resources) {
+            checkResources(problems, `${field}.resources`, version.resources);
+        }
+    });
     checkUnique(problems, "versions", "name", versions.map((v) => v.name), "give each version a unique name");
     const versionNames = versions.map((v) => v.name);
     if (versions.length > 0) {
@@ -97,14 +238,19 @@ export function validateMeshServiceArgs(name: string, args: MeshServiceArgs): Pr
 
     (args.callers ?? []).forEach((caller, index) => {
         const field = `callers[${index}]`;
-        // A caller is one identity: "*" or a malformed name would widen the principal to anyone.
-        checkDns1123Label(problems, `${field}.from.namespace`, caller.from.namespace);
-        checkDns1123Label(problems, `${field}.from.serviceAccount`, caller.from.serviceAccount, 253);
+        // A caller is one identity: "*", a malformed name or no pod label would widen the rule to anyone.
+        checkWorkloadIdentity(problems, `${field}.from`, caller.from);
+        checkNotEmptyList(problems, `${field}.ports`, caller.ports, "leave ports out for every serving port, or name at least one (an empty list would admit every port)");
+        checkNotEmptyList(problems, `${field}.methods`, caller.methods, "leave methods out to admit any method, or name at least one");
+        checkNotEmptyList(problems, `${field}.paths`, caller.paths, "leave paths out to admit any path, or give at least one");
         checkPortNames(problems, `${field}.ports`, caller.ports, ports, `service "${name}"`);
         for (const portName of caller.ports ?? []) {
             if (ports.find((p) => p.name === portName)?.metrics) {
                 problems.add(`${field}.ports`, `port "${portName}" is a metrics port`, "metrics ports are reachable only by the monitoring identity; remove it from the caller");
             }
+        }
+        if (caller.ports === undefined && ports.length > 0 && selectPorts(ports).length === 0) {
+            problems.add(`${field}.ports`, "the service has no port but metrics ports, so the rule would have no port and admit every port", "declare a serving port, or drop the caller");
         }
         (caller.methods ?? []).forEach((method, methodIndex) => {
             if (!httpMethods.includes(method)) {
@@ -112,8 +258,10 @@ export function validateMeshServiceArgs(name: string, args: MeshServiceArgs): Pr
             }
         });
         (caller.paths ?? []).forEach((path, pathIndex) => {
-            if (!path.startsWith("/") && !path.startsWith("*")) {
-                problems.add(`${field}.paths[${pathIndex}]`, `"${path}" is not a path`, "start paths with \"/\" (or \"*\" for a suffix match)");
+            if (typeof path !== "string" || (!path.startsWith("/") && !path.startsWith("*"))) {
+                problems.add(`${field}.paths[${pathIndex}]`, `${JSON.stringify(path)} is not a path`, "start paths with \"/\" (or \"*\" for a suffix match)");
+            } else if (/[\s\u0000-\u001F\u007F]/.test(path)) {
+                problems.add(`${field}.paths[${pathIndex}]`, `${JSON.stringify(path)} contains a space or control character`, "escape it as %XX");
             }
         });
         if ((caller.methods?.length || caller.paths?.length) && selectPorts(ports, caller.ports).some((p) => !isHttpPort(p))) {
@@ -124,11 +272,35 @@ export function validateMeshServiceArgs(name: string, args: MeshServiceArgs): Pr
     const dependencyNames = (args.dependencies ?? []).map((d) => `${d.to.namespace}/${d.to.name}`);
     checkUnique(problems, "dependencies", "to", dependencyNames, "declare each dependency once, listing all its ports");
     (args.dependencies ?? []).forEach((dependency, index) => {
-        checkPortNames(problems, `dependencies[${index}].ports`, dependency.ports, dependency.to.ports, `service "${dependency.to.name}"`);
+        const field = `dependencies[${index}]`;
+        const to = dependency.to;
+        checkWorkloadIdentity(problems, `${field}.to`, to);
+        if (to.waypoint !== undefined) {
+            checkWorkloadIdentity(problems, `${field}.to.waypoint`, to.waypoint);
+        }
+        (to.ports ?? []).forEach((port, portIndex) => {
+            checkPortNumber(problems, `${field}.to.ports[${portIndex}].port`, port.port);
+            if (port.targetPort !== undefined) {
+                checkPortNumber(problems, `${field}.to.ports[${portIndex}].targetPort`, port.targetPort);
+            }
+        });
+        checkNotEmptyList(problems, `${field}.ports`, dependency.ports, "leave ports out for every serving port of the dependency, or name at least one (an empty list would allow every port)");
+        checkPortNames(problems, `${field}.ports`, dependency.ports, to.ports ?? [], `service "${to.name}"`);
+        if (dependency.ports === undefined && selectPorts(to.ports ?? []).length === 0) {
+            problems.add(`${field}.to.ports`, `service "${to.name}" has no serving port, so the egress rule would have no port and allow every port`, "depend on a service with a serving port, or drop the dependency");
+        }
     });
 
+    if (args.gateway) {
+        checkDns1123Label(problems, "gateway.namespace", args.gateway.namespace);
+        checkWorkloadIdentity(problems, "gateway.identity", args.gateway.identity);
+        if (args.gateway.identity?.namespace !== args.gateway.namespace) {
+            problems.add("gateway.identity.namespace", `the gateway's pods are in "${args.gateway.identity?.namespace}", not in its namespace "${args.gateway.namespace}"`, "pass the MeshGateway itself, whose identity is in its namespace");
+        }
+    }
     if (args.public) {
         const exposure = args.public;
+        checkHostname(problems, "public.hostname", exposure.hostname);
         const publicPorts = exposure.port ? ports.filter((p) => p.name === exposure.port) : ports.filter((p) => !p.metrics && isHttpPort(p));
         if (publicPorts.length === 0 || !isHttpPort(publicPorts[0]) || publicPorts[0].metrics) {
             problems.add("public.port", exposure.port ? `port "${exposure.port}" is not a serving HTTP port` : "the service has no HTTP port", "expose a declared HTTP port that is not a metrics port");
@@ -142,26 +314,34 @@ export function validateMeshServiceArgs(name: string, args: MeshServiceArgs): Pr
                 "public hostnames are served over TLS only: add a listener with tls for this hostname to the MeshGateway",
             );
         }
+        checkNotEmptyList(problems, "public.routes", exposure.routes, "leave routes out to route every path, or declare at least one");
         (exposure.routes ?? []).forEach((route, index) => {
             const field = `public.routes[${index}]`;
-            checkMatches(problems, `${field}.matches`, route.matches);
+            checkMatches(problems, `${field}.matches`, route.matches, true);
             checkRouteWeights(problems, `${field}.weights`, route.weights, versionNames);
-            if (route.rewrite?.pathPrefix !== undefined && (route.matches ?? []).some((m) => m.path && m.path.type !== "PathPrefix")) {
-                problems.add(`${field}.rewrite.pathPrefix`, "a prefix rewrite needs PathPrefix matches", "match with type PathPrefix, or drop the rewrite");
+            const rewrite = route.rewrite;
+            if (rewrite && rewrite.pathPrefix === undefined && rewrite.hostname === undefined) {
+                problems.add(`${field}.rewrite`, "the rewrite sets neither pathPrefix nor hostname", "set pathPrefix, hostname or both, or drop the rewrite");
+            }
+            if (rewrite?.pathPrefix !== undefined) {
+                checkAbsolutePath(problems, `${field}.rewrite.pathPrefix`, rewrite.pathPrefix);
+                if ((route.matches ?? []).some((m) => m.path && m.path.type !== "PathPrefix")) {
+                    problems.add(`${field}.rewrite.pathPrefix`, "a prefix rewrite needs PathPrefix matches", "match with type PathPrefix, or drop the rewrite");
+                }
+            }
+            if (rewrite?.hostname !== undefined) {
+                checkRewriteHostname(problems, `${field}.rewrite.hostname`, rewrite.hostname);
             }
         });
     }
 
-    (args.traffic?.routes ?? []).forEach((route, index) => {
-        const field = `traffic.routes[${index}]`;
-        checkMatches(problems, `${field}.matches`, route.matches);
-        checkRouteWeights(problems, `${field}.weights`, route.weights, versionNames);
-        if (route.retries && (!Number.isInteger(route.retries.attempts) || route.retries.attempts < 0)) {
-            problems.add(`${field}.retries.attempts`, `${route.retries.attempts} is not a retry count`, "use a whole number, 0 to disable retries");
-        }
-    });
+    if (args.traffic) {
+        // In ambient mode behind a waypoint the in-mesh routes are Gateway API HTTPRoutes.
+        checkTrafficPolicy(problems, args.traffic, versionNames, args.dataplaneMode === "ambient" && args.waypoint !== undefined);
+    }
     if ((args.versions?.length ?? 0) === 0 && [...(args.traffic?.routes ?? []), ...(args.public?.routes ?? [])].some((r) => r.weights)) {
         problems.add("weights", "route weights are set but the service has no versions", "weights split traffic between versions; declare versions or drop the weights");
     }
+    checkAmbientArgs(problems, args);
     return problems;
 }

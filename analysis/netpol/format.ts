@@ -7,6 +7,7 @@ import type { Connection } from "./connection";
 import { Interval } from "./intervals";
 import { Address, formatRange } from "./ipRanges";
 import { ConnectionSet, protocols } from "./ports";
+import { escapeControl } from "../text/escape";
 
 /** `0.0.0.0-9.255.255.255[External]` or `::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff[External]`: traffic from or to outside the cluster. */
 export function externalName(range: Interval<Address>): string {
@@ -55,7 +56,7 @@ export function* connectionLines(connections: readonly Connection[]): Generator<
         return text;
     };
     for (const connection of sortedByNames(connections)) {
-        yield `${connection.src.name} => ${connection.dst.name} : ${spell(connection.allowed)}\n`;
+        yield `${escapeControl(`${connection.src.name} => ${connection.dst.name}`)} : ${spell(connection.allowed)}\n`;
     }
 }
 

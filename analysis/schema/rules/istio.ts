@@ -122,6 +122,37 @@ function sidecarProblem(spec: Mapping): Problem {
     ));
 }
 
+/** A DNS-1123 label as Istio spells it (pkg/config/validation/agent: letters of either case). */
+const istioLabel = /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/;
+/** The first label of a wildcard host: `*`, or a label after `*` or `*-` (IsWildcardDNS1123Label). */
+const wildcardLabel = /^(\*|(\*|\*-)?[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)$/;
+
+/**
+ * ValidateWildcardDomain: at most 255 characters; a wildcard only in the first label; the
+ * other labels DNS-1123 labels of at most 63 characters (a trailing "." allowed).
+ */
+function wildcardDomainProblem(host: unknown, at: string): Problem {
+    const text = String(host);
+    const [first, ...rest] = text.split(".");
+    const labels = rest.length > 0 && rest[rest.length - 1] === "" ? rest.slice(0, -1) : rest;
+    const valid = text.length > 0 && text.length <= 255 && first.length <= 63 && wildcardLabel.test(first)
+        && labels.every((label) => label.length <= 63 && istioLabel.test(label));
+    return valid ? undefined : `${at}: ${JSON.stringify(host)} is not a valid host: a DNS name whose first label alone may hold a wildcard (*.example.com)`;
+}
+
+/** ValidateServiceEntry: hosts, and port numbers 1-65535 defined once each. */
+function serviceEntryProblem(spec: Mapping): Problem {
+    const numbers = new Set<unknown>();
+    return firstProblem(
+        () => eachProblem<unknown>(spec.hosts, "spec.hosts", wildcardDomainProblem),
+        () => eachProblem<Mapping>(spec.ports, "spec.ports", (port, at) => firstProblem(
+            () => (isPortNumber(port.number) ? undefined : `${at}.number: must be a port number 1-65535, found ${JSON.stringify(port.number)}`),
+            () => (port.targetPort === undefined || isPortNumber(port.targetPort) ? undefined : `${at}.targetPort: must be a port number 1-65535, found ${JSON.stringify(port.targetPort)}`),
+            () => (numbers.has(port.number) ? `${at}.number: port ${port.number} is already defined` : void numbers.add(port.number)),
+        )),
+    );
+}
+
 /** istiod's own checks of an Istio object (after its schema passed). */
 export function istioProblem(object: Mapping): Problem {
     const spec: Mapping = object.spec ?? {};
@@ -129,6 +160,7 @@ export function istioProblem(object: Mapping): Problem {
         case "AuthorizationPolicy": return authorizationPolicyProblem(spec);
         case "PeerAuthentication": return peerAuthenticationProblem(spec);
         case "Sidecar": return sidecarProblem(spec);
+        case "ServiceEntry": return serviceEntryProblem(spec);
         default: return undefined;
     }
 }

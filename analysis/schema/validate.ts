@@ -2,7 +2,8 @@
  * Validation of one Kubernetes object before analysis, as the pinned API server (and the
  * Istio and Calico validating webhooks) would: its apiVersion serves its kind, it matches the
  * kind's OpenAPI schema (unknown fields included), and it passes the checks those servers make
- * in code. Kinds the engine does not read (ConfigMap, Secret, ...) are not checked.
+ * in code. Kinds the engine does not read (ConfigMap, Secret, ...) are checked only for their
+ * names, and, in a group that holds policy, for being a kind the group serves (servedKinds.ts).
  */
 import { escapeControl } from "../text/escape";
 import { calicoProblem } from "./rules/calico";

@@ -39,8 +39,8 @@ Each object is first checked against the schemas of Kubernetes v1.36.3 and the p
 Calico, Istio and Gateway API CRDs, and the servers' own rules; an invalid one (a bad
 name, a kind its API group does not serve, a second object of one kind, namespace and
 name) stops the run with exit code 2. Documents that are no Kubernetes object are skipped
-with a warning; so are policies read but not evaluated (AdminNetworkPolicy, Calico staged
-policies) named in one, and in the --json and --html output.
+with a warning; policies read but not evaluated (AdminNetworkPolicy, Calico staged
+policies) are named in one too, and in the --json and --html output.
 
 Options:
   --l7      append the HTTP requests allowed at meshed destinations, e.g. [GET /reviews/*],

@@ -55,8 +55,18 @@ export function* connectionLines(connections: readonly Connection[]): Generator<
         }
         return text;
     };
+    // Each name escaped once (escapeControl: no control character may forge a line), as each is on many lines.
+    const escaped = new Map<string, string>();
+    const printable = (name: string) => {
+        let text = escaped.get(name);
+        if (text === undefined) {
+            text = escapeControl(name);
+            escaped.set(name, text);
+        }
+        return text;
+    };
     for (const connection of sortedByNames(connections)) {
-        yield `${escapeControl(`${connection.src.name} => ${connection.dst.name}`)} : ${spell(connection.allowed)}\n`;
+        yield `${printable(connection.src.name)} => ${printable(connection.dst.name)} : ${spell(connection.allowed)}\n`;
     }
 }
 

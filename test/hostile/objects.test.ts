@@ -153,6 +153,12 @@ const refused: Array<[string, string, string]> = [
         'ServiceEntry shop/se: spec.hosts[0]: "a.*.com" is not a valid host'],
     ["a ServiceEntry port 0", serviceEntry("{hosts: [api.example.com], ports: [{number: 0, name: https, protocol: TLS}], resolution: DNS}"),
         "ServiceEntry shop/se: spec.ports[0].number: must be a port number 1-65535, found 0"],
+    ["an Istio Gateway server on port 0",
+        "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: shop}\nspec: {selector: {istio: ingressgateway}, servers: [{port: {number: 0, name: http, protocol: HTTP}, hosts: ['*']}]}\n",
+        "Gateway shop/gw: spec.servers[0].port.number: must be a port number 1-65535, found 0"],
+    ["a Sidecar egress listener on port 70000",
+        "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: sc, namespace: shop}\nspec: {egress: [{port: {number: 70000, name: http, protocol: HTTP}, hosts: ['./*']}]}\n",
+        "Sidecar shop/sc: spec.egress[0].port.number: must be a port number 1-65535, found 70000"],
 ];
 
 describe("hostile objects: ztmesh reach refuses what the cluster would refuse", () => {
@@ -263,5 +269,9 @@ describe("hostile objects: names are escaped wherever they are printed", () => {
         }
         assert.doesNotMatch(text, /^fake/m);
         assert.match(text, /x => y : All Connections\\nfake\[Pod\]/);
+        // The --l7 listing, which writes its lines itself.
+        const l7 = formatFlows(reachability(objects), { l7: true });
+        assert.doesNotMatch(l7, /^fake/m);
+        assert.match(l7, /All Connections\\nfake\[Pod\]/);
     });
 });

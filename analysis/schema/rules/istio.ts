@@ -146,11 +146,21 @@ function serviceEntryProblem(spec: Mapping): Problem {
     return firstProblem(
         () => eachProblem<unknown>(spec.hosts, "spec.hosts", wildcardDomainProblem),
         () => eachProblem<Mapping>(spec.ports, "spec.ports", (port, at) => firstProblem(
-            () => (isPortNumber(port.number) ? undefined : `${at}.number: must be a port number 1-65535, found ${JSON.stringify(port.number)}`),
-            () => (port.targetPort === undefined || isPortNumber(port.targetPort) ? undefined : `${at}.targetPort: must be a port number 1-65535, found ${JSON.stringify(port.targetPort)}`),
+            () => (port.number === undefined ? `${at}.number: required` : portNumberProblem(port.number, `${at}.number`)),
+            () => portNumberProblem(port.targetPort, `${at}.targetPort`),
             () => (numbers.has(port.number) ? `${at}.number: port ${port.number} is already defined` : void numbers.add(port.number)),
         )),
     );
+}
+
+/** A port number field of an Istio object (ValidatePort: 1-65535; the CRDs allow any uint32). */
+function portNumberProblem(number: unknown, at: string): Problem {
+    return number === undefined || isPortNumber(number) ? undefined : `${at}: must be a port number 1-65535, found ${JSON.stringify(number)}`;
+}
+
+/** ValidateGateway: each server's port number. */
+function gatewayProblem(spec: Mapping): Problem {
+    return eachProblem<Mapping>(spec.servers, "spec.servers", (server, at) => portNumberProblem(server.port?.number, `${at}.port.number`));
 }
 
 /** istiod's own checks of an Istio object (after its schema passed). */
@@ -159,7 +169,12 @@ export function istioProblem(object: Mapping): Problem {
     switch (object.kind) {
         case "AuthorizationPolicy": return authorizationPolicyProblem(spec);
         case "PeerAuthentication": return peerAuthenticationProblem(spec);
-        case "Sidecar": return sidecarProblem(spec);
+        case "Sidecar": return firstProblem(
+            () => sidecarProblem(spec),
+            () => eachProblem<Mapping>(spec.ingress, "spec.ingress", (listener, at) => portNumberProblem(listener.port?.number, `${at}.port.number`)),
+            () => eachProblem<Mapping>(spec.egress, "spec.egress", (listener, at) => portNumberProblem(listener.port?.number, `${at}.port.number`)),
+        );
+        case "Gateway": return gatewayProblem(spec);
         case "ServiceEntry": return serviceEntryProblem(spec);
         default: return undefined;
     }

@@ -63,11 +63,21 @@ function intendedKind(kind: string, served: readonly string[]): string | undefin
     });
 }
 
-/** For an object of a group that holds policy: whether that group serves its kind. */
+const everyServedKind = [...new Set(Object.values(servedKinds).flat())].sort();
+
+/**
+ * For an object of a group that holds policy: whether that group serves its kind. Without an
+ * apiVersion (as analyzers' inputs often leave it out) a kind that is a near spelling of one of
+ * those groups' kinds (`NetworkPolicies`) is refused too: it would be skipped like a ConfigMap.
+ */
 export function servedKindProblem(object: Mapping): Problem {
+    const kind = String(object.kind);
+    if (object.apiVersion === undefined) {
+        const intended = everyServedKind.includes(kind) ? undefined : intendedKind(kind, everyServedKind);
+        return intended === undefined ? undefined : `kind: no API group serves a kind ${JSON.stringify(kind)}; did you mean ${intended}?`;
+    }
     const group = groupOf(object);
     const served = servedKinds[group];
-    const kind = String(object.kind);
     if (served === undefined || served.includes(kind)) {
         return undefined;
     }

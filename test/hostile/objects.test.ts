@@ -6,7 +6,9 @@ import { main } from "../../analysis/cli";
 import { formatFlows } from "../../analysis/flowFormat";
 import { parseManifests } from "../../analysis/manifests";
 import { reachability } from "../../analysis/reach";
+import { objectProblem } from "../../analysis/schema/validate";
 import { escapeControl } from "../../analysis/text/escape";
+import { parse } from "yaml";
 
 /**
  * Objects the API server, Calico or istiod would refuse, given to `ztmesh reach`: each must stop
@@ -76,6 +78,8 @@ const refused: Array<[string, string, string]> = [
         'GlobalNetworkPolicies gnp: kind: projectcalico.org serves no kind "GlobalNetworkPolicies"; did you mean GlobalNetworkPolicy?'],
     ["kind AuthorizationPolicies", "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicies\nmetadata: {name: deny, namespace: shop}\nspec: {}\n",
         'AuthorizationPolicies shop/deny: kind: security.istio.io serves no kind "AuthorizationPolicies"; did you mean AuthorizationPolicy? (it serves AuthorizationPolicy, PeerAuthentication, RequestAuthentication)'],
+    ["kind NetworkPolicies without an apiVersion", "kind: NetworkPolicies\nmetadata: {name: deny, namespace: shop}\nspec: {podSelector: {}}\n",
+        'NetworkPolicies shop/deny: kind: no API group serves a kind "NetworkPolicies"; did you mean NetworkPolicy?'],
     ["a kind no group of policy serves, without a near spelling", "apiVersion: crd.projectcalico.org/v1\nkind: DenyAll\nmetadata: {name: d}\nspec: {}\n",
         'DenyAll d: kind: crd.projectcalico.org serves no kind "DenyAll" (it serves BGPConfiguration,'],
 
@@ -186,6 +190,11 @@ describe("hostile objects: ztmesh reach refuses what the cluster would refuse", 
         });
         assert.strictEqual(run.code, 0, run.stderr);
         assert.strictEqual(run.stderr, "");
+    });
+
+    it("accepts a generateName ending in \"-\" (the generated suffix follows it)", () => {
+        assert.strictEqual(objectProblem(parse(podWith("{containers: [{name: c}]}", "{generateName: web-, namespace: shop}"))), undefined);
+        assert.match(objectProblem(parse(podWith("{containers: [{name: c}]}", "{generateName: -web-, namespace: shop}"))) ?? "", /^metadata\.generateName: "-web-" is not a valid name/);
     });
 
     it("evaluates a name that is only upper case or has \"_\" (as np-guard's cases write them), with a warning", async () => {

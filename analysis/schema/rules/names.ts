@@ -5,9 +5,9 @@
  * customResourceValidator), Namespace a DNS-1123 label (ValidateNamespaceName), Service a
  * DNS-1123 label (ValidateServiceName under RelaxedServiceNameValidation, on by default since
  * v1.36), RBAC kinds a path segment (ValidateRBACName: no "/" or "%", not "." or "..", so
- * ClusterRole system:aggregate-to-admin). A generateName is checked as a prefix: a trailing "-" is allowed (maskTrailingDash).
- * Names are printed in every flow line, so one with a newline or an escape sequence would forge
- * output; the API server would never store it.
+ * ClusterRole system:aggregate-to-admin). A generateName is checked as a prefix: a trailing
+ * "-" is allowed (maskTrailingDash). Names are printed in every flow line, so one with a
+ * newline or an escape sequence would forge output; the API server would never store it.
  */
 import { isClusterScoped } from "../servedKinds";
 import { firstProblem, Mapping, Problem } from "./problems";

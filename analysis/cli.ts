@@ -10,9 +10,13 @@ import { IntentError } from "./intent";
 import { KubeObject, ManifestError, readManifests, Warn } from "./manifests";
 import { DifferingPodsError } from "./ownerLabels";
 import { Flow, publicFlows, reachability } from "./reach";
+import { notEvaluatedLimit } from "./report/limits";
 import { reportModel } from "./report/model";
 import { renderPage } from "./report/page";
 import { consoleSummary } from "./report/words";
+import { nameWarning } from "./schema/rules/names";
+import { describeKubeObject } from "./schema/validate";
+import { notEvaluatedReason } from "./schema/servedKinds";
 
 export const usage = `Usage: ztmesh reach <dir-or-file>... [--l7] [--json | --html] [--output FILE]
 
@@ -32,8 +36,11 @@ connection.sni) is shown as a condition on the requests an ALLOW grants ("when .
 DENY or CUSTOM rule under such a condition removes nothing and is shown as a note.
 
 Each object is first checked against the schemas of Kubernetes v1.36.3 and the pinned
-Calico, Istio and Gateway API CRDs, and the servers' own rules; an invalid one stops the
-run with exit code 2. Documents that are no Kubernetes object are skipped with a warning.
+Calico, Istio and Gateway API CRDs, and the servers' own rules; an invalid one (a bad
+name, a kind its API group does not serve, a second object of one kind, namespace and
+name) stops the run with exit code 2. Documents that are no Kubernetes object are skipped
+with a warning; policies read but not evaluated (AdminNetworkPolicy, Calico staged
+policies) are named in one too, and in the --json and --html output.
 
 Options:
   --l7      append the HTTP requests allowed at meshed destinations, e.g. [GET /reviews/*],
@@ -101,11 +108,14 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         return 2;
     }
     try {
-        const { objects, flows } = reachabilityOfFiles(paths, (message) => io.stderr(`ztmesh reach: warning: ${message}\n`));
-        const model = values.html ? reportModel(objects, flows, { title: "Reachability report", source: paths.join(", ") }) : undefined;
+        const warn: Warn = (message) => io.stderr(`ztmesh reach: warning: ${message}\n`);
+        const { objects, flows, notEvaluated } = reachabilityOfFiles(paths, warn);
+        notEvaluated.forEach(warn);
+        const limits = notEvaluated.length === 0 ? [] : [notEvaluatedLimit(notEvaluated)];
+        const model = values.html ? reportModel(objects, flows, { title: "Reachability report", source: paths.join(", "), limits }) : undefined;
         const text: Iterable<string> = model
             ? [renderPage(model)]
-            : values.json ? [`${JSON.stringify(flowsToJson(flows, publicFlows(objects, flows)), null, 2)}\n`] : listing(objects, flows, values.l7 === true);
+            : values.json ? [`${JSON.stringify(flowsToJson(flows, publicFlows(objects, flows), notEvaluated), null, 2)}\n`] : listing(objects, flows, values.l7 === true);
         if (values.output === undefined) {
             writeInChunks(text, io.stdout);
         } else {
@@ -156,12 +166,26 @@ function writeInChunks(parts: Iterable<string>, write: (chunk: string) => void):
 /** An object that does not compile: the message names its file and the object. */
 class InputError extends Error {}
 
-/** Loads and validates every file, keeping each object's file, and evaluates; an object that fails is named with its file. */
-function reachabilityOfFiles(paths: readonly string[], warn: Warn): { objects: KubeObject[]; flows: Flow[] } {
+/**
+ * Loads and validates every file, keeping each object's file, and evaluates; an object that
+ * fails is named with its file. `notEvaluated`: "file: Kind ns/name: not evaluated: why" for
+ * each policy read but left out of the flows (servedKinds.ts).
+ */
+function reachabilityOfFiles(paths: readonly string[], warn: Warn): { objects: KubeObject[]; flows: Flow[]; notEvaluated: string[] } {
     const entries = readManifests(paths, warn);
     const objects = entries.map((entry) => entry.object);
+    const notEvaluated = entries.flatMap(({ object, file }) => {
+        const reason = notEvaluatedReason(object);
+        return reason === undefined ? [] : [`${file}: ${describeKubeObject(object)}: not evaluated: ${reason}`];
+    });
+    for (const { object, file } of entries) {
+        const warning = nameWarning(object);
+        if (warning !== undefined) {
+            warn(`${file}: ${describeKubeObject(object)}: ${warning}`);
+        }
+    }
     try {
-        return { objects, flows: reachability(objects) };
+        return { objects, flows: reachability(objects), notEvaluated };
     } catch (error) {
         if (error instanceof DifferingPodsError) {
             throw error; // about several objects together, and it names them

@@ -20,6 +20,7 @@ import { clusterFromObjects } from "./netpol/workloads";
 import { podDetailsByWorkload } from "./podDetails";
 import { defaultTierName } from "./calico/tiers";
 import { reachability } from "./reach";
+import { escapeControl } from "./text/escape";
 
 export interface FlowExplanation {
     readonly layer4?: string;
@@ -42,10 +43,11 @@ export function flowExplainer(objects: readonly KubeObject[]): (src: string, dst
         const pair = explainers.layer4(src, dst);
         const authorization = explainers.istio?.explain(src, dst);
         const ambient = authorization ? undefined : explainers.ambient?.(src, dst);
+        // Escaped: the sentences name objects, and are printed on the console (consoleSummary).
         return {
-            ...(pair ? { layer4: formatLayer4(pair, src, dst) } : {}),
-            ...(authorization ? { layer7: formatLayer7(authorization, src, dst) } : {}),
-            ...(ambient ? { layer7: ambient } : {}),
+            ...(pair ? { layer4: escapeControl(formatLayer4(pair, src, dst)) } : {}),
+            ...(authorization ? { layer7: escapeControl(formatLayer7(authorization, src, dst)) } : {}),
+            ...(ambient ? { layer7: escapeControl(ambient) } : {}),
         };
     };
 }

@@ -1,6 +1,7 @@
 /**
  * Flows as text (np-guard's `SRC => DST : CONNECTIONS` lines, optionally followed by the layer 7
- * grants in brackets) and as one JSON document.
+ * grants in brackets) and as one JSON document. Control characters in names and notes are
+ * escaped in the text (a name with a newline would forge a flow line); JSON escapes its own.
  */
 import { formatConnectionSet } from "./netpol";
 import { connectionLines, sortedByNames } from "./netpol/format";
@@ -8,6 +9,7 @@ import { formatGrants, formatPortSet } from "./istio/format";
 import type { Flow, PublicRoute } from "./reach";
 import { routeUrls } from "./istio/ingress";
 import type { Grant, ValueSet } from "./istio/grants";
+import { escapeControl } from "./text/escape";
 
 /**
  * Without `l7` and notes, byte for byte the NetworkPolicy engine's listing. A flow's notes
@@ -28,8 +30,8 @@ export function* flowLines(flows: readonly Flow[], options: { l7?: boolean } = {
         const grants = flow.l7 === undefined || !options.l7 ? "" : ` [${formatGrants(flow.l7, flow.allowed.ports("TCP"))}]`;
         // Ambient mode: which enforcement point decided (ztunnel, a waypoint).
         const decidedBy = options.l7 && flow.enforcedBy?.length ? ` (${flow.enforcedBy.join("; ")})` : "";
-        const notes = (flow.notes ?? []).map((note) => `  note: ${note}\n`).join("");
-        yield `${line}${grants}${decidedBy}\n${notes}`;
+        const notes = (flow.notes ?? []).map((note) => `  note: ${escapeControl(note)}\n`).join("");
+        yield `${escapeControl(`${line}${grants}${decidedBy}`)}\n${notes}`;
     }
 }
 
@@ -66,14 +68,20 @@ export function formatPublicRoutes(routes: readonly PublicRoute[]): string {
             + `${route.via.length > 0 ? ` [${route.via.join(", ")}]` : ""} (${route.route}) -> ${route.backend}`;
         const unevaluated = route.unevaluated ? ` (not evaluated: ${route.unevaluated.join(", ")})` : "";
         return route.destinations.length === 0
-            ? [`${head}${unevaluated}\n`]
-            : route.destinations.map((d) => `${head} -> ${d.workload} TCP ${d.port}: ${d.status}, ${d.reason}${unevaluated}\n`);
+            ? [`${escapeControl(`${head}${unevaluated}`)}\n`]
+            : route.destinations.map((d) => `${escapeControl(`${head} -> ${d.workload} TCP ${d.port}: ${d.status}, ${d.reason}${unevaluated}`)}\n`);
     });
     return `\nPublic routes (External -> gateway -> Service -> workload):\n${lines.join("")}`;
 }
 
-export function flowsToJson(flows: readonly Flow[], routes: readonly PublicRoute[] = []): { flows: JsonFlow[]; routes?: PublicRoute[] } {
+/**
+ * `notEvaluated`: the policies read but left out of the flows ("file: Kind ns/name: not
+ * evaluated: why"), present only when there are some.
+ */
+export function flowsToJson(flows: readonly Flow[], routes: readonly PublicRoute[] = [], notEvaluated: readonly string[] = []):
+    { flows: JsonFlow[]; routes?: PublicRoute[]; notEvaluated?: string[] } {
     return {
+        ...(notEvaluated.length > 0 ? { notEvaluated: [...notEvaluated] } : {}),
         ...(routes.length > 0 ? { routes: [...routes] } : {}),
         flows: sortedByNames(flows).map((flow) => ({
             src: flow.src.name,

@@ -9,6 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as jsYaml from "js-yaml";
+import { rejectDuplicates } from "./manifestIdentity";
 import { describeKubeObject, objectProblem } from "./schema/validate";
 
 export interface OwnerReference {
@@ -72,6 +73,7 @@ export function readManifests(paths: readonly string[], warn: Warn = warnOnStder
     if (entries.length === 0) {
         throw new ManifestError(paths.join(", "), `no Kubernetes objects found in ${paths.join(", ")}`);
     }
+    rejectDuplicates(entries, (file, problem) => new ManifestError(file, problem));
     return entries;
 }
 

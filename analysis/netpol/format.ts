@@ -7,6 +7,7 @@ import type { Connection } from "./connection";
 import { Interval } from "./intervals";
 import { Address, formatRange } from "./ipRanges";
 import { ConnectionSet, protocols } from "./ports";
+import { escapeControl } from "../text/escape";
 
 /** `0.0.0.0-9.255.255.255[External]` or `::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff[External]`: traffic from or to outside the cluster. */
 export function externalName(range: Interval<Address>): string {
@@ -54,8 +55,18 @@ export function* connectionLines(connections: readonly Connection[]): Generator<
         }
         return text;
     };
+    // Each name escaped once (escapeControl: no control character may forge a line), as each is on many lines.
+    const escaped = new Map<string, string>();
+    const printable = (name: string) => {
+        let text = escaped.get(name);
+        if (text === undefined) {
+            text = escapeControl(name);
+            escaped.set(name, text);
+        }
+        return text;
+    };
     for (const connection of sortedByNames(connections)) {
-        yield `${connection.src.name} => ${connection.dst.name} : ${spell(connection.allowed)}\n`;
+        yield `${printable(connection.src.name)} => ${printable(connection.dst.name)} : ${spell(connection.allowed)}\n`;
     }
 }
 

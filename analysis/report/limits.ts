@@ -23,3 +23,8 @@ export function unexpandedChartsLimit(stack: string): string {
     return "Helm charts are not expanded offline, so what they install (Calico, istiod, its mesh config) is not in the picture. "
         + `To include it, render the stack (npm run up without a cluster) and run: ztmesh reach --html rendered/${stack}/`;
 }
+
+/** The policies read but not evaluated (AdminNetworkPolicy, Calico staged policies, ...), each "file: Kind name: not evaluated: why". */
+export function notEvaluatedLimit(notEvaluated: readonly string[]): string {
+    return `Some policies in the manifests are not evaluated, so the flows leave them out: ${notEvaluated.join("; ")}.`;
+}

@@ -3,6 +3,7 @@
  * things under the same names: workloads (not "endpoints"), allowed flows, Services with
  * declared callers, differences, and the status of a pair.
  */
+import { escapeControl } from "../text/escape";
 import { CellStatus, ReportModel } from "./model";
 
 export const statusLabels: Record<CellStatus, string> = {
@@ -45,5 +46,6 @@ export function consoleSummary(model: ReportModel): string {
     const differences = model.differences.flatMap((d) => [`  ${statusLabels[d.status]}: ${d.text}`, ...(d.because ? [`    ${d.because}`] : [])]);
     const limits = model.limits.map((limit) => `  - ${limit}`);
     const nothingToCompare = model.declaredServices === 0 ? [`  ${noIntent}`] : [];
-    return [summarySentence(model), ...nothingToCompare, ...differences, `${limitsHeading}:`, ...limits].join("\n") + "\n";
+    // Each line escaped: the differences name objects, and this goes to a terminal.
+    return [summarySentence(model), ...nothingToCompare, ...differences, `${limitsHeading}:`, ...limits].map(escapeControl).join("\n") + "\n";
 }

@@ -2,13 +2,17 @@
  * Validation of one Kubernetes object before analysis, as the pinned API server (and the
  * Istio and Calico validating webhooks) would: its apiVersion serves its kind, it matches the
  * kind's OpenAPI schema (unknown fields included), and it passes the checks those servers make
- * in code. Kinds the engine does not read (ConfigMap, Secret, ...) are not checked.
+ * in code. Kinds the engine does not read (ConfigMap, Secret, ...) are checked only for their
+ * names, and, in a group that holds policy, for being a kind the group serves (servedKinds.ts).
  */
+import { escapeControl } from "../text/escape";
 import { calicoProblem } from "./rules/calico";
 import { istioProblem } from "./rules/istio";
 import { kubernetesProblem, labelsProblem } from "./rules/kubernetes";
+import { objectNameProblem } from "./rules/names";
 import { firstProblem, Mapping, Problem } from "./rules/problems";
 import { apiVersionsOf, hasSchema, schemaProblem } from "./schemas";
+import { servedKindProblem } from "./servedKinds";
 
 const builtinGroups = new Set(["", "apps", "batch", "networking.k8s.io"]);
 
@@ -59,12 +63,13 @@ export function objectProblem(object: Mapping): Problem {
     const kind = String(object.kind);
     const apiVersion = object.apiVersion;
     if (typeof apiVersion !== "string" || !hasSchema(apiVersion, kind)) {
-        return apiVersionProblem(object);
+        return apiVersionProblem(object) ?? servedKindProblem(object) ?? objectNameProblem(object);
     }
     const group = groupOf(apiVersion);
     return firstProblem(
         () => schemaProblem(object, apiVersion, kind),
         () => (object.metadata?.name === undefined && object.metadata?.generateName === undefined ? "metadata.name: required field is missing" : undefined),
+        () => objectNameProblem(object),
         () => labelsProblem(object.metadata?.labels, "metadata.labels"),
         () => (builtinGroups.has(group) ? kubernetesProblem(object)
             : group.endsWith("istio.io") ? istioProblem(object)
@@ -72,8 +77,8 @@ export function objectProblem(object: Mapping): Problem {
     );
 }
 
-/** `Pod shop/web`, `GlobalNetworkPolicy deny-all`: how messages name an object. */
+/** `Pod shop/web`, `GlobalNetworkPolicy deny-all`: how messages name an object (control characters escaped, as the name may be invalid). */
 export function describeKubeObject(object: Mapping): string {
     const name = object.metadata?.name ?? object.metadata?.generateName ?? "(no name)";
-    return `${object.kind} ${object.metadata?.namespace === undefined ? "" : `${object.metadata.namespace}/`}${name}`;
+    return escapeControl(`${object.kind} ${object.metadata?.namespace === undefined ? "" : `${object.metadata.namespace}/`}${name}`);
 }

@@ -5,10 +5,13 @@
  */
 import { parseSelector } from "../../calicoSelector";
 import { addressOrCidrProblem } from "./cidr";
+import { portNameProblem } from "./kubernetes";
 import { eachProblem, firstProblem, isPortNumber, Mapping, Problem } from "./problems";
 
 const portProtocols = new Set(["TCP", "UDP", "SCTP", "UDPLite", "6", "17", "132", "136"]);
 const icmpProtocols = new Set(["ICMP", "ICMPv6", "1", "58"]);
+/** The protocol names Calico knows (the v1 CRDs store them in lower case). */
+const protocolNames = new Set(["tcp", "udp", "icmp", "icmpv6", "sctp", "udplite"]);
 
 function selectorProblem(selector: unknown, at: string): Problem {
     if (typeof selector !== "string") {
@@ -22,14 +25,17 @@ function selectorProblem(selector: unknown, at: string): Problem {
     }
 }
 
-/** `80`, `"80"`, `"80:90"` (first <= last) or a port name. */
+/**
+ * `80`, `"80"`, `"80:90"` (first <= last) or a port name, which names a Kubernetes container
+ * port and so has its form (IANA_SVC_NAME, as validator.go's port name check).
+ */
 function portProblem(port: unknown, at: string): Problem {
     if (typeof port === "number") {
         return isPortNumber(port) ? undefined : `${at}: ${port} is not a port number 1-65535`;
     }
     const range = /^(\d+)(?::(\d+))?$/.exec(String(port));
     if (range === null) {
-        return String(port) === "" ? `${at}: empty port` : undefined;
+        return String(port) === "" ? `${at}: empty port` : portNameProblem(String(port)) && `${at}: ${portNameProblem(String(port))}`;
     }
     const [first, last] = [Number(range[1]), Number(range[2] ?? range[1])];
     return isPortNumber(first) && isPortNumber(last) && first <= last ? undefined : `${at}: ${JSON.stringify(port)} is not a port range first:last within 1-65535`;
@@ -54,10 +60,25 @@ function entityProblem(entity: Mapping | undefined, at: string, protocol: string
     );
 }
 
+/** numorstring.Protocol as validator.go's validateProtocol reads it: a number 0-255 or a protocol name. */
+function protocolProblem(protocol: unknown, at: string): Problem {
+    if (protocol === undefined) {
+        return undefined;
+    }
+    if (typeof protocol === "number" || /^\d+$/.test(String(protocol))) {
+        const number = Number(protocol);
+        return Number.isInteger(number) && number >= 0 && number <= 255 ? undefined : `${at}: protocol number ${String(protocol)} is not within 0-255`;
+    }
+    return protocolNames.has(String(protocol).toLowerCase()) ? undefined
+        : `${at}: ${JSON.stringify(protocol)} is not a protocol (TCP, UDP, ICMP, ICMPv6, SCTP, UDPLite, or a number 0-255)`;
+}
+
 function ruleProblem(rule: Mapping, at: string): Problem {
     const protocol = rule.protocol === undefined ? undefined : String(rule.protocol);
     const icmp = rule.icmp !== undefined || rule.notICMP !== undefined;
     return firstProblem(
+        () => protocolProblem(rule.protocol, `${at}.protocol`),
+        () => protocolProblem(rule.notProtocol, `${at}.notProtocol`),
         () => (icmp && (protocol === undefined || !icmpProtocols.has(protocol))
             ? `${at}: icmp and notICMP need the rule's protocol to be ICMP or ICMPv6, found ${protocol === undefined ? "no protocol" : JSON.stringify(protocol)}` : undefined),
         () => entityProblem(rule.source, `${at}.source`, protocol),

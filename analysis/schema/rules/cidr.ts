@@ -2,8 +2,15 @@
 import * as ipaddr from "ipaddr.js";
 import { Problem } from "./problems";
 
+/**
+ * ipaddr.js reads an IPv6 zone (`fe80::1%eth0`), which Go's net.ParseCIDR and netip.ParsePrefix
+ * (the API server's, Calico's and istiod's parsers) refuse: a zone names an interface of one
+ * host, not a network.
+ */
+const hasZone = (text: string) => text.includes("%");
+
 function parse(cidr: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined {
-    if (ipaddr.IPv4.isValidCIDRFourPartDecimal(cidr) || ipaddr.IPv6.isValidCIDR(cidr)) {
+    if (ipaddr.IPv4.isValidCIDRFourPartDecimal(cidr) || (ipaddr.IPv6.isValidCIDR(cidr) && !hasZone(cidr))) {
         return ipaddr.parseCIDR(cidr);
     }
     return undefined;
@@ -13,7 +20,9 @@ function parse(cidr: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined {
 export function cidrProblem(value: unknown, at: string, within?: string): Problem {
     const parsed = typeof value === "string" ? parse(value) : undefined;
     if (parsed === undefined) {
-        return `${at}: ${JSON.stringify(value)} is not a CIDR (IPv4 a.b.c.d/n or IPv6 x:y::z/n)`;
+        return typeof value === "string" && hasZone(value)
+            ? `${at}: ${JSON.stringify(value)} has an IPv6 zone ("%..."), which names an interface of one host; give the address or CIDR without it`
+            : `${at}: ${JSON.stringify(value)} is not a CIDR (IPv4 a.b.c.d/n or IPv6 x:y::z/n)`;
     }
     const outer = within === undefined ? undefined : parse(within);
     if (outer !== undefined && (parsed[0].kind() !== outer[0].kind() || parsed[1] <= outer[1] || !parsed[0].match(outer))) {
@@ -24,5 +33,5 @@ export function cidrProblem(value: unknown, at: string, within?: string): Proble
 
 /** An address or a CIDR (Istio's ipBlocks and Calico's nets take both). */
 export function addressOrCidrProblem(value: unknown, at: string): Problem {
-    return typeof value === "string" && (ipaddr.IPv4.isValidFourPartDecimal(value) || ipaddr.IPv6.isValid(value)) ? undefined : cidrProblem(value, at);
+    return typeof value === "string" && (ipaddr.IPv4.isValidFourPartDecimal(value) || (ipaddr.IPv6.isValid(value) && !hasZone(value))) ? undefined : cidrProblem(value, at);
 }

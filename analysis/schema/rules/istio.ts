@@ -122,13 +122,60 @@ function sidecarProblem(spec: Mapping): Problem {
     ));
 }
 
+/** A DNS-1123 label as Istio spells it (pkg/config/validation/agent: letters of either case). */
+const istioLabel = /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/;
+/** The first label of a wildcard host: `*`, or a label after `*` or `*-` (IsWildcardDNS1123Label). */
+const wildcardLabel = /^(\*|(\*|\*-)?[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)$/;
+
+/**
+ * ValidateWildcardDomain: at most 255 characters; a wildcard only in the first label; the
+ * other labels DNS-1123 labels of at most 63 characters (a trailing "." allowed).
+ */
+function wildcardDomainProblem(host: unknown, at: string): Problem {
+    const text = String(host);
+    const [first, ...rest] = text.split(".");
+    const labels = rest.length > 0 && rest[rest.length - 1] === "" ? rest.slice(0, -1) : rest;
+    const valid = text.length > 0 && text.length <= 255 && first.length <= 63 && wildcardLabel.test(first)
+        && labels.every((label) => label.length <= 63 && istioLabel.test(label));
+    return valid ? undefined : `${at}: ${JSON.stringify(host)} is not a valid host: a DNS name whose first label alone may hold a wildcard (*.example.com)`;
+}
+
+/** ValidateServiceEntry: hosts, and port numbers 1-65535 defined once each. */
+function serviceEntryProblem(spec: Mapping): Problem {
+    const numbers = new Set<unknown>();
+    return firstProblem(
+        () => eachProblem<unknown>(spec.hosts, "spec.hosts", wildcardDomainProblem),
+        () => eachProblem<Mapping>(spec.ports, "spec.ports", (port, at) => firstProblem(
+            () => (port.number === undefined ? `${at}.number: required` : portNumberProblem(port.number, `${at}.number`)),
+            () => portNumberProblem(port.targetPort, `${at}.targetPort`),
+            () => (numbers.has(port.number) ? `${at}.number: port ${port.number} is already defined` : void numbers.add(port.number)),
+        )),
+    );
+}
+
+/** A port number field of an Istio object (ValidatePort: 1-65535; the CRDs allow any uint32). */
+function portNumberProblem(number: unknown, at: string): Problem {
+    return number === undefined || isPortNumber(number) ? undefined : `${at}: must be a port number 1-65535, found ${JSON.stringify(number)}`;
+}
+
+/** ValidateGateway: each server's port number. */
+function gatewayProblem(spec: Mapping): Problem {
+    return eachProblem<Mapping>(spec.servers, "spec.servers", (server, at) => portNumberProblem(server.port?.number, `${at}.port.number`));
+}
+
 /** istiod's own checks of an Istio object (after its schema passed). */
 export function istioProblem(object: Mapping): Problem {
     const spec: Mapping = object.spec ?? {};
     switch (object.kind) {
         case "AuthorizationPolicy": return authorizationPolicyProblem(spec);
         case "PeerAuthentication": return peerAuthenticationProblem(spec);
-        case "Sidecar": return sidecarProblem(spec);
+        case "Sidecar": return firstProblem(
+            () => sidecarProblem(spec),
+            () => eachProblem<Mapping>(spec.ingress, "spec.ingress", (listener, at) => portNumberProblem(listener.port?.number, `${at}.port.number`)),
+            () => eachProblem<Mapping>(spec.egress, "spec.egress", (listener, at) => portNumberProblem(listener.port?.number, `${at}.port.number`)),
+        );
+        case "Gateway": return gatewayProblem(spec);
+        case "ServiceEntry": return serviceEntryProblem(spec);
         default: return undefined;
     }
 }

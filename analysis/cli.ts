@@ -5,13 +5,13 @@
  */
 import * as fs from "fs";
 import { parseArgs } from "util";
-import { flowLines, flowsToJson, formatPublicRoutes } from "./flowFormat";
+import { flowLines, flowsJsonParts, formatPublicRoutes } from "./flowFormat";
 import { IntentError } from "./intent";
 import { KubeObject, ManifestError, readManifests, Warn } from "./manifests";
 import { DifferingPodsError } from "./ownerLabels";
 import { Flow, publicFlows, reachability } from "./reach";
 import { reportModel } from "./report/model";
-import { renderPage } from "./report/page";
+import { pageParts } from "./report/page";
 import { consoleSummary } from "./report/words";
 
 export const usage = `Usage: ztmesh reach <dir-or-file>... [--l7] [--json | --html] [--output FILE]
@@ -103,9 +103,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     try {
         const { objects, flows } = reachabilityOfFiles(paths, (message) => io.stderr(`ztmesh reach: warning: ${message}\n`));
         const model = values.html ? reportModel(objects, flows, { title: "Reachability report", source: paths.join(", ") }) : undefined;
-        const text: Iterable<string> = model
-            ? [renderPage(model)]
-            : values.json ? [`${JSON.stringify(flowsToJson(flows, publicFlows(objects, flows)), null, 2)}\n`] : listing(objects, flows, values.l7 === true);
+        const text: Iterable<string> = model ? pageParts(model) : values.json ? jsonDocument(objects, flows) : listing(objects, flows, values.l7 === true);
         if (values.output === undefined) {
             writeInChunks(text, io.stdout);
         } else {
@@ -184,4 +182,9 @@ function* listing(objects: readonly KubeObject[], flows: readonly Flow[], l7: bo
     if (l7) {
         yield formatPublicRoutes(publicFlows(objects, flows));
     }
+}
+
+/** The flows and the public routes as one JSON document, a flow at a time. */
+function jsonDocument(objects: readonly KubeObject[], flows: readonly Flow[]): Iterable<string> {
+    return flowsJsonParts(flows, publicFlows(objects, flows));
 }

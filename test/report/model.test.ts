@@ -155,12 +155,14 @@ describe("reachability report: the page", () => {
         }
     });
 
-    it("draws the graph up to 150 endpoints and says why it leaves it out above", () => {
+    it("draws the workload matrix and graph up to 150 endpoints, and above shows namespaces instead", () => {
         const workloads = (count: number) => Array.from({ length: count }, (_, i) => deployment(`w${i}`, "apps", { app: `w${i}` }));
         const small = renderPage(reportModel(workloads(150), [], { title: "t", source: "s" }));
         assert.strictEqual(small.match(/<g class="node"/g)?.length, 150);
+        assert.strictEqual(small.match(/<th scope="row">/g)?.length, 150);
         const large = renderPage(reportModel(workloads(151), [], { title: "t", source: "s" }));
-        assert.doesNotMatch(large, /<svg/);
-        assert.match(large, /151 workloads are too many to draw legibly \(limit 150 in all\); the matrix lists every pair/);
+        assert.doesNotMatch(large, /<svg|<table id="matrix"/);
+        assert.match(large, /<table id="namespace-matrix" class="matrix">.*<th scope="row">apps<\/th><td><\/td><\/tr>/s);
+        assert.match(large, /151 workloads and address ranges are more than a matrix of workloads can show legibly \(above 150\)/);
     });
 });

@@ -133,7 +133,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
  * millions of lines, which as one string (and an array of its lines) would multiply the
  * command's memory and garbage-collection time.
  */
-function writeInChunks(parts: Iterable<string>, write: (chunk: string) => void): void {
+export function writeInChunks(parts: Iterable<string>, write: (chunk: string) => void): void {
     const chunkLength = 1 << 20;
     let pending: string[] = [];
     let length = 0;

@@ -4,6 +4,7 @@
  * kind's OpenAPI schema (unknown fields included), and it passes the checks those servers make
  * in code. Kinds the engine does not read (ConfigMap, Secret, ...) are not checked.
  */
+import { declaredCallersProblem } from "../declaredCallers";
 import { calicoProblem } from "./rules/calico";
 import { istioProblem } from "./rules/istio";
 import { kubernetesProblem, labelsProblem } from "./rules/kubernetes";
@@ -66,6 +67,8 @@ export function objectProblem(object: Mapping): Problem {
         () => schemaProblem(object, apiVersion, kind),
         () => (object.metadata?.name === undefined && object.metadata?.generateName === undefined ? "metadata.name: required field is missing" : undefined),
         () => labelsProblem(object.metadata?.labels, "metadata.labels"),
+        // ztmesh's own annotation, which the report and the policy pack read: refused here, with every other mistake in a file.
+        () => (kind === "Service" && group === "" ? declaredCallersProblem(object.metadata?.annotations) : undefined),
         () => (builtinGroups.has(group) ? kubernetesProblem(object)
             : group.endsWith("istio.io") ? istioProblem(object)
                 : group.endsWith("projectcalico.org") ? calicoProblem(object) : undefined),

@@ -8,7 +8,7 @@
  */
 import { escapeHtml } from "./escape";
 import { CellStatus, ReportModel } from "./model";
-import { counted, statusLabels } from "./words";
+import { counted, endpointWords, statusLabels } from "./words";
 
 /** Address ranges outside the cluster have no namespace; the matrix groups them as one row and column. */
 export const outsideLabel = "outside the cluster";
@@ -73,7 +73,7 @@ export function* namespaceMatrixSection(model: ReportModel, legend: string): Gen
     }
     const names = matrix.namespaces.map((namespace) => escapeHtml(label(namespace)));
     yield `<section id="namespace-section"><h2>Who may reach whom, by namespace</h2>
-<p>${escapeHtml(`${counted(model.endpoints.length, "workload")} and address ranges are more than a matrix of workloads can show legibly (above ${workloadPageLimit}), so rows are source namespaces and columns destination namespaces. A cell counts the workload pairs between them that policy allows or the Services declare, coloured by the worst status among them; pick a cell for its workload pairs.`)}</p>
+<p>${escapeHtml(`${endpointWords(model)} are more than a matrix of workloads shows legibly (it is drawn up to ${workloadPageLimit} workloads and address ranges), so rows are source namespaces and columns destination namespaces. A cell counts the workload pairs between them that policy allows or the Services declare, coloured by the worst status among them; pick a cell for its workload pairs.`)}</p>
 ${legend}
 <div class="scroll"><table id="namespace-matrix" class="matrix"><thead><tr><th class="corner">from \\ to</th>${names.map((name) => `<th scope="col"><span>${name}</span></th>`).join("")}</tr></thead>
 <tbody>
@@ -181,6 +181,8 @@ export const namespaceScript = `
     Array.prototype.slice.call(document.querySelectorAll("#differences li[data-src]")).forEach(function (item) {
         item.addEventListener("click", function () {
             show(data.endpoints[byName[item.dataset.src]][1], data.endpoints[byName[item.dataset.dst]][1]);
+            // The list may be far above the matrix in a large cluster: bring the pairs into view.
+            document.getElementById("drill-down").scrollIntoView();
         });
     });
 })();

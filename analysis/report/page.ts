@@ -8,6 +8,9 @@
  * Nothing floats over the content: the details of what the reader points at appear in a panel
  * under the matrix (for a cell or a difference) or beside the graph (for an arrow or a dot),
  * each in the page's flow, so no width hides a cell.
+ *
+ * A cluster of more than `workloadPageLimit` workloads and address ranges gets the same page by
+ * namespace (namespaces.ts) instead of the workload matrix and graph.
  */
 import { escapeHtml } from "./escape";
 import { graphStatuses, graphSvg } from "./graph";

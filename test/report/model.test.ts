@@ -155,6 +155,25 @@ describe("reachability report: the page", () => {
         }
     });
 
+    it("by namespace, keeps what manifests wrote out of markup and out of the closing of its data", () => {
+        // 151 workloads in a meshed namespace, reached on a path that tries to end the page's data and run a script.
+        const path = "/x</script><script>alert(1)</script>";
+        const objects: KubeObject[] = [
+            { apiVersion: "v1", kind: "Namespace", metadata: { name: "apps", labels: { "istio-injection": "enabled" } } },
+            ...Array.from({ length: 151 }, (_, i) => deployment(`w${i}`, "apps", { app: `w${i}` })),
+            {
+                apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "w0", namespace: "apps" },
+                spec: { selector: { matchLabels: { app: "w0" } }, rules: [{ to: [{ operation: { paths: [path] } }] }] },
+            },
+        ];
+        const html = renderPage(modelOf(objects));
+        assert.match(html, /<table id="namespace-matrix"/);
+        assert.strictEqual(html.match(/<\/script>/g)?.length, 2, "the data's element and the page's script close once each");
+        assert.doesNotMatch(html, /<script>alert/);
+        const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]) as { texts: string[] };
+        assert.ok(data.texts.some((text) => text.includes(path)), "the path is kept as written, for the drill-down to show as text");
+    });
+
     it("draws the workload matrix and graph up to 150 endpoints, and above shows namespaces instead", () => {
         const workloads = (count: number) => Array.from({ length: count }, (_, i) => deployment(`w${i}`, "apps", { app: `w${i}` }));
         const small = renderPage(reportModel(workloads(150), [], { title: "t", source: "s" }));

@@ -15,14 +15,20 @@
 import { escapeHtml } from "./escape";
 import { graphStatuses, graphSvg } from "./graph";
 import { CellStatus, ReportCell, ReportModel } from "./model";
-import { namespaceMatrixSection, namespaceScript, workloadPageLimit } from "./namespaces";
+import { drillDownRows, namespaceMatrixSection, namespaceScript, workloadPageLimit } from "./namespaces";
 import { limitsHeading, noIntent, statusLabels, summarySentence } from "./words";
 
 /** The page's sections in order, by workload up to `workloadPageLimit` workloads and address ranges; a new view of the model is one more function here. */
 const workloadSections: readonly ((model: ReportModel) => Iterable<string>)[] = [differencesSection, publicRoutesSection, matrixSection, graphSection];
 
-/** Above it, the same by namespace, with a drill-down into a namespace pair's workloads (namespaces.ts). */
-const namespaceSections: readonly ((model: ReportModel) => Iterable<string>)[] = [differencesSection, publicRoutesSection, (model) => namespaceMatrixSection(model, legend("cell"))];
+/**
+ * Above it, the same by namespace, with a drill-down into a namespace pair's workloads
+ * (namespaces.ts), and as many differences listed as the drill-down lists pairs, so that the
+ * page stays bounded where every flow of a large cluster differs from the declared intent.
+ */
+const namespaceSections: readonly ((model: ReportModel) => Iterable<string>)[] = [
+    (model) => differencesSection(model, drillDownRows), publicRoutesSection, (model) => namespaceMatrixSection(model, legend("cell")),
+];
 
 export function renderPage(model: ReportModel): string {
     return Array.from(pageParts(model)).join("");
@@ -75,13 +81,18 @@ function publicRoutesSection(model: ReportModel): string {
     return `<section id="public-routes"><h2>Public routes</h2>${body}</section>`;
 }
 
-function differencesSection(model: ReportModel): string {
+/** `listed`: how many differences the page lists at most (the console lists every one). */
+function differencesSection(model: ReportModel, listed = Infinity): string {
+    const shown = model.differences.slice(0, listed);
+    const more = model.differences.length - shown.length;
     const body = model.declaredServices === 0
         ? `<p class="none">${escapeHtml(noIntent)}</p>`
         : model.differences.length === 0
             ? `<p class="none">The allowed flows are exactly the declared ones.</p>`
-            : `<ul>${model.differences.map((d) => `<li class="${d.status}" data-src="${escapeHtml(d.src)}" data-dst="${escapeHtml(d.dst)}"><span class="swatch ${d.status}"></span>${escapeHtml(d.text)}`
-                + `${d.because ? `<div class="because">${escapeHtml(d.because)}</div>` : ""}</li>`).join("")}</ul>`;
+            : `<ul>${shown.map((d) => `<li class="${d.status}" data-src="${escapeHtml(d.src)}" data-dst="${escapeHtml(d.dst)}"><span class="swatch ${d.status}"></span>${escapeHtml(d.text)}`
+                + `${d.because ? `<div class="because">${escapeHtml(d.because)}</div>` : ""}</li>`).join("")}</ul>`
+                + (more > 0 ? `<p class="none" id="more-differences">${escapeHtml(`The first ${shown.length.toLocaleString("en")} of ${model.differences.length.toLocaleString("en")} differences: `
+                    + "the matrix marks the namespace pairs of every one, a click lists their workload pairs, and the console lists every one.")}</p>` : "");
     return `<section id="differences"><h2>Differences from the declared intent</h2>${body}</section>`;
 }
 

@@ -174,6 +174,24 @@ describe("reachability report: the page", () => {
         assert.ok(data.texts.some((text) => text.includes(path)), "the path is kept as written, for the drill-down to show as text");
     });
 
+    it("by namespace, lists the first 1,000 differences and counts the rest", () => {
+        // 1,100 workloads that call nothing, behind Services that declare no caller: each is reached from outside, undeclared.
+        const objects: KubeObject[] = Array.from({ length: 1100 }, (_, i): KubeObject[] => [
+            ...(i % 10 === 0 ? [{ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "no-egress", namespace: `team-${i / 10}` }, spec: { podSelector: {}, policyTypes: ["Egress"] } }] : []),
+            deployment(`w${i}`, `team-${Math.floor(i / 10)}`, { app: `w${i}` }),
+            {
+                apiVersion: "v1", kind: "Service", metadata: { name: `w${i}`, namespace: `team-${Math.floor(i / 10)}`, annotations: { "ztmesh.io/declared-callers": "[]" } } as KubeObject["metadata"],
+                spec: { selector: { app: `w${i}` }, ports: [{ port: 8080 }] },
+            },
+        ]).flat();
+        const model = reportModel(objects, reachability(objects), { title: "t", source: "s" });
+        assert.strictEqual(model.differences.length, 1100);
+        const html = renderPage(model);
+        assert.strictEqual(html.match(/<li class="undeclared"/g)?.length, 1000);
+        assert.match(html, /<p class="none" id="more-differences">The first 1,000 of 1,100 differences: the matrix marks the namespace pairs of every one/);
+        assert.match(html, /<td class="cell undeclared" data-from="0" data-to="1" title="outside the cluster → team-0: 10 workload pairs: 10 allowed, not declared"/);
+    });
+
     it("draws the workload matrix and graph up to 150 endpoints, and above shows namespaces instead", () => {
         const workloads = (count: number) => Array.from({ length: count }, (_, i) => deployment(`w${i}`, "apps", { app: `w${i}` }));
         const small = renderPage(reportModel(workloads(150), [], { title: "t", source: "s" }));

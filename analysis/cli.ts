@@ -44,10 +44,10 @@ Options:
   --html    write a self-contained HTML report instead: a matrix of who may reach whom,
             a graph, the public routes, and the differences from the callers that
             Services declare (annotation ztmesh.io/declared-callers, as MeshService
-            writes it). Up to 150 workloads and address ranges the matrix and graph show
-            workloads (about 12 MB if all reach each other); above, the matrix shows namespaces, and a
-            click on a cell lists its workload pairs (about 20 bytes per pair: 3 MB for
-            5,000 workloads in 500 namespaces)
+            writes it). Up to 150 workloads and address ranges the matrix and graph
+            show workloads (about 12 MB if all reach each other); above, the matrix
+            shows namespaces, and a click on a cell lists its workload pairs (about
+            20 bytes per pair: 3 MB for 5,000 workloads in 500 namespaces)
   -o, --output FILE
             write to FILE instead of standard output
   -h, --help  print this help

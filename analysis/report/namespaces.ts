@@ -2,7 +2,7 @@
  * The report of a large cluster, by namespace: a matrix of namespace pairs with how many
  * workload pairs each holds (coloured by the worst status among them), and a drill-down that
  * lists one pair's workloads when the reader picks its cell. A matrix of every workload pair
- * grows with the square of the workloads (a page of half a gigabyte at 1,500 workloads); this
+ * grows with the square of the workloads (half a gigabyte of page for 1,500 workloads that all reach each other); this
  * one grows with the square of the namespaces, and the drill-down's data with the flows, kept
  * as numbers that index tables of names and texts (about 20 bytes per workload pair).
  */
@@ -11,12 +11,12 @@ import { CellStatus, ReportModel } from "./model";
 import { counted, endpointWords, statusLabels } from "./words";
 
 /** Address ranges outside the cluster have no namespace; the matrix groups them as one row and column. */
-export const outsideLabel = "outside the cluster";
+const outsideLabel = "outside the cluster";
 
 /** The most workload pairs the drill-down lists at once; the rest are counted under the list. */
 export const drillDownRows = 1000;
 
-export interface NamespaceCell {
+interface NamespaceCell {
     /** Indexes into `NamespaceMatrix.namespaces`. */
     readonly from: number;
     readonly to: number;
@@ -26,7 +26,7 @@ export interface NamespaceCell {
     readonly status: CellStatus;
 }
 
-export interface NamespaceMatrix {
+interface NamespaceMatrix {
     /** Namespaces in name order; `""` (outside the cluster) first when a flow has an address range. */
     readonly namespaces: readonly string[];
     /** The pairs of namespaces that hold a workload pair, by source, then destination. */
@@ -36,7 +36,7 @@ export interface NamespaceMatrix {
 const severity = Object.keys(statusLabels) as CellStatus[];
 
 /** The model's cells summed up by the namespaces of their ends. */
-export function namespaceMatrix(model: Pick<ReportModel, "endpoints" | "cells">): NamespaceMatrix {
+function namespaceMatrix(model: Pick<ReportModel, "endpoints" | "cells">): NamespaceMatrix {
     const namespaces = [...new Set(model.endpoints.map((endpoint) => endpoint.namespace))].sort();
     const indexOf = new Map(namespaces.map((namespace, index) => [namespace, index]));
     const namespaceOf = new Map(model.endpoints.map((endpoint) => [endpoint.name, indexOf.get(endpoint.namespace)!]));

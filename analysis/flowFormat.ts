@@ -83,14 +83,46 @@ export function flowsToJson(flows: readonly Flow[], routes: readonly PublicRoute
     return {
         ...(notEvaluated.length > 0 ? { notEvaluated: [...notEvaluated] } : {}),
         ...(routes.length > 0 ? { routes: [...routes] } : {}),
-        flows: sortedByNames(flows).map((flow) => ({
-            src: flow.src.name,
-            dst: flow.dst.name,
-            connections: formatConnectionSet(flow.allowed),
-            ...(flow.l7 === undefined ? {} : { l7: flow.l7.map(grantToJson) }),
-            ...(flow.notes === undefined ? {} : { notes: [...flow.notes] }),
-            ...(flow.enforcedBy?.length ? { enforcedBy: [...flow.enforcedBy] } : {}),
-        })),
+        flows: sortedByNames(flows).map(flowToJson),
+    };
+}
+
+/**
+ * The text of `JSON.stringify(flowsToJson(flows, routes, notEvaluated), null, 2)` and a newline, a flow at a
+ * time: an open cluster of a few thousand workloads has millions of flows, whose document as
+ * one string passes V8's string limit (about 512 MB) and as one object tree multiplies the
+ * command's memory. Each flow is stringified alone and indented to its depth (JSON strings
+ * hold no raw newline, so re-indenting lines is safe).
+ */
+export function* flowsJsonParts(flows: readonly Flow[], routes: readonly PublicRoute[] = [], notEvaluated: readonly string[] = []): Generator<string> {
+    const nested = (value: unknown, depth: number) => JSON.stringify(value, null, 2).replace(/\n/g, `\n${"  ".repeat(depth)}`);
+    yield "{\n";
+    if (notEvaluated.length > 0) {
+        yield `  "notEvaluated": ${nested(notEvaluated, 1)},\n`;
+    }
+    if (routes.length > 0) {
+        yield `  "routes": ${nested(routes, 1)},\n`;
+    }
+    if (flows.length === 0) {
+        yield `  "flows": []\n}\n`;
+        return;
+    }
+    yield `  "flows": [\n`;
+    const sorted = sortedByNames(flows);
+    for (let index = 0; index < sorted.length; index++) {
+        yield `    ${nested(flowToJson(sorted[index]), 2)}${index === sorted.length - 1 ? "" : ","}\n`;
+    }
+    yield "  ]\n}\n";
+}
+
+function flowToJson(flow: Flow): JsonFlow {
+    return {
+        src: flow.src.name,
+        dst: flow.dst.name,
+        connections: formatConnectionSet(flow.allowed),
+        ...(flow.l7 === undefined ? {} : { l7: flow.l7.map(grantToJson) }),
+        ...(flow.notes === undefined ? {} : { notes: [...flow.notes] }),
+        ...(flow.enforcedBy?.length ? { enforcedBy: [...flow.enforcedBy] } : {}),
     };
 }
 

@@ -8,6 +8,7 @@
  */
 import { callersAnnotation, DeclaredCaller } from "../components/wellKnown";
 import type { Labels } from "./calicoSelector";
+import { parseDeclaredCallers } from "./declaredCallers";
 import type { ValueSet } from "./istio/grants";
 import { KubeObject } from "./manifests";
 import { formatConnectionSet } from "./netpol/format";
@@ -37,10 +38,10 @@ export type IntentDifference =
     /** Declared, reachable on its ports, but layer 7 policy admits fewer requests than declared. */
     | { readonly kind: "narrowed"; readonly service: DeclaredService; readonly src: NamedWorkload; readonly dst: NamedWorkload; readonly caller: DeclaredCaller; readonly flow: Flow };
 
-/** A Service whose declared callers cannot be read. */
+/** A Service whose declared callers cannot be read; `problem` names the annotation and the field. */
 export class IntentError extends Error {
     constructor(readonly namespace: string, readonly name: string, readonly problem: string) {
-        super(`Service ${namespace}/${name} ${problem}`);
+        super(`Service ${namespace}/${name}: ${problem}`);
     }
 }
 
@@ -55,24 +56,12 @@ export function declaredServices(objects: readonly KubeObject[]): DeclaredServic
         const namespace = object.metadata?.namespace || "default";
         const name = object.metadata?.name ?? "";
         const spec = object.spec as { selector?: Labels } | undefined;
-        return [{ namespace, name, selector: { ...spec?.selector }, callers: parseCallers(text, namespace, name) }];
+        const parsed = parseDeclaredCallers(text);
+        if ("problem" in parsed) {
+            throw new IntentError(namespace, name, parsed.problem);
+        }
+        return [{ namespace, name, selector: { ...spec?.selector }, callers: parsed.callers }];
     });
-}
-
-function parseCallers(text: unknown, namespace: string, name: string): DeclaredCaller[] {
-    const problem = `has a ${callersAnnotation} annotation that is not a JSON list of {namespace, podLabels, ports, methods?, paths?}`;
-    let callers: unknown;
-    try {
-        callers = JSON.parse(String(text));
-    } catch (error) {
-        throw new IntentError(namespace, name, `${problem}: ${(error as Error).message}`);
-    }
-    const valid = Array.isArray(callers) && callers.every((c) =>
-        typeof c?.namespace === "string" && typeof c.podLabels === "object" && c.podLabels !== null && Array.isArray(c.ports) && c.ports.every(Number.isInteger));
-    if (!valid) {
-        throw new IntentError(namespace, name, problem);
-    }
-    return callers as DeclaredCaller[];
 }
 
 /** The workloads behind each declared Service: those its selector picks in its namespace. */

@@ -8,9 +8,6 @@
 import { escapeHtml } from "./escape";
 import { ReportCell, ReportEndpoint } from "./model";
 
-/** Above this many endpoints an ellipse of labels is unreadable; the matrix still lists every pair. */
-export const graphLimit = 150;
-
 export const graphStatuses = ["declared", "unchecked", "undeclared", "blocked", "narrowed"] as const;
 
 interface Point { readonly x: number; readonly y: number }

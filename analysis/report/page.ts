@@ -8,18 +8,40 @@
  * Nothing floats over the content: the details of what the reader points at appear in a panel
  * under the matrix (for a cell or a difference) or beside the graph (for an arrow or a dot),
  * each in the page's flow, so no width hides a cell.
+ *
+ * A cluster of more than `workloadPageLimit` workloads and address ranges gets the same page by
+ * namespace (namespaces.ts) instead of the workload matrix and graph.
  */
 import { escapeHtml } from "./escape";
-import { graphLimit, graphStatuses, graphSvg } from "./graph";
+import { graphStatuses, graphSvg } from "./graph";
 import { CellStatus, ReportCell, ReportModel } from "./model";
-import { endpointWords, limitsHeading, noIntent, statusLabels, summarySentence } from "./words";
+import { drillDownRows, namespaceMatrixSection, namespaceScript, workloadPageLimit } from "./namespaces";
+import { limitsHeading, noIntent, statusLabels, summarySentence } from "./words";
 
-/** The page's sections in order; a new view of the model is one more function here. */
-const sections: readonly ((model: ReportModel) => string)[] = [differencesSection, publicRoutesSection, matrixSection, graphSection];
+/** The page's sections in order, by workload up to `workloadPageLimit` workloads and address ranges; a new view of the model is one more function here. */
+const workloadSections: readonly ((model: ReportModel) => Iterable<string>)[] = [differencesSection, publicRoutesSection, matrixSection, graphSection];
+
+/**
+ * Above it, the same by namespace, with a drill-down into a namespace pair's workloads
+ * (namespaces.ts), and as many differences listed as the drill-down lists pairs, so that the
+ * page stays bounded where every flow of a large cluster differs from the declared intent.
+ */
+const namespaceSections: readonly ((model: ReportModel) => Iterable<string>)[] = [
+    (model) => differencesSection(model, drillDownRows), publicRoutesSection, (model) => namespaceMatrixSection(model, legend("cell")),
+];
 
 export function renderPage(model: ReportModel): string {
+    return Array.from(pageParts(model)).join("");
+}
+
+/**
+ * The text of `renderPage` a part at a time, for a large cluster's page to be written in chunks
+ * (see namespaces.ts for its size).
+ */
+export function* pageParts(model: ReportModel): Generator<string> {
     const title = escapeHtml(model.title);
-    return `<!DOCTYPE html>
+    const byNamespace = model.endpoints.length > workloadPageLimit;
+    yield `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -35,9 +57,13 @@ export function renderPage(model: ReportModel): string {
 <section id="limits"><h2>${limitsHeading}</h2><ul>${model.limits.map((limit) => `<li>${escapeHtml(limit)}</li>`).join("")}</ul></section>
 </header>
 <main>
-${sections.map((section) => section(model)).join("\n")}
-</main>
-<script>${script}</script>
+`;
+    for (const section of byNamespace ? namespaceSections : workloadSections) {
+        yield* section(model);
+        yield "\n";
+    }
+    yield `</main>
+<script>${byNamespace ? namespaceScript : script}</script>
 </body>
 </html>
 `;
@@ -55,13 +81,18 @@ function publicRoutesSection(model: ReportModel): string {
     return `<section id="public-routes"><h2>Public routes</h2>${body}</section>`;
 }
 
-function differencesSection(model: ReportModel): string {
+/** `listed`: how many differences the page lists at most (the console lists every one). */
+function differencesSection(model: ReportModel, listed = Infinity): string {
+    const shown = model.differences.slice(0, listed);
+    const more = model.differences.length - shown.length;
     const body = model.declaredServices === 0
         ? `<p class="none">${escapeHtml(noIntent)}</p>`
         : model.differences.length === 0
             ? `<p class="none">The allowed flows are exactly the declared ones.</p>`
-            : `<ul>${model.differences.map((d) => `<li class="${d.status}" data-src="${escapeHtml(d.src)}" data-dst="${escapeHtml(d.dst)}"><span class="swatch ${d.status}"></span>${escapeHtml(d.text)}`
-                + `${d.because ? `<div class="because">${escapeHtml(d.because)}</div>` : ""}</li>`).join("")}</ul>`;
+            : `<ul>${shown.map((d) => `<li class="${d.status}" data-src="${escapeHtml(d.src)}" data-dst="${escapeHtml(d.dst)}"><span class="swatch ${d.status}"></span>${escapeHtml(d.text)}`
+                + `${d.because ? `<div class="because">${escapeHtml(d.because)}</div>` : ""}</li>`).join("")}</ul>`
+                + (more > 0 ? `<p class="none" id="more-differences">${escapeHtml(`The first ${shown.length.toLocaleString("en")} of ${model.differences.length.toLocaleString("en")} differences: `
+                    + "the matrix marks the namespace pairs of every one, a click lists their workload pairs, and the console lists every one.")}</p>` : "");
     return `<section id="differences"><h2>Differences from the declared intent</h2>${body}</section>`;
 }
 
@@ -90,7 +121,7 @@ function matrixSection(model: ReportModel): string {
     return `<section id="matrix-section"><h2>Who may reach whom</h2>
 <p>Rows are sources, columns destinations. A cell shows the connections L3/4 allows, and under them the requests L7 admits at a sidecar.</p>
 ${legend("cell")}
-<div class="scroll"><table id="matrix"><thead><tr><th class="corner">from \\ to</th>${header}</tr></thead>
+<div class="scroll"><table id="matrix" class="matrix"><thead><tr><th class="corner">from \\ to</th>${header}</tr></thead>
 <tbody>
 ${rows}
 </tbody></table></div>
@@ -116,11 +147,8 @@ function detailPanel(id: string, hint: string): string {
 }
 
 function graphSection(model: ReportModel): string {
-    const body = model.endpoints.length > graphLimit
-        ? `<p class="none">${endpointWords(model)} are too many to draw legibly (limit ${graphLimit} in all); the matrix lists every pair.</p>`
-        : `<div class="graph-layout"><div class="graph-side">${legend("arrow")}`
-            + `${detailPanel("graph-detail", "Point at an arrow or a dot for its details.")}</div>\n${graphSvg(model.endpoints, model.cells)}</div>`;
-    return `<section id="graph-section"><h2>Graph</h2>${body}</section>`;
+    return `<section id="graph-section"><h2>Graph</h2><div class="graph-layout"><div class="graph-side">${legend("arrow")}`
+        + `${detailPanel("graph-detail", "Point at an arrow or a dot for its details.")}</div>\n${graphSvg(model.endpoints, model.cells)}</div></section>`;
 }
 
 /**
@@ -145,11 +173,15 @@ h1 { font-size: 1.4rem; margin: 0 0 .3rem; } h2 { font-size: 1.1rem; margin-top:
 #differences .because { margin-left: 1.15rem; color: #444; font-size: .85rem; }
 .none { color: #555; }
 .scroll { overflow: auto; max-height: 70vh; width: fit-content; max-width: 100%; border: 1px solid #ddd; }
-#matrix { border-collapse: collapse; font-size: .78rem; }
-#matrix th, #matrix td { border: 1px solid #e3e3e3; padding: .25rem .4rem; }
-#matrix thead th { position: sticky; top: 0; background: #fafafa; vertical-align: bottom; padding-top: .8rem; }
-#matrix thead th span { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; }
-#matrix tbody th { position: sticky; left: 0; background: #fafafa; text-align: left; white-space: nowrap; }
+.matrix { border-collapse: collapse; font-size: .78rem; }
+.matrix th, .matrix td { border: 1px solid #e3e3e3; padding: .25rem .4rem; }
+.matrix thead th { position: sticky; top: 0; background: #fafafa; vertical-align: bottom; padding-top: .8rem; }
+.matrix thead th span { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; }
+.matrix tbody th { position: sticky; left: 0; background: #fafafa; text-align: left; white-space: nowrap; }
+#namespace-matrix td.cell { cursor: pointer; min-width: 1.6rem; text-align: right; font-weight: 600; }
+.pairs { border-collapse: collapse; font-size: .8rem; } .pairs th, .pairs td { border: 1px solid #e3e3e3; padding: .2rem .5rem; text-align: left; }
+.pairs tr.undeclared td.status { color: var(--undeclared); font-weight: 600; } .pairs tr.blocked td.status { color: var(--blocked); font-weight: 600; }
+.pairs tr.narrowed td.status { color: var(--narrowed); font-weight: 600; }
 td.cell { cursor: default; min-width: 4rem; }
 td.cell .l4 { display: block; font-weight: 600; overflow-wrap: anywhere; }
 /* Long request lists (a public route's paths) wrap, so that one cell cannot push the other columns out of view. */

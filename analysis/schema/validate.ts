@@ -5,6 +5,7 @@
  * in code. Kinds the engine does not read (ConfigMap, Secret, ...) are checked only for their
  * names, and, in a group that holds policy, for being a kind the group serves (servedKinds.ts).
  */
+import { declaredCallersProblem } from "../declaredCallers";
 import { escapeControl } from "../text/escape";
 import { calicoProblem } from "./rules/calico";
 import { istioProblem } from "./rules/istio";
@@ -71,6 +72,8 @@ export function objectProblem(object: Mapping): Problem {
         () => (object.metadata?.name === undefined && object.metadata?.generateName === undefined ? "metadata.name: required field is missing" : undefined),
         () => objectNameProblem(object),
         () => labelsProblem(object.metadata?.labels, "metadata.labels"),
+        // ztmesh's own annotation, which the report and the policy pack read: refused here, with every other mistake in a file.
+        () => (kind === "Service" && group === "" ? declaredCallersProblem(object.metadata?.annotations) : undefined),
         () => (builtinGroups.has(group) ? kubernetesProblem(object)
             : group.endsWith("istio.io") ? istioProblem(object)
                 : group.endsWith("projectcalico.org") ? calicoProblem(object) : undefined),

@@ -4,6 +4,7 @@
  * only policies attached to them, and sidecar-only configuration has no proxy to configure.
  * These rules find such objects, which would otherwise fail closed or be ignored without a word.
  */
+import { parseDeclaredCallers } from "../../analysis/declaredCallers";
 import { ambient, callersAnnotation } from "../../components/wellKnown";
 import { RuleConfig } from "../config";
 import { KubeObject, known, labelSelectorMatches, namespaceOf } from "../kubernetes";
@@ -121,13 +122,10 @@ export const ambientServiceHasWaypoint = stackRule({
 
 /** What the Service's declared callers limit at Layer 7: `methods`, `paths`. */
 function declaredLayer7(service: KubeObject): string[] {
-    let callers: { methods?: string[]; paths?: string[] }[] = [];
-    try {
-        callers = JSON.parse(service.metadata.annotations?.[callersAnnotation] ?? "[]");
-    } catch {
-        // A malformed annotation is reachability-matches-intent's to report.
-    }
-    return (["methods", "paths"] as const).filter((key) => Array.isArray(callers) && callers.some((caller) => caller?.[key]?.length));
+    const parsed = parseDeclaredCallers(service.metadata.annotations?.[callersAnnotation] ?? "[]");
+    // A malformed annotation is reachability-matches-intent's to report.
+    const callers = "callers" in parsed ? parsed.callers : [];
+    return (["methods", "paths"] as const).filter((key) => callers.some((caller) => caller[key]?.length));
 }
 
 export const noSidecarConfigInAmbient = stackRule({

@@ -40,7 +40,7 @@ export const reachabilityMatchesIntent = stackRule({
                 throw error;
             }
             const service = model.named("Service", "", error.namespace, error.name)!;
-            report(service.object, service.urn, error.problem, "write the annotation as MeshService does, or remove it");
+            report(service.object, service.urn, `has declared callers that cannot be read: ${error.problem}`, "write the annotation as MeshService does, or remove it");
             return;
         }
         // Without declared intent there is nothing to compare, and the analysis is the rule's cost.

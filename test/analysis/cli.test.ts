@@ -126,13 +126,16 @@ spec: {selector: {app: api}, ports: [{port: 80, targetPort: 8080}]}
         }
     });
 
-    it("--html names the Service whose declared-callers annotation is malformed", async () => {
+    it("refuses a Service whose declared-callers annotation is malformed, naming the file, the Service and the field, in every format", async () => {
         const service = path.join(folder, "service.yaml");
         fs.writeFileSync(service, "apiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: shop, annotations: {ztmesh.io/declared-callers: 'not json'}}\n");
         try {
-            const { code, stderr } = await run(["reach", folder, "--html"]);
-            assert.strictEqual(code, 2);
-            assert.match(stderr, /^ztmesh reach: Service shop\/api has a ztmesh.io\/declared-callers annotation that is not a JSON list of \{namespace, podLabels, ports, methods\?, paths\?\}: Unexpected token/);
+            for (const format of [[], ["--json"], ["--html"]]) {
+                const { code, stdout, stderr } = await run(["reach", folder, ...format]);
+                assert.strictEqual(code, 2, format.join(" "));
+                assert.strictEqual(stdout, "");
+                assert.match(stderr, /^ztmesh reach: .*service\.yaml: Service shop\/api: metadata\.annotations\["ztmesh\.io\/declared-callers"\]: is not JSON \(Unexpected token .*\); it must be a JSON list of \{namespace, podLabels, ports, methods\?, paths\?\}, as MeshService writes it\n$/);
+            }
         } finally {
             fs.rmSync(service);
         }

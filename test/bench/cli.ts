@@ -12,14 +12,20 @@ import { writeClusterFiles } from "./clusterFiles";
 const projectRoot = path.resolve(__dirname, "..", "..");
 const bin = path.join(projectRoot, "dist", "analysis", "bin.js");
 
-export interface CliSample { ms: number; peakRssMb: number; lines: number }
+export interface CliSample { ms: number; peakRssMb: number; lines: number; outputMb: number }
 
-/** Builds dist/ (the bin runs the built JavaScript), so the figures are those of the sources. */
+let built = false;
+
+/** Builds dist/ once per bench (the bin runs the built JavaScript), so the figures are those of the sources. */
 export function buildCli(): void {
-    const built = spawnSync("npm", ["run", "-s", "build"], { cwd: projectRoot, encoding: "utf8" });
-    if (built.status !== 0) {
-        throw new Error(`npm run build failed:\n${built.stdout}${built.stderr}`);
+    if (built) {
+        return;
     }
+    const result = spawnSync("npm", ["run", "-s", "build"], { cwd: projectRoot, encoding: "utf8" });
+    if (result.status !== 0) {
+        throw new Error(`npm run build failed:\n${result.stdout}${result.stderr}`);
+    }
+    built = true;
 }
 
 /** Writes the cluster of `workloads` workloads under `scratch` once; returns its folder. */
@@ -31,18 +37,18 @@ export function clusterFolder(workloads: number, scratch: string): string {
     return folder;
 }
 
-/** One run of `ztmesh reach <folder>`, standard output to a file. */
-export function measureCli(folder: string, scratch: string): CliSample {
+/** One run of `ztmesh reach <folder> ...options` (`--json`, `--html`), standard output to a file. */
+export function measureCli(folder: string, scratch: string, options: readonly string[] = []): CliSample {
     const outputFile = path.join(scratch, "reach-output.txt");
     const output = fs.openSync(outputFile, "w");
     const started = performance.now();
-    const result = spawnSync(process.execPath, ["-r", path.join(__dirname, "peakRss.js"), bin, "reach", folder], { stdio: ["ignore", output, "pipe"], encoding: "utf8" });
+    const result = spawnSync(process.execPath, ["-r", path.join(__dirname, "peakRss.js"), bin, "reach", folder, ...options], { stdio: ["ignore", output, "pipe"], encoding: "utf8", maxBuffer: 1 << 26 });
     const ms = performance.now() - started;
     fs.closeSync(output);
     const peak = /peakRssKiB=(\d+)\s*$/.exec(result.stderr);
     if (result.status !== 0 || !peak) {
-        throw new Error(`ztmesh reach ${folder} exited ${result.status}: ${result.stderr}`);
+        throw new Error(`ztmesh reach ${folder} ${options.join(" ")} exited ${result.status}: ${result.stderr}`);
     }
-    const lines = fs.readFileSync(outputFile, "utf8").split("\n").length - 1;
-    return { ms, peakRssMb: Number(peak[1]) / 1024, lines };
+    const text = fs.readFileSync(outputFile, "utf8");
+    return { ms, peakRssMb: Number(peak[1]) / 1024, lines: text.split("\n").length - 1, outputMb: Buffer.byteLength(text) / 1e6 };
 }

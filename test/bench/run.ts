@@ -5,7 +5,8 @@
  * besides its components, written directly with @pulumi/kubernetes, and the ratios a/c (what
  * the components add) and b/a (what the pack adds); then the reachability analysis (all layers)
  * of synthetic clusters of 100, 1,000 and 5,000 workloads, and the whole `ztmesh reach` command
- * on those of 10 (start-up), 1,000 and 5,000 written as manifest files. Each measurement runs
+ * on those of 10 (start-up), 1,000 and 5,000 written as manifest files, and with --json and
+ * --html on that of 5,000 (with the size of what they write). Each measurement runs
  * in a fresh process, after a pause (settle). Figures, not assertions: nothing passes or fails
  * on timing.
  */
@@ -114,5 +115,31 @@ if (cliSizes.length > 0) {
         cliRows.forEach((row) => console.log(row));
     } finally {
         fs.rmSync(cliScratch, { recursive: true, force: true });
+    }
+}
+
+const outputSizes = (process.env.BENCH_OUTPUT_SIZES ?? "5000").split(",").filter(Boolean).map(Number);
+if (outputSizes.length > 0) {
+    buildCli();
+    const outputScratch = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-bench-output-"));
+    try {
+        const outputRows = outputSizes.flatMap((count) => {
+            const folder = clusterFolder(count, outputScratch);
+            return ["--json", "--html"].map((format) => {
+                const samples = Array.from({ length: runs }, (_, run) => {
+                    settle();
+                    const sample = measureCli(folder, outputScratch, [format]);
+                    console.error(`[bench +${Math.round((Date.now() - started) / 1000)}s] ztmesh reach ${format}, ${count} workloads: run ${run + 1}/${runs}`);
+                    return sample;
+                });
+                const med = (key: keyof CliSample) => median(samples.map((s) => s[key]));
+                return [String(count).padStart(9), format.padStart(9), fixed(med("ms")), fixed(med("peakRssMb")), fixed(med("outputMb"), 1)].join(" ");
+            });
+        });
+        console.log("\n`ztmesh reach <folder> --json` and `--html`, the whole command as above, output to a file:");
+        console.log("workloads    format        ms    RSS MB output MB");
+        outputRows.forEach((row) => console.log(row));
+    } finally {
+        fs.rmSync(outputScratch, { recursive: true, force: true });
     }
 }

@@ -58,7 +58,8 @@ describe("policy pack: reachability-matches-intent", () => {
         });
         const messages = ofPolicy(result, "reachability-matches-intent").map((v) => v.message);
         assert.deepStrictEqual(messages, [
-            "Service bookinfo/legacy has a ztmesh.io/declared-callers annotation that is not a JSON list of {namespace, podLabels, ports, methods?, paths?}. Fix: write the annotation as MeshService does, or remove it.",
+            "Service bookinfo/legacy has declared callers that cannot be read: metadata.annotations[\"ztmesh.io/declared-callers\"][0].podLabels: required field is missing; "
+                + "it must be a mapping of label names to values. Fix: write the annotation as MeshService does, or remove it.",
         ]);
     });
 

@@ -155,12 +155,51 @@ describe("reachability report: the page", () => {
         }
     });
 
-    it("draws the graph up to 150 endpoints and says why it leaves it out above", () => {
+    it("by namespace, keeps what manifests wrote out of markup and out of the closing of its data", () => {
+        // 151 workloads in a meshed namespace, reached on a path that tries to end the page's data and run a script.
+        const path = "/x</script><script>alert(1)</script>";
+        const objects: KubeObject[] = [
+            { apiVersion: "v1", kind: "Namespace", metadata: { name: "apps", labels: { "istio-injection": "enabled" } } },
+            ...Array.from({ length: 151 }, (_, i) => deployment(`w${i}`, "apps", { app: `w${i}` })),
+            {
+                apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "w0", namespace: "apps" },
+                spec: { selector: { matchLabels: { app: "w0" } }, rules: [{ to: [{ operation: { paths: [path] } }] }] },
+            },
+        ];
+        const html = renderPage(modelOf(objects));
+        assert.match(html, /<table id="namespace-matrix"/);
+        assert.strictEqual(html.match(/<\/script>/g)?.length, 2, "the data's element and the page's script close once each");
+        assert.doesNotMatch(html, /<script>alert/);
+        const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]) as { texts: string[] };
+        assert.ok(data.texts.some((text) => text.includes(path)), "the path is kept as written, for the drill-down to show as text");
+    });
+
+    it("by namespace, lists the first 1,000 differences and counts the rest", () => {
+        // 1,100 workloads that call nothing, behind Services that declare no caller: each is reached from outside, undeclared.
+        const objects: KubeObject[] = Array.from({ length: 1100 }, (_, i): KubeObject[] => [
+            ...(i % 10 === 0 ? [{ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "no-egress", namespace: `team-${i / 10}` }, spec: { podSelector: {}, policyTypes: ["Egress"] } }] : []),
+            deployment(`w${i}`, `team-${Math.floor(i / 10)}`, { app: `w${i}` }),
+            {
+                apiVersion: "v1", kind: "Service", metadata: { name: `w${i}`, namespace: `team-${Math.floor(i / 10)}`, annotations: { "ztmesh.io/declared-callers": "[]" } } as KubeObject["metadata"],
+                spec: { selector: { app: `w${i}` }, ports: [{ port: 8080 }] },
+            },
+        ]).flat();
+        const model = reportModel(objects, reachability(objects), { title: "t", source: "s" });
+        assert.strictEqual(model.differences.length, 1100);
+        const html = renderPage(model);
+        assert.strictEqual(html.match(/<li class="undeclared"/g)?.length, 1000);
+        assert.match(html, /<p class="none" id="more-differences">The first 1,000 of 1,100 differences: the matrix marks the namespace pairs of every one/);
+        assert.match(html, /<td class="cell undeclared" data-from="0" data-to="1" title="outside the cluster → team-0: 10 workload pairs: 10 allowed, not declared"/);
+    });
+
+    it("draws the workload matrix and graph up to 150 endpoints, and above shows namespaces instead", () => {
         const workloads = (count: number) => Array.from({ length: count }, (_, i) => deployment(`w${i}`, "apps", { app: `w${i}` }));
         const small = renderPage(reportModel(workloads(150), [], { title: "t", source: "s" }));
         assert.strictEqual(small.match(/<g class="node"/g)?.length, 150);
+        assert.strictEqual(small.match(/<th scope="row">/g)?.length, 150);
         const large = renderPage(reportModel(workloads(151), [], { title: "t", source: "s" }));
-        assert.doesNotMatch(large, /<svg/);
-        assert.match(large, /151 workloads are too many to draw legibly \(limit 150 in all\); the matrix lists every pair/);
+        assert.doesNotMatch(large, /<svg|<table id="matrix"/);
+        assert.match(large, /<table id="namespace-matrix" class="matrix">.*<th scope="row">apps<\/th><td><\/td><\/tr>/s);
+        assert.match(large, /151 workloads are more than a matrix of workloads shows legibly \(it is drawn up to 150 workloads and address ranges\)/);
     });
 });

@@ -10,6 +10,8 @@ import { reportModel } from "../../analysis/report/model";
 import { renderPage } from "../../analysis/report/page";
 import { launchBrowser, openPage, PageRecord } from "../harness/browser";
 import { projectRoot } from "../harness/stackConfig";
+import { KubeObject } from "../../analysis/manifests";
+import { syntheticCluster } from "../bench/syntheticCluster";
 import { blockedFlow, devObjects, narrowedFlow, undeclaredFlow } from "./fixtures";
 
 /** Every filled matrix cell as `src → dst: status | what the cell shows`. */
@@ -138,6 +140,56 @@ describe("reachability report in a headless browser (Debian's Chromium)", functi
         assert.strictEqual(await narrowed.count(), 3);
         assert.strictEqual(await narrowed.first().locator(".l7").innerText(), "POST /ratings/<b>*", "a path is shown as written");
         assert.strictEqual(await second.page.locator("#matrix b").count(), 0, "and never parsed as markup");
+    });
+
+    it("above 150 workloads: a namespace matrix that loads cleanly, and a click (or Enter) lists a namespace pair's workload pairs", async () => {
+        // 400 workloads in 40 namespaces; app-1 (team-0) declares app-0 as its caller, app-2 (team-1) declares none, so app-1's calls into it are undeclared.
+        const service = (namespace: string, app: string, callers: unknown[]): KubeObject => ({
+            apiVersion: "v1", kind: "Service", metadata: { name: app, namespace, annotations: { "ztmesh.io/declared-callers": JSON.stringify(callers) } } as KubeObject["metadata"],
+            spec: { selector: { app }, ports: [{ port: 80, targetPort: 8080 }] },
+        });
+        const objects = [
+            ...syntheticCluster(400),
+            service("team-0", "app-1", [{ namespace: "team-0", podLabels: { app: "app-0" }, ports: [8080], methods: ["GET"], paths: ["/api/*"] }]),
+            service("team-1", "app-2", []),
+        ];
+        const file = path.join(folder, "namespaces.html");
+        fs.writeFileSync(file, renderPage(reportModel(objects, reachability(objects), { title: "A large cluster", source: "synthetic" })));
+        const { page, errors, requests } = await openPage(browser, pathToFileURL(file).href);
+        assert.deepStrictEqual(errors, []);
+        assert.deepStrictEqual(requests, [pathToFileURL(file).href], "the page loads nothing but itself");
+        assert.strictEqual(await page.locator("#namespace-matrix tbody tr").count(), 40, "a row per namespace");
+        assert.strictEqual(await page.locator("#matrix, #graph").count(), 0, "no workload matrix, no graph");
+        const cell = (from: string, to: string) => page.locator(`#namespace-matrix td[title^="${from} → ${to}:"]`);
+        assert.deepStrictEqual(await cell("team-0", "team-1").evaluate((td) => [td.className, td.textContent]), ["cell undeclared", "25"]);
+        assert.deepStrictEqual(await cell("team-0", "team-0").evaluate((td) => [td.className, td.textContent]), ["cell declared", "25"]);
+        assert.ok(await page.locator("#namespace-matrix").isVisible());
+        const rows = () => page.$$eval("#drill-down-pairs tbody tr", (trs) => trs.map((tr) => Array.from(tr.querySelectorAll("td"), (td: { textContent: string | null }) => td.textContent)));
+
+        await cell("team-0", "team-1").click();
+        assert.strictEqual(await page.locator("#drill-down-heading").innerText(), "Workload pairs from team-0 to team-1");
+        assert.strictEqual(await page.locator("#drill-down-hint").innerText(), "25 workload pairs.");
+        const undeclared = await rows();
+        assert.strictEqual(undeclared.length, 25);
+        assert.deepStrictEqual(undeclared[0].slice(0, 4), ["team-0/w-5[Deployment]", "team-1/w-10[Deployment]", "allowed, not declared", "TCP 8080"]);
+        assert.match(undeclared[0][4] ?? "", /^GET \/api\/\*/);
+        assert.ok(await page.locator("#drill-down-pairs").isVisible());
+        assert.ok(await cell("team-0", "team-1").evaluate((td) => td.classList.contains("active")), "the picked cell is marked");
+
+        await cell("team-0", "team-0").focus();
+        await page.keyboard.press("Enter");
+        assert.strictEqual(await page.locator("#drill-down-heading").innerText(), "Workload pairs from team-0 to team-0");
+        assert.deepStrictEqual([...new Set((await rows()).map((row) => row[2]))], ["allowed as declared"]);
+
+        await page.locator("#differences li.undeclared").first().click();
+        assert.strictEqual(await page.locator("#drill-down-heading").innerText(), "Workload pairs from team-0 to team-1", "a difference drills down to its namespaces");
+        assert.ok(await page.locator("#drill-down-heading").evaluate((heading) => {
+            const { top, bottom } = heading.getBoundingClientRect();
+            return top >= 0 && bottom <= heading.ownerDocument.documentElement.clientHeight;
+        }), "and brings the pairs into view");
+        fs.mkdirSync(screenshots, { recursive: true });
+        await page.screenshot({ path: path.join(screenshots, "report-namespaces.png"), fullPage: true });
+        assert.deepStrictEqual(errors, [], "no errors while used");
     });
 
     for (const width of [1000, 1920]) {

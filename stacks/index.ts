@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { SourcePlan, sourcePlan } from "./charts";
 import { readEnvironment } from "./config";
 import { checkDownloads, downloadsToLeaveOut, leftOutMessage } from "./preflight";
-import { deployMesh, rendersManifests } from "./program";
+import { rendersManifests } from "./plan";
+import { deployMesh } from "./program";
 
 /** The Gateway API CRD manifest's content (a local file or a URL the preflight found reachable). */
 async function readGatewayApiCrds(plan: SourcePlan): Promise<string | undefined> {

@@ -76,6 +76,6 @@ describe("prod stack (production-shaped example)", () => {
         const config = editedConfig("prod", "ztmesh:gateway", (gateway) => ({ ...gateway, listeners: [{ hostname: "shop.example.com" }] }));
         await construct(() => undefined);
         const message = errorOf(() => deployMesh(parseEnvironment(config), "prod"));
-        assert.match(message, /MeshGateway "gateway" has invalid arguments:\n {2}- listeners\[0\]\.tls: public hostname "shop\.example\.com" has no TLS/);
+        assert.match(message, /invalid stack configuration:\n {2}- ztmesh:gateway\.listeners\[0\]\.tls: public hostname "shop\.example\.com" has no TLS/);
     });
 });

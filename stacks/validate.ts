@@ -1,9 +1,10 @@
+import * as fs from "fs";
 import {
     Problems, checkAmbientArgs, validateBaselineArgs, validateCalicoArgs, validateIstioArgs, validateMeshGatewayArgs,
     validateMeshServiceArgs, validateWaypointArgs,
 } from "../components";
-import { ConfigError, configPath } from "./config";
-import { MeshPlan } from "./plan";
+import { configError, configPath } from "./config";
+import { MeshPlan, manifestLocation } from "./plan";
 import { renderDirectoryProblems } from "./renderDirectory";
 import { Environment } from "./schema";
 
@@ -129,6 +130,15 @@ function serviceProblems(plan: MeshPlan, env: Environment): string[] {
     });
 }
 
+/** The local files the stack reads must exist: found now rather than by a provider halfway through. */
+function localFileProblems(env: Environment): string[] {
+    const source = env.gateway?.crdsSource;
+    if (source === undefined || /^[a-z][a-z0-9+.-]*:\/\//i.test(source) || fs.existsSync(manifestLocation(source))) {
+        return [];
+    }
+    return [`${configPath(["gateway", "crdsSource"])}: "${source}" (${manifestLocation(source)}) does not exist; name the standard-install.yaml of a Gateway API release, or leave it out to download it`];
+}
+
 /**
  * Every problem of the plan, as config errors naming the `ztmesh:` key: each component's own
  * validator on exactly the arguments the stack will pass it, and the render folder. The same
@@ -137,6 +147,7 @@ function serviceProblems(plan: MeshPlan, env: Environment): string[] {
 export function planProblems(plan: MeshPlan, env: Environment): string[] {
     const problems = [
         ...(plan.renderDirectory !== undefined ? renderDirectoryProblems(env.cluster?.renderDirectory, plan.stack) : []),
+        ...localFileProblems(env),
         ...calicoProblems(plan),
         ...istioProblems(plan),
         ...gatewayProblems(plan),
@@ -151,7 +162,7 @@ export function planProblems(plan: MeshPlan, env: Environment): string[] {
 export function validatedPlan(plan: MeshPlan, env: Environment): MeshPlan {
     const problems = planProblems(plan, env);
     if (problems.length > 0) {
-        throw new ConfigError(`invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
+        throw configError(problems);
     }
     return plan;
 }

@@ -4,13 +4,13 @@ import { deployMesh } from "../../stacks/program";
 import { construct } from "../../stacks/offline";
 import { errorOf } from "../harness/construct";
 import { isSecretValue, ResourceLog } from "../../stacks/offline";
-import { editedConfig, stackConfig } from "../harness/stackConfig";
+import { editedConfig, kubeconfigIsSecret, stackConfig } from "../harness/stackConfig";
 
 describe("prod stack (production-shaped example)", () => {
     let log: ResourceLog;
 
     before(async () => {
-        log = await construct(() => deployMesh(parseEnvironment({ ...stackConfig("prod"), "ztmesh:kubeconfig": "apiVersion: v1\nkind: Config\n" }), "prod"));
+        log = await construct(() => deployMesh(parseEnvironment({ ...stackConfig("prod"), "ztmesh:kubeconfig": "apiVersion: v1\nkind: Config\n" }, kubeconfigIsSecret), "prod"));
     });
 
     it("deploys to the configured cluster with the kubeconfig as a secret", () => {

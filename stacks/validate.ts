@@ -24,32 +24,38 @@ interface Origin {
     derived?: boolean;
 }
 
+/** A problem placed at the config key it comes from. */
+interface Located {
+    key: string;
+    problem: string;
+    fix: string;
+    /** For a derived field: the component and its field. */
+    seenAs?: string;
+}
+
 /** One component's problems, each with the config key it comes from. */
-function located(problems: Problems, subject: string, base: ConfigKey, origins: readonly Origin[]): string[] {
+function located(problems: Problems, subject: string, base: ConfigKey, origins: readonly Origin[]): Located[] {
     return problems.entries.map(({ field, problem, fix }) => {
         for (const origin of origins) {
             const match = origin.pattern.exec(field);
             if (match) {
-                const where = origin.derived
-                    ? `${configPath(origin.key(match))}`
-                    : `${configPath(origin.key(match))}${field.slice(match[0].length)}`;
-                const from = origin.derived ? ` (${subject}, field ${field})` : "";
-                return `${where}: ${problem}; ${fix}${from}`;
+                return origin.derived
+                    ? { key: configPath(origin.key(match)), problem, fix, seenAs: `${subject}, field ${field}` }
+                    : { key: `${configPath(origin.key(match))}${field.slice(match[0].length)}`, problem, fix };
             }
         }
-        const rest = field.startsWith("[") ? field : `.${field}`;
-        return `${configPath(base)}${rest}: ${problem}; ${fix}`;
+        return { key: `${configPath(base)}${field.startsWith("[") ? field : `.${field}`}`, problem, fix };
     });
 }
 
 /** A field name as the start of a path: `name`, then the end or `.`/`[`. */
 const field = (name: string) => new RegExp(`^${name.replace(/[.[\]*]/g, (c) => `\\${c}`)}(?=$|[.[])`);
 
-function calicoProblems(plan: MeshPlan): string[] {
+function calicoProblems(plan: MeshPlan): Located[] {
     return located(validateCalicoArgs(plan.calico), "Calico", ["calico"], []);
 }
 
-function istioProblems(plan: MeshPlan): string[] {
+function istioProblems(plan: MeshPlan): Located[] {
     return located(validateIstioArgs(plan.istio), "Istio", ["istio"], [
         { pattern: field("ingressNamespace"), key: () => ["gateway", "namespace"] },
         { pattern: field("charts"), key: () => ["charts"], derived: true },
@@ -57,7 +63,7 @@ function istioProblems(plan: MeshPlan): string[] {
     ]);
 }
 
-function gatewayProblems(plan: MeshPlan): string[] {
+function gatewayProblems(plan: MeshPlan): Located[] {
     if (!plan.gateway) {
         return [];
     }
@@ -69,7 +75,7 @@ function gatewayProblems(plan: MeshPlan): string[] {
     ]);
 }
 
-function baselineProblems(plan: MeshPlan, env: Environment): string[] {
+function baselineProblems(plan: MeshPlan, env: Environment): Located[] {
     const firstServiceIn = (namespace: string) => env.services.findIndex((svc) => svc.namespace === namespace);
     return located(validateBaselineArgs(plan.baseline), "ZeroTrustBaseline", ["baseline"], [
         { pattern: /^namespaces\[(\d+)\]/, key: (m) => ["services", firstServiceIn(plan.baseline.namespaces[Number(m[1])].name), "namespace"], derived: true },
@@ -84,7 +90,7 @@ function baselineProblems(plan: MeshPlan, env: Environment): string[] {
     ]);
 }
 
-function waypointProblems(plan: MeshPlan, env: Environment): string[] {
+function waypointProblems(plan: MeshPlan, env: Environment): Located[] {
     return Object.values(plan.waypoints).flatMap((waypoint) => {
         const service = env.services.findIndex((svc) => plan.waypointOf[svc.name] === `${waypoint.args.namespace}/${waypoint.args.name}`);
         const dedicated = (env.istio?.dedicatedWaypoints ?? []).indexOf(env.services[service].name);
@@ -96,7 +102,7 @@ function waypointProblems(plan: MeshPlan, env: Environment): string[] {
     });
 }
 
-function serviceProblems(plan: MeshPlan, env: Environment): string[] {
+function serviceProblems(plan: MeshPlan, env: Environment): Located[] {
     const indexOf = (name: string) => env.services.findIndex((svc) => svc.name === name);
     return env.services.flatMap((svc, index) => {
         const args = plan.services[svc.name];
@@ -145,9 +151,7 @@ function localFileProblems(env: Environment): string[] {
  * mistake seen by two components (a namespace is the baseline's and the service's) is listed once.
  */
 export function planProblems(plan: MeshPlan, env: Environment): string[] {
-    const problems = [
-        ...(plan.renderDirectory !== undefined ? renderDirectoryProblems(env.cluster?.renderDirectory, plan.stack) : []),
-        ...localFileProblems(env),
+    const components = [
         ...calicoProblems(plan),
         ...istioProblems(plan),
         ...gatewayProblems(plan),
@@ -155,7 +159,13 @@ export function planProblems(plan: MeshPlan, env: Environment): string[] {
         ...waypointProblems(plan, env),
         ...serviceProblems(plan, env),
     ];
-    return [...new Set(problems)];
+    const seen = new Set<string>();
+    const unique = components.filter(({ key, problem }) => !seen.has(`${key}: ${problem}`) && seen.add(`${key}: ${problem}`));
+    return [
+        ...(plan.renderDirectory !== undefined ? renderDirectoryProblems(env.cluster?.renderDirectory, plan.stack) : []),
+        ...localFileProblems(env),
+        ...unique.map(({ key, problem, fix, seenAs }) => `${key}: ${problem}; ${fix}${seenAs ? ` (${seenAs})` : ""}`),
+    ];
 }
 
 /** Throws one `ConfigError` listing every problem of the plan; returns the plan when there is none. */

@@ -159,8 +159,12 @@ export function planProblems(plan: MeshPlan, env: Environment): string[] {
         ...waypointProblems(plan, env),
         ...serviceProblems(plan, env),
     ];
+    // A derived value is listed where the user wrote it; its echo in another component (the
+    // same key, or a derived key around it) is dropped.
     const seen = new Set<string>();
-    const unique = components.filter(({ key, problem }) => !seen.has(`${key}: ${problem}`) && seen.add(`${key}: ${problem}`));
+    const unique = components
+        .filter(({ key, problem }) => !seen.has(`${key}: ${problem}`) && seen.add(`${key}: ${problem}`))
+        .filter((entry, _, all) => !entry.seenAs || !all.some((other) => !other.seenAs && other.problem === entry.problem && other.key.startsWith(entry.key)));
     return [
         ...(plan.renderDirectory !== undefined ? renderDirectoryProblems(env.cluster?.renderDirectory, plan.stack) : []),
         ...localFileProblems(env),

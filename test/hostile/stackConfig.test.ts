@@ -214,6 +214,27 @@ describe("hostile stack configuration: one config error naming the key, before a
         assert.strictEqual(message.split("ztmesh:services[3].namespace: \"Ratings\" is not a DNS-1123 label").length - 1, 1, message);
     });
 
+    it("names a value the stack derives by the entry it came from, with the component's field", async () => {
+        // A dedicated waypoint is named `<service>-waypoint`: a 60-letter service name is a valid
+        // label, its waypoint's name is not.
+        const longName = "r".repeat(60);
+        const config = Object.fromEntries(Object.entries(stackConfig("ambient")).map(([key, value]) => [key, JSON.parse(value)]));
+        services((s) => {
+            s[2].name = longName;
+            s[3].callers[0].service = longName;
+        })(config);
+        config["ztmesh:istio"].dedicatedWaypoints = [longName];
+        const message = await configError(config);
+        assert.match(message, new RegExp(`ztmesh:istio\\.dedicatedWaypoints\\[0\\]: "${longName}-waypoint" is not a DNS-1123 label; [^\\n]* \\(Waypoint "bookinfo-${longName}-waypoint", field name\\)`));
+    });
+
+    it("lists a caller's port mistake once, at the caller entry, not again as the caller's derived egress", async () => {
+        const config = devConfig();
+        services((s) => { s[2].callers[0].ports = ["grpc"]; })(config);
+        const message = await configError(config);
+        assert.deepStrictEqual(message.split("\n").filter((line) => line.includes('no port "grpc"')).length, 1, message);
+    });
+
     it("reports every problem at once, of the schema's and the components' kinds alike", async () => {
         const config = devConfig();
         calico((c) => { c.ipPools = [{ cidr: "10.244.0.0/16", blockSize: 99 }]; })(config);

@@ -90,7 +90,7 @@ const service = z.strictObject({
     })).optional(),
     public: z.strictObject({
         hostname: z.string(),
-        port: z.string().optional(),
+        port: nonEmpty.optional(),
         routes: z.array(z.strictObject({
             matches: z.array(httpMatch).optional(),
             rewrite: z.strictObject({ pathPrefix: z.string().optional(), hostname: z.string().optional() }).optional(),

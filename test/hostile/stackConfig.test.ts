@@ -152,6 +152,8 @@ const table: [string, (config: Config) => void, RegExp][] = [
         /ztmesh:services\[3\]\.namespace: "Ratings" is not a DNS-1123 label/],
     ["caller identity derived from the calling service's serviceAccount", services((s) => { s[2].serviceAccount = "bookinfo_reviews"; }),
         /ztmesh:services\[2\]\.serviceAccount: "bookinfo_reviews" is not a DNS-1123 label/],
+    ["public port empty (it meant the default port)", services((s) => { s[0].public.port = ""; }),
+        /ztmesh:services\[0\]\.public\.port: is empty; give a value or leave the key out/],
     ["version image empty", services((s) => { s[1].versions[0].image = ""; }),
         /ztmesh:services\[1\]\.versions\[0\]\.image: is empty; give a value or leave the key out/],
 

@@ -2,19 +2,22 @@
  * ztmesh: zero-trust networking for Kubernetes as Pulumi components.
  * Calico (CNI and cluster default-deny) → Istio → MeshGateway → ZeroTrustBaseline → MeshService.
  */
-export { Calico, CalicoArgs, IpPool, IpPoolEncapsulation, defaultPolicyApi } from "./calico/calico";
+export { Calico, CalicoArgs, IpPool, IpPoolEncapsulation, defaultPolicyApi, kubernetesProviders, validateCalicoArgs } from "./calico/calico";
 export { CalicoPolicyApi, GlobalNetworkPolicySpec } from "./calico/policyApi";
-export { Istio, IstioArgs, IngressMode, injectionLabels } from "./istio/istio";
+export { Istio, IstioArgs, IstioMesh, IngressMode, injectionLabels, istioMesh, istioPlatforms, validateIstioArgs } from "./istio/istio";
 export { DataplaneMode, dataplaneModes } from "./istio/dataplane";
 export {
     MeshGateway, MeshGatewayArgs, GatewayListener, ListenerTls, GatewayAttachment, GatewayParentRef, listenerName,
+    gatewayAttachment, validateMeshGatewayArgs,
 } from "./gateway/meshGateway";
 export { SelfSignedCertificate, SelfSignedCertificateArgs } from "./gateway/selfSignedCertificate";
-export { Waypoint, WaypointArgs, WaypointAttachment, waypointIdentity } from "./gateway/waypoint";
-export { layer7Needs } from "./meshService/ambient";
-export { ZeroTrustBaseline, ZeroTrustBaselineArgs, AppNamespace, clusterPolicies } from "./baseline/zeroTrustBaseline";
+export { Waypoint, WaypointArgs, WaypointAttachment, validateWaypointArgs, waypointIdentity } from "./gateway/waypoint";
+export { checkAmbientArgs, layer7Needs } from "./meshService/ambient";
+export { ZeroTrustBaseline, ZeroTrustBaselineArgs, AppNamespace, clusterPolicies, validateBaselineArgs } from "./baseline/zeroTrustBaseline";
 export { MeshService } from "./meshService/meshService";
 export { MeshServiceArgs } from "./meshService/args";
+export { validateMeshServiceArgs } from "./meshService/validate";
+export { Problem, Problems, checkDns1123Label, checkSourceLocation } from "./problems";
 export { meshEndpoint, EndpointDeclaration } from "./meshService/endpoint";
 export * from "./meshService/types";
 export { ChartSource } from "./charts";

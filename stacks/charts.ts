@@ -1,6 +1,7 @@
 import * as path from "path";
 import { ChartSource, chartRepositories, gatewayApiCrdsUrl, versions } from "../components";
 import { Environment } from "./schema";
+import { projectRoot } from "./stackFile";
 
 /** One remote chart or manifest that `pulumi up` downloads. */
 export interface Download {
@@ -33,7 +34,7 @@ export interface SourcePlan {
 function chartSource(env: Environment, chart: string, leftOut: ReadonlySet<string>, repository?: string): ChartSource {
     const install = leftOut.has(chart) ? { install: false } : {};
     if (env.charts?.localDirectory) {
-        return { path: path.resolve(env.charts.localDirectory, chart), ...install };
+        return { path: path.resolve(projectRoot, env.charts.localDirectory, chart), ...install };
     }
     return { ...(repository ? { repository } : {}), ...install };
 }

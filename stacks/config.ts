@@ -62,12 +62,24 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 /** Raised for an invalid environment; Pulumi prints its message without a stack trace. */
 export class ConfigError extends pulumi.RunError {}
 
+/** Config keys whose value must be a Pulumi secret: they are credentials. */
+const secretKeys = [`${configNamespace}:kubeconfig`];
+
+/** The config keys of `rawConfig` that must be secrets but are stored in plain text; the values are never printed. */
+function plaintextCredentials(rawConfig: Record<string, string>, isSecret: (key: string) => boolean): string[] {
+    return secretKeys
+        .filter((key) => rawConfig[key] !== undefined && !isSecret(key))
+        .map((key) => `${key}: holds credentials in plain text in the stack's config file; set it as a secret: \`pulumi config set --secret ${key} < <file>\``);
+}
+
 /**
  * Parses the project's config values (key → value as Pulumi stores them: JSON for objects)
  * into an `Environment`, or throws a `ConfigError` that lists every problem with its key and
- * fix. Keys of other namespaces (e.g. `kubernetes:`) are left alone.
+ * fix. Keys of other namespaces (e.g. `kubernetes:`) are left alone. `isSecret` says which
+ * keys Pulumi holds as secrets (`pulumi config set --secret`); a kubeconfig must be one.
  */
-export function parseEnvironment(rawConfig: Record<string, string>): Environment {
+export function parseEnvironment(rawConfig: Record<string, string>, isSecret: (key: string) => boolean = () => false): Environment {
+    const credentials = plaintextCredentials(rawConfig, isSecret);
     const input: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(rawConfig)) {
         const [namespace, name] = key.split(":", 2);
@@ -78,13 +90,18 @@ export function parseEnvironment(rawConfig: Record<string, string>): Environment
     }
     const result = environmentSchema.safeParse(input);
     if (!result.success) {
-        throw new ConfigError(`invalid stack configuration:\n  - ${result.error.issues.map(describeIssue).join("\n  - ")}`);
+        throw configError([...credentials, ...result.error.issues.map(describeIssue)]);
     }
-    const crossReferenceProblems = checkReferences(result.data);
-    if (crossReferenceProblems.length > 0) {
-        throw new ConfigError(`invalid stack configuration:\n  - ${crossReferenceProblems.join("\n  - ")}`);
+    const problems = [...credentials, ...checkReferences(result.data)];
+    if (problems.length > 0) {
+        throw configError(problems);
     }
     return result.data;
+}
+
+/** One error listing every problem of the configuration. */
+export function configError(problems: readonly string[]): ConfigError {
+    return new ConfigError(`invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
 }
 
 function parseValue(value: string): unknown {
@@ -130,7 +147,12 @@ function checkReferences(env: Environment): string[] {
     return problems;
 }
 
+// The SDK knows which config keys are secrets (the language host passes them in
+// PULUMI_CONFIG_SECRET_KEYS) but exports the check only from its runtime module.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret: (key: string) => boolean };
+
 /** The environment of the running stack. */
 export function readEnvironment(): Environment {
-    return parseEnvironment(pulumi.runtime.allConfig());
+    return parseEnvironment(pulumi.runtime.allConfig(), isConfigSecret);
 }

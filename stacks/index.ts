@@ -3,7 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { SourcePlan, sourcePlan } from "./charts";
 import { readEnvironment } from "./config";
 import { checkDownloads, downloadsToLeaveOut, leftOutMessage } from "./preflight";
-import { deployMesh, rendersManifests } from "./program";
+import { manifestLocation, meshPlan, rendersManifests } from "./plan";
+import { deployMesh } from "./program";
+import { markRenderDirectory } from "./renderDirectory";
+import { validatedPlan } from "./validate";
 
 /** The Gateway API CRD manifest's content (a local file or a URL the preflight found reachable). */
 async function readGatewayApiCrds(plan: SourcePlan): Promise<string | undefined> {
@@ -12,7 +15,7 @@ async function readGatewayApiCrds(plan: SourcePlan): Promise<string | undefined>
         return undefined;
     }
     if (!/^https?:\/\//.test(source)) {
-        return fs.readFileSync(source, "utf8");
+        return fs.readFileSync(manifestLocation(source), "utf8");
     }
     const response = await fetch(source, { redirect: "follow", signal: AbortSignal.timeout(60_000) });
     if (!response.ok) {
@@ -24,11 +27,19 @@ async function readGatewayApiCrds(plan: SourcePlan): Promise<string | undefined>
 /**
  * The ztmesh program every environment runs; the environment is `Pulumi.<stack>.yaml`.
  * Exported as a function so Pulumi (and tests) run it after config is in place. It first
- * checks that every chart and manifest it will download is reachable: a deploy stops on the
- * first that is not; a render leaves unreachable charts and CRDs out and says so in one line.
+ * validates the whole config (one error listing every mistake by its `ztmesh:` key), marks
+ * the render folder on `pulumi up`, then checks that every chart and manifest it will
+ * download is reachable: a deploy stops on the first that is not; a render leaves
+ * unreachable charts and CRDs out and says so in one line.
  */
 export = async () => {
     const env = readEnvironment();
+    const stack = pulumi.getStack();
+    // Every mistake in the config is reported now, before anything is downloaded or registered.
+    const checked = validatedPlan(meshPlan(env, stack), env);
+    if (checked.renderDirectory !== undefined && !pulumi.runtime.isDryRun()) {
+        markRenderDirectory(checked.renderDirectory, stack);
+    }
     const plan = sourcePlan(env);
     const renders = rendersManifests(env);
     const leftOut = renders ? await downloadsToLeaveOut(plan) : [];
@@ -39,7 +50,7 @@ export = async () => {
     }
     const leftOutKeys = new Set(leftOut.map((download) => download.leaveOutKey!));
     const gatewayApiCrdsManifest = await readGatewayApiCrds(sourcePlan(env, leftOutKeys));
-    const mesh = deployMesh(env, pulumi.getStack(), { leftOut: leftOutKeys, gatewayApiCrdsManifest });
+    const mesh = deployMesh(env, stack, { leftOut: leftOutKeys, gatewayApiCrdsManifest });
     return {
         mode: mesh.mode,
         renderDirectory: mesh.renderDirectory,

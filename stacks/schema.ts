@@ -1,4 +1,6 @@
+import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
+import { Problems, checkSourceLocation } from "../components";
 
 /**
  * The environment as `Pulumi.<stack>.yaml` declares it, under the `ztmesh:` namespace. Every
@@ -11,6 +13,34 @@ const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
 
 const labels = z.record(z.string(), z.string());
 
+/** A string that must say something: an empty value would silently mean "not set". */
+const nonEmpty = z.string().min(1, { error: "is empty; give a value or leave the key out" });
+
+/** Where something is downloaded from, checked as the components check it (`checkSourceLocation`). */
+function sourceLocation(options: { localPath: boolean; schemes?: readonly string[] }) {
+    return z.string().superRefine((value, context) => {
+        const problems = new Problems();
+        checkSourceLocation(problems, "", value, options);
+        for (const { problem, fix } of problems.entries) {
+            context.addIssue({ code: "custom", message: `${problem}; ${fix}` });
+        }
+    });
+}
+
+const chartRepository = sourceLocation({ localPath: false, schemes: ["https:", "oci:"] });
+
+/** An address range written as Kubernetes and Calico take it: a CIDR from its first address. */
+const cidr = z.string().superRefine((value, context) => {
+    if (!ipaddr.isValidCIDR(value)) {
+        context.addIssue({ code: "custom", message: `"${value}" is not a CIDR; write a range with its mask, e.g. "10.0.0.1/32"` });
+        return;
+    }
+    const network = (value.includes(":") ? ipaddr.IPv6 : ipaddr.IPv4).networkAddressFromCIDR(value).toString();
+    if (network !== ipaddr.parseCIDR(value)[0].toString()) {
+        context.addIssue({ code: "custom", message: `"${value}" has host bits set; write the range from its first address: "${network}/${value.split("/")[1]}"` });
+    }
+});
+
 const identity = z.strictObject({
     namespace: dnsLabel,
     serviceAccount: z.string(),
@@ -18,9 +48,9 @@ const identity = z.strictObject({
 });
 
 const chartSource = z.strictObject({
-    repository: z.string().optional(),
+    repository: chartRepository.optional(),
     version: z.string().optional(),
-    path: z.string().optional(),
+    path: nonEmpty.optional(),
 });
 
 const httpMatch = z.strictObject({
@@ -44,7 +74,7 @@ const service = z.strictObject({
     })),
     versions: z.array(z.strictObject({
         name: z.string(),
-        image: z.string(),
+        image: nonEmpty,
         replicas: z.number().optional(),
         weight: z.number().optional(),
         env: z.record(z.string(), z.string()).optional(),
@@ -60,7 +90,7 @@ const service = z.strictObject({
     })).optional(),
     public: z.strictObject({
         hostname: z.string(),
-        port: z.string().optional(),
+        port: nonEmpty.optional(),
         routes: z.array(z.strictObject({
             matches: z.array(httpMatch).optional(),
             rewrite: z.strictObject({ pathPrefix: z.string().optional(), hostname: z.string().optional() }).optional(),
@@ -95,19 +125,19 @@ const service = z.strictObject({
 export const environmentSchema = z.strictObject({
     /** The target cluster. Without `context` or `kubeconfig`, manifests are rendered to `renderDirectory`. */
     cluster: z.strictObject({
-        context: z.string().optional(),
+        context: nonEmpty.optional(),
         renderDirectory: z.string().optional(),
         /** Deploy without waiting for workloads to become ready (a cluster without nodes yet, a GitOps bootstrap). */
         skipAwait: z.boolean().optional(),
     }).optional(),
     /** Kubeconfig contents; set with `pulumi config set --secret ztmesh:kubeconfig`. */
-    kubeconfig: z.string().optional(),
+    kubeconfig: nonEmpty.optional(),
     /** Chart sources for mirrors and air-gapped clusters. */
     charts: z.strictObject({
-        istioRepository: z.string().optional(),
-        calicoRepository: z.string().optional(),
+        istioRepository: chartRepository.optional(),
+        calicoRepository: chartRepository.optional(),
         /** A folder holding one chart folder per chart name (`base`, `istiod`, `tigera-operator`, ...). */
-        localDirectory: z.string().optional(),
+        localDirectory: nonEmpty.optional(),
     }).optional(),
     calico: z.strictObject({
         install: z.boolean(),
@@ -154,15 +184,15 @@ export const environmentSchema = z.strictObject({
     /** The Prometheus identity: scrapes sidecars and the services' metrics ports. */
     monitoring: identity.optional(),
     baseline: z.strictObject({
-        controlPlaneNamespaces: z.array(z.string()).optional(),
-        apiServerCidrs: z.array(z.string()).optional(),
+        controlPlaneNamespaces: z.array(dnsLabel).optional(),
+        apiServerCidrs: z.array(cidr).optional(),
     }).optional(),
     services: z.array(service),
     /**
      * More Kubernetes manifests (files, globs or URLs) deployed with the stack after the
      * baseline, e.g. a team's own objects. ztmesh does not validate them; the policy pack does.
      */
-    manifests: z.array(z.string()).optional(),
+    manifests: z.array(sourceLocation({ localPath: true })).optional(),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

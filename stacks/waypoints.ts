@@ -1,4 +1,4 @@
-import { Waypoint, layer7Needs } from "../components";
+import { layer7Needs } from "../components";
 import { Environment } from "./schema";
 
 /**
@@ -6,11 +6,11 @@ import { Environment } from "./schema";
  * (named `waypoint`) for the services there that need Layer 7, and one of its own
  * (`<service>-waypoint`) for each service listed in `istio.dedicatedWaypoints`. Services that
  * need Layer 4 only get none: ztunnel alone enforces their policy. Empty in sidecar mode.
- * `create` makes one Waypoint; the result keys them by `namespace/name`.
+ * `make` describes one waypoint; the result keys them by `namespace/name`.
  */
-export function serviceWaypoints(env: Environment, create: (namespace: string, name: string) => Waypoint): { waypoints: Record<string, Waypoint>; byService: Record<string, Waypoint> } {
-    const waypoints: Record<string, Waypoint> = {};
-    const byService: Record<string, Waypoint> = {};
+export function serviceWaypoints<W>(env: Environment, make: (namespace: string, name: string) => W): { waypoints: Record<string, W>; byService: Record<string, W> } {
+    const waypoints: Record<string, W> = {};
+    const byService: Record<string, W> = {};
     if (env.istio?.dataplaneMode !== "ambient") {
         return { waypoints, byService };
     }
@@ -21,7 +21,7 @@ export function serviceWaypoints(env: Environment, create: (namespace: string, n
         }
         const name = dedicated.has(svc.name) ? `${svc.name}-waypoint` : "waypoint";
         const key = `${svc.namespace}/${name}`;
-        waypoints[key] ??= create(svc.namespace, name);
+        waypoints[key] ??= make(svc.namespace, name);
         byService[svc.name] = waypoints[key];
     }
     return { waypoints, byService };

@@ -51,19 +51,81 @@ export function defaultPolicyApi(install: boolean): CalicoPolicyApi {
     return install ? "projectcalico.org/v3" : "crd.projectcalico.org/v1";
 }
 
-export function validateCalicoArgs(args: CalicoArgs): Problems {
-    const problems = new Problems();
-    (args.ipPools ?? []).forEach((pool, index) => {
+/** `Installation.spec.kubernetesProvider` values the operator's CRD admits (its empty value, auto-detection, is the field left out). */
+export const kubernetesProviders = ["EKS", "GKE", "AKS", "OpenShift", "DockerEnterprise", "RKE2", "TKG", "Kind"] as const;
+
+/**
+ * Per-node block sizes Calico's IPAM accepts (its IPPool validation; the CRD alone admits 0–128):
+ * a block is a prefix of the pool, from /20 to /32 for IPv4 and /116 to /128 for IPv6.
+ */
+const blockSizeRange = { ipv4: [20, 32], ipv6: [116, 128] } as const;
+
+/** The oldest Calico ztmesh installs: its CRDs come from the `crd.projectcalico.org.v1` chart, first released with v3.32. */
+const oldestCalico = [3, 32] as const;
+
+function checkIpPools(problems: Problems, pools: readonly IpPool[]): void {
+    const parsed: { index: number; range: [ipaddr.IPv4 | ipaddr.IPv6, number] }[] = [];
+    pools.forEach((pool, index) => {
         const field = `ipPools[${index}]`;
-        if (!ipaddr.isValidCIDR(pool.cidr)) {
-            problems.add(`${field}.cidr`, `"${pool.cidr}" is not a CIDR`, "write the pod range with its mask, e.g. \"192.168.0.0/16\"");
-        }
         if (pool.encapsulation !== undefined && !encapsulations.includes(pool.encapsulation)) {
             problems.add(`${field}.encapsulation`, `"${pool.encapsulation}" is not an encapsulation`, `use one of ${encapsulations.join(", ")}`);
         }
+        if (!ipaddr.isValidCIDR(pool.cidr)) {
+            problems.add(`${field}.cidr`, `"${pool.cidr}" is not a CIDR`, "write the pod range with its mask, e.g. \"192.168.0.0/16\"");
+            return;
+        }
+        const [address, prefix] = ipaddr.parseCIDR(pool.cidr);
+        const kind = address.kind();
+        const network = (kind === "ipv4" ? ipaddr.IPv4 : ipaddr.IPv6).networkAddressFromCIDR(pool.cidr);
+        if (network.toString() !== address.toString()) {
+            problems.add(`${field}.cidr`, `"${pool.cidr}" has host bits set`, `write the range from its first address: "${network.toString()}/${prefix}"`);
+        }
+        if (kind === "ipv6" && pool.encapsulation?.startsWith("IPIP")) {
+            problems.add(`${field}.encapsulation`, "IP-in-IP does not carry IPv6", "use VXLAN, VXLANCrossSubnet or None for an IPv6 pool");
+        }
+        if (pool.blockSize !== undefined) {
+            const [min, max] = blockSizeRange[kind];
+            if (!Number.isInteger(pool.blockSize) || pool.blockSize < min || pool.blockSize > max) {
+                problems.add(`${field}.blockSize`, `${pool.blockSize} is not a block size for an ${kind === "ipv4" ? "IPv4" : "IPv6"} pool`, `use a prefix length from ${min} to ${max} (default ${kind === "ipv4" ? 26 : 122})`);
+            } else if (pool.blockSize < prefix) {
+                problems.add(`${field}.blockSize`, `a /${pool.blockSize} block is larger than the /${prefix} pool`, `use a block size of at least ${prefix}, or a larger pool`);
+            }
+        }
+        const overlapping = parsed.find(({ range: [other, otherPrefix] }) => other.kind() === kind
+            && (address.match(other, otherPrefix) || other.match(address, prefix)));
+        if (overlapping) {
+            problems.add(`${field}.cidr`, `"${pool.cidr}" overlaps ipPools[${overlapping.index}] ("${pools[overlapping.index].cidr}")`, "give each pool a range of its own");
+        }
+        parsed.push({ index, range: [address, prefix] });
     });
+}
+
+function checkVersion(problems: Problems, field: string, version: string): void {
+    const match = /^v(\d+)\.(\d+)\.(\d+)$/.exec(version);
+    if (!match) {
+        problems.add(field, `"${version}" is not a Calico release`, `write an exact release as its chart names it, e.g. "${versions.calico}" (a range would change the install between two runs)`);
+    } else if (Number(match[1]) < oldestCalico[0] || (Number(match[1]) === oldestCalico[0] && Number(match[2]) < oldestCalico[1])) {
+        problems.add(field, `Calico ${version} is older than v${oldestCalico.join(".")}, whose CRD chart ztmesh installs`, `use v${oldestCalico.join(".")}.0 or later (default ${versions.calico})`);
+    }
+}
+
+export function validateCalicoArgs(args: CalicoArgs): Problems {
+    const problems = new Problems();
+    checkIpPools(problems, args.ipPools ?? []);
     if (args.policyApi !== undefined && !calicoPolicyApis.includes(args.policyApi)) {
         problems.add("policyApi", `"${args.policyApi}" is not a Calico policy API`, `use one of ${calicoPolicyApis.join(", ")}`);
+    }
+    if (args.version !== undefined) {
+        checkVersion(problems, "version", args.version);
+    }
+    for (const chart of ["crds", "operator"] as const) {
+        const version = args.charts?.[chart]?.version;
+        if (version !== undefined) {
+            checkVersion(problems, `charts.${chart}.version`, version);
+        }
+    }
+    if (args.kubernetesProvider !== undefined && !(kubernetesProviders as readonly string[]).includes(args.kubernetesProvider)) {
+        problems.add("kubernetesProvider", `"${args.kubernetesProvider}" is not a provider the Tigera operator knows`, `use one of ${kubernetesProviders.join(", ")}, or leave it out and the operator detects it`);
     }
     return problems;
 }

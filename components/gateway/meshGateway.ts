@@ -3,9 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { WorkloadIdentity } from "../identity";
 import { IngressMode } from "../istio/istio";
 import { platformEgressRules } from "../networkPolicyRules";
-import { Problems, checkDns1123Label, checkHostname, checkUnique } from "../problems";
+import { Problems, checkDns1123Label, checkDns1123Subdomain, checkHostname, checkSourceLocation, checkUnique } from "../problems";
 import { gatewayApiCrdsUrl, versions } from "../versions";
-import { istioPorts } from "../wellKnown";
+import { controlPlaneNamespaces, istioPorts } from "../wellKnown";
 import { gatewayApiCrds } from "./gatewayApiCrds";
 import { SelfSignedCertificate } from "./selfSignedCertificate";
 
@@ -96,9 +96,37 @@ export function validateMeshGatewayArgs(args: MeshGatewayArgs): Problems {
         } else if (tls.selfSigned && tls.secretName) {
             problems.add(`${field}.tls`, "both selfSigned and secretName are set", "choose one: selfSigned for dev, secretName for a real certificate");
         }
+        if (tls?.secretName !== undefined) {
+            checkDns1123Subdomain(problems, `${field}.tls.secretName`, tls.secretName);
+        }
+        if (tls?.secretNamespace !== undefined) {
+            checkSecretNamespace(problems, `${field}.tls.secretNamespace`, tls, args);
+        }
     });
     checkUnique(problems, "listeners", "hostname", (args.listeners ?? []).map((l) => l.hostname), "declare each hostname once");
+    if (args.crds?.source !== undefined) {
+        checkSourceLocation(problems, "crds.source", args.crds.source, { localPath: true });
+    }
     return problems;
+}
+
+/**
+ * A certificate Secret in another namespace than the gateway's: that namespace gets a
+ * ReferenceGrant letting the Gateway read the Secret. Never in a control-plane namespace
+ * (kube-system holds the cluster's own credentials; a grant there is a door into it), and not
+ * at all in classic mode, where an Istio Gateway reads Secrets of its own namespace only.
+ */
+function checkSecretNamespace(problems: Problems, field: string, tls: ListenerTls, args: MeshGatewayArgs): void {
+    const namespace = tls.secretNamespace!;
+    checkDns1123Label(problems, field, namespace);
+    const gatewayNamespace = args.namespace ?? defaultGatewayNamespace;
+    if (tls.selfSigned) {
+        problems.add(field, "is set for a self-signed certificate, which ztmesh keeps in the gateway's namespace", "drop secretNamespace, or use secretName for a certificate of your own");
+    } else if ((controlPlaneNamespaces as readonly string[]).includes(namespace) || ["kube-public", "kube-node-lease"].includes(namespace)) {
+        problems.add(field, `"${namespace}" is a control-plane namespace; ztmesh would put a ReferenceGrant there`, `keep the certificate in the gateway's namespace ("${gatewayNamespace}") or a namespace of its own`);
+    } else if (args.mode === "classic" && namespace !== gatewayNamespace) {
+        problems.add(field, `a classic Istio Gateway reads certificates from its own namespace ("${gatewayNamespace}") only`, `move the Secret to "${gatewayNamespace}", or use ingressMode gateway-api`);
+    }
 }
 
 /** The listener (section) name for a hostname: `https-` and the hostname in DNS-label form. */
@@ -113,6 +141,40 @@ export function hostnameMatches(listener: string, hostname: string): boolean {
         return hostname.endsWith(suffix) && hostname.length > suffix.length;
     }
     return listener === hostname;
+}
+
+/** The gateway's namespace unless `namespace` says otherwise. */
+const defaultGatewayNamespace = "istio-ingress";
+
+/** The route to the HTTPS listener of `hostname` on `gateway`, if one serves it. */
+function parentRefFor(gateway: Pick<GatewayAttachment, "gatewayName" | "namespace" | "hostnames">, hostname: string): GatewayParentRef | undefined {
+    const listener = gateway.hostnames.find((h) => hostnameMatches(h, hostname));
+    if (listener === undefined) {
+        return undefined;
+    }
+    return { group: "gateway.networking.k8s.io", kind: "Gateway", name: gateway.gatewayName, namespace: gateway.namespace, sectionName: listenerName(listener) };
+}
+
+/**
+ * What a `MeshGateway` made of `args` offers the MeshServices it exposes, computed without
+ * creating it: the stack validates its services against this before any resource exists, and
+ * the component takes its own fields from it, so the two cannot differ.
+ */
+export function gatewayAttachment(args: MeshGatewayArgs): GatewayAttachment {
+    const gatewayName = args.gatewayName ?? "mesh-gateway";
+    const namespace = args.namespace ?? defaultGatewayNamespace;
+    const mode = args.mode ?? "gateway-api";
+    const hostnames = args.listeners.map((l) => l.hostname);
+    const identity: WorkloadIdentity = mode === "classic"
+        ? { name: "istio-ingressgateway", namespace, serviceAccount: "istio-ingressgateway", podLabels: { istio: "ingressgateway" } }
+        : { name: gatewayName, namespace, serviceAccount: `${gatewayName}-istio`, podLabels: { "gateway.networking.k8s.io/gateway-name": gatewayName } };
+    const attachment = {
+        gatewayName, namespace, mode, hostnames, identity,
+        routeNamespaceLabels: { "ztmesh.io/gateway-access": gatewayName },
+        classicGatewayRef: `${namespace}/${gatewayName}`,
+        parentRefFor: (hostname: string) => parentRefFor(attachment, hostname),
+    };
+    return attachment;
 }
 
 const httpRedirectPort = 80;
@@ -145,14 +207,13 @@ export class MeshGateway extends pulumi.ComponentResource implements GatewayAtta
         super("ztmesh:index:MeshGateway", name, {}, opts);
         validateMeshGatewayArgs(args).throwIfAny(`MeshGateway "${name}"`, this);
 
-        this.gatewayName = args.gatewayName ?? "mesh-gateway";
-        this.namespace = args.namespace ?? "istio-ingress";
-        this.mode = args.mode ?? "gateway-api";
-        this.hostnames = args.listeners.map((l) => l.hostname);
-        this.routeNamespaceLabels = { "ztmesh.io/gateway-access": this.gatewayName };
-        this.identity = this.mode === "classic"
-            ? { name: "istio-ingressgateway", namespace: this.namespace, serviceAccount: "istio-ingressgateway", podLabels: { istio: "ingressgateway" } }
-            : { name: this.gatewayName, namespace: this.namespace, serviceAccount: `${this.gatewayName}-istio`, podLabels: { "gateway.networking.k8s.io/gateway-name": this.gatewayName } };
+        const attachment = gatewayAttachment(args);
+        this.gatewayName = attachment.gatewayName;
+        this.namespace = attachment.namespace;
+        this.mode = attachment.mode;
+        this.hostnames = attachment.hostnames;
+        this.routeNamespaceLabels = attachment.routeNamespaceLabels;
+        this.identity = attachment.identity;
         // Classic gateway pods run unprivileged and listen on 8080/8443 behind Service ports 80/443.
         this.podPorts = this.mode === "classic" ? [8080, 8443] : [httpRedirectPort, httpsPort];
 
@@ -177,11 +238,7 @@ export class MeshGateway extends pulumi.ComponentResource implements GatewayAtta
 
     /** The parentRef a route uses to attach to the HTTPS listener of `hostname`, if there is one. */
     parentRefFor(hostname: string): GatewayParentRef | undefined {
-        const listener = this.hostnames.find((h) => hostnameMatches(h, hostname));
-        if (listener === undefined) {
-            return undefined;
-        }
-        return { group: "gateway.networking.k8s.io", kind: "Gateway", name: this.gatewayName, namespace: this.namespace, sectionName: listenerName(listener) };
+        return parentRefFor(this, hostname);
     }
 
     /** `<namespace>/<name>` of the classic Istio Gateway, as a VirtualService's `gateways` names it. */

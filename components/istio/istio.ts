@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
 import { ChartSource, installChart, present, retainCrds } from "../charts";
 import { checkTrustDomain, defaultTrustDomain } from "../identity";
 import { Problems, checkDns1123Label } from "../problems";
@@ -47,10 +48,44 @@ export interface IstioArgs {
     istiodValues?: Record<string, unknown>;
 }
 
+/** The `global.platform` values the Istio charts know (a profile file each); any other fails the chart render. */
+export const istioPlatforms = ["gke", "k3d", "k3s", "microk8s", "minikube", "openshift"] as const;
+
+/** Where the sidecar keeps its own configuration and credentials: access logs must not be written there. */
+const proxyStateDirectories = ["/etc/istio", "/var/run/secrets", "/var/lib/istio"];
+
+function checkAccessLogFile(problems: Problems, file: string): void {
+    // An empty value is Istio's own way to turn access logs off.
+    if (file === "") {
+        return;
+    }
+    const fix = "use /dev/stdout (the default), /dev/stderr, another absolute file path, or \"\" to turn access logs off";
+    if (!path.posix.isAbsolute(file) || path.posix.normalize(file) !== file || /[\u0000-\u001f\u007f]/.test(file)) {
+        problems.add("accessLogFile", `"${file}" is not an absolute, normalised file path`, fix);
+    } else if (proxyStateDirectories.some((directory) => file === directory || file.startsWith(`${directory}/`))) {
+        problems.add("accessLogFile", `"${file}" is inside the proxy's own configuration and credentials`, fix);
+    }
+}
+
 export function validateIstioArgs(args: IstioArgs): Problems {
     const problems = new Problems();
+    if (args.version !== undefined && !/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(args.version)) {
+        problems.add("version", `"${args.version}" is not an Istio release`, `write an exact release, e.g. "${versions.istio}" (a range would change the install between two runs)`);
+    }
     if (args.revision !== undefined) {
         checkDns1123Label(problems, "revision", args.revision);
+    }
+    if (args.platform !== undefined && !(istioPlatforms as readonly string[]).includes(args.platform)) {
+        problems.add("platform", `"${args.platform}" is not a platform the Istio charts know`, `use one of ${istioPlatforms.join(", ")}, or leave it out`);
+    }
+    if (args.ingressNamespace !== undefined) {
+        checkDns1123Label(problems, "ingressNamespace", args.ingressNamespace);
+    }
+    if (args.accessLogFile !== undefined) {
+        checkAccessLogFile(problems, args.accessLogFile);
+    }
+    if (args.trustDomain !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(args.trustDomain)) {
+        problems.add("trustDomain", `"${args.trustDomain}" is not a trust domain`, "use a lower-case DNS name such as \"cluster.local\" or \"prod.example.com\"; it is the first part of every SPIFFE principal");
     }
     if (args.ingressMode !== undefined && !ingressModes.includes(args.ingressMode)) {
         problems.add("ingressMode", `"${args.ingressMode}" is not an ingress mode`, `use one of ${ingressModes.join(", ")}`);
@@ -89,6 +124,32 @@ function layeredWaypointPolicies(values: Record<string, unknown> | undefined): b
 /** The namespace labels that make istiod inject sidecars into a namespace's pods. */
 export function injectionLabels(revision?: string): Record<string, string> {
     return revision ? { [revisionLabel]: revision } : { [injectionLabel]: "enabled" };
+}
+
+/** What the mesh an `Istio` made of `args` is, for the components that join it. */
+export interface IstioMesh {
+    revision?: string;
+    trustDomain: string;
+    dataplaneMode: DataplaneMode;
+    ingressMode: IngressMode;
+    /** Labels a namespace needs to join the mesh: sidecar injection, or ambient enrolment. */
+    injectionLabels: Record<string, string>;
+}
+
+/**
+ * The mesh of an `Istio` made of `args`, computed without creating it: the stack validates
+ * the components that join the mesh against it before any resource exists, and the component
+ * takes its own fields from it.
+ */
+export function istioMesh(args: IstioArgs): IstioMesh {
+    const dataplaneMode = args.dataplaneMode ?? "sidecar";
+    return {
+        revision: args.revision,
+        trustDomain: args.trustDomain ?? defaultTrustDomain,
+        dataplaneMode,
+        ingressMode: args.ingressMode ?? "gateway-api",
+        injectionLabels: dataplaneMode === "ambient" ? ambientNamespaceLabels(args.revision) : injectionLabels(args.revision),
+    };
 }
 
 /** istiod chart values: ztmesh's zero-trust settings over the user's extras. */
@@ -157,12 +218,13 @@ export class Istio extends pulumi.ComponentResource {
 
         const version = args.version ?? versions.istio;
         const pinned = (chart: string) => ({ chart, repository: chartRepositories.istio, version });
-        this.revision = args.revision;
-        this.trustDomain = args.trustDomain ?? defaultTrustDomain;
-        this.dataplaneMode = args.dataplaneMode ?? "sidecar";
+        const mesh = istioMesh(args);
+        this.revision = mesh.revision;
+        this.trustDomain = mesh.trustDomain;
+        this.dataplaneMode = mesh.dataplaneMode;
         const ambientMode = this.dataplaneMode === "ambient";
-        this.injectionLabels = ambientMode ? ambientNamespaceLabels(args.revision) : injectionLabels(args.revision);
-        this.ingressMode = args.ingressMode ?? "gateway-api";
+        this.injectionLabels = mesh.injectionLabels;
+        this.ingressMode = mesh.ingressMode;
 
         const namespace = new k8s.core.v1.Namespace(`${name}-system`, {
             metadata: { name: istioNamespace },

@@ -4,12 +4,12 @@ import { formatFlows } from "../../analysis/flowFormat";
 import { reachability } from "../../analysis/reach";
 import { parseEnvironment } from "../../stacks/config";
 import { stackObjects } from "../../stacks/offline";
-import { stackConfig } from "../harness/stackConfig";
+import { kubeconfigIsSecret, stackConfig } from "../harness/stackConfig";
 
 /** What the stack registers offline; prod's kubeconfig only has to be present for a cluster deployment. */
 function objectsOf(stack: "dev" | "prod"): Promise<KubeObject[]> {
     const config = stack === "prod" ? { ...stackConfig(stack), "ztmesh:kubeconfig": "apiVersion: v1" } : stackConfig(stack);
-    return stackObjects(parseEnvironment(config), stack);
+    return stackObjects(parseEnvironment(config, kubeconfigIsSecret), stack);
 }
 
 describe("reachability of what the stacks deploy: exactly the declared flows", () => {

@@ -6,7 +6,7 @@ import { renderedChartChildren } from "./chartFixtures";
 import { construct } from "../../stacks/offline";
 import { RecordedResource } from "../../stacks/offline";
 import { PackResult, runPolicyPack } from "./policyPack";
-import { stackConfig } from "./stackConfig";
+import { kubeconfigIsSecret, stackConfig } from "./stackConfig";
 
 export interface StackRunOptions {
     /** Resources the user adds to the program beside the stack, e.g. a raw NetworkPolicy. */
@@ -32,7 +32,7 @@ export async function packOnStack(stack: "dev" | "prod" | "ambient", options: St
         config["ztmesh:kubeconfig"] = "apiVersion: v1\nkind: Config\n";
     }
     const log = await construct(() => {
-        deployMesh(parseEnvironment(config), stack);
+        deployMesh(parseEnvironment(config, kubeconfigIsSecret), stack);
         options.extra?.();
     });
     const resources = [...log.resources, ...renderedChartChildren(log.resources)];

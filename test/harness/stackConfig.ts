@@ -9,3 +9,6 @@ export function editedConfig(stack: string, key: string, edit: (value: any) => a
     config[key] = JSON.stringify(edit(current));
     return config;
 }
+
+/** Which keys Pulumi would hand the program as secrets when the kubeconfig was set with `pulumi config set --secret`. */
+export const kubeconfigIsSecret = (key: string): boolean => key === "ztmesh:kubeconfig";

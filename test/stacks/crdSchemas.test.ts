@@ -3,7 +3,7 @@ import { parseEnvironment } from "../../stacks/config";
 import { deployMesh } from "../../stacks/program";
 import { construct } from "../../stacks/offline";
 import { CrdSchemas } from "../harness/crdSchemas";
-import { stackConfig } from "../harness/stackConfig";
+import { kubeconfigIsSecret, stackConfig } from "../harness/stackConfig";
 
 describe("every custom resource the stacks produce is valid against the upstream CRD schemas", () => {
     const schemas = new CrdSchemas();
@@ -11,7 +11,7 @@ describe("every custom resource the stacks produce is valid against the upstream
     for (const stack of ["dev", "prod", "ambient"]) {
         it(`${stack}: Istio, Gateway API and Calico objects pass their CRD's openAPIV3Schema (unknown fields rejected)`, async () => {
             const config = stack === "prod" ? { ...stackConfig(stack), "ztmesh:kubeconfig": "apiVersion: v1" } : stackConfig(stack);
-            const log = await construct(() => deployMesh(parseEnvironment(config), stack));
+            const log = await construct(() => deployMesh(parseEnvironment(config, kubeconfigIsSecret), stack));
             const checked = log.resources.filter((r) => r.custom && r.inputs.apiVersion).map((r) => ({ name: `${r.inputs.kind} ${r.inputs.metadata?.namespace ?? ""}/${r.inputs.metadata?.name}`, problems: schemas.problems(JSON.parse(JSON.stringify(r.inputs))) }));
             const validated = checked.filter((c) => c.problems !== undefined);
             assert.ok(validated.length >= 10, `objects with a CRD: ${validated.length}`);

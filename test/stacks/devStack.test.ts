@@ -5,6 +5,8 @@ import { MeshDeployment, deployMesh } from "../../stacks/program";
 import { construct } from "../../stacks/offline";
 import { installMocks, isSecretValue, ResourceLog } from "../../stacks/offline";
 import { editedConfig, projectRoot, stackConfig } from "../harness/stackConfig";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 
 const peer = (namespace: string, labels: Record<string, string>) => ({
@@ -135,6 +137,8 @@ describe("stack entry point (stacks/index.ts)", () => {
         // Charts from a local folder and the CRDs from a file: nothing to download.
         const config = editedConfig("dev", "ztmesh:gateway", (gateway) => ({ ...gateway, crdsSource: path.join(projectRoot, "..", "shared", "crds", "gateway-api-v1.5.1-standard.yaml") }));
         config["ztmesh:charts"] = JSON.stringify({ localDirectory: "/opt/charts" });
+        const renderDirectory = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-dev-")), "rendered");
+        config["ztmesh:cluster"] = JSON.stringify({ renderDirectory });
         pulumi.runtime.setAllConfig(config);
         // Imported only now: the program reads config when it runs.
         const program = require("../../stacks") as () => Promise<Record<string, unknown>>;
@@ -142,6 +146,9 @@ describe("stack entry point (stacks/index.ts)", () => {
         const log = await construct(() => program().then((result) => { outputs = result; }));
         assert.strictEqual(log.named("Chart", "istio-istiod").inputs.chart, "/opt/charts/istiod");
         assert.strictEqual(outputs.mode, "render");
+        // The mocks run as `pulumi up`: the folder is marked as this stack's render before anything is written.
+        assert.deepStrictEqual(JSON.parse(fs.readFileSync(path.join(renderDirectory, ".ztmesh-render"), "utf8")), { renderedBy: "ztmesh", stack: "dev" });
+        fs.rmSync(path.dirname(renderDirectory), { recursive: true, force: true });
         assert.strictEqual(outputs.calicoPolicyApi, "crd.projectcalico.org/v1");
         assert.deepStrictEqual(outputs.appNamespaces, ["bookinfo"]);
         assert.deepStrictEqual([outputs.dataplaneMode, outputs.waypoints], ["sidecar", []]);

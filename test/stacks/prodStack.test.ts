@@ -4,13 +4,13 @@ import { deployMesh } from "../../stacks/program";
 import { construct } from "../../stacks/offline";
 import { errorOf } from "../harness/construct";
 import { isSecretValue, ResourceLog } from "../../stacks/offline";
-import { editedConfig, stackConfig } from "../harness/stackConfig";
+import { editedConfig, kubeconfigIsSecret, stackConfig } from "../harness/stackConfig";
 
 describe("prod stack (production-shaped example)", () => {
     let log: ResourceLog;
 
     before(async () => {
-        log = await construct(() => deployMesh(parseEnvironment({ ...stackConfig("prod"), "ztmesh:kubeconfig": "apiVersion: v1\nkind: Config\n" }), "prod"));
+        log = await construct(() => deployMesh(parseEnvironment({ ...stackConfig("prod"), "ztmesh:kubeconfig": "apiVersion: v1\nkind: Config\n" }, kubeconfigIsSecret), "prod"));
     });
 
     it("deploys to the configured cluster with the kubeconfig as a secret", () => {
@@ -76,6 +76,6 @@ describe("prod stack (production-shaped example)", () => {
         const config = editedConfig("prod", "ztmesh:gateway", (gateway) => ({ ...gateway, listeners: [{ hostname: "shop.example.com" }] }));
         await construct(() => undefined);
         const message = errorOf(() => deployMesh(parseEnvironment(config), "prod"));
-        assert.match(message, /MeshGateway "gateway" has invalid arguments:\n {2}- listeners\[0\]\.tls: public hostname "shop\.example\.com" has no TLS/);
+        assert.match(message, /invalid stack configuration:\n {2}- ztmesh:gateway\.listeners\[0\]\.tls: public hostname "shop\.example\.com" has no TLS/);
     });
 });

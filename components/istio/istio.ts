@@ -84,9 +84,6 @@ export function validateIstioArgs(args: IstioArgs): Problems {
     if (args.accessLogFile !== undefined) {
         checkAccessLogFile(problems, args.accessLogFile);
     }
-    if (args.trustDomain !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(args.trustDomain)) {
-        problems.add("trustDomain", `"${args.trustDomain}" is not a trust domain`, "use a lower-case DNS name such as \"cluster.local\" or \"prod.example.com\"; it is the first part of every SPIFFE principal");
-    }
     if (args.ingressMode !== undefined && !ingressModes.includes(args.ingressMode)) {
         problems.add("ingressMode", `"${args.ingressMode}" is not an ingress mode`, `use one of ${ingressModes.join(", ")}`);
     }

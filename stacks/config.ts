@@ -88,9 +88,10 @@ export function parseEnvironment(rawConfig: Record<string, string>, isSecret: (k
         }
         input[name] = parseValue(value);
     }
+    const droppedKeys = prototypeKeys(input, []);
     const result = environmentSchema.safeParse(input);
-    if (!result.success) {
-        throw configError([...credentials, ...result.error.issues.map(describeIssue)]);
+    if (!result.success || droppedKeys.length > 0) {
+        throw configError([...credentials, ...droppedKeys, ...(result.success ? [] : result.error.issues.map(describeIssue))]);
     }
     const problems = [...credentials, ...checkReferences(result.data)];
     if (problems.length > 0) {
@@ -102,6 +103,24 @@ export function parseEnvironment(rawConfig: Record<string, string>, isSecret: (k
 /** One error listing every problem of the configuration. */
 export function configError(problems: readonly string[]): ConfigError {
     return new ConfigError(`invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
+}
+
+/**
+ * The `__proto__` keys in the parsed config, each as a problem. JSON.parse keeps such a key as
+ * an own property, but the schema's records copy entries into plain objects, where it is
+ * silently lost: `podLabels: {"__proto__": "x", "app": "a"}` would select by `app` alone. No
+ * Kubernetes label, header or env name can be spelled so, so the key is refused wherever it is.
+ */
+function prototypeKeys(value: unknown, path: readonly PropertyKey[]): string[] {
+    if (Array.isArray(value)) {
+        return value.flatMap((item, index) => prototypeKeys(item, [...path, index]));
+    }
+    if (typeof value !== "object" || value === null) {
+        return [];
+    }
+    return Object.entries(value).flatMap(([key, field]) => (key === "__proto__"
+        ? [`${configPath(path)}: the key "__proto__" cannot be stored (it would be dropped without a word); remove it or rename it`]
+        : prototypeKeys(field, [...path, key])));
 }
 
 function parseValue(value: string): unknown {

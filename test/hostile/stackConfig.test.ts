@@ -237,6 +237,15 @@ describe("hostile stack configuration: one config error naming the key, before a
         assert.deepStrictEqual(message.split("\n").filter((line) => line.includes('no port "grpc"')).length, 1, message);
     });
 
+    it("refuses a \"__proto__\" key, which parsing would drop and so select pods by the other labels alone", () => {
+        const config = raw(devConfig());
+        // Written as JSON text: in a JavaScript object literal "__proto__" sets the prototype instead of a key.
+        config["ztmesh:services"] = config["ztmesh:services"].replace('"versions":[{"name":"v1","image":"docker.io/istio/examples-bookinfo-details-v1:1.20.3"}]', '"existingWorkload":{"podLabels":{"__proto__":"x","app":"details"}}');
+        assert.match(config["ztmesh:services"], /__proto__/, "the fixture names details' workload");
+        assert.throws(() => parseEnvironment(config), (error: Error) => error instanceof ConfigError
+            && /ztmesh:services\[1\]\.existingWorkload\.podLabels: the key "__proto__" cannot be stored/.test(error.message));
+    });
+
     it("reports every problem at once, of the schema's and the components' kinds alike", async () => {
         const config = devConfig();
         calico((c) => { c.ipPools = [{ cidr: "10.244.0.0/16", blockSize: 99 }]; })(config);

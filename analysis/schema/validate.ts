@@ -4,6 +4,7 @@
  * kind's OpenAPI schema (unknown fields included), and it passes the checks those servers make
  * in code. Kinds the engine does not read (ConfigMap, Secret, ...) are not checked.
  */
+import { celProblem } from "./cel/celProblem";
 import { calicoProblem } from "./rules/calico";
 import { istioProblem } from "./rules/istio";
 import { kubernetesProblem, labelsProblem } from "./rules/kubernetes";
@@ -64,6 +65,7 @@ export function objectProblem(object: Mapping): Problem {
     const group = groupOf(apiVersion);
     return firstProblem(
         () => schemaProblem(object, apiVersion, kind),
+        () => celProblem(object, apiVersion, kind),
         () => (object.metadata?.name === undefined && object.metadata?.generateName === undefined ? "metadata.name: required field is missing" : undefined),
         () => labelsProblem(object.metadata?.labels, "metadata.labels"),
         () => (builtinGroups.has(group) ? kubernetesProblem(object)

@@ -23,9 +23,17 @@ function failure(site: RuleSite, problem: string, at: string): string {
     return `${where === "" ? "" : `${where}: `}${problem}${found}`;
 }
 
+let generated: typeof import("../generatedSchemas").schemas | undefined;
+
+/** The generated schemas, loaded on first use (by then schemas.ts has loaded them for ajv). */
+function generatedSchemas(): typeof import("../generatedSchemas").schemas {
+    generated ??= (require("../generatedSchemas") as typeof import("../generatedSchemas")).schemas;
+    return generated;
+}
+
 /** The first CEL rule `object` fails, as "field.path: message", or undefined (also for a kind without rules). */
 export function celProblem(object: Record<string, unknown>, apiVersion: string, kind: string): string | undefined {
-    const { schemas } = require("../generatedSchemas") as typeof import("../generatedSchemas");
+    const schemas = generatedSchemas();
     const definitions = schemas.definitions as Definitions;
     const id = schemas.kinds[`${apiVersion}/${kind}`];
     if (id === undefined || !hasRules(definitions[id], definitions)) {

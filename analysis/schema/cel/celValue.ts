@@ -4,6 +4,9 @@
  * CEL `int`, objects as maps, and property names escaped as CEL needs them.
  * https://kubernetes.io/docs/reference/using-api/cel/#type-checking and #escaping
  */
+import type { CelInput } from "@bufbuild/cel";
+import { celContainers } from "./celLibrary";
+
 /** A JSON Schema node of the generated schemas. */
 export type Schema = { readonly [keyword: string]: any };
 export type Definitions = Readonly<Record<string, Schema>>;
@@ -26,12 +29,25 @@ export interface CelRule {
 const reservedWords = new Set(["true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function",
     "if", "import", "let", "loop", "package", "namespace", "return", "var", "void", "while"]);
 
+const escapes: Readonly<Record<string, string>> = { "__": "__underscores__", ".": "__dot__", "-": "__dash__", "/": "__slash__" };
+
 /** `namespace` → `__namespace__`, `a.b-c/d` → `a__dot__b__dash__c__slash__d`, `__x` → `__underscores__x`. */
 export function escapedPropertyName(name: string): string {
-    if (reservedWords.has(name)) {
-        return `__${name}__`;
+    return reservedWords.has(name) ? `__${name}__` : name.replace(/__|[./-]/g, (part) => escapes[part]);
+}
+
+const defaultedProperties = new WeakMap<Schema, ReadonlyArray<readonly [string, Schema, unknown]>>();
+
+/** The declared properties of `node` that have a default: name, schema, default (computed once per schema node). */
+function propertiesWithDefaults(node: Schema, definitions: Definitions): ReadonlyArray<readonly [string, Schema, unknown]> {
+    let found = defaultedProperties.get(node);
+    if (found === undefined) {
+        found = Object.entries((node.properties ?? {}) as Record<string, Schema>)
+            .map(([name, property]) => [name, property, resolved(property, definitions).default] as const)
+            .filter(([, , defaultValue]) => defaultValue !== undefined);
+        defaultedProperties.set(node, found);
     }
-    return name.replace(/__|[./-]/g, (part) => ({ "__": "__underscores__", ".": "__dot__", "-": "__dash__", "/": "__slash__" })[part]!);
+    return found;
 }
 
 /** `schema`, or the definition its `$ref` names. */
@@ -61,7 +77,7 @@ export interface RuleSite {
     readonly pointer: string;
     readonly rules: readonly CelRule[];
     readonly value: unknown;
-    self?: unknown;
+    self?: CelInput;
 }
 
 function childPointer(pointer: string, name: string): string {
@@ -77,10 +93,11 @@ function isIntegerSchema(schema: Schema): boolean {
  * server evaluates them (a node's rules before its children's), the rules that apply to it and
  * its parts. A declared property left out that has a default takes it, as the API server's
  * structural defaulting does; an object with declared properties becomes a map with escaped
- * names, a map (`additionalProperties`) keeps its keys. Parts that no rule reads are not
- * converted (undefined) unless `read`.
+ * names, a map (`additionalProperties`) keeps its keys. Lists and maps are wrapped once as the
+ * CEL library's values: unwrapped, they would be converted again at each rule that reads them.
+ * Parts that no rule reads are not converted (undefined) unless `read`.
  */
-export function celValue(value: unknown, schema: Schema, definitions: Definitions, pointer: string, sites: RuleSite[], read: boolean): unknown {
+export function celValue(value: unknown, schema: Schema, definitions: Definitions, pointer: string, sites: RuleSite[], read: boolean): CelInput | undefined {
     const node = resolved(schema, definitions);
     if (!read && !hasRules(node, definitions)) {
         return undefined;
@@ -98,30 +115,30 @@ export function celValue(value: unknown, schema: Schema, definitions: Definition
     return converted;
 }
 
-function convertParts(value: unknown, node: Schema, definitions: Definitions, pointer: string, sites: RuleSite[], read: boolean): unknown {
+function convertParts(value: unknown, node: Schema, definitions: Definitions, pointer: string, sites: RuleSite[], read: boolean): CelInput {
     if (Array.isArray(value)) {
-        return value.map((item, index) => celValue(item, node.items ?? {}, definitions, `${pointer}/${index}`, sites, read));
+        // A part left undefined is one no rule reads (see above).
+        return celContainers().celList(value.map((item, index) => celValue(item, node.items ?? {}, definitions, `${pointer}/${index}`, sites, read)) as CelInput[]);
     }
     if (typeof value === "number") {
         return Number.isInteger(value) && isIntegerSchema(node) ? BigInt(value) : value;
     }
     if (typeof value !== "object" || value === null) {
-        return value;
+        return value as CelInput;
     }
     const fields = value as Record<string, unknown>;
     const properties = (node.properties ?? {}) as Record<string, Schema>;
-    const result = new Map<string, unknown>();
+    const result = new Map<string, CelInput | undefined>();
     for (const [name, field] of Object.entries(fields)) {
         const declared = properties[name];
         const child = declared ?? (typeof node.additionalProperties === "object" ? node.additionalProperties : {});
         result.set(declared === undefined ? name : escapedPropertyName(name),
             celValue(field, child, definitions, childPointer(pointer, name), sites, read));
     }
-    for (const [name, property] of Object.entries(properties)) {
-        const defaultValue = resolved(property, definitions).default;
-        if (fields[name] === undefined && defaultValue !== undefined) {
+    for (const [name, property, defaultValue] of propertiesWithDefaults(node, definitions)) {
+        if (fields[name] === undefined) {
             result.set(escapedPropertyName(name), celValue(defaultValue, property, definitions, childPointer(pointer, name), sites, read));
         }
     }
-    return result;
+    return celContainers().celMap(result as Map<string, CelInput>);
 }

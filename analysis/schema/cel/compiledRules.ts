@@ -1,9 +1,8 @@
 /**
- * The CEL rules of the CRDs, compiled with @bufbuild/cel and the Kubernetes library functions the
- * rules call (strings extension, URL and CIDR libraries). Each rule is compiled once, on first
- * use; the CEL library itself is loaded only then, so a run that reads no custom resource with
- * rules never pays for it.
+ * The CEL rules of the CRDs, compiled: each expression once, on first use (a run compiles only the
+ * rules of the kinds it reads), and the list of the rules left out.
  */
+import { Cel, loadCel } from "./celLibrary";
 import type { CelRule } from "./celValue";
 
 /**
@@ -30,20 +29,6 @@ function readsIdentifier(expression: unknown, name: string): boolean {
         return true;
     }
     return Object.values(expression).some((child) => readsIdentifier(child, name));
-}
-
-type Cel = typeof import("@bufbuild/cel");
-
-let cel: { readonly library: Cel; readonly env: ReturnType<Cel["celEnv"]> } | undefined;
-
-function loadCel(): NonNullable<typeof cel> {
-    if (cel === undefined) {
-        const library = require("@bufbuild/cel") as Cel;
-        const { strings } = require("@bufbuild/cel/ext") as typeof import("@bufbuild/cel/ext");
-        const { kubernetesFunctions, kubernetesTypes } = require("./kubernetesLibrary") as typeof import("./kubernetesLibrary");
-        cel = { library, env: library.celEnv({ funcs: [...strings, ...kubernetesFunctions], registry: kubernetesTypes }) };
-    }
-    return cel;
 }
 
 /** An expression compiled: a program that gives the expression's value for `self` (an Error if evaluating it fails). */

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { main } from "../../analysis/cli";
-import { CelRule, rulesKeyword } from "../../analysis/schema/cel/celValue";
+import { CelRule, escapedPropertyName, rulesKeyword } from "../../analysis/schema/cel/celValue";
 import { compile, rulesNotEvaluated } from "../../analysis/schema/cel/compiledRules";
 import { schemas } from "../../analysis/schema/generatedSchemas";
 import { objectProblem } from "../../analysis/schema/validate";
@@ -196,5 +196,37 @@ describe("the CRDs' CEL rules in the generated schemas", () => {
         const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: projectRoot, encoding: "utf8" });
         assert.strictEqual(result.status, 0, result.stderr);
         assert.deepStrictEqual(JSON.parse(result.stdout), { problems: [null, null], cel: false });
+    });
+
+    it("escape property names as the API server does (namespace, dots, dashes, slashes, double underscores)", () => {
+        assert.deepStrictEqual(["namespace", "in", "a.b-c/d", "__x", "name"].map(escapedPropertyName),
+            ["__namespace__", "__in__", "a__dot__b__dash__c__slash__d", "__underscores__x", "name"]);
+    });
+});
+
+describe("the Kubernetes CEL library functions written here", () => {
+    const run = (expression: string, self: unknown): unknown => {
+        const program = compile(expression);
+        assert.strictEqual(typeof program, "function", String(program));
+        return (program as (value: unknown) => unknown)(self);
+    };
+
+    it("isCIDR (the ClusterNetworkPolicy CRD's rule): IPv4 and IPv6 prefixes; no address alone, leading zero, zone or IPv4-mapped IPv6", () => {
+        for (const cidr of ["10.0.0.0/8", "0.0.0.0/0", "192.168.1.1/32", "2001:db8::/32", "::/0"]) {
+            assert.strictEqual(run("isCIDR(self)", cidr), true, cidr);
+        }
+        for (const text of ["10.0.0.1", "10.0.0.0/33", "010.0.0.0/8", "fe80::1%eth0/64", "::ffff:10.0.0.0/104", "2001:db8::/129", "a/8"]) {
+            assert.strictEqual(run("isCIDR(self)", text), false, text);
+        }
+    });
+
+    it("url(...).getScheme(): the scheme, lowercased; an absolute path has none; anything else is an error", () => {
+        assert.strictEqual(run("url(self).getScheme()", "HTTPS://keys.example.com/jwks"), "https");
+        assert.strictEqual(run("url(self).getScheme()", "/jwks"), "");
+        assert.strictEqual(run("url(self).getScheme()", "urn:isbn:0451450523"), "urn");
+        for (const text of ["keys.example.com/jwks", "https://a/%zz", "https://a/\x01"]) {
+            assert.ok(run("url(self).getScheme()", text) instanceof Error, text);
+        }
+        assert.ok(run("'https://a'.getScheme() == 'https'", null) instanceof Error, "getScheme is a method of URL only");
     });
 });

@@ -5,6 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { main } from "../../analysis/cli";
 import { CelRule, escapedPropertyName, rulesKeyword } from "../../analysis/schema/cel/celValue";
+import { schemaRulesProblem } from "../../analysis/schema/cel/celProblem";
 import { compile, rulesNotEvaluated } from "../../analysis/schema/cel/compiledRules";
 import { schemas } from "../../analysis/schema/generatedSchemas";
 import { objectProblem } from "../../analysis/schema/validate";
@@ -228,5 +229,42 @@ describe("the Kubernetes CEL library functions written here", () => {
             assert.ok(run("url(self).getScheme()", text) instanceof Error, text);
         }
         assert.ok(run("'https://a'.getScheme() == 'https'", null) instanceof Error, "getScheme is a method of URL only");
+    });
+});
+
+describe("CEL rules of any structural schema (the mechanism a new kind, e.g. ClusterNetworkPolicy, would use)", () => {
+    const rules = (...list: CelRule[]) => ({ [rulesKeyword]: list });
+    /** A cut of the ClusterNetworkPolicy CRD's spec, with a fieldPath and a messageExpression rule added. */
+    const schema = {
+        type: "object",
+        properties: {
+            spec: {
+                type: "object",
+                properties: {
+                    priority: { type: "integer", default: 10 },
+                    ranges: { type: "array", items: { type: "object", properties: { start: { type: "integer" }, end: { type: "integer" } }, ...rules({ rule: "self.start < self.end", message: "Start port must be less than End port" }) } },
+                    networks: { type: "array", items: { type: "string", ...rules({ rule: "isCIDR(self)", message: "Invalid CIDR format provided" }) } },
+                },
+                ...rules(
+                    { rule: "self.priority <= 1000", messageExpression: "'priority ' + string(self.priority) + ' is over 1000'", fieldPath: ".priority" },
+                    { rule: "!has(self.ranges) || self.ranges.size() <= 2", message: "at most two ranges", fieldPath: ".ranges" },
+                ),
+            },
+        },
+    };
+    const problem = (spec: object) => schemaRulesProblem({ spec }, schema, {});
+
+    it("evaluates each rule at its node, with the defaults applied, naming its fieldPath and messageExpression", () => {
+        assert.strictEqual(problem({ ranges: [{ start: 80, end: 90 }], networks: ["10.0.0.0/8"] }), undefined);
+        assert.strictEqual(problem({ ranges: [{ start: 80, end: 90 }, { start: 90, end: 80 }] }), "spec.ranges[1]: Start port must be less than End port, found a mapping {\"start\":90,\"end\":80}");
+        assert.strictEqual(problem({ networks: ["10.0.0.0/8", "10.0.0.1"] }), "spec.networks[1]: Invalid CIDR format provided, found a string \"10.0.0.1\"");
+        assert.strictEqual(problem({ priority: 1001 }), "spec.priority: priority 1001 is over 1000");
+        assert.strictEqual(problem({ ranges: [{ start: 1, end: 2 }, { start: 1, end: 2 }, { start: 1, end: 2 }] }), "spec.ranges: at most two ranges");
+    });
+
+    it("refuses, naming the rule, what it cannot compile rather than accept it", () => {
+        const broken = { type: "object", ...rules({ rule: "self.?a.orValue(1) == 1", message: "m" }) };
+        const found = schemaRulesProblem({ a: 1 }, broken, {});
+        assert.ok(found?.startsWith("the validation rule \"self.?a.orValue(1) == 1\" could not be compiled ("), found);
     });
 });

@@ -7,7 +7,7 @@
  * carries rules is covered; kinds without rules cost nothing but a look at their schema, once.
  */
 import { describeValue, fieldPath } from "../schemaErrors";
-import { celValue, Definitions, hasRules, RuleSite } from "./celValue";
+import { celValue, Definitions, hasRules, RuleSite, Schema } from "./celValue";
 import { compile, failureMessage } from "./compiledRules";
 
 /** `.spec.ports[0]`, `['a.b']` (a rule's fieldPath, relative to its node) as JSON pointer segments appended to `pointer`. */
@@ -34,13 +34,17 @@ function generatedSchemas(): typeof import("../generatedSchemas").schemas {
 /** The first CEL rule `object` fails, as "field.path: message", or undefined (also for a kind without rules). */
 export function celProblem(object: Record<string, unknown>, apiVersion: string, kind: string): string | undefined {
     const schemas = generatedSchemas();
-    const definitions = schemas.definitions as Definitions;
     const id = schemas.kinds[`${apiVersion}/${kind}`];
-    if (id === undefined || !hasRules(definitions[id], definitions)) {
+    return id === undefined ? undefined : schemaRulesProblem(object, schemas.definitions[id], schemas.definitions as Definitions);
+}
+
+/** The first CEL rule of `schema` (whose `$ref`s name `definitions`) that `value` fails, as "field.path: message", or undefined. */
+export function schemaRulesProblem(value: unknown, schema: Schema, definitions: Definitions): string | undefined {
+    if (!hasRules(schema, definitions)) {
         return undefined;
     }
     const sites: RuleSite[] = [];
-    celValue(object, definitions[id], definitions, "", sites, false);
+    celValue(value, schema, definitions, "", sites, false);
     for (const site of sites) {
         for (const rule of site.rules) {
             const program = compile(rule.rule);

@@ -84,10 +84,10 @@ const refused: Array<[string, string, string]> = [
         "RequestAuthentication shop/jwt: spec.jwtRules[0].jwksUri: URL parse error during conversion from string: parse \"keys.example.com\": invalid URI for request evaluating rule: url(self).getScheme() in [\"http\", \"https\"], found a string \"keys.example.com\""],
     ["a Calico preDNAT policy with egress rules (projectcalico.org/v3)",
         globalPolicy("{preDNAT: true, applyOnForward: true, selector: has(host), types: [Ingress, Egress], egress: [{action: Allow}]}"),
-        "GlobalNetworkPolicy host-ingress: spec: preDNAT policy cannot have any egress rules, found a mapping"],
+        "GlobalNetworkPolicy host-ingress: spec: Forbidden: preDNAT policy cannot have any egress rules, found a mapping"],
     ["a Calico HTTP match on a Deny rule (crd.projectcalico.org/v1)",
         "apiVersion: crd.projectcalico.org/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: shop}\nspec: {selector: all(), ingress: [{action: Deny, http: {methods: [GET]}}]}\n",
-        "NetworkPolicy shop/p: spec.ingress[0]: HTTP match is only valid on Allow rules, found a mapping"],
+        "NetworkPolicy shop/p: spec.ingress[0]: Forbidden: HTTP match is only valid on Allow rules, found a mapping"],
 ];
 
 /** Objects of every kind above that pass their rules. */
@@ -247,19 +247,19 @@ describe("CEL rules of any structural schema (the mechanism a new kind, e.g. Clu
                 },
                 ...rules(
                     { rule: "self.priority <= 1000", messageExpression: "'priority ' + string(self.priority) + ' is over 1000'", fieldPath: ".priority" },
-                    { rule: "!has(self.ranges) || self.ranges.size() <= 2", message: "at most two ranges", fieldPath: ".ranges" },
+                    { rule: "!has(self.ranges) || self.ranges.size() <= 2", message: "at most two ranges", fieldPath: ".ranges", reason: "FieldValueForbidden" },
                 ),
             },
         },
     };
     const problem = (spec: object) => schemaRulesProblem({ spec }, schema, {});
 
-    it("evaluates each rule at its node, with the defaults applied, naming its fieldPath and messageExpression", () => {
+    it("evaluates each rule at its node, with the defaults applied, naming its fieldPath, reason and messageExpression", () => {
         assert.strictEqual(problem({ ranges: [{ start: 80, end: 90 }], networks: ["10.0.0.0/8"] }), undefined);
         assert.strictEqual(problem({ ranges: [{ start: 80, end: 90 }, { start: 90, end: 80 }] }), "spec.ranges[1]: Start port must be less than End port, found a mapping {\"start\":90,\"end\":80}");
         assert.strictEqual(problem({ networks: ["10.0.0.0/8", "10.0.0.1"] }), "spec.networks[1]: Invalid CIDR format provided, found a string \"10.0.0.1\"");
         assert.strictEqual(problem({ priority: 1001 }), "spec.priority: priority 1001 is over 1000");
-        assert.strictEqual(problem({ ranges: [{ start: 1, end: 2 }, { start: 1, end: 2 }, { start: 1, end: 2 }] }), "spec.ranges: at most two ranges");
+        assert.strictEqual(problem({ ranges: [{ start: 1, end: 2 }, { start: 1, end: 2 }, { start: 1, end: 2 }] }), "spec.ranges: Forbidden: at most two ranges");
     });
 
     it("refuses, naming the rule, what it cannot compile rather than accept it", () => {

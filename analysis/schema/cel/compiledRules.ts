@@ -64,13 +64,14 @@ function compileNow(expression: string): Compiled {
     return (self) => program({ self: self as never });
 }
 
-/** The message of a failed rule, as the API server writes it: its messageExpression's value, else its message, else the rule. */
+/** How the API server words a failed rule's `reason` before the message (FieldValueInvalid, the default, as every other error here: nothing). */
+const reasonWords: Readonly<Record<string, string>> = { FieldValueForbidden: "Forbidden: ", FieldValueRequired: "Required value: ", FieldValueDuplicate: "Duplicate value: " };
+
+/** The message of a failed rule, as the API server writes it: its reason, then its messageExpression's value, else its message, else the rule. */
 export function failureMessage(rule: CelRule, self: unknown): string {
     const expression = rule.messageExpression === undefined ? undefined : compile(rule.messageExpression);
     const text = typeof expression === "function" ? expression(self) : undefined;
     // The API server falls back to the message when the expression fails or gives an empty or multi-line string.
-    if (typeof text === "string" && text.trim() !== "" && !text.includes("\n")) {
-        return text;
-    }
-    return rule.message ?? `failed rule: ${rule.rule}`;
+    const message = typeof text === "string" && text.trim() !== "" && !text.includes("\n") ? text : rule.message ?? `failed rule: ${rule.rule}`;
+    return `${reasonWords[rule.reason ?? ""] ?? ""}${message}`;
 }

@@ -9,7 +9,10 @@
  *
  *   node -r ts-node/register/transpile-only scripts/generateSchemas.ts <crd-folder> [<openapi-v3-folder>]
  *
- * The output keeps only what validation needs (no descriptions, defaults or list/patch hints),
+ * The output keeps only what validation needs (no descriptions or list/patch hints; the CRDs'
+ * CEL rules, `x-kubernetes-validations`, with what evaluating them needs: their rule, message,
+ * messageExpression, fieldPath and reason, and the CRDs' defaults, which the API server applies
+ * before it evaluates them, see analysis/schema/cel/),
  * and makes the schemas as strict as the API server with field validation `Strict` (what
  * kubectl asks for by default): a field a schema does not declare is an error unless the schema
  * preserves unknown fields. Two departures, both for inputs read from a cluster rather than
@@ -124,7 +127,7 @@ function addBuiltinKinds(openApiFolder: string, definitions: Record<string, Sche
             if (definitions[id] === undefined && unreadDefinitions.has(id)) {
                 definitions[id] = { type: "object" };
             } else if (definitions[id] === undefined) {
-                const schema = strict(schemas[id], enforcesRequired(id));
+                const schema = strict(schemas[id], enforcesRequired(id), false);
                 definitions[id] = names.some((name) => id.endsWith(`.${name}`)) ? topLevel(schema) : schema;
                 pending.push(...references(schemas[id]));
             }
@@ -163,7 +166,7 @@ function addCustomKinds(crdFolder: string, definitions: Record<string, Schema>, 
                     continue;
                 }
                 // CRD schemas may leave out apiVersion, kind and metadata, which the server checks itself.
-                const schema = topLevel(strict(version.schema.openAPIV3Schema, true));
+                const schema = topLevel(strict(version.schema.openAPIV3Schema, true, true));
                 Object.assign(schema.properties, { apiVersion: { type: "string" }, kind: { type: "string" }, metadata: { $ref: `#/definitions/${objectMeta}` } });
                 // Versions of one kind often share a schema: keep it once, under the first version.
                 const same = Object.entries(kinds).find(([key, id]) => key.startsWith(`${crd.spec.group}/`) && key.endsWith(`/${crd.spec.names.kind}`)
@@ -191,15 +194,30 @@ const kept = new Set(["type", "properties", "additionalProperties", "items", "re
     "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "pattern", "minItems", "maxItems", "minProperties",
     "maxProperties", "anyOf", "oneOf", "allOf", "not", "$ref"]);
 
+/** What evaluating a CEL rule needs (its rule, and what the API server reports when it fails); the rest (optionalOldSelf) is dropped. */
+const celRuleFields = ["rule", "message", "messageExpression", "fieldPath", "reason"];
+
 /**
  * The schema in the form ajv validates, as strict as the API server: undeclared fields are
  * errors (unless `x-kubernetes-preserve-unknown-fields`), int-or-string takes both, and a
- * resource.Quantity takes a number, as its JSON decoder does.
+ * resource.Quantity takes a number, as its JSON decoder does. A CRD's schema (`crd`) keeps its
+ * CEL rules and defaults (Kubernetes' own OpenAPI documents have no CEL rules).
  */
-function strict(schema: Schema, required: boolean): Schema {
-    if (schema["x-kubernetes-int-or-string"] || schema.format === "int-or-string") {
-        return { anyOf: [{ type: "integer" }, { type: "string" }] };
+function strict(schema: Schema, required: boolean, crd: boolean): Schema {
+    const result: Schema = schema["x-kubernetes-int-or-string"] || schema.format === "int-or-string"
+        ? { anyOf: [{ type: "integer" }, { type: "string" }] }
+        : strictKeywords(schema, required, crd);
+    if (crd && schema.default !== undefined) {
+        result.default = schema.default;
     }
+    if (crd && schema["x-kubernetes-validations"] !== undefined) {
+        result["x-kubernetes-validations"] = (schema["x-kubernetes-validations"] as Schema[]).map((rule) =>
+            Object.fromEntries(celRuleFields.filter((field) => rule[field] !== undefined).map((field) => [field, rule[field]])));
+    }
+    return result;
+}
+
+function strictKeywords(schema: Schema, required: boolean, crd: boolean): Schema {
     const result: Schema = {};
     for (const [keyword, value] of Object.entries(schema)) {
         if (!kept.has(keyword) || (keyword === "required" && !required)) {
@@ -208,11 +226,11 @@ function strict(schema: Schema, required: boolean): Schema {
         if (keyword === "$ref") {
             result.$ref = `#/definitions/${String(value).replace("#/components/schemas/", "")}`;
         } else if (keyword === "properties") {
-            result.properties = Object.fromEntries(Object.entries(value as Record<string, Schema>).map(([name, child]) => [name, strict(child, required)]));
+            result.properties = Object.fromEntries(Object.entries(value as Record<string, Schema>).map(([name, child]) => [name, strict(child, required, crd)]));
         } else if (keyword === "items" || (keyword === "additionalProperties" && typeof value === "object") || keyword === "not") {
-            result[keyword] = strict(value as Schema, required);
+            result[keyword] = strict(value as Schema, required, crd);
         } else if (keyword === "anyOf" || keyword === "oneOf" || keyword === "allOf") {
-            result[keyword] = (value as Schema[]).map((branch) => strict(branch, required));
+            result[keyword] = (value as Schema[]).map((branch) => strict(branch, required, crd));
         } else {
             result[keyword] = value;
         }

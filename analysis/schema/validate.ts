@@ -7,6 +7,7 @@
  */
 import { declaredCallersProblem } from "../declaredCallers";
 import { escapeControl } from "../text/escape";
+import { celProblem } from "./cel/celProblem";
 import { calicoProblem } from "./rules/calico";
 import { istioProblem } from "./rules/istio";
 import { kubernetesProblem, labelsProblem } from "./rules/kubernetes";
@@ -69,6 +70,7 @@ export function objectProblem(object: Mapping): Problem {
     const group = groupOf(apiVersion);
     return firstProblem(
         () => schemaProblem(object, apiVersion, kind),
+        () => celProblem(object, apiVersion, kind),
         () => (object.metadata?.name === undefined && object.metadata?.generateName === undefined ? "metadata.name: required field is missing" : undefined),
         () => objectNameProblem(object),
         () => labelsProblem(object.metadata?.labels, "metadata.labels"),

@@ -164,8 +164,9 @@ describe("input validation: Istio's checks (pkg/config/validation)", () => {
         ["an unknown condition key", authz("{rules: [{when: [{key: source.name, values: [a]}]}]}"), 'spec.rules[0].when[0].key: unknown attribute "source.name"'],
         ["a destination.port condition that is no port", authz("{rules: [{when: [{key: destination.port, values: ['0']}]}]}"), 'spec.rules[0].when[0].values[0]: "0" is not a port number 1-65535'],
         ["CUSTOM without a provider", authz("{action: CUSTOM, rules: [{}]}"), "spec.provider: must be set for the CUSTOM action"],
+        // The CRD's CEL rule refuses it first, as the API server does before Istio's webhook sees it.
         ["port-level mTLS without a selector", "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: p, namespace: a}\nspec: {portLevelMtls: {'8080': {mode: DISABLE}}}",
-            "spec.portLevelMtls: requires a selector (port-level mTLS applies to one workload's ports)"],
+            "spec: portLevelMtls requires selector, found a mapping"],
         ["a Sidecar egress host without namespace", "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: s, namespace: a}\nspec: {egress: [{hosts: [api.example.com]}]}",
             'spec.egress[0].hosts[0]: "api.example.com" must be namespace/dnsName, e.g. ./*, istio-system/*, */api.example.com'],
     ];

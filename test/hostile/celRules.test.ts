@@ -11,7 +11,7 @@ import { schemas } from "../../analysis/schema/generatedSchemas";
 import { objectProblem } from "../../analysis/schema/validate";
 import { parseEnvironment } from "../../stacks/config";
 import { stackObjects } from "../../stacks/offline";
-import { projectRoot, stackConfig } from "../harness/stackConfig";
+import { projectRoot, stackConfig, kubeconfigIsSecret } from "../harness/stackConfig";
 
 /**
  * The CRDs' CEL validation rules (x-kubernetes-validations): an object the API server refuses
@@ -137,7 +137,7 @@ describe("ztmesh reach: the CRDs' CEL validation rules", () => {
     for (const stack of ["dev", "prod", "ambient"]) {
         it(`accepts every custom resource the ${stack} stack renders`, async () => {
             const config = stack === "prod" ? { ...stackConfig(stack), "ztmesh:kubeconfig": "apiVersion: v1" } : stackConfig(stack);
-            const objects = (await stackObjects(parseEnvironment(config), stack)).filter((object) => schemas.kinds[`${object.apiVersion}/${object.kind}`] !== undefined);
+            const objects = (await stackObjects(parseEnvironment(config, kubeconfigIsSecret), stack)).filter((object) => schemas.kinds[`${object.apiVersion}/${object.kind}`] !== undefined);
             const withRules = objects.filter((object) => /gateway\.networking|istio\.io|projectcalico/.test(String(object.apiVersion)));
             assert.ok(withRules.length >= 5, `custom resources with CEL rules: ${withRules.length}`);
             assert.deepStrictEqual(objects.map((object) => objectProblem(object)).filter((problem) => problem !== undefined), []);

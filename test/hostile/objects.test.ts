@@ -156,7 +156,8 @@ const refused: Array<[string, string, string]> = [
     ["a ServiceEntry host with a wildcard inside", serviceEntry("{hosts: [a.*.com], ports: [{number: 443, name: https, protocol: TLS}], resolution: DNS}"),
         'ServiceEntry shop/se: spec.hosts[0]: "a.*.com" is not a valid host'],
     ["a ServiceEntry port 0", serviceEntry("{hosts: [api.example.com], ports: [{number: 0, name: https, protocol: TLS}], resolution: DNS}"),
-        "ServiceEntry shop/se: spec.ports[0].number: must be a port number 1-65535, found 0"],
+        // The CRD's CEL rule speaks first, as the API server runs it before Istio's webhook sees the object.
+        "ServiceEntry shop/se: spec.ports[0].number: port must be between 1-65535, found a number 0"],
     ["an Istio Gateway server on port 0",
         "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: shop}\nspec: {selector: {istio: ingressgateway}, servers: [{port: {number: 0, name: http, protocol: HTTP}, hosts: ['*']}]}\n",
         "Gateway shop/gw: spec.servers[0].port.number: must be a port number 1-65535, found 0"],

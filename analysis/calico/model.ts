@@ -47,12 +47,32 @@ export interface HttpMatch {
     readonly paths: readonly string[];
 }
 
+/**
+ * Which External addresses one side of a rule can match, as address sets, so that a rule is
+ * tried only on the ranges it can match (evaluate.ts): those in `nets` (any address where
+ * absent) and not in `notNets`. Among them, an address that no network set holds is matched
+ * if `unlisted`; one that a set holds, if `bySets` is false, else as the side's predicate says
+ * (its selectors read the sets' labels).
+ */
+export interface ExternalMatch {
+    readonly nets?: AddressSet;
+    readonly notNets?: AddressSet;
+    readonly bySets: boolean;
+    readonly unlisted: boolean;
+}
+
+/** A side that matches every External address. */
+export const anyAddress: ExternalMatch = { bySets: false, unlisted: true };
+
 export interface TierRule {
     readonly action: RuleAction;
     /** 1-based, within its policy's rules of this direction, for explanations. */
     readonly index: number;
     readonly matchesSource: (peer: RulePeer) => boolean;
     readonly matchesDestination: (peer: RulePeer) => boolean;
+    /** What `matchesSource` and `matchesDestination` say of External addresses, as address sets. */
+    readonly sourceAddresses: ExternalMatch;
+    readonly destinationAddresses: ExternalMatch;
     /** Keys one of which every pod matched on that side has (peerKeys.ts); absent: any pod may match. */
     readonly sourceKeys?: readonly string[];
     readonly destinationKeys?: readonly string[];

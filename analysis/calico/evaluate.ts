@@ -35,7 +35,10 @@
  * range) is evaluated at most once. Label-key indexes (peerKeys.ts, candidates.ts) find the
  * policies selecting a group and the groups a source may reach, so that a pair no Allow can
  * cover is never tried: in a policed cluster the cost grows with the groups policies can tell
- * apart and the flows, not with their square.
+ * apart and the flows, not with their square. Towards and from External, a group's rules run
+ * once over all ranges (externalRow), each rule on the ranges its addresses can match: every
+ * policy naming an address adds ranges, so asking each range of every rule grew with the square
+ * of such policies.
  */
 import { ReachableRows } from "../reachableRow";
 import { formatConnectionSet } from "../netpol/format";

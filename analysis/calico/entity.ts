@@ -64,7 +64,7 @@ interface Selectable {
 
 export function compileEntity(entity: EntityRule, context: EntityContext): CompiledEntity {
     if (entity.services !== undefined) {
-        return { matches: () => false, podKeys: [], labelsRead: [], nets: [], addresses: { nets: noAddresses, bySets: false, unlisted: false } };
+        return { matches: () => false, podKeys: [], labelsRead: [], nets: [], addresses: { nets: noAddresses } };
     }
     const { namespace } = context;
     const selector = optionalSelector(entity.selector, "selector");
@@ -131,7 +131,11 @@ export function compileEntity(entity: EntityRule, context: EntityContext): Compi
         labelsRead: [selector, notSelector].flatMap((node) => (node === undefined ? [] : labelsRead(node))),
         nets: [nets, notNets].filter((set): set is AddressSet => set !== undefined),
         // As matchesAddress: with no set holding the address, selectors select nothing and notSelector excludes nothing.
-        addresses: { ...(nets ? { nets } : {}), ...(notNets ? { notNets } : {}), bySets: selectsEndpoints || notSelector !== undefined, unlisted: !selectsEndpoints },
+        addresses: {
+            ...(nets ? { nets } : {}),
+            ...(notNets ? { notNets } : {}),
+            ...(selectsEndpoints || notSelector !== undefined ? { bySets: { unlisted: !selectsEndpoints } } : {}),
+        },
     };
 }
 

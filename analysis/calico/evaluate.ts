@@ -321,7 +321,7 @@ class Evaluator {
             // As trafficFamily: an endpoint known only by IPv6 addresses makes all its traffic IPv6.
             positions = positions.intersect(ipv6Only(own) ? (rule.ipVersion === 6 ? ranges.all() : IntervalSet.empty) : ranges.family(rule.ipVersion));
         }
-        if (!side.bySets) {
+        if (side.bySets === undefined) {
             return positions;
         }
         const listed = positions.intersect(this.listedPositions(ranges));
@@ -331,7 +331,7 @@ class Evaluator {
                 return direction === "egress" ? rule.matchesDestination(view) : rule.matchesSource(view);
             })
             .map((position) => ({ start: position, end: position }));
-        return (side.unlisted ? positions.subtract(listed) : IntervalSet.empty).union(IntervalSet.of(matchedSets));
+        return (side.bySets.unlisted ? positions.subtract(listed) : IntervalSet.empty).union(IntervalSet.of(matchedSets));
     }
 
     private listedPositions(ranges: RangeIndex<ExternalPeer>): IntervalSet {

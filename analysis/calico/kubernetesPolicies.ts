@@ -40,7 +40,7 @@ function tierRule(rule: PolicyRule, index: number, peerSide: "source" | "destina
     };
     const any = () => true;
     const keys = kubernetesRuleKeys(rule);
-    const addresses: ExternalMatch = rule.peers === undefined ? anyAddress : { nets: rule.peers.addresses, bySets: false, unlisted: true };
+    const addresses: ExternalMatch = rule.peers === undefined ? anyAddress : { nets: rule.peers.addresses };
     return {
         action: "Allow",
         index,

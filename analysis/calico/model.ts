@@ -50,19 +50,20 @@ export interface HttpMatch {
 /**
  * Which External addresses one side of a rule can match, as address sets, so that a rule is
  * tried only on the ranges it can match (evaluate.ts): those in `nets` (any address where
- * absent) and not in `notNets`. Among them, an address that no network set holds is matched
- * if `unlisted`; one that a set holds, if `bySets` is false, else as the side's predicate says
- * (its selectors read the sets' labels).
+ * absent) and not in `notNets`, every one of them unless the side has `bySets`.
  */
 export interface ExternalMatch {
     readonly nets?: AddressSet;
     readonly notNets?: AddressSet;
-    readonly bySets: boolean;
-    readonly unlisted: boolean;
+    /**
+     * Its selectors read the labels of the network sets holding an address: the side's
+     * predicate decides for an address a set holds, `unlisted` for one that none holds.
+     */
+    readonly bySets?: { readonly unlisted: boolean };
 }
 
 /** A side that matches every External address. */
-export const anyAddress: ExternalMatch = { bySets: false, unlisted: true };
+export const anyAddress: ExternalMatch = {};
 
 export interface TierRule {
     readonly action: RuleAction;

@@ -124,7 +124,8 @@ export function compileEntity(entity: EntityRule, context: EntityContext): Compi
 
     const scopedNamespace = namespaceSelector === undefined && (selector !== undefined || accounts !== undefined || accountSelector !== undefined) ? namespace : undefined;
     // Without known endpoint addresses, `nets` match no endpoint at all.
-    const podKeys = nets !== undefined && !context.endpointAddresses ? [] : calicoEntityKeys(selector, namespaceSelector, scopedNamespace);
+    const selectedKeys = calicoEntityKeys(selector, namespaceSelector, scopedNamespace);
+    const podKeys = nets !== undefined && !context.endpointAddresses ? [] : selectedKeys;
     return {
         matches: (peer) => (peer.kind === "pods" ? matchesEndpoint(peer) : matchesAddress(peer)),
         ...(podKeys === undefined ? {} : { podKeys }),
@@ -134,7 +135,7 @@ export function compileEntity(entity: EntityRule, context: EntityContext): Compi
         addresses: {
             ...(nets ? { nets } : {}),
             ...(notNets ? { notNets } : {}),
-            ...(selectsEndpoints || notSelector !== undefined ? { bySets: { unlisted: !selectsEndpoints } } : {}),
+            ...(selectsEndpoints || notSelector !== undefined ? { bySets: { unlisted: !selectsEndpoints, ...(selectsEndpoints && selectedKeys ? { setKeys: selectedKeys } : {}) } } : {}),
         },
     };
 }

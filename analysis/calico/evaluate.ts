@@ -52,6 +52,7 @@ import { subtractConnections } from "./connectionSets";
 import { failsafe } from "./failsafe";
 import { Group, Tier, TierPolicy, TierRule } from "./model";
 import { byName, ExternalPeer, Peer, PodsPeer, tieredPeers, TierInputs, unitOf } from "./peers";
+import { KeyIndex, networkSetKeys } from "./peerKeys";
 import { RangeClasses } from "./rangeClasses";
 
 export type { TierInputs } from "./peers";
@@ -159,6 +160,13 @@ interface Progress {
 /** Where a rule is: in a policy of a tier, or in a profile (`object` names the policy or profile). */
 type RulePlace = { readonly kind: "tier"; readonly tier: string; readonly object: string } | { readonly kind: "profile"; readonly object: string };
 
+/** The positions of the External ranges that network sets hold, as a list and a set, and by the keys of their sets. */
+interface Listed {
+    readonly all: readonly number[];
+    readonly positions: IntervalSet;
+    readonly byKey: KeyIndex<number>;
+}
+
 /** External ranges by position, as sources (cut by ingress rules) and as destinations (by egress rules). */
 export interface ExternalRanges {
     readonly sources: RangeIndex<ExternalPeer>;
@@ -171,8 +179,8 @@ class Evaluator {
     private readonly destinationMatches = new Map<TierRule, Map<Group, boolean>>();
     /** Per direction, a group's evaluation with each External range, by position (externalRow). */
     private readonly externalRows = { ingress: new Map<Group, Progress[]>(), egress: new Map<Group, Progress[]>() };
-    /** Per index, the positions of the ranges that network sets hold. */
-    private readonly listed = new Map<RangeIndex<ExternalPeer>, IntervalSet>();
+    /** Per index, the positions of the ranges that network sets hold, and those positions by the keys of their sets. */
+    private readonly listed = new Map<RangeIndex<ExternalPeer>, Listed>();
     /** Notes by source unit and destination unit, where an `http` rule matched. */
     private readonly notes = new Map<Group | Interval<Address>, Map<Group | Interval<Address>, string[]>>();
 
@@ -324,20 +332,29 @@ class Evaluator {
         if (side.bySets === undefined) {
             return positions;
         }
-        const listed = positions.intersect(this.listedPositions(ranges));
-        const matchedSets = listed.intervals.flatMap(({ start, end }) => Array.from({ length: end - start + 1 }, (_, i) => start + i))
+        // Only the ranges of sets with one of the selectors' keys can be selected: asking each range a set holds of each rule grew with the square of the sets.
+        const listed = this.listedPositions(ranges);
+        const selected = (side.bySets.setKeys === undefined ? listed.all : listed.byKey.lookup(side.bySets.setKeys))
             .filter((position) => {
                 const { view } = ranges.items[position];
-                return direction === "egress" ? rule.matchesDestination(view) : rule.matchesSource(view);
+                return positions.contains(position) && (direction === "egress" ? rule.matchesDestination(view) : rule.matchesSource(view));
             })
             .map((position) => ({ start: position, end: position }));
-        return (side.bySets.unlisted ? positions.subtract(listed) : IntervalSet.empty).union(IntervalSet.of(matchedSets));
+        return (side.bySets.unlisted ? positions.subtract(listed.positions) : IntervalSet.empty).union(IntervalSet.of(selected));
     }
 
-    private listedPositions(ranges: RangeIndex<ExternalPeer>): IntervalSet {
+    private listedPositions(ranges: RangeIndex<ExternalPeer>): Listed {
         let listed = this.listed.get(ranges);
         if (!listed) {
-            listed = IntervalSet.of(ranges.items.flatMap((item, position) => (item.view.kind === "external" && item.view.sets.length > 0 ? [{ start: position, end: position }] : [])));
+            const positions = ranges.items.flatMap((item, position) => (item.view.kind === "external" && item.view.sets.length > 0 ? [position] : []));
+            listed = {
+                all: positions,
+                positions: IntervalSet.of(positions.map((position) => ({ start: position, end: position }))),
+                byKey: new KeyIndex(positions, (position) => {
+                    const { view } = ranges.items[position];
+                    return view.kind === "external" ? view.sets.flatMap(networkSetKeys) : [];
+                }),
+            };
             this.listed.set(ranges, listed);
         }
         return listed;

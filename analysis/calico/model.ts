@@ -59,7 +59,11 @@ export interface ExternalMatch {
      * Its selectors read the labels of the network sets holding an address: the side's
      * predicate decides for an address a set holds, `unlisted` for one that none holds.
      */
-    readonly bySets?: { readonly unlisted: boolean };
+    readonly bySets?: {
+        readonly unlisted: boolean;
+        /** Keys one of which every network set it selects has (peerKeys.ts networkSetKeys); absent: it may select any. */
+        readonly setKeys?: readonly string[];
+    };
 }
 
 /** A side that matches every External address. */

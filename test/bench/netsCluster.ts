@@ -12,12 +12,14 @@ import { KubeObject } from "../../analysis/manifests";
  *
  * `shape` varies it: `egress` (Allow to each address), `ingress` (Allow from each), `notNets`
  * (Deny everything but each address, then Allow), `mixed` (Deny and Allow, ingress and egress,
- * nets and notNets, over three tiers, some Pass), `ipBlocks` (Kubernetes NetworkPolicies with
- * an ipBlock and an except each, on the NetworkPolicy engine's path).
+ * nets and notNets, over three tiers, some Pass), `networkSets` (each address in a
+ * GlobalNetworkSet of its own, which the policy's rule selects by label), `ipBlocks`
+ * (Kubernetes NetworkPolicies with an ipBlock and an except each, on the NetworkPolicy
+ * engine's path).
  */
-export type NetsShape = "egress" | "ingress" | "notNets" | "mixed" | "ipBlocks";
+export type NetsShape = "egress" | "ingress" | "notNets" | "mixed" | "networkSets" | "ipBlocks";
 
-export const netsShapes: readonly NetsShape[] = ["egress", "ingress", "notNets", "mixed", "ipBlocks"];
+export const netsShapes: readonly NetsShape[] = ["egress", "ingress", "notNets", "mixed", "networkSets", "ipBlocks"];
 
 /** The `i`-th distinct address, 10.x.y.z. */
 function address(i: number): string {
@@ -40,6 +42,9 @@ export function netsCluster(policies: number, shape: NetsShape = "egress"): Kube
     }
     for (let i = 0; i < policies; i++) {
         objects.push(shape === "ipBlocks" ? ipBlockPolicy(i) : calicoPolicy(i, shape));
+        if (shape === "networkSets") {
+            objects.push({ apiVersion: "projectcalico.org/v3", kind: "GlobalNetworkSet", metadata: { name: `set-${i}`, labels: { destination: `d-${i}` } }, spec: { nets: [`${address(i)}/32`] } });
+        }
     }
     return objects;
 }
@@ -55,6 +60,9 @@ function calicoPolicy(i: number, shape: Exclude<NetsShape, "ipBlocks">): KubeObj
             break;
         case "ingress":
             spec = { selector: "all()", types: ["Ingress"], ingress: [allowFrom] };
+            break;
+        case "networkSets":
+            spec = { selector: "all()", types: ["Egress"], egress: [{ action: "Allow", destination: { selector: `destination == "d-${i}"` } }] };
             break;
         case "notNets":
             spec = { selector: "all()", types: ["Egress"], egress: [{ action: "Deny", protocol: "UDP", destination: { notNets: [net] } }, { ...allowTo, protocol: "TCP" }] };

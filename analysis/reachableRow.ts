@@ -15,6 +15,11 @@ export interface RowEntry<P> {
  */
 export class ReachableRows<P extends { readonly kind: string }, U> {
     private readonly units: Map<U, readonly { readonly peer: P; readonly index: number }[]>;
+    /**
+     * The same without External peers, for External sources: a row of External is not made to
+     * walk past every External range (as many as the policies' address blocks cut).
+     */
+    private readonly internalUnits = new Map<U, readonly { readonly peer: P; readonly index: number }[]>();
 
     constructor(destinations: readonly P[], unitOf: (peer: P) => U) {
         const byUnit = new Map<U, { peer: P; index: number }[]>();
@@ -28,6 +33,12 @@ export class ReachableRows<P extends { readonly kind: string }, U> {
             }
         });
         this.units = byUnit;
+        for (const [unit, peers] of byUnit) {
+            const internal = peers.filter(({ peer }) => peer.kind !== "external");
+            if (internal.length > 0) {
+                this.internalUnits.set(unit, internal);
+            }
+        }
     }
 
     /**
@@ -37,9 +48,9 @@ export class ReachableRows<P extends { readonly kind: string }, U> {
      */
     row(src: P, evaluate: (src: P, dst: P) => ConnectionSet, only?: Iterable<U>): RowEntry<P>[] {
         const reached: { dst: P; allowed: ConnectionSet; index: number }[] = [];
-        for (const unit of only ?? this.units.keys()) {
-            const peers = this.units.get(unit) ?? [];
-            const candidates = src.kind === "external" ? peers.filter(({ peer }) => peer.kind !== "external") : peers;
+        const units = src.kind === "external" ? this.internalUnits : this.units;
+        for (const unit of only ?? units.keys()) {
+            const candidates = units.get(unit) ?? [];
             if (candidates.length === 0) {
                 continue;
             }

@@ -19,8 +19,8 @@
  * API server, which runs outside the pod network.
  */
 import { Labels, labelsRead, matches, parseSelector, SelectorNode } from "../calicoSelector";
-import { addressBlocks, addressesContain, addressesOverlap, AddressSet } from "../netpol/ipRanges";
-import { EndpointIdentity, RulePeer } from "./model";
+import { addressBlocks, addressesContain, addressesOverlap, AddressSet, noAddresses } from "../netpol/ipRanges";
+import { EndpointIdentity, ExternalMatch, RulePeer } from "./model";
 import { calicoEntityKeys } from "./peerKeys";
 
 export interface EntityRule {
@@ -43,6 +43,8 @@ export interface CompiledEntity {
     readonly labelsRead: readonly string[];
     /** The address sets named, each on its own, for cutting External into ranges. */
     readonly nets: readonly AddressSet[];
+    /** What `matches` says of External addresses, as address sets. */
+    readonly addresses: ExternalMatch;
 }
 
 /** Where a rule is evaluated: the policy's namespace (none for global policies and profiles), and whether any endpoint has known addresses. */
@@ -62,7 +64,7 @@ interface Selectable {
 
 export function compileEntity(entity: EntityRule, context: EntityContext): CompiledEntity {
     if (entity.services !== undefined) {
-        return { matches: () => false, podKeys: [], labelsRead: [], nets: [] };
+        return { matches: () => false, podKeys: [], labelsRead: [], nets: [], addresses: { nets: noAddresses } };
     }
     const { namespace } = context;
     const selector = optionalSelector(entity.selector, "selector");
@@ -122,12 +124,19 @@ export function compileEntity(entity: EntityRule, context: EntityContext): Compi
 
     const scopedNamespace = namespaceSelector === undefined && (selector !== undefined || accounts !== undefined || accountSelector !== undefined) ? namespace : undefined;
     // Without known endpoint addresses, `nets` match no endpoint at all.
-    const podKeys = nets !== undefined && !context.endpointAddresses ? [] : calicoEntityKeys(selector, namespaceSelector, scopedNamespace);
+    const selectedKeys = calicoEntityKeys(selector, namespaceSelector, scopedNamespace);
+    const podKeys = nets !== undefined && !context.endpointAddresses ? [] : selectedKeys;
     return {
         matches: (peer) => (peer.kind === "pods" ? matchesEndpoint(peer) : matchesAddress(peer)),
         ...(podKeys === undefined ? {} : { podKeys }),
         labelsRead: [selector, notSelector].flatMap((node) => (node === undefined ? [] : labelsRead(node))),
         nets: [nets, notNets].filter((set): set is AddressSet => set !== undefined),
+        // As matchesAddress: with no set holding the address, selectors select nothing and notSelector excludes nothing.
+        addresses: {
+            ...(nets ? { nets } : {}),
+            ...(notNets ? { notNets } : {}),
+            ...(selectsEndpoints || notSelector !== undefined ? { bySets: { unlisted: !selectsEndpoints, ...(selectsEndpoints && selectedKeys ? { setKeys: selectedKeys } : {}) } } : {}),
+        },
     };
 }
 

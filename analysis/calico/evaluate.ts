@@ -35,19 +35,25 @@
  * range) is evaluated at most once. Label-key indexes (peerKeys.ts, candidates.ts) find the
  * policies selecting a group and the groups a source may reach, so that a pair no Allow can
  * cover is never tried: in a policed cluster the cost grows with the groups policies can tell
- * apart and the flows, not with their square.
+ * apart and the flows, not with their square. Towards and from External, a group's rules run
+ * once over all ranges (externalRow), each rule on the ranges its addresses can match: every
+ * policy naming an address adds ranges, so asking each range of every rule grew with the square
+ * of such policies.
  */
 import { ReachableRows } from "../reachableRow";
 import { formatConnectionSet } from "../netpol/format";
-import { Interval } from "../netpol/intervals";
+import { Interval, IntervalSet } from "../netpol/intervals";
+import { RangeIndex } from "../netpol/rangeIndex";
 import type { Address } from "../netpol/ipRanges";
 import type { Connection } from "../netpol/connection";
 import { ConnectionSet, ContainerPort } from "../netpol/ports";
 import { CandidateDestinations } from "./candidates";
 import { subtractConnections } from "./connectionSets";
 import { failsafe } from "./failsafe";
-import { Group, TierRule } from "./model";
-import { byName, Peer, tieredPeers, TierInputs, unitOf } from "./peers";
+import { Group, Tier, TierPolicy, TierRule } from "./model";
+import { byName, ExternalPeer, Peer, PodsPeer, tieredPeers, TierInputs, unitOf } from "./peers";
+import { KeyIndex, networkSetKeys } from "./peerKeys";
+import { RangeClasses } from "./rangeClasses";
 
 export type { TierInputs } from "./peers";
 
@@ -85,8 +91,9 @@ export interface TieredConnection extends Connection {
 
 interface Trace {
     decided(decision: Decision): void;
-    note(text: string): void;
 }
+
+const external = (peer: Peer): ExternalPeer[] => (peer.kind === "external" ? [peer] : []);
 
 /** Every allowed connection, ordered by source name, then destination name. */
 export function tieredConnections(inputs: TierInputs): TieredConnection[] {
@@ -95,7 +102,7 @@ export function tieredConnections(inputs: TierInputs): TieredConnection[] {
     const destinations = new ReachableRows(byName(peers.destinations), unitOf);
     const candidates = new CandidateDestinations([...new Set(peers.destinations.flatMap((peer) => (peer.kind === "pods" ? [peer.group] : [])))]);
     const externalUnits = peers.destinations.flatMap((peer) => (peer.kind === "external" ? [peer.range] : []));
-    const evaluator = new Evaluator();
+    const evaluator = new Evaluator({ sources: new RangeIndex(peers.sources.flatMap(external)), destinations: new RangeIndex(peers.destinations.flatMap(external)) });
     const connections: TieredConnection[] = [];
     const rows = new Map<Group | Interval<Address>, { dst: Peer; allowed: ConnectionSet }[]>();
     for (const src of sources) {
@@ -142,22 +149,50 @@ function describeHttp(rule: TierRule): string {
     return `${http.methods.length === 0 ? "*" : http.methods.join(",")} ${http.paths.length === 0 ? "*" : http.paths.join(",")}`;
 }
 
+/** Where one direction's evaluation stands: what no rule has decided yet, what is allowed, what the current tier (or profile) passes on, and the notes so far. */
+interface Progress {
+    readonly undecided: ConnectionSet;
+    readonly allowed: ConnectionSet;
+    readonly passed: ConnectionSet;
+    readonly notes: readonly string[];
+}
+
+/** Where a rule is: in a policy of a tier, or in a profile (`object` names the policy or profile). */
+type RulePlace = { readonly kind: "tier"; readonly tier: string; readonly object: string } | { readonly kind: "profile"; readonly object: string };
+
+/** The positions of the External ranges that network sets hold, as a list and a set, and by the keys of their sets. */
+interface Listed {
+    readonly all: readonly number[];
+    readonly positions: IntervalSet;
+    readonly byKey: KeyIndex<number>;
+}
+
+/** External ranges by position, as sources (cut by ingress rules) and as destinations (by egress rules). */
+export interface ExternalRanges {
+    readonly sources: RangeIndex<ExternalPeer>;
+    readonly destinations: RangeIndex<ExternalPeer>;
+}
+
 class Evaluator {
     /** Per rule and side, whether it matches a group: found once per group, not once per pair. */
     private readonly sourceMatches = new Map<TierRule, Map<Group, boolean>>();
     private readonly destinationMatches = new Map<TierRule, Map<Group, boolean>>();
+    /** Per direction, a group's evaluation with each External range, by position (externalRow). */
+    private readonly externalRows = { ingress: new Map<Group, Progress[]>(), egress: new Map<Group, Progress[]>() };
+    /** Per index, the positions of the ranges that network sets hold, and those positions by the keys of their sets. */
+    private readonly listed = new Map<RangeIndex<ExternalPeer>, Listed>();
     /** Notes by source unit and destination unit, where an `http` rule matched. */
     private readonly notes = new Map<Group | Interval<Address>, Map<Group | Interval<Address>, string[]>>();
-    private readonly pairNotes: string[] = [];
-    private readonly collector: Pick<Trace, "note"> = { note: (text) => this.pairNotes.push(text) };
+
+    /** Without `ranges`, every pair is evaluated on its own (explanations ask for few). */
+    constructor(private readonly ranges?: ExternalRanges) {}
 
     evaluate(src: Peer, dst: Peer): ConnectionSet {
         const destinationPorts = dst.kind === "pods" ? dst.group.containerPorts : [];
-        // Notes are rare (rules with `http`): the collector is shared, and emptied per pair.
-        const notes = this.pairNotes;
-        notes.length = 0;
-        const egress = src.kind === "pods" ? this.decide(src.group, "egress", src, dst, destinationPorts, undefined, this.collector) : ConnectionSet.all;
-        const allowed = egress.isEmpty() || dst.kind === "external" ? egress : egress.intersect(this.decide(dst.group, "ingress", src, dst, destinationPorts, undefined, this.collector));
+        const egress = src.kind === "pods" ? this.direction(src, "egress", src, dst, destinationPorts) : undefined;
+        const ingress = (egress === undefined || !egress.allowed.isEmpty()) && dst.kind === "pods" ? this.direction(dst, "ingress", src, dst, destinationPorts) : undefined;
+        const allowed = (egress?.allowed ?? ConnectionSet.all).intersect(ingress?.allowed ?? ConnectionSet.all);
+        const notes = [...(egress?.notes ?? []), ...(ingress?.notes ?? [])];
         if (notes.length > 0 && !allowed.isEmpty()) {
             let bySource = this.notes.get(unitOf(src));
             if (!bySource) {
@@ -177,9 +212,8 @@ class Evaluator {
         const destinationPorts = dst.kind === "pods" ? dst.group.containerPorts : [];
         const direction = (group: Group, side: Direction): DirectionExplanation => {
             const decisions: Decision[] = [];
-            const notes: string[] = [];
-            const trace: Trace = { decided: (decision) => decisions.push(decision), note: (text) => notes.push(text) };
-            this.decide(group, side, src, dst, destinationPorts, trace, trace);
+            const trace: Trace = { decided: (decision) => decisions.push(decision) };
+            const { notes } = this.decide(group, side, src, dst, destinationPorts, trace);
             return { unselected: group[side] === undefined, decisions, notes: [...new Set(notes)] };
         };
         return {
@@ -188,115 +222,148 @@ class Evaluator {
         };
     }
 
-    /** One direction, as Felix runs the tiers and profiles; `trace` hears of every decision, `notes` of requests left to the application layer. */
-    private decide(group: Group, direction: Direction, src: Peer, dst: Peer, destinationPorts: readonly ContainerPort[], trace: Trace | undefined, notes: Pick<Trace, "note"> | undefined): ConnectionSet {
-        let undecided = ConnectionSet.all;
-        let allowed = ConnectionSet.none;
-        if (group.identity.host) {
-            allowed = failsafe[direction];
-            undecided = subtractConnections(undecided, allowed);
-            trace?.decided({ kind: "failsafe", connections: allowed });
-        }
+    /** One direction of a pair, `own` being the endpoint whose rules run: from the External row where the other side is a range. */
+    private direction(own: PodsPeer, direction: Direction, src: Peer, dst: Peer, destinationPorts: readonly ContainerPort[]): Progress {
+        const other = direction === "egress" ? dst : src;
+        const ranges = direction === "egress" ? this.ranges?.destinations : this.ranges?.sources;
+        const position = other.kind === "external" ? ranges?.positionOf(other.range) : undefined;
+        return position === undefined ? this.decide(own.group, direction, src, dst, destinationPorts, undefined) : this.externalRow(own, direction, ranges!)[position];
+    }
+
+    /** One direction, as Felix runs the tiers and profiles; `trace` hears of every decision. */
+    private decide(group: Group, direction: Direction, src: Peer, dst: Peer, destinationPorts: readonly ContainerPort[], trace: Trace | undefined): Progress {
+        let progress = start(group, direction, trace);
         for (const { tier, policies } of group[direction] ?? []) {
-            let passed = ConnectionSet.none;
             tier: for (const policy of policies) {
                 for (const rule of policy[direction] ?? []) {
-                    const covered = this.covered(rule, undecided, src, dst, destinationPorts);
-                    if (covered === undefined) {
-                        continue;
-                    }
-                    const action = this.outcome(rule, covered, policy.object, direction, notes);
-                    if (action === undefined) {
-                        continue;
-                    }
-                    trace?.decided({ kind: "rule", action, policy: policy.object, tier: tier.name, rule: rule.index, connections: covered, ...(rule.someSourcePorts ? { someSourcePorts: true } : {}) });
-                    if (action === "Allow") {
-                        allowed = allowed.union(covered);
-                    } else if (action === "Pass") {
-                        passed = passed.union(covered);
-                    }
-                    undecided = subtractConnections(undecided, covered);
-                    if (undecided.isEmpty()) {
-                        break tier;
+                    if (this.matchesPair(rule, src, dst)) {
+                        progress = ruleStep(progress, rule, rule.connections(destinationPorts), { kind: "tier", tier: tier.name, object: policy.object }, direction, trace);
+                        if (progress.undecided.isEmpty()) {
+                            break tier;
+                        }
                     }
                 }
             }
-            if (!undecided.isEmpty()) {
-                trace?.decided({ kind: "endOfTier", tier: tier.name, action: tier.defaultAction, policies: policies.map((policy) => policy.object), connections: undecided });
-                if (tier.defaultAction === "Pass") {
-                    passed = passed.union(undecided);
-                }
-            }
-            undecided = passed;
-            if (undecided.isEmpty()) {
-                return allowed;
+            progress = tierEnd(progress, tier, policies, trace);
+            if (progress.undecided.isEmpty()) {
+                return progress;
             }
         }
-        return allowed.union(this.profiles(group, direction, undecided, src, dst, destinationPorts, trace, notes));
+        for (const profile of group.profiles) {
+            for (const rule of profile[direction]) {
+                if (this.matchesPair(rule, src, dst)) {
+                    progress = ruleStep(progress, rule, rule.connections(destinationPorts), { kind: "profile", object: profile.object }, direction, trace);
+                    if (progress.undecided.isEmpty()) {
+                        break;
+                    }
+                }
+            }
+            progress = profileEnd(progress);
+            if (progress.undecided.isEmpty()) {
+                return progress;
+            }
+        }
+        trace?.decided({ kind: "noProfile", profiles: group.profiles.map((profile) => profile.object), connections: progress.undecided });
+        return progress;
     }
 
     /**
-     * What a matching rule does to the traffic it covers, as reported: an `http` match decides
-     * requests only (noted; an Allow allows, a Deny or Pass leaves the traffic to the next
-     * rules); a rule of some source ports allows none of it, and denies or passes it all.
+     * One direction of `own` with every External range on the other side, by position: the
+     * same steps as `decide`, each rule applied to the ranges it can match (positionsMatched)
+     * and the tier and profile ends to all, over classes of ranges in the same state
+     * (rangeClasses.ts). A range meets the rules of its own addresses and those of every
+     * address, not every rule: with a policy per address, asking each range of each rule grew
+     * with the square of the policies.
      */
-    private outcome(rule: TierRule, covered: ConnectionSet, object: string, direction: Direction, notes: Pick<Trace, "note"> | undefined): "Allow" | "Deny" | "Pass" | undefined {
-        if (rule.http !== undefined) {
-            const verb = rule.action === "Allow" ? "only" : rule.action === "Deny" ? "except" : "passing on";
-            notes?.note(`${formatConnectionSet(covered)}: ${verb} HTTP requests ${describeHttp(rule)} (${object} ${direction} rule ${rule.index}; Calico enforces it in the application layer)`);
-            if (rule.action !== "Allow") {
-                return undefined;
+    private externalRow(own: PodsPeer, direction: Direction, ranges: RangeIndex<ExternalPeer>): Progress[] {
+        const group = own.group;
+        let row = this.externalRows[direction].get(group);
+        if (row) {
+            return row;
+        }
+        const ownSide = direction === "egress" ? "source" : "destination";
+        const destinationPorts = direction === "ingress" ? group.containerPorts : [];
+        const classes = new RangeClasses(ranges.size, start(group, direction, undefined), progressKey);
+        const run = (rule: TierRule, place: RulePlace) => {
+            if (rule.action === "Log" || !this.matches(rule, own, ownSide)) {
+                return;
             }
-        }
-        if (rule.someSourcePorts) {
-            const listed = rule.action === "Allow" ? "not listed as allowed" : "listed as denied";
-            notes?.note(`${formatConnectionSet(covered)}: ${verbOf[rule.action]} from some source ports only (${object} ${direction} rule ${rule.index}); ${listed}, as a client's source port is not known ahead`);
-            return rule.action === "Allow" ? undefined : "Deny";
-        }
-        return rule.action as "Allow" | "Deny" | "Pass";
+            const connections = rule.connections(destinationPorts);
+            classes.apply(this.positionsMatched(rule, direction, own, ranges), (progress) => ruleStep(progress, rule, connections, place, direction, undefined));
+        };
+        // Where nothing is left undecided in any class, the rest decides nothing (decide stops there too).
+        const settled = () => classes.distinct().every((progress) => progress.undecided.isEmpty());
+        row = (() => {
+            for (const { tier, policies } of group[direction] ?? []) {
+                policies.forEach((policy) => (policy[direction] ?? []).forEach((rule) => run(rule, { kind: "tier", tier: tier.name, object: policy.object })));
+                classes.applyAllBut(IntervalSet.empty, (progress) => tierEnd(progress, tier, policies, undefined));
+                if (settled()) {
+                    return classes.all();
+                }
+            }
+            for (const profile of group.profiles) {
+                profile[direction].forEach((rule) => run(rule, { kind: "profile", object: profile.object }));
+                classes.applyAllBut(IntervalSet.empty, profileEnd);
+                if (settled()) {
+                    return classes.all();
+                }
+            }
+            return classes.all();
+        })();
+        this.externalRows[direction].set(group, row);
+        return row;
     }
 
-    /** What the endpoint's profiles allow of `undecided`: each profile's rules in order; a Pass, or no match, goes to the next profile. */
-    private profiles(group: Group, direction: Direction, undecided: ConnectionSet, src: Peer, dst: Peer, destinationPorts: readonly ContainerPort[], trace: Trace | undefined, notes: Pick<Trace, "note"> | undefined): ConnectionSet {
-        let allowed = ConnectionSet.none;
-        for (const profile of group.profiles) {
-            let skipped = ConnectionSet.none;
-            for (const rule of profile[direction]) {
-                const covered = this.covered(rule, undecided, src, dst, destinationPorts);
-                const action = covered && this.outcome(rule, covered, profile.object, direction, notes);
-                if (covered === undefined || action === undefined) {
-                    continue;
-                }
-                if (action === "Allow") {
-                    allowed = allowed.union(covered);
-                } else if (action === "Pass") {
-                    skipped = skipped.union(covered);
-                }
-                if (action !== "Pass") {
-                    trace?.decided({ kind: "profile", action, profile: profile.object, rule: rule.index, connections: covered });
-                }
-                undecided = subtractConnections(undecided, covered);
-                if (undecided.isEmpty()) {
-                    break;
-                }
-            }
-            undecided = undecided.union(skipped);
-            if (undecided.isEmpty()) {
-                return allowed;
-            }
+    /**
+     * The positions of the ranges that `rule`'s External side matches, `own` being on the other
+     * side: those its nets hold and its notNets do not, of the family `ipVersion` asks; where
+     * its selectors read network sets, the ranges a set holds are asked one by one.
+     */
+    private positionsMatched(rule: TierRule, direction: Direction, own: PodsPeer, ranges: RangeIndex<ExternalPeer>): IntervalSet {
+        const side = direction === "egress" ? rule.destinationAddresses : rule.sourceAddresses;
+        let positions = side.nets ? ranges.within(side.nets) : ranges.all();
+        if (side.notNets) {
+            positions = positions.subtract(ranges.within(side.notNets));
         }
-        trace?.decided({ kind: "noProfile", profiles: group.profiles.map((profile) => profile.object), connections: undecided });
-        return allowed;
+        if (rule.ipVersion !== undefined) {
+            // As trafficFamily: an endpoint known only by IPv6 addresses makes all its traffic IPv6.
+            positions = positions.intersect(ipv6Only(own) ? (rule.ipVersion === 6 ? ranges.all() : IntervalSet.empty) : ranges.family(rule.ipVersion));
+        }
+        if (side.bySets === undefined) {
+            return positions;
+        }
+        // Only the ranges of sets with one of the selectors' keys can be selected: asking each range a set holds of each rule grew with the square of the sets.
+        const listed = this.listedPositions(ranges);
+        const selected = (side.bySets.setKeys === undefined ? listed.all : listed.byKey.lookup(side.bySets.setKeys))
+            .filter((position) => {
+                const { view } = ranges.items[position];
+                return positions.contains(position) && (direction === "egress" ? rule.matchesDestination(view) : rule.matchesSource(view));
+            })
+            .map((position) => ({ start: position, end: position }));
+        return (side.bySets.unlisted ? positions.subtract(listed.positions) : IntervalSet.empty).union(IntervalSet.of(selected));
     }
 
-    /** The part of `undecided` that `rule` matches, or undefined when it matches none. */
-    private covered(rule: TierRule, undecided: ConnectionSet, src: Peer, dst: Peer, destinationPorts: readonly ContainerPort[]): ConnectionSet | undefined {
-        if (rule.action === "Log" || (rule.ipVersion !== undefined && rule.ipVersion !== trafficFamily(src, dst))
-            || !this.matches(rule, src, "source") || !this.matches(rule, dst, "destination")) {
-            return undefined;
+    private listedPositions(ranges: RangeIndex<ExternalPeer>): Listed {
+        let listed = this.listed.get(ranges);
+        if (!listed) {
+            const positions = ranges.items.flatMap((item, position) => (item.view.kind === "external" && item.view.sets.length > 0 ? [position] : []));
+            listed = {
+                all: positions,
+                positions: IntervalSet.of(positions.map((position) => ({ start: position, end: position }))),
+                byKey: new KeyIndex(positions, (position) => {
+                    const { view } = ranges.items[position];
+                    return view.kind === "external" ? view.sets.flatMap(networkSetKeys) : [];
+                }),
+            };
+            this.listed.set(ranges, listed);
         }
-        const covered = undecided.intersect(rule.connections(destinationPorts));
-        return covered.isEmpty() ? undefined : covered;
+        return listed;
+    }
+
+    /** Whether a rule matches a pair, whatever traffic it covers. */
+    private matchesPair(rule: TierRule, src: Peer, dst: Peer): boolean {
+        return rule.action !== "Log" && (rule.ipVersion === undefined || rule.ipVersion === trafficFamily(src, dst))
+            && this.matches(rule, src, "source") && this.matches(rule, dst, "destination");
     }
 
     private matches(rule: TierRule, peer: Peer, side: "source" | "destination"): boolean {
@@ -318,14 +385,98 @@ class Evaluator {
     }
 }
 
+/** Before any rule: a host endpoint's failsafe ports are allowed, the rest undecided. */
+function start(group: Group, direction: Direction, trace: Trace | undefined): Progress {
+    if (!group.identity.host) {
+        return { undecided: ConnectionSet.all, allowed: ConnectionSet.none, passed: ConnectionSet.none, notes: [] };
+    }
+    const allowed = failsafe[direction];
+    trace?.decided({ kind: "failsafe", connections: allowed });
+    return { undecided: subtractConnections(ConnectionSet.all, allowed), allowed, passed: ConnectionSet.none, notes: [] };
+}
+
+/**
+ * A rule that matches the pair, on the part of the undecided traffic its `connections` cover:
+ * decided by its action (outcome), what a Pass passes going on to the next tier or profile.
+ * Returns `progress` itself where the rule decides and notes nothing.
+ */
+function ruleStep(progress: Progress, rule: TierRule, connections: ConnectionSet, place: RulePlace, direction: Direction, trace: Trace | undefined): Progress {
+    const covered = progress.undecided.intersect(connections);
+    if (covered.isEmpty()) {
+        return progress;
+    }
+    const added: string[] = [];
+    const action = outcome(rule, covered, place.object, direction, (text) => added.push(text));
+    const notes = added.length === 0 ? progress.notes : [...progress.notes, ...added];
+    if (action === undefined) {
+        return { ...progress, notes };
+    }
+    if (place.kind === "tier") {
+        trace?.decided({ kind: "rule", action, policy: place.object, tier: place.tier, rule: rule.index, connections: covered, ...(rule.someSourcePorts ? { someSourcePorts: true } : {}) });
+    } else if (action !== "Pass") {
+        trace?.decided({ kind: "profile", action, profile: place.object, rule: rule.index, connections: covered });
+    }
+    return {
+        undecided: subtractConnections(progress.undecided, covered),
+        allowed: action === "Allow" ? progress.allowed.union(covered) : progress.allowed,
+        passed: action === "Pass" ? progress.passed.union(covered) : progress.passed,
+        notes,
+    };
+}
+
+/** A tier's end: what no rule decided gets the tier's default action, and what the tier passes on is what the next decides. */
+function tierEnd(progress: Progress, tier: Tier, policies: readonly TierPolicy[], trace: Trace | undefined): Progress {
+    if (progress.undecided.isEmpty() && progress.passed.isEmpty()) {
+        return progress;
+    }
+    let passed = progress.passed;
+    if (!progress.undecided.isEmpty()) {
+        trace?.decided({ kind: "endOfTier", tier: tier.name, action: tier.defaultAction, policies: policies.map((policy) => policy.object), connections: progress.undecided });
+        if (tier.defaultAction === "Pass") {
+            passed = passed.union(progress.undecided);
+        }
+    }
+    return { undecided: passed, allowed: progress.allowed, passed: ConnectionSet.none, notes: progress.notes };
+}
+
+/** A profile's end: what it passed on goes to the next profile, with what it left undecided. */
+function profileEnd(progress: Progress): Progress {
+    return progress.passed.isEmpty() ? progress : { ...progress, undecided: progress.undecided.union(progress.passed), passed: ConnectionSet.none };
+}
+
+/** Equal progress, equal key (rangeClasses.ts merges the ranges in the same state). */
+function progressKey(progress: Progress): string {
+    return JSON.stringify([formatConnectionSet(progress.undecided), formatConnectionSet(progress.allowed), formatConnectionSet(progress.passed), progress.notes]);
+}
+
+/**
+ * What a matching rule does to the traffic it covers, as reported: an `http` match decides
+ * requests only (noted; an Allow allows, a Deny or Pass leaves the traffic to the next
+ * rules); a rule of some source ports allows none of it, and denies or passes it all.
+ */
+function outcome(rule: TierRule, covered: ConnectionSet, object: string, direction: Direction, note: (text: string) => void): "Allow" | "Deny" | "Pass" | undefined {
+    if (rule.http !== undefined) {
+        const verb = rule.action === "Allow" ? "only" : rule.action === "Deny" ? "except" : "passing on";
+        note(`${formatConnectionSet(covered)}: ${verb} HTTP requests ${describeHttp(rule)} (${object} ${direction} rule ${rule.index}; Calico enforces it in the application layer)`);
+        if (rule.action !== "Allow") {
+            return undefined;
+        }
+    }
+    if (rule.someSourcePorts) {
+        const listed = rule.action === "Allow" ? "not listed as allowed" : "listed as denied";
+        note(`${formatConnectionSet(covered)}: ${verbOf[rule.action]} from some source ports only (${object} ${direction} rule ${rule.index}); ${listed}, as a client's source port is not known ahead`);
+        return rule.action === "Allow" ? undefined : "Deny";
+    }
+    return rule.action as "Allow" | "Deny" | "Pass";
+}
+
+function ipv6Only(peer: PodsPeer): boolean {
+    const known = peer.group.identity.addresses;
+    return known !== undefined && known.v4.isEmpty() && !known.v6.isEmpty();
+}
+
 /** The IP family of a pair's traffic, for rules with `ipVersion` (see the top of this file). */
 function trafficFamily(src: Peer, dst: Peer): 4 | 6 {
-    const ipv6 = (peer: Peer) => {
-        if (peer.kind === "external") {
-            return typeof peer.range.start === "bigint";
-        }
-        const known = peer.group.identity.addresses;
-        return known !== undefined && known.v4.isEmpty() && !known.v6.isEmpty();
-    };
+    const ipv6 = (peer: Peer) => (peer.kind === "external" ? typeof peer.range.start === "bigint" : ipv6Only(peer));
     return ipv6(src) || ipv6(dst) ? 6 : 4;
 }

@@ -6,7 +6,7 @@
 import { addressesOverlap } from "../netpol/ipRanges";
 import { NetworkPolicy, PolicyRule, ruleAdmitsAddress, ruleAdmitsPod, ruleLabelsRead } from "../netpol/policy";
 import { labelsRead, matches } from "../calicoSelector";
-import { RulePeer, TierPolicy, TierRule } from "./model";
+import { anyAddress, ExternalMatch, RulePeer, TierPolicy, TierRule } from "./model";
 import { kubernetesPolicyKeys, kubernetesRuleKeys } from "./peerKeys";
 import { defaultTierName } from "./tiers";
 
@@ -40,11 +40,14 @@ function tierRule(rule: PolicyRule, index: number, peerSide: "source" | "destina
     };
     const any = () => true;
     const keys = kubernetesRuleKeys(rule);
+    const addresses: ExternalMatch = rule.peers === undefined ? anyAddress : { nets: rule.peers.addresses };
     return {
         action: "Allow",
         index,
         matchesSource: peerSide === "source" ? admits : any,
         matchesDestination: peerSide === "destination" ? admits : any,
+        sourceAddresses: peerSide === "source" ? addresses : anyAddress,
+        destinationAddresses: peerSide === "destination" ? addresses : anyAddress,
         ...(keys === undefined ? {} : peerSide === "source" ? { sourceKeys: keys } : { destinationKeys: keys }),
         labelsRead: ruleLabelsRead(rule),
         connections: rule.ports,

@@ -47,12 +47,37 @@ export interface HttpMatch {
     readonly paths: readonly string[];
 }
 
+/**
+ * Which External addresses one side of a rule can match, as address sets, so that a rule is
+ * tried only on the ranges it can match (evaluate.ts): those in `nets` (any address where
+ * absent) and not in `notNets`, every one of them unless the side has `bySets`.
+ */
+export interface ExternalMatch {
+    readonly nets?: AddressSet;
+    readonly notNets?: AddressSet;
+    /**
+     * Its selectors read the labels of the network sets holding an address: the side's
+     * predicate decides for an address a set holds, `unlisted` for one that none holds.
+     */
+    readonly bySets?: {
+        readonly unlisted: boolean;
+        /** Keys one of which every network set it selects has (peerKeys.ts networkSetKeys); absent: it may select any. */
+        readonly setKeys?: readonly string[];
+    };
+}
+
+/** A side that matches every External address. */
+export const anyAddress: ExternalMatch = {};
+
 export interface TierRule {
     readonly action: RuleAction;
     /** 1-based, within its policy's rules of this direction, for explanations. */
     readonly index: number;
     readonly matchesSource: (peer: RulePeer) => boolean;
     readonly matchesDestination: (peer: RulePeer) => boolean;
+    /** What `matchesSource` and `matchesDestination` say of External addresses, as address sets. */
+    readonly sourceAddresses: ExternalMatch;
+    readonly destinationAddresses: ExternalMatch;
     /** Keys one of which every pod matched on that side has (peerKeys.ts); absent: any pod may match. */
     readonly sourceKeys?: readonly string[];
     readonly destinationKeys?: readonly string[];

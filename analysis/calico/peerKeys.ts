@@ -8,7 +8,7 @@
  */
 import { SelectorNode } from "../calicoSelector";
 import { NetworkPolicy, PolicyRule } from "../netpol/policy";
-import { EndpointIdentity } from "./model";
+import { EndpointIdentity, NetworkSetView } from "./model";
 
 /** Key spaces: plain pod labels (Kubernetes selectors), Calico's pod labels, namespace labels of each, the namespace. */
 type Space = "pod" | "calico" | "namespace" | "calicoNamespace";
@@ -25,6 +25,15 @@ export function identityKeys(identity: EndpointIdentity): string[] {
         ...of("calico", identity.calicoLabels),
         ...of("namespace", identity.namespaceLabels),
         ...of("calicoNamespace", identity.calicoNamespaceLabels),
+    ];
+}
+
+/** Every key a network set has, as Calico entity selectors see it (calicoEntityKeys). */
+export function networkSetKeys(set: NetworkSetView): string[] {
+    return [
+        ...(set.namespace === undefined ? [] : [namespaceKey(set.namespace)]),
+        ...Object.entries(set.labels).map(([label, value]) => key("calico", label, value)),
+        ...Object.entries(set.namespaceLabels).map(([label, value]) => key("calicoNamespace", label, value)),
     ];
 }
 

@@ -15,7 +15,8 @@ import { compareNames, externalName } from "../netpol/format";
 import type { Endpoint } from "../netpol/connection";
 import type { ExternalOptions } from "../netpol/connections";
 import { Interval } from "../netpol/intervals";
-import { Address, addressesContain, AddressSet, externalRanges, formatRange } from "../netpol/ipRanges";
+import { Address, AddressSet, externalRanges, formatRange } from "../netpol/ipRanges";
+import { RangeIndex } from "../netpol/rangeIndex";
 import { Cluster, selectorView, Workload, workloadId } from "../netpol/workloads";
 import { CalicoEndpoint, NetworkSet, PodEndpointDetails } from "./endpoints";
 import { compareTiers, comparePolicies, EndpointIdentity, Group, Profile, RulePeer, Tier, TierPolicy, TierSlice } from "./model";
@@ -135,9 +136,19 @@ function groupKey(workload: Workload, labelsRead: ReadonlySet<string>, serviceAc
 }
 
 function externalPeers(cuts: readonly AddressSet[], sets: readonly NetworkSet[], withIpv6: boolean | undefined): ExternalPeer[] {
-    return externalRanges(cuts, withIpv6).map((range) => {
-        // A range lies wholly inside or outside each cut, so its first address decides.
-        const inSets = sets.filter((set) => addressesContain(set.nets, range.start));
+    const ranges = externalRanges(cuts, withIpv6);
+    // The ranges each set holds, found from its addresses (rangeIndex.ts): asking each range of each set grew with the square of the sets.
+    const index = new RangeIndex(ranges.map((range) => ({ range })));
+    const holding = ranges.map((): NetworkSet[] => []);
+    for (const set of sets) {
+        for (const { start, end } of index.within(set.nets).intervals) {
+            for (let position = start; position <= end; position++) {
+                holding[position].push(set);
+            }
+        }
+    }
+    return ranges.map((range) => {
+        const inSets = holding[index.positionOf(range)!];
         const name = inSets.length === 0 ? externalName(range) : `${formatRange(range)}[${inSets.map((set) => set.object).join(", ")}]`;
         return { kind: "external", endpoint: { kind: "external", name, range }, range, view: { kind: "external", address: range.start, sets: inSets } };
     });

@@ -15,7 +15,7 @@ import { Labels } from "../calicoSelector";
 import { KubeObject } from "../manifests";
 import { ConnectionSet } from "../netpol/ports";
 import { EntityContext } from "./entity";
-import { Profile, TierRule } from "./model";
+import { anyAddress, Profile, TierRule } from "./model";
 import { isCalicoKind } from "./objects";
 import { compileRules } from "./rules";
 
@@ -30,6 +30,8 @@ const allowEverything: TierRule = {
     index: 1,
     matchesSource: () => true,
     matchesDestination: () => true,
+    sourceAddresses: anyAddress,
+    destinationAddresses: anyAddress,
     labelsRead: [],
     connections: () => ConnectionSet.all,
     externalCuts: [],

@@ -71,6 +71,8 @@ function compileRule(rule: CalicoRule, index: number, peerSide: "source" | "dest
         index,
         matchesSource: source.matches,
         matchesDestination: destination.matches,
+        sourceAddresses: source.addresses,
+        destinationAddresses: destination.addresses,
         ...(source.podKeys ? { sourceKeys: source.podKeys } : {}),
         ...(destination.podKeys ? { destinationKeys: destination.podKeys } : {}),
         labelsRead: [...source.labelsRead, ...destination.labelsRead],

@@ -11,13 +11,14 @@
  */
 import { ReachableRows } from "../reachableRow";
 import { Labels } from "../calicoSelector";
-import { compareNames, externalName } from "./format";
+import { compareNames, externalName, formatConnectionSet } from "./format";
 import { Interval } from "./intervals";
 import { Address, externalRanges } from "./ipRanges";
 import { NetworkPolicy, PodIdentity, podLabelsRead, PolicyRule, policySelects, ruleAdmitsAddress, ruleAdmitsPod, ruleIpBlocks } from "./policy";
 import { ConnectionSet, ContainerPort } from "./ports";
 import { Cluster, selectorView, Workload, workloadId } from "./workloads";
 import { Connection, Endpoint } from "./connection";
+import { RangeIndex } from "./rangeIndex";
 
 /** Workloads that every policy treats alike, with the rules of the policies isolating them. */
 interface Group {
@@ -46,7 +47,8 @@ export function allowedConnections(cluster: Cluster, policies: readonly NetworkP
     const workloads = workloadPeers(cluster, policies);
     const ingressRanges = externalPeers(policies, "ingress", options);
     const egressRanges = externalPeers(policies, "egress", options);
-    const evaluator = new Evaluator(new Set(workloads.map((peer) => peer.group)), byName([...workloads, ...egressRanges]));
+    const ranges = { ingress: new RangeIndex(ingressRanges), egress: new RangeIndex(egressRanges) };
+    const evaluator = new Evaluator(new Set(workloads.map((peer) => peer.group)), byName([...workloads, ...egressRanges]), ranges);
     const connections: Connection[] = [];
     for (const src of byName([...workloads, ...ingressRanges])) {
         for (const { dst, allowed } of evaluator.reachable(src)) {
@@ -95,9 +97,12 @@ function byName(peers: Peer[]): Peer[] {
 class Evaluator {
     private readonly rows = new Map<Group | Interval<Address>, Reach[]>();
     private readonly admittedGroups = new Map<PolicyRule, Set<Group>>();
+    /** By a group's isolating rules of one side: what they allow with each External range, by position. */
+    private readonly externalRows = new Map<readonly PolicyRule[], ConnectionSet[]>();
     private readonly destinations: ReachableRows<Peer, Group | Interval<Address>>;
 
-    constructor(private readonly groups: ReadonlySet<Group>, destinations: readonly Peer[]) {
+    /** `ranges`: the External sources (cut by ingress ipBlocks) and destinations (by egress ones). */
+    constructor(private readonly groups: ReadonlySet<Group>, destinations: readonly Peer[], private readonly ranges: Readonly<Record<"ingress" | "egress", RangeIndex<ExternalPeer>>>) {
         this.destinations = new ReachableRows(destinations, evaluationUnit);
     }
 
@@ -122,19 +127,76 @@ class Evaluator {
     /** Named ports always resolve against the destination, whichever side's rule names them. */
     private evaluate(src: Peer, dst: Peer): ConnectionSet {
         const destinationPorts = dst.kind === "pods" ? dst.group.containerPorts : [];
-        const egress = src.kind === "pods" ? this.allowedBy(src.group.egress, dst, destinationPorts) : ConnectionSet.all;
+        const egress = src.kind === "pods" ? this.allowedBy(src.group.egress, dst, destinationPorts, this.ranges.egress) : ConnectionSet.all;
         if (egress.isEmpty() || dst.kind === "external") {
             return egress;
         }
-        return egress.intersect(this.allowedBy(dst.group.ingress, src, destinationPorts));
+        return egress.intersect(this.allowedBy(dst.group.ingress, src, destinationPorts, this.ranges.ingress));
     }
 
-    /** What the isolating `rules` of one side allow with `peer` on the other side: the union over the rules that admit it. */
-    private allowedBy(rules: readonly PolicyRule[] | undefined, peer: Peer, destinationPorts: readonly ContainerPort[]): ConnectionSet {
+    /**
+     * What the isolating `rules` of one side allow with `peer` on the other side: the union over
+     * the rules that admit it. External ranges on the other side are found for all ranges at once.
+     */
+    private allowedBy(rules: readonly PolicyRule[] | undefined, peer: Peer, destinationPorts: readonly ContainerPort[], ranges: RangeIndex<ExternalPeer>): ConnectionSet {
         if (rules === undefined) {
             return ConnectionSet.all;
         }
+        if (peer.kind === "external") {
+            const position = ranges.positionOf(peer.range);
+            if (position !== undefined) {
+                return this.externalRow(rules, destinationPorts, ranges)[position];
+            }
+        }
         return rules.filter((rule) => this.admits(rule, peer)).reduce((allowed, rule) => allowed.union(rule.ports(destinationPorts)), ConnectionSet.none);
+    }
+
+    /**
+     * What `rules` allow with each External range, by position: one sweep over the positions,
+     * each rule entering where its ipBlocks begin and leaving where they end, so the cost follows
+     * the ranges and the blocks, not their product. A position's set is the union of the ports of
+     * the rules holding it (kept by spelling, as many rules share their ports).
+     */
+    private externalRow(rules: readonly PolicyRule[], destinationPorts: readonly ContainerPort[], ranges: RangeIndex<ExternalPeer>): ConnectionSet[] {
+        let row = this.externalRows.get(rules);
+        if (row) {
+            return row;
+        }
+        let everywhere = ConnectionSet.none;
+        const changes: { at: number; ports: ConnectionSet; count: 1 | -1 }[] = [];
+        for (const rule of rules) {
+            const ports = rule.ports(destinationPorts);
+            if (!rule.peers) {
+                everywhere = everywhere.union(ports);
+                continue;
+            }
+            for (const run of ranges.within(rule.peers.addresses).intervals) {
+                changes.push({ at: run.start, ports, count: 1 }, { at: run.end + 1, ports, count: -1 });
+            }
+        }
+        changes.sort((a, b) => a.at - b.at);
+        const holding = new Map<string, { ports: ConnectionSet; count: number }>();
+        row = [];
+        let current = everywhere;
+        for (let position = 0, next = 0; position < ranges.size; position++) {
+            if (next < changes.length && changes[next].at === position) {
+                for (; next < changes.length && changes[next].at === position; next++) {
+                    const { ports, count } = changes[next];
+                    const key = formatConnectionSet(ports);
+                    const held = holding.get(key) ?? { ports, count: 0 };
+                    held.count += count;
+                    if (held.count === 0) {
+                        holding.delete(key);
+                    } else {
+                        holding.set(key, held);
+                    }
+                }
+                current = [...holding.values()].reduce((allowed, held) => allowed.union(held.ports), everywhere);
+            }
+            row.push(current);
+        }
+        this.externalRows.set(rules, row);
+        return row;
     }
 
     private admits(rule: PolicyRule, peer: Peer): boolean {

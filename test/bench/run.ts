@@ -5,8 +5,9 @@
  * besides its components, written directly with @pulumi/kubernetes, and the ratios a/c (what
  * the components add) and b/a (what the pack adds); then the reachability analysis (all layers)
  * of synthetic clusters of 100, 1,000 and 5,000 workloads, and the whole `ztmesh reach` command
- * on those of 10 (start-up), 1,000 and 5,000 written as manifest files, and with --json and
- * --html on that of 5,000 (with the size of what they write). Each measurement runs
+ * on those of 10 (start-up), 1,000 and 5,000 written as manifest files, with --json and
+ * --html on that of 5,000 (with the size of what they write), and on 2,000 and 10,000 Calico
+ * policies that each name an address (netsCluster.ts). Each measurement runs
  * in a fresh process, after a pause (settle). Figures, not assertions: nothing passes or fails
  * on timing.
  */
@@ -15,6 +16,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { buildCli, CliSample, clusterFolder, measureCli } from "./cli";
+import { writeNetsCluster } from "./netsCluster";
 import type { Sample } from "./worker";
 
 const sizes = (process.env.BENCH_SIZES ?? "10,100,500").split(",").filter(Boolean).map(Number);
@@ -141,5 +143,32 @@ if (outputSizes.length > 0) {
         outputRows.forEach((row) => console.log(row));
     } finally {
         fs.rmSync(outputScratch, { recursive: true, force: true });
+    }
+}
+
+// Many Calico policies selecting all() with a distinct /32 in `nets` each, over two pods: every
+// policy cuts External, and each range must meet only the rules its address can match.
+const netsSizes = (process.env.BENCH_NETS_SIZES ?? "2000,10000").split(",").filter(Boolean).map(Number);
+if (netsSizes.length > 0) {
+    buildCli();
+    const netsScratch = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-bench-nets-"));
+    try {
+        const netsRows = netsSizes.map((count) => {
+            const folder = path.join(netsScratch, `nets-${count}`);
+            writeNetsCluster(count, "egress", folder);
+            const samples = Array.from({ length: runs }, (_, run) => {
+                settle();
+                const sample = measureCli(folder, netsScratch);
+                console.error(`[bench +${Math.round((Date.now() - started) / 1000)}s] ztmesh reach, ${count} policies with nets: run ${run + 1}/${runs}`);
+                return sample;
+            });
+            const med = (key: keyof CliSample) => median(samples.map((s) => s[key]));
+            return [String(count).padStart(9), fixed(med("lines")), fixed(med("ms")), fixed(med("peakRssMb"))].join(" ");
+        });
+        console.log("\n`ztmesh reach <folder>` on GlobalNetworkPolicies selecting all(), each allowing egress to its own /32, over two pods:");
+        console.log(" policies     lines        ms    RSS MB");
+        netsRows.forEach((row) => console.log(row));
+    } finally {
+        fs.rmSync(netsScratch, { recursive: true, force: true });
     }
 }

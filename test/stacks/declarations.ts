@@ -31,7 +31,12 @@ const protocols = ["http", "http2", "grpc", "tcp"] as const;
 /** A service before the other services are known: callers by index, caller ports by index. */
 interface ServiceDraft {
     namespace: string;
-    /** Whether the service names its ServiceAccount (`<name>-sa`) rather than using its name. */
+    /**
+     * Whether the service names its ServiceAccount (`<name>-sa`) rather than using its name. Each
+     * service keeps an identity of its own: two services of one namespace sharing a ServiceAccount
+     * are one principal to Istio, so each gets the other's callers' rights at layer 7 (and in
+     * ambient mode, through a shared waypoint, at every layer); the stack does not refuse that yet.
+     */
     namedServiceAccount: boolean;
     ports: { port: number; targetPort?: number; protocol?: PortConfig["protocol"]; metrics: boolean }[];
     workload: { versions: number } | { existing: true };

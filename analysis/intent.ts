@@ -1,15 +1,18 @@
 /**
  * The declared intent against what the policies allow. Each MeshService records its callers on
- * its Service (`callersAnnotation`); a flow into the service's workloads is in order when a
- * declared caller covers it, and every declared caller must reach the workloads on every
- * declared port, with the declared requests where a sidecar enforces layer 7.
+ * its Service (`callersAnnotation`); a flow into the service's workloads is in order when the
+ * declared callers cover it (its ports, and where a proxy enforces layer 7, every request it
+ * admits on each port), and every declared caller must reach the workloads on every declared
+ * port, with the declared requests where a proxy enforces layer 7.
  *
  * Shared by the policy pack's `reachability-matches-intent` rule and the HTML report.
  */
 import { callersAnnotation, DeclaredCaller } from "../components/wellKnown";
 import type { Labels } from "./calicoSelector";
 import { parseDeclaredCallers } from "./declaredCallers";
-import type { ValueSet } from "./istio/grants";
+import { formatGrants } from "./istio/format";
+import { allRequests, Grant, ValueSet } from "./istio/grants";
+import { patternCovers } from "./istio/matching";
 import { KubeObject } from "./manifests";
 import { formatConnectionSet } from "./netpol/format";
 import { IntervalSet } from "./netpol/intervals";
@@ -31,8 +34,11 @@ export interface NamedWorkload {
 }
 
 export type IntentDifference =
-    /** Allowed, but no declared caller covers it: another source, another protocol, or more ports. */
-    | { readonly kind: "undeclared"; readonly service: DeclaredService; readonly flow: Flow; readonly dst: NamedWorkload }
+    /**
+     * Allowed, but no declared caller covers it: another source, another protocol, more ports,
+     * or (`requests`, the grants no declared caller covers) more requests than declared.
+     */
+    | { readonly kind: "undeclared"; readonly service: DeclaredService; readonly flow: Flow; readonly dst: NamedWorkload; readonly requests?: readonly Grant[] }
     /** Declared, but some declared TCP ports are blocked. */
     | { readonly kind: "blocked"; readonly service: DeclaredService; readonly src: NamedWorkload; readonly dst: NamedWorkload; readonly caller: DeclaredCaller; readonly ports: readonly number[] }
     /** Declared, reachable on its ports, but layer 7 policy admits fewer requests than declared. */
@@ -115,8 +121,32 @@ function undeclaredFlows(service: DeclaredService, dst: NamedWorkload, flows: re
         const declaredPorts = IntervalSet.of(callers.flatMap((caller) => caller.ports).map((port) => ({ start: port, end: port })));
         const otherProtocols = (["UDP", "SCTP"] as const).some((protocol) => !flow.allowed.ports(protocol).isEmpty());
         const covered = callers.length > 0 && !otherProtocols && flow.allowed.ports("TCP").subtract(declaredPorts).isEmpty();
-        return covered ? [] : [{ kind: "undeclared", service, flow, dst }];
+        if (!covered) {
+            return [{ kind: "undeclared", service, flow, dst }];
+        }
+        const requests = undeclaredRequests(flow, callers);
+        return requests.length > 0 ? [{ kind: "undeclared", service, flow, dst, requests }] : [];
     });
+}
+
+/**
+ * The layer 7 grants of a flow (all requests where no proxy enforces layer 7) that admit more
+ * than the declared callers do. A grant admits its methods on each of its paths, on each of its
+ * ports; it is in order when, on each port and for each path, the callers declaring that port
+ * and a pattern covering the path declare all its methods between them (absent methods or
+ * paths: any). Hosts and request conditions only narrow a grant, so they are not weighed.
+ */
+function undeclaredRequests(flow: Flow, callers: readonly DeclaredCaller[]): Grant[] {
+    const tcp = flow.allowed.ports("TCP");
+    // The flow's ports are declared ones here: the layer 4 check passed.
+    const ports = [...new Set(callers.flatMap((caller) => caller.ports))].filter((port) => tcp.contains(port));
+    const declares = (port: number, path: string, methods: ValueSet) => {
+        const declared = callers.filter((caller) => caller.ports.includes(port) && (caller.paths === undefined || (path !== "*" && caller.paths.some((pattern) => patternCovers(pattern, path)))));
+        return declared.some((caller) => caller.methods === undefined)
+            || (methods.include !== "*" && methods.include.every((method) => declared.some((caller) => caller.methods!.includes(method))));
+    };
+    return (flow.l7 ?? [{ ...allRequests, ports: tcp }]).filter((grant) => ports.some((port) => grant.ports.contains(port)
+        && !(grant.paths.include === "*" ? ["*"] : grant.paths.include).every((path) => declares(port, path, grant.methods))));
 }
 
 function unmetDeclarations(service: DeclaredService, dst: NamedWorkload, workloads: ReadonlyMap<string, readonly NamedWorkload[]>, flowBetween: ReadonlyMap<string, Flow>): IntentDifference[] {
@@ -157,8 +187,11 @@ function l7Admits(flow: Flow, caller: DeclaredCaller): boolean {
 /** What a difference is, in a sentence whose subject is its Service (`Service ns/name <summary>`). */
 export function summarize(difference: IntentDifference): string {
     switch (difference.kind) {
-        case "undeclared":
-            return `lets ${difference.flow.src.name} reach ${difference.dst.name} (${formatConnectionSet(difference.flow.allowed)}), which no declared caller covers`;
+        case "undeclared": {
+            const { flow, requests } = difference;
+            const what = requests ? formatGrants(requests, flow.allowed.ports("TCP")) : formatConnectionSet(flow.allowed);
+            return `lets ${flow.src.name} reach ${difference.dst.name} (${what}), which no declared caller covers`;
+        }
         case "blocked":
             return `declares ${difference.src.name} as a caller of ${difference.dst.name}, but TCP ${difference.ports.join(", ")} is blocked`;
         case "narrowed": {

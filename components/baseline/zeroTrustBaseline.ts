@@ -161,15 +161,18 @@ export function clusterPolicies(args: ZeroTrustBaselineArgs): Record<string, Glo
             ingress: [tcp({ ports: scrapePorts }, endpointsOf(args.monitoring))],
         };
         // Prometheus lives in a default-denied namespace too: it may reach the scrape ports and
-        // the API server (service discovery), nothing else; in ambient mode also ztunnel's metrics.
+        // the API server (service discovery), nothing else; in ambient mode also ztunnel's metrics,
+        // and HBONE, which carries its scrapes of the metrics ports between ambient pods (the
+        // services' ztunnel policies admit it on those ports only).
+        const ambientMode = args.istio.dataplaneMode === "ambient";
         policies["ztmesh-allow-monitoring-egress"] = {
             order: allowOrder,
             ...endpointsOf(args.monitoring),
             types: ["Egress"],
             egress: [
-                tcp({ namespaceSelector: apps, selector: "all()", ports: [...scrapePorts, ...appMetricsPorts] }),
+                tcp({ namespaceSelector: apps, selector: "all()", ports: [...scrapePorts, ...appMetricsPorts, ...(ambientMode ? [istioPorts.hbone] : [])] }),
                 tcp({ services: { name: "kubernetes", namespace: "default" } }),
-                ...(args.istio.dataplaneMode === "ambient"
+                ...(ambientMode
                     ? [tcp({ ...endpointsOf({ namespace: istioNamespace, podLabels: ambient.ztunnelPodLabels }), ports: [istioPorts.agentMetrics] })]
                     : []),
             ],

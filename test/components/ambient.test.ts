@@ -84,6 +84,15 @@ describe("ambient mode", () => {
             ]);
         });
 
+        it("lets monitoring scrape ambient pods over HBONE (TCP 15008), which carries the metrics ports between ambient pods", () => {
+            const istio = { injectionLabels: { "istio.io/dataplane-mode": "ambient" }, ready: [], dataplaneMode: "ambient" as const };
+            const monitoring = { name: "prometheus", namespace: "monitoring", serviceAccount: "prometheus", podLabels: { app: "prometheus" } };
+            const egress = clusterPolicies({ calico, istio, namespaces: [], monitoring, metricsPorts: [9090] })["ztmesh-allow-monitoring-egress"].egress!;
+            assert.deepStrictEqual(egress[0].destination!.ports, [15020, 15090, 9090, 15008]);
+            const sidecar = { injectionLabels: { "istio-injection": "enabled" }, ready: [] };
+            assert.deepStrictEqual(clusterPolicies({ calico, istio: sidecar, namespaces: [], monitoring, metricsPorts: [9090] })["ztmesh-allow-monitoring-egress"].egress![0].destination!.ports, [15020, 15090, 9090]);
+        });
+
         it("adds nothing for probes in sidecar mode", () => {
             const istio = { injectionLabels: { "istio-injection": "enabled" }, ready: [] };
             assert.strictEqual(clusterPolicies({ calico, istio, namespaces: [] })["ztmesh-allow-kubelet-probes"], undefined);
@@ -185,6 +194,14 @@ describe("ambient mode", () => {
                 rules: [{ from: [{ source: { principals: ["cluster.local/ns/shop/sa/waypoint"] } }], to: [{ operation: { ports: ["9080"] } }] }],
             });
             assert.deepStrictEqual(log.object("Service", "ratings", "shop").metadata.labels, { app: "ratings", "istio.io/use-waypoint": "waypoint" });
+        });
+
+        it("gives the waypoint no ztunnel rule on a service that serves metrics only: an empty operation would void the policy", async () => {
+            const prometheus = { name: "prometheus", namespace: "monitoring", serviceAccount: "prometheus", podLabels: { app: "prometheus" } };
+            const log = await construct(() => new MeshService("ratings", l7({ ports: [{ name: "metrics", port: 9090, metrics: true }], callers: [{ from: productpage }], monitoring: prometheus })));
+            assert.deepStrictEqual(log.object("AuthorizationPolicy", "ratings-ztunnel", "shop").spec.rules, [
+                { from: [{ source: { principals: ["cluster.local/ns/monitoring/sa/prometheus"] } }], to: [{ operation: { ports: ["9090"] } }] },
+            ]);
         });
 
         it("admits only the waypoint to the pods, and the callers to the waypoint, over HBONE", async () => {

@@ -49,6 +49,17 @@ describe("policy pack: reachability-matches-intent", () => {
         assert.ok(messages.every((m) => /declares bookinfo\/reviews-v\d\[Deployment\] as a caller of bookinfo\/ratings-v1\[Deployment\], but TCP 9080 is blocked; egress of .* rule 1, .*; ingress of .*; sidecar of bookinfo\/ratings-v1\[Deployment\]: ALLOW by AuthorizationPolicy bookinfo\/ratings, DENY by AuthorizationPolicy bookinfo\/ratings-no-get\. /.test(m)), messages.join("\n"));
     });
 
+    it("fires when an L7 rule admits more requests than declared, naming the requests no declared caller covers", async () => {
+        const result = await packOnStack("dev", {
+            extra: () => custom("ratings-any-request", "security.istio.io/v1", "AuthorizationPolicy", "bookinfo", {
+                selector: { matchLabels: { app: "ratings" } }, rules: [{ from: [{ source: { principals: ["cluster.local/ns/bookinfo/sa/bookinfo-reviews"] } }], to: [{ operation: { methods: ["DELETE"] } }] }],
+            }),
+        });
+        const messages = ofPolicy(result, "reachability-matches-intent").map((v) => v.message);
+        assert.strictEqual(messages.length, 3, messages.join("\n"));
+        assert.ok(messages.every((m) => /^Service bookinfo\/ratings lets bookinfo\/reviews-v\d\[Deployment\] reach bookinfo\/ratings-v1\[Deployment\] \(DELETE \*\), which no declared caller covers; .*sidecar of bookinfo\/ratings-v1\[Deployment\]: ALLOW by AuthorizationPolicy bookinfo\/ratings-any-request, AuthorizationPolicy bookinfo\/ratings\. Fix: remove the policy that admits it/.test(m)), messages.join("\n"));
+    });
+
     it("names the Service whose hand-written declared-callers annotation cannot be read", async () => {
         const result = await packOnStack("dev", {
             extra: () => new k8s.core.v1.Service("hand-written", {

@@ -76,7 +76,7 @@ describe("reachability report: the model", () => {
         ]);
         assert.strictEqual(model.differences[0].because, "egress of bookinfo/productpage-v1[Deployment]: everything allowed by NetworkPolicy bookinfo/allow-same-namespace rule 1; "
             + "ingress of bookinfo/ratings-v1[Deployment]: everything allowed by NetworkPolicy bookinfo/allow-same-namespace rule 1; "
-            + "sidecar of bookinfo/ratings-v1[Deployment]: ALLOW by AuthorizationPolicy bookinfo/ratings-from-namespace");
+            + "sidecar of bookinfo/ratings-v1[Deployment]: ALLOW by AuthorizationPolicy bookinfo/ratings-from-productpage");
     });
 
     it("adds a cell for each declared flow that is blocked, though nothing flows there", () => {
@@ -90,8 +90,8 @@ describe("reachability report: the model", () => {
     it("marks a declared flow whose declared requests layer 7 no longer admits", () => {
         const model = modelOf([...dev, ...narrowedFlow]);
         assert.deepStrictEqual(cellLines(model, (s) => s !== "declared" && s !== "unchecked"), [1, 2, 3].map((v) =>
-            `bookinfo/reviews-v${v}[Deployment] → bookinfo/ratings-v1[Deployment]: narrowed TCP 9080 [POST /ratings/<b>*]`));
-        assert.match(model.differences[0].because ?? "", /; sidecar of bookinfo\/ratings-v1\[Deployment\]: ALLOW by AuthorizationPolicy bookinfo\/ratings, AuthorizationPolicy bookinfo\/ratings-post, DENY by AuthorizationPolicy bookinfo\/ratings-deny-get$/);
+            `bookinfo/reviews-v${v}[Deployment] → bookinfo/ratings-v1[Deployment]: narrowed TCP 9080 [GET /ratings/<b>*]`));
+        assert.match(model.differences[0].because ?? "", /; sidecar of bookinfo\/ratings-v1\[Deployment\]: ALLOW by AuthorizationPolicy bookinfo\/ratings, DENY by AuthorizationPolicy bookinfo\/ratings-deny-get$/);
     });
 
     it("without declared intent, every flow is unchecked and the page says there is nothing to compare", () => {
@@ -135,7 +135,7 @@ describe("reachability report: the words of the page and the console", () => {
 describe("reachability report: the page", () => {
     it("escapes what manifests wrote, and loads nothing from elsewhere", async () => {
         const html = renderPage(modelOf([...(await devObjects()), ...narrowedFlow]));
-        assert.ok(html.includes("POST /ratings/&#60;b&#62;*"), "the path is shown as text");
+        assert.ok(html.includes("GET /ratings/&#60;b&#62;*"), "the path is shown as text");
         assert.ok(!html.includes("<b>"), "no markup from a manifest reaches the page");
         assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">/);
         assert.doesNotMatch(html, /\s(src|href)=/, "no external scripts, styles or links");

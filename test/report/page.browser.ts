@@ -138,7 +138,7 @@ describe("reachability report in a headless browser (Debian's Chromium)", functi
         assert.deepStrictEqual(second.errors, []);
         const narrowed = second.page.locator("#matrix td.narrowed");
         assert.strictEqual(await narrowed.count(), 3);
-        assert.strictEqual(await narrowed.first().locator(".l7").innerText(), "POST /ratings/<b>*", "a path is shown as written");
+        assert.strictEqual(await narrowed.first().locator(".l7").innerText(), "GET /ratings/<b>*", "a path is shown as written");
         assert.strictEqual(await second.page.locator("#matrix b").count(), 0, "and never parsed as markup");
     });
 

@@ -133,7 +133,8 @@ const coreSchemaWithMerge = jsYaml.CORE_SCHEMA.extend({ implicit: [(jsYaml as un
 function readWithYaml(text: string, file: string): unknown[] {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const YAML: typeof import("yaml") = require("yaml");
-    const parsed = YAML.parseAllDocuments(text, { merge: true });
+    // logLevel "error": `yaml` would print its warnings (a mapping used as a key) on the process's stderr.
+    const parsed = YAML.parseAllDocuments(text, { merge: true, logLevel: "error" });
     const all = Array.isArray(parsed) ? parsed : [parsed];
     all.forEach((document, index) => {
         if (document.errors.length > 0) {
@@ -146,7 +147,12 @@ function readWithYaml(text: string, file: string): unknown[] {
         } catch (error) {
             throw error instanceof ExcessiveAliasingError ? new ManifestError(file, error.message) : error;
         }
-        return document.toJS({ maxAliasCount: -1 });
+        try {
+            return document.toJS({ maxAliasCount: -1 });
+        } catch (error) {
+            // What the parser leaves to building values, e.g. "Merge sources must be maps or map aliases".
+            throw new ManifestError(file, `document ${index + 1}: ${firstLine((error as Error).message)}`);
+        }
     });
 }
 

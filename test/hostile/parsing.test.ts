@@ -66,7 +66,7 @@ spec: {containers: [{name: main, image: example/app:1}]}
 
     it("refuses text that is not UTF-8 with the offset of the first bad byte, and UTF-16 by name", async () => {
         const latin1 = write("latin1.yaml", Buffer.concat([Buffer.from("apiVersion: v1\nkind: Pod\nmetadata: {name: caf"), Buffer.from([0xe9]), Buffer.from(", namespace: shop}\n")]));
-        assertOneLineError(await run([latin1]), /latin1\.yaml: is not UTF-8: byte 44 \(line 3\) is 0xe9, which starts no valid UTF-8 character; save it as UTF-8/);
+        assertOneLineError(await run([latin1]), /latin1\.yaml: is not UTF-8: byte 45 \(line 3\) is 0xe9, which starts no valid UTF-8 character; save it as UTF-8/);
         const utf16 = write("utf16.yaml", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(pod("web"), "utf16le")]));
         assertOneLineError(await run([utf16]), /utf16\.yaml: is UTF-16 \(it starts with a UTF-16 byte order mark\); save it as UTF-8/);
         const binary = write("image.yaml", Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00]));

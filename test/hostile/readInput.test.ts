@@ -26,6 +26,12 @@ function manyAliases(count: number, tag = ""): string {
         + `${Array.from({ length: count }, (_, i) => `- {apiVersion: v1, kind: Pod, metadata: {name: p${i}, namespace: shop, labels: *labels}}`).join("\n")}\n`;
 }
 
+function writeFile(folder: string, name: string, content: string): string {
+    const file = path.join(folder, name);
+    fs.writeFileSync(file, content);
+    return file;
+}
+
 describe("ztmesh reach on hostile input: hangs and blow-ups", function () {
     this.timeout(50_000);
     let folder: string;
@@ -93,6 +99,17 @@ describe("ztmesh reach on hostile input: hangs and blow-ups", function () {
             const result = await run([file, "--json"]);
             assert.strictEqual(result.code, 0, `${tag}: ${result.stderr}`);
             assert.strictEqual(readManifests([file], assert.fail).filter(({ object }) => object.metadata?.labels?.app === "web").length, 151);
+        }
+    });
+
+    it("draws the line where go-yaml does (99% of the values from aliases), in both parsers", async () => {
+        // A list of 1,000 values repeated `count` times: 80 times is 98.6% from aliases, 150 times 99.2%.
+        const repeated = (count: number, tag: string) => `${pod("web")}---\nx: &a ${tag}[${Array(1000).fill(1).join(", ")}]\ny: [${Array(count).fill("*a").join(", ")}]\n`;
+        for (const tag of ["", "!custom "]) {
+            const within = await run([writeFile(folder, "within.yaml", repeated(80, tag))]);
+            assert.strictEqual(within.code, 0, `${tag}: ${within.stderr}`);
+            assert.match(within.stderr, /within\.yaml: document 2 is not a Kubernetes object \(no apiVersion or kind\); skipped/);
+            assertOneLineError(await run([writeFile(folder, "beyond.yaml", repeated(150, tag))]), /beyond\.yaml: document 2: its aliases expand it beyond what kubectl reads/);
         }
     });
 

@@ -5,6 +5,8 @@
  */
 import * as fs from "fs";
 import { parseArgs } from "util";
+import { defaultMaxFileBytes, InputOptions, wouldBeRead } from "./files/inputFiles";
+import { OutputError, outputTarget, writeOutputFile } from "./files/outputFile";
 import { flowLines, flowsJsonParts, formatPublicRoutes } from "./flowFormat";
 import { IntentError } from "./intent";
 import { KubeObject, ManifestError, readManifests, Warn } from "./manifests";
@@ -17,8 +19,10 @@ import { consoleSummary } from "./report/words";
 import { nameWarning } from "./schema/rules/names";
 import { describeKubeObject } from "./schema/validate";
 import { notEvaluatedReason } from "./schema/servedKinds";
+import { escapeControl } from "./text/escape";
 
 export const usage = `Usage: ztmesh reach <dir-or-file>... [--l7] [--json | --html] [--output FILE]
+                    [--follow-symlinks] [--max-file-size MIB]
 
 Lists the connections that Kubernetes NetworkPolicy, Calico (GlobalNetworkPolicy,
 NetworkPolicy in their tiers, Tier, Profile, HostEndpoint, WorkloadEndpoint, NetworkSet,
@@ -34,6 +38,9 @@ source.namespace, source.principal and destination.port are evaluated. What depe
 the request (requestPrincipals, request.headers, request.auth.*, destination.ip,
 connection.sni) is shown as a condition on the requests an ALLOW grants ("when ..."); a
 DENY or CUSTOM rule under such a condition removes nothing and is shown as a note.
+
+What is read: regular files only (no FIFOs or devices), each at most 64 MiB, as UTF-8.
+In a folder, a symbolic link is followed only to a file or folder inside that folder.
 
 Each object is first checked against the schemas of Kubernetes v1.36.3 and the pinned
 Calico, Istio and Gateway API CRDs, and the servers' own rules; an invalid one (a bad
@@ -56,7 +63,12 @@ Options:
             shows namespaces, and a click on a cell lists its workload pairs (about
             20 bytes per pair: 3 MB for 5,000 workloads in 500 namespaces)
   -o, --output FILE
-            write to FILE instead of standard output
+            write to FILE instead of standard output (written whole or not at all;
+            FILE may not be one of the manifests read)
+  --follow-symlinks
+            also follow symbolic links that lead out of the folders given
+  --max-file-size MIB
+            read files of up to MIB mebibytes (default 64, at most 512)
   -h, --help  print this help
 `;
 
@@ -80,11 +92,13 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
                 json: { type: "boolean" },
                 html: { type: "boolean" },
                 output: { type: "string", short: "o" },
+                "follow-symlinks": { type: "boolean" },
+                "max-file-size": { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
         });
     } catch (error) {
-        io.stderr(`ztmesh: ${(error as Error).message}\n\n${usage}`);
+        io.stderr(`ztmesh: ${escapeControl((error as Error).message)}\n\n${usage}`);
         return 2;
     }
     const { values, positionals } = parsed;
@@ -94,7 +108,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     }
     const [command, ...paths] = positionals;
     if (command !== "reach") {
-        io.stderr(`ztmesh: ${command === undefined ? "no command given" : `unknown command ${JSON.stringify(command)}`}\n\n${usage}`);
+        io.stderr(`ztmesh: ${command === undefined ? "no command given" : `unknown command ${escapeControl(JSON.stringify(command))}`}\n\n${usage}`);
         return 2;
     }
     if (paths.length === 0) {
@@ -105,41 +119,60 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         io.stderr(`ztmesh reach: --json and --html are two output formats; give one\n\n${usage}`);
         return 2;
     }
+    const maxFileBytes = fileSizeBound(values["max-file-size"]);
+    if (maxFileBytes === undefined) {
+        io.stderr(`ztmesh reach: --max-file-size takes a whole number of mebibytes from 1 to ${maxFileSizeMiB}\n\n${usage}`);
+        return 2;
+    }
     const missing = paths.find((location) => !fs.existsSync(location));
     if (missing !== undefined) {
-        io.stderr(`ztmesh reach: ${missing}: no such file or folder\n`);
+        io.stderr(`ztmesh reach: ${escapeControl(missing)}: no such file or folder\n`);
         return 2;
     }
     try {
-        const warn: Warn = (message) => io.stderr(`ztmesh reach: warning: ${message}
-`);
-        const { objects, flows, notEvaluated } = reachabilityOfFiles(paths, warn);
+        const output = values.output === undefined ? undefined : outputFile(values.output, paths);
+        const warn: Warn = (message) => io.stderr(`ztmesh reach: warning: ${escapeControl(message)}\n`);
+        const { objects, flows, notEvaluated } = reachabilityOfFiles(paths, warn, { followSymlinks: values["follow-symlinks"] === true, maxFileBytes });
         notEvaluated.forEach(warn);
         const limits = notEvaluated.length === 0 ? [] : [notEvaluatedLimit(notEvaluated)];
         const model = values.html ? reportModel(objects, flows, { title: "Reachability report", source: paths.join(", "), limits }) : undefined;
         const text: Iterable<string> = model ? pageParts(model) : values.json ? jsonDocument(objects, flows, notEvaluated) : listing(objects, flows, values.l7 === true);
-        if (values.output === undefined) {
+        if (output === undefined) {
             writeInChunks(text, io.stdout);
         } else {
-            const file = fs.openSync(values.output, "w");
-            try {
-                writeInChunks(text, (chunk) => fs.writeSync(file, chunk));
-            } finally {
-                fs.closeSync(file);
-            }
-            io.stderr(`ztmesh reach: wrote ${values.output}\n`);
+            writeOutputFile(output.shown, output.target, (put) => writeInChunks(text, put));
+            io.stderr(`ztmesh reach: wrote ${escapeControl(output.shown)}\n`);
         }
         // The page's summary and limits go to the console too (stderr, so that stdout stays the page).
         if (model) io.stderr(consoleSummary(model));
         return 0;
     } catch (error) {
-        if (error instanceof InputError || error instanceof ManifestError || error instanceof IntentError || error instanceof DifferingPodsError) {
-            io.stderr(`ztmesh reach: ${error.message}\n`);
+        if (error instanceof InputError || error instanceof ManifestError || error instanceof OutputError || error instanceof IntentError || error instanceof DifferingPodsError) {
+            io.stderr(`ztmesh reach: ${escapeControl(error.message)}\n`);
             return 2;
         }
         io.stderr(`ztmesh reach: internal error: ${(error as Error).stack ?? String(error)}\n`);
         return 1;
     }
+}
+
+/** The largest --max-file-size, in MiB: V8 cannot hold much more text as one string. */
+const maxFileSizeMiB = 512;
+
+/** --max-file-size in bytes; undefined where it is no whole number of MiB from 1 to 512. */
+function fileSizeBound(option: string | undefined): number | undefined {
+    if (option === undefined) return defaultMaxFileBytes;
+    const mebibytes = /^[0-9]+$/.test(option) ? Number(option) : NaN;
+    return mebibytes >= 1 && mebibytes <= maxFileSizeMiB ? mebibytes * 1024 * 1024 : undefined;
+}
+
+/** The --output file, checked before anything is read: writable, and not one of the inputs. */
+function outputFile(output: string, inputs: readonly string[]): { shown: string; target: string } {
+    const target = outputTarget(output);
+    if (wouldBeRead(target, inputs)) {
+        throw new OutputError(output, "is among the manifests read (or would be read by the next run); write it outside the folders given");
+    }
+    return { shown: output, target };
 }
 
 /**
@@ -173,8 +206,8 @@ class InputError extends Error {}
  * fails is named with its file. `notEvaluated`: "file: Kind ns/name: not evaluated: why" for
  * each policy read but left out of the flows (servedKinds.ts).
  */
-function reachabilityOfFiles(paths: readonly string[], warn: Warn): { objects: KubeObject[]; flows: Flow[]; notEvaluated: string[] } {
-    const entries = readManifests(paths, warn);
+function reachabilityOfFiles(paths: readonly string[], warn: Warn, options: InputOptions): { objects: KubeObject[]; flows: Flow[]; notEvaluated: string[] } {
+    const entries = readManifests(paths, warn, options);
     const objects = entries.map((entry) => entry.object);
     const notEvaluated = entries.flatMap(({ object, file }) => {
         const reason = notEvaluatedReason(object);

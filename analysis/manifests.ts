@@ -6,11 +6,14 @@
  * problem is reported as a `ManifestError` naming the file, the document and, inside a list,
  * the item; `readManifests` also validates each object (schema/validate.ts).
  */
-import * as fs from "fs";
-import * as path from "path";
 import * as jsYaml from "js-yaml";
+import { InputOptions, inputFiles, readInputFile } from "./files/inputFiles";
+import { ManifestError } from "./manifestError";
 import { rejectDuplicates } from "./manifestIdentity";
 import { describeKubeObject, objectProblem } from "./schema/validate";
+import { checkYamlAliases, ExcessiveAliasingError, jsYamlAliasListener, mayHaveAliases } from "./yaml/aliasBudget";
+
+export { ManifestError };
 
 export interface OwnerReference {
     kind?: string;
@@ -33,22 +36,14 @@ export interface KubeObject {
     [field: string]: unknown;
 }
 
-export class ManifestError extends Error {
-    constructor(readonly file: string, readonly problem: string) {
-        super(`${file}: ${problem}`);
-    }
-}
-
-const manifestExtensions = new Set([".yaml", ".yml", ".json"]);
-
 /** Where a skipped document is reported; by default, standard error. */
 export type Warn = (message: string) => void;
 
 const warnOnStderr: Warn = (message) => process.stderr.write(`warning: ${message}\n`);
 
-/** Loads every object in the given files and folders; folders are read recursively, in name order, for `.yaml`, `.yml` and `.json` files. */
+/** Loads every object in the given files and folders; folders are read recursively, in name order, for `.yaml`, `.yml` and `.json` files (files/inputFiles.ts). */
 export function loadManifests(...paths: string[]): KubeObject[] {
-    return paths.flatMap(manifestFiles).flatMap((file) => parseManifests(fs.readFileSync(file, "utf8"), file));
+    return inputFiles(paths).flatMap((input) => parseManifests(readInputFile(input), input.file));
 }
 
 /** An object with the file it came from. */
@@ -62,8 +57,9 @@ export interface ManifestObject {
  * an object the API server would refuse is a `ManifestError` naming the file, the object, the
  * field and the problem; finding no Kubernetes object at all is one too.
  */
-export function readManifests(paths: readonly string[], warn: Warn = warnOnStderr): ManifestObject[] {
-    const entries = paths.flatMap(manifestFiles).flatMap((file) => parseManifests(fs.readFileSync(file, "utf8"), file, warn).map((object) => {
+export function readManifests(paths: readonly string[], warn: Warn = warnOnStderr, options: InputOptions = {}): ManifestObject[] {
+    const entries = inputFiles(paths, options).flatMap((input) => parseManifests(readInputFile(input, options.maxFileBytes), input.file, warn).map((object) => {
+        const file = input.file;
         const problem = objectProblem(object);
         if (problem !== undefined) {
             throw new ManifestError(file, `${describeKubeObject(object)}: ${problem}`);
@@ -79,16 +75,7 @@ export function readManifests(paths: readonly string[], warn: Warn = warnOnStder
 
 /** The manifest files at `location`: the file itself, or a folder's `.yaml`, `.yml` and `.json` files, recursively, in name order. */
 export function manifestFiles(location: string): string[] {
-    if (!fs.statSync(location).isDirectory()) {
-        return [location];
-    }
-    return fs.readdirSync(location).sort().flatMap((name) => {
-        const child = path.join(location, name);
-        if (fs.statSync(child).isDirectory()) {
-            return manifestFiles(child);
-        }
-        return manifestExtensions.has(path.extname(name).toLowerCase()) ? [child] : [];
-    });
+    return inputFiles([location]).map((input) => input.file);
 }
 
 /**
@@ -99,21 +86,28 @@ export function manifestFiles(location: string): string[] {
  * js-yaml reads (YAML 1.2 core schema, as `yaml` does by default): it is about eight times
  * faster than `yaml`, whose document model is the bulk of a large cluster dump's run time.
  * Text js-yaml refuses is read again with `yaml`, whose errors name the document and position;
- * `yaml` is loaded only then, as loading it is most of the command's start-up time.
+ * `yaml` is loaded only then, as loading it is most of the command's start-up time. Both read
+ * as kubectl does: merge keys (`<<: *defaults`) merge, a key given twice is refused, and aliases
+ * expand only within go-yaml's bound (yaml/aliasBudget.ts).
  */
 export function parseManifests(text: string, file: string, warn: Warn = warnOnStderr): KubeObject[] {
     let documents: unknown[];
     try {
-        documents = jsYaml.loadAll(text, undefined, { schema: jsYaml.CORE_SCHEMA, filename: file });
-    } catch {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const YAML: typeof import("yaml") = require("yaml");
-        documents = YAML.parseAllDocuments(text).map((document, index) => {
-            if (document.errors.length > 0) {
-                throw new ManifestError(file, `document ${index + 1}: ${firstLine(document.errors[0].message)}`);
-            }
-            return document.toJS();
-        });
+        documents = jsYaml.loadAll(text, undefined, {
+            schema: coreSchemaWithMerge,
+            filename: file,
+            maxDepth,
+            maxTotalMergeKeys: -1, // aliases are bounded below; merges of written mappings are bounded by the text
+            ...(mayHaveAliases(text) ? { listener: jsYamlAliasListener() } : {}),
+        } as jsYaml.LoadOptions);
+    } catch (error) {
+        if (error instanceof ExcessiveAliasingError) {
+            throw new ManifestError(file, error.message);
+        }
+        if (error instanceof jsYaml.YAMLException && error.reason.startsWith("nesting exceeded maxDepth")) {
+            throw new ManifestError(file, `line ${error.mark.line + 1}: values are nested more than ${maxDepth} levels deep, more than ztmesh reach reads`);
+        }
+        documents = readWithYaml(text, file);
     }
     return documents.flatMap((content, index) => {
         const where = `document ${index + 1}`;
@@ -125,6 +119,42 @@ export function parseManifests(text: string, file: string, warn: Warn = warnOnSt
             return [];
         }
         return flatten(content, file, where, undefined);
+    });
+}
+
+/** Deeper than any Kubernetes object nests (a CRD's schema is a few dozen levels), and within what both parsers can recurse through. */
+const maxDepth = 500;
+
+/** The YAML 1.2 core schema and merge keys, as go-yaml (so kubectl) reads them (js-yaml exports `types`; its typings leave it out). */
+const coreSchemaWithMerge = jsYaml.CORE_SCHEMA.extend({ implicit: [(jsYaml as unknown as { types: { merge: jsYaml.Type } }).types.merge] });
+
+/**
+ * Reads `text` with `yaml`: a document's syntax error (any document's, before any value is
+ * built), then the alias bound, are reported with the document's number.
+ */
+function readWithYaml(text: string, file: string): unknown[] {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const YAML: typeof import("yaml") = require("yaml");
+    // logLevel "error": `yaml` would print its warnings (a mapping used as a key) on the process's stderr.
+    const parsed = YAML.parseAllDocuments(text, { merge: true, logLevel: "error" });
+    const all = Array.isArray(parsed) ? parsed : [parsed];
+    all.forEach((document, index) => {
+        if (document.errors.length > 0) {
+            throw new ManifestError(file, `document ${index + 1}: ${firstLine(document.errors[0].message)}`);
+        }
+    });
+    return all.map((document, index) => {
+        try {
+            checkYamlAliases(YAML, document, index);
+        } catch (error) {
+            throw error instanceof ExcessiveAliasingError ? new ManifestError(file, error.message) : error;
+        }
+        try {
+            return document.toJS({ maxAliasCount: -1 });
+        } catch (error) {
+            // What the parser leaves to building values, e.g. "Merge sources must be maps or map aliases".
+            throw new ManifestError(file, `document ${index + 1}: ${firstLine((error as Error).message)}`);
+        }
     });
 }
 
@@ -168,8 +198,9 @@ function isMapping(value: unknown): value is Record<string, unknown> {
     return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** What a value is, never what it says: a document may be a key or a token that ended up among the manifests. */
 function describe(value: unknown): string {
-    return Array.isArray(value) ? "a list" : value === null ? "null" : `a ${typeof value} ${JSON.stringify(value)}`;
+    return Array.isArray(value) ? "a list" : value === null ? "null" : `a ${typeof value}`;
 }
 
 /** The yaml package's messages go on to quote the offending source lines; the first line has the position. */

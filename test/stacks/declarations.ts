@@ -85,14 +85,22 @@ const serviceDraft: fc.Arbitrary<ServiceDraft> = fc.record({
 const isHttp = (port: PortConfig) => (port.protocol ?? "http") !== "tcp";
 const podPort = (port: PortConfig) => port.targetPort ?? port.port;
 
+/**
+ * The first port always serves: the checks refuse callers, waypoints and routes of a service
+ * that serves metrics only (their rules would have no port), and such a service is covered by
+ * the shrunk cases of the property test.
+ */
 function portsOf(draft: ServiceDraft, monitoring: boolean): PortConfig[] {
-    return draft.ports.map(({ port, targetPort, protocol, metrics }, index) => ({
-        name: `${metrics && monitoring ? "metrics" : protocol ?? "port"}-${index}`,
-        port,
-        ...(targetPort !== undefined ? { targetPort } : {}),
-        ...(protocol !== undefined ? { protocol } : {}),
-        ...(metrics && monitoring ? { metrics: true } : {}),
-    }));
+    return draft.ports.map(({ port, targetPort, protocol, metrics: declared }, index) => {
+        const metrics = declared && monitoring && index > 0;
+        return {
+            name: `${metrics ? "metrics" : protocol ?? "port"}-${index}`,
+            port,
+            ...(targetPort !== undefined ? { targetPort } : {}),
+            ...(protocol !== undefined ? { protocol } : {}),
+            ...(metrics ? { metrics: true } : {}),
+        };
+    });
 }
 
 /** The caller rules of a draft, resolved to service and port names; a rule the checks refuse (a self-call) is left out. */
@@ -180,7 +188,8 @@ function publicPaths(exposure: NonNullable<ServiceConfig["public"]>): string[] |
             return undefined;
         }
         for (const match of route.matches) {
-            if (!match.path || match.path.value === "/") {
+            // A prefix "/" matches every path; an exact "/" is the one path "/".
+            if (!match.path || (match.path.type === "PathPrefix" && match.path.value === "/")) {
                 return undefined;
             }
             // A PathPrefix matches whole segments: the prefix itself and everything below it.

@@ -82,14 +82,17 @@ describe("declared flows: declarations the property found wrong, shrunk", () => 
     const metricsOnly = { name: "api", namespace: "shop", ports: [{ name: "metrics", port: 80, metrics: true }], existingWorkload: { podLabels: { "app.kubernetes.io/name": "api" } } };
     const differences = (env: Environment) => differencesFromDeclaration(parseEnvironment(stackConfigOf(env)));
 
-    it("a caller of a service that serves metrics only reaches nothing (its empty port list admitted every port, and voided the AuthorizationPolicy)", async () => {
+    // A caller of a service that serves metrics only had an empty port list, which admitted every
+    // port and voided the AuthorizationPolicy (and, in ambient mode, ztunnel's rule for the waypoint);
+    // the components also stopped writing such rules, and the configuration is now refused outright.
+    it("a caller of a service that serves metrics only is refused, naming the caller entry", async () => {
         const env: Environment = { calico: { install: false }, istio: { dataplaneMode: "sidecar" }, monitoring: prometheus, services: [web, { ...metricsOnly, callers: [{ service: "web" }] }] };
-        assert.deepStrictEqual(await differences(env), []);
+        await assert.rejects(differences(env), /ztmesh:services\[1\]\.callers\[0\]\.ports: the service has no port but metrics ports, so the rule would have no port and admit every port/);
     });
 
-    it("ambient: the same behind a waypoint of its own, where ztunnel's rule for the waypoint had an empty operation", async () => {
+    it("ambient: the same behind a waypoint of its own is refused too", async () => {
         const env: Environment = { calico: { install: false }, istio: { dataplaneMode: "ambient", dedicatedWaypoints: ["api"] }, monitoring: prometheus, services: [web, { ...metricsOnly, callers: [{ service: "web" }] }] };
-        assert.deepStrictEqual(await differences(env), []);
+        await assert.rejects(differences(env), /so ztunnel's rule for the waypoint would have no port and admit every port/);
     });
 
     it("ambient: monitoring reaches the declared metrics ports (its egress lacked HBONE, which carries them)", async () => {

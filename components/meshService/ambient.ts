@@ -19,7 +19,7 @@ import { ambient, istioPorts, revisionLabel } from "../wellKnown";
 import { MeshServiceArgs } from "./args";
 import { authorizationPolicySpec } from "./authorizationPolicy";
 import { isHttpPort, podPort, servingPorts } from "./endpoint";
-import { admittedCallers, reachedDependencies } from "./intent";
+import { admittedCallers } from "./intent";
 import { gatewayApiMatch } from "./matches";
 import { publicPaths, versionServiceName } from "./publicRoutes";
 import { CallerRule, MeshEndpoint, MeshRoute, PublicExposure, ServicePort, ServiceVersion, TrafficPolicy } from "./types";
@@ -108,7 +108,7 @@ export function ambientNetworkPolicySpec(endpoint: MeshEndpoint, args: MeshServi
         policyTypes: ["Ingress", "Egress"],
         ingress: direct.length ? [hboneFrom(direct)] : [],
         egress: [
-            ...reachedDependencies(args).map((dependency) => ({ to: [networkPolicyPeer(hboneDestination(dependency.to))], ports: hbonePort })),
+            ...(args.dependencies ?? []).map((dependency) => ({ to: [networkPolicyPeer(hboneDestination(dependency.to))], ports: hbonePort })),
             kubeDnsEgressRule(),
         ],
     };
@@ -162,14 +162,12 @@ export function ztunnelViaWaypointSpec(endpoint: MeshEndpoint, args: MeshService
         from: [{ source: { principals: [principalOf(identity, trustDomain)] } }],
         to: [{ operation: { ports: ports.map((port) => String(podPort(port))) } }],
     });
-    const serving = servingPorts(endpoint.ports);
     const metrics = endpoint.ports.filter((port) => port.metrics);
     return {
         selector: { matchLabels: { ...endpoint.podLabels } },
         action: "ALLOW",
         rules: [
-            // A service that serves metrics only has nothing for the waypoint to forward (and an empty operation would void the policy).
-            ...(serving.length ? [rule(endpoint.waypoint!, serving)] : []),
+            rule(endpoint.waypoint!, servingPorts(endpoint.ports)),
             ...(metrics.length && args.monitoring ? [rule(args.monitoring, metrics)] : []),
         ],
     };

@@ -19,14 +19,12 @@ export interface AdmittedCaller {
  * monitoring (GET, in sidecar mode) on metrics ports.
  */
 export function admittedCallers(endpoint: MeshEndpoint, args: MeshServiceArgs): AdmittedCaller[] {
-    const admitted: AdmittedCaller[] = (args.callers ?? [])
-        .map((rule) => ({
-            identity: rule.from,
-            ports: selectPorts(endpoint.ports, rule.ports),
-            methods: rule.methods,
-            paths: rule.paths,
-        }))
-        .filter((caller) => reachesSomePort(caller.ports));
+    const admitted: AdmittedCaller[] = (args.callers ?? []).map((rule) => ({
+        identity: rule.from,
+        ports: selectPorts(endpoint.ports, rule.ports),
+        methods: rule.methods,
+        paths: rule.paths,
+    }));
     if (args.public && args.gateway) {
         admitted.push({ identity: args.gateway.identity, ports: [publicPort(endpoint.ports, args.public)], paths: publicPaths(args.public) });
     }
@@ -37,23 +35,6 @@ export function admittedCallers(endpoint: MeshEndpoint, args: MeshServiceArgs): 
         admitted.push({ identity: args.monitoring, ports: metricsPorts, ...(args.dataplaneMode === "ambient" ? {} : { methods: ["GET"] }) });
     }
     return admitted;
-}
-
-/** The services this one calls, each with the ports it reaches (every serving port unless named). */
-export function reachedDependencies(args: MeshServiceArgs): { to: MeshEndpoint; ports: ServicePort[] }[] {
-    return (args.dependencies ?? [])
-        .map((dependency) => ({ to: dependency.to, ports: selectPorts(dependency.to.ports, dependency.ports) }))
-        .filter((dependency) => reachesSomePort(dependency.ports));
-}
-
-/**
- * Whether a caller rule or a dependency reaches some port; one that reaches none (a service that
- * serves metrics only) allows nothing and yields no policy rule: written out, its empty port
- * list would mean every port to a NetworkPolicy, and an empty operation to Istio, which then
- * refuses the whole AuthorizationPolicy.
- */
-function reachesSomePort(ports: readonly ServicePort[]): boolean {
-    return ports.length > 0;
 }
 
 /** The admitted callers as the Service records them, for the policy pack's reachability check. */

@@ -2,8 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import { WorkloadIdentity, networkPolicyPeer } from "../identity";
 import { platformEgressRules } from "../networkPolicyRules";
 import { MeshServiceArgs } from "./args";
-import { podPort } from "./endpoint";
-import { admittedCallers, reachedDependencies } from "./intent";
+import { podPort, selectPorts } from "./endpoint";
+import { admittedCallers } from "./intent";
 import { MeshEndpoint, ServicePort } from "./types";
 
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
@@ -25,9 +25,9 @@ function ingressFrom(identity: WorkloadIdentity, ports: readonly ServicePort[]) 
 export function serviceNetworkPolicySpec(endpoint: MeshEndpoint, args: MeshServiceArgs): NetworkPolicySpec {
     const ingress = admittedCallers(endpoint, args).map((caller) => ingressFrom(caller.identity, caller.ports));
     const egress = [
-        ...reachedDependencies(args).map((dependency) => ({
+        ...(args.dependencies ?? []).map((dependency) => ({
             to: [networkPolicyPeer(dependency.to)],
-            ports: tcpPorts(dependency.ports),
+            ports: tcpPorts(selectPorts(dependency.to.ports, dependency.ports)),
         })),
         ...platformEgressRules(),
     ];

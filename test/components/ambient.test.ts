@@ -196,13 +196,6 @@ describe("ambient mode", () => {
             assert.deepStrictEqual(log.object("Service", "ratings", "shop").metadata.labels, { app: "ratings", "istio.io/use-waypoint": "waypoint" });
         });
 
-        it("gives the waypoint no ztunnel rule on a service that serves metrics only: an empty operation would void the policy", async () => {
-            const prometheus = { name: "prometheus", namespace: "monitoring", serviceAccount: "prometheus", podLabels: { app: "prometheus" } };
-            const log = await construct(() => new MeshService("ratings", l7({ ports: [{ name: "metrics", port: 9090, metrics: true }], callers: [{ from: productpage }], monitoring: prometheus })));
-            assert.deepStrictEqual(log.object("AuthorizationPolicy", "ratings-ztunnel", "shop").spec.rules, [
-                { from: [{ source: { principals: ["cluster.local/ns/monitoring/sa/prometheus"] } }], to: [{ operation: { ports: ["9090"] } }] },
-            ]);
-        });
 
         it("admits only the waypoint to the pods, and the callers to the waypoint, over HBONE", async () => {
             const log = await construct(() => new MeshService("ratings", l7()));

@@ -84,16 +84,6 @@ describe("MeshService", () => {
             });
         });
 
-        it("gives a caller, and the caller's egress, no rule on a service that serves metrics only: an empty port list would admit every port", async () => {
-            const metricsOnly = [{ name: "metrics", port: 9090, metrics: true }];
-            const log = await construct(() => new MeshService("reviews", reviewsArgs({ ports: metricsOnly, callers: [{ from: productpage }], monitoring: prometheus })));
-            const ingress = log.object("NetworkPolicy", "reviews", "shop").spec.ingress;
-            assert.deepStrictEqual(ingress.map((rule: any) => [rule.from[0].podSelector.matchLabels, rule.ports]), [[{ "app.kubernetes.io/name": "prometheus" }, [{ protocol: "TCP", port: 9090 }]]]);
-            assert.deepStrictEqual(log.object("AuthorizationPolicy", "reviews", "shop").spec.rules.map((rule: any) => rule.from[0].source.principals), [["cluster.local/ns/monitoring/sa/prometheus"]]);
-            const reviews = meshEndpoint("reviews", { namespace: "shop", ports: metricsOnly });
-            const caller = await construct(() => new MeshService("productpage", reviewsArgs({ callers: [], dependencies: [{ to: reviews }] })));
-            assert.ok(!caller.object("NetworkPolicy", "productpage", "shop").spec.egress.some((rule: any) => rule.to[0].podSelector.matchLabels.app === "reviews"));
-        });
     });
 
     describe("workload", () => {

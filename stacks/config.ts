@@ -155,6 +155,22 @@ function checkReferences(env: Environment): string[] {
             problems.push(`${configPath(["services", index, "public"])}: the service is public but ${configNamespace}:gateway is not set; declare the gateway with a TLS listener for "${svc.public.hostname}"`);
         }
     });
+    // Istio knows a caller by its ServiceAccount: two services on one account are one principal,
+    // and each would get every request the other's callers grant it (and, behind a shared
+    // waypoint, past every Layer 4 check too).
+    const accounts = new Map<string, number>();
+    env.services.forEach((svc, index) => {
+        const account = `${svc.namespace}/${svc.serviceAccount ?? svc.name}`;
+        const first = accounts.get(account);
+        if (first === undefined) {
+            accounts.set(account, index);
+        } else {
+            problems.push(
+                `${configPath(["services", index, "serviceAccount"])}: ServiceAccount "${account}" is already the identity of ${configPath(["services", first])} ("${env.services[first].name}"); ` +
+                "a mesh principal must stand for one service, or each gets the other's permissions: give each service its own serviceAccount",
+            );
+        }
+    });
     (env.istio?.dedicatedWaypoints ?? []).forEach((service, index) => {
         const key = configPath(["istio", "dedicatedWaypoints", index]);
         if (env.istio?.dataplaneMode !== "ambient") {

@@ -246,6 +246,17 @@ describe("hostile stack configuration: one config error naming the key, before a
             && /ztmesh:services\[1\]\.existingWorkload\.podLabels: the key "__proto__" cannot be stored/.test(error.message));
     });
 
+    it("refuses two services of one namespace on one ServiceAccount: one principal would carry both services' permissions", () => {
+        const config = devConfig();
+        config["ztmesh:services"][3].serviceAccount = config["ztmesh:services"][1].serviceAccount;
+        assert.throws(() => parseEnvironment(raw(config)), (error: Error) => error instanceof ConfigError
+            && /ztmesh:services\[3\]\.serviceAccount: ServiceAccount "bookinfo\/bookinfo-details" is already the identity of ztmesh:services\[1\] \("details"\)/.test(error.message));
+        const otherNamespace = devConfig();
+        otherNamespace["ztmesh:services"][3].serviceAccount = otherNamespace["ztmesh:services"][1].serviceAccount;
+        otherNamespace["ztmesh:services"][3].namespace = "ratings";
+        assert.doesNotThrow(() => parseEnvironment(raw(otherNamespace)), "the same name in another namespace is another identity");
+    });
+
     it("reports every problem at once, of the schema's and the components' kinds alike", async () => {
         const config = devConfig();
         calico((c) => { c.ipPools = [{ cidr: "10.244.0.0/16", blockSize: 99 }]; })(config);

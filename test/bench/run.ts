@@ -95,80 +95,71 @@ console.log("2 NetworkPolicies, a Calico policy, 2 AuthorizationPolicies; per na
 console.log("workloads  policies     flows        ms    RSS MB");
 reachRows.forEach((row) => console.log(row));
 
+/** Runs `measureCli` in a scratch folder made for `body` and removed after it. */
+function inScratch(prefix: string, body: (scratch: string) => void): void {
+    buildCli();
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    try {
+        body(scratch);
+    } finally {
+        fs.rmSync(scratch, { recursive: true, force: true });
+    }
+}
+
+/** The whole command on `folder` in `runs` fresh processes, each after a pause; the median of each figure. */
+function cliMedians(what: string, folder: string, scratch: string, options: readonly string[] = []): (key: keyof CliSample) => number {
+    const samples = Array.from({ length: runs }, (_, run) => {
+        settle();
+        const sample = measureCli(folder, scratch, options);
+        console.error(`[bench +${Math.round((Date.now() - started) / 1000)}s] ztmesh reach${options.map((option) => ` ${option}`).join("")}, ${what}: run ${run + 1}/${runs}`);
+        return sample;
+    });
+    return (key) => median(samples.map((s) => s[key]));
+}
+
 const cliSizes = (process.env.BENCH_CLI_SIZES ?? "10,1000,5000").split(",").filter(Boolean).map(Number);
 if (cliSizes.length > 0) {
-    buildCli();
-    const cliScratch = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-bench-cli-"));
-    try {
+    inScratch("ztmesh-bench-cli-", (scratch) => {
         const cliRows = cliSizes.map((count) => {
-            const folder = clusterFolder(count, cliScratch);
-            const samples = Array.from({ length: runs }, (_, run) => {
-                settle();
-                const sample = measureCli(folder, cliScratch);
-                console.error(`[bench +${Math.round((Date.now() - started) / 1000)}s] ztmesh reach, ${count} workloads: run ${run + 1}/${runs}`);
-                return sample;
-            });
-            const med = (key: keyof CliSample) => median(samples.map((s) => s[key]));
+            const med = cliMedians(`${count} workloads`, clusterFolder(count, scratch), scratch);
             return [String(count).padStart(9), fixed(med("lines")), fixed(med("ms")), fixed(med("peakRssMb"))].join(" ");
         });
         console.log("\n`ztmesh reach <folder>`, the whole command (built bin, fresh process, output to a file) on the same clusters");
         console.log("written as YAML, one file per namespace (10 workloads: start-up):");
         console.log("workloads     lines        ms    RSS MB");
         cliRows.forEach((row) => console.log(row));
-    } finally {
-        fs.rmSync(cliScratch, { recursive: true, force: true });
-    }
+    });
 }
 
 const outputSizes = (process.env.BENCH_OUTPUT_SIZES ?? "5000").split(",").filter(Boolean).map(Number);
 if (outputSizes.length > 0) {
-    buildCli();
-    const outputScratch = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-bench-output-"));
-    try {
+    inScratch("ztmesh-bench-output-", (scratch) => {
         const outputRows = outputSizes.flatMap((count) => {
-            const folder = clusterFolder(count, outputScratch);
+            const folder = clusterFolder(count, scratch);
             return ["--json", "--html"].map((format) => {
-                const samples = Array.from({ length: runs }, (_, run) => {
-                    settle();
-                    const sample = measureCli(folder, outputScratch, [format]);
-                    console.error(`[bench +${Math.round((Date.now() - started) / 1000)}s] ztmesh reach ${format}, ${count} workloads: run ${run + 1}/${runs}`);
-                    return sample;
-                });
-                const med = (key: keyof CliSample) => median(samples.map((s) => s[key]));
+                const med = cliMedians(`${count} workloads`, folder, scratch, [format]);
                 return [String(count).padStart(9), format.padStart(9), fixed(med("ms")), fixed(med("peakRssMb")), fixed(med("outputMb"), 1)].join(" ");
             });
         });
         console.log("\n`ztmesh reach <folder> --json` and `--html`, the whole command as above, output to a file:");
         console.log("workloads    format        ms    RSS MB output MB");
         outputRows.forEach((row) => console.log(row));
-    } finally {
-        fs.rmSync(outputScratch, { recursive: true, force: true });
-    }
+    });
 }
 
 // Many Calico policies selecting all() with a distinct /32 in `nets` each, over two pods: every
 // policy cuts External, and each range must meet only the rules its address can match.
 const netsSizes = (process.env.BENCH_NETS_SIZES ?? "2000,10000").split(",").filter(Boolean).map(Number);
 if (netsSizes.length > 0) {
-    buildCli();
-    const netsScratch = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-bench-nets-"));
-    try {
+    inScratch("ztmesh-bench-nets-", (scratch) => {
         const netsRows = netsSizes.map((count) => {
-            const folder = path.join(netsScratch, `nets-${count}`);
+            const folder = path.join(scratch, `nets-${count}`);
             writeNetsCluster(count, "egress", folder);
-            const samples = Array.from({ length: runs }, (_, run) => {
-                settle();
-                const sample = measureCli(folder, netsScratch);
-                console.error(`[bench +${Math.round((Date.now() - started) / 1000)}s] ztmesh reach, ${count} policies with nets: run ${run + 1}/${runs}`);
-                return sample;
-            });
-            const med = (key: keyof CliSample) => median(samples.map((s) => s[key]));
+            const med = cliMedians(`${count} policies with nets`, folder, scratch);
             return [String(count).padStart(9), fixed(med("lines")), fixed(med("ms")), fixed(med("peakRssMb"))].join(" ");
         });
         console.log("\n`ztmesh reach <folder>` on GlobalNetworkPolicies selecting all(), each allowing egress to its own /32, over two pods:");
         console.log(" policies     lines        ms    RSS MB");
         netsRows.forEach((row) => console.log(row));
-    } finally {
-        fs.rmSync(netsScratch, { recursive: true, force: true });
-    }
+    });
 }

@@ -142,12 +142,15 @@ describe("e2e: the dev stack with the real Pulumi CLI (render mode)", function (
         assert.match(output, /\[mandatory\]\s+gateway-https-only/);
     });
 
-    it("--policy-pack-config levels are honoured: one rule disabled, one advisory, and the preview passes", () => {
+    it("--policy-pack-config levels are honoured: one rule disabled, two advisory, and the preview passes", () => {
         const packConfig = path.join(work, "pack-config.json");
-        fs.writeFileSync(packConfig, JSON.stringify({ "authorization-policy-no-allow-all": "disabled", "gateway-https-only": "advisory" }));
+        // The allow-all also widens what the declared callers of ratings may request (any request
+        // instead of GET /ratings/*), which reachability-matches-intent reports at Layer 7.
+        fs.writeFileSync(packConfig, JSON.stringify({ "authorization-policy-no-allow-all": "disabled", "gateway-https-only": "advisory", "reachability-matches-intent": "advisory" }));
         const { status, output } = brokenConfig().run(["preview", "--policy-pack", pack, "--policy-pack-config", packConfig]);
         assert.strictEqual(status, 0, output);
         assert.match(output, /\[advisory\]\s+gateway-https-only/);
+        assert.match(output, /\[advisory\]\s+reachability-matches-intent[\s\S]*bookinfo\/reviews-v1\[Deployment\] reach bookinfo\/ratings-v1\[Deployment\] \(all requests\), which no declared caller covers/);
         assert.doesNotMatch(output, /authorization-policy-no-allow-all/);
     });
 

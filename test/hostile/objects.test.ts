@@ -148,7 +148,9 @@ const refused: Array<[string, string, string]> = [
     ["a Calico port \"80 90\"", gnp("{selector: all(), ingress: [{action: Allow, protocol: TCP, destination: {ports: ['80 90']}}]}"),
         'GlobalNetworkPolicy gnp: spec.ingress[0].destination.ports[0]: "80 90" is not a valid port name'],
     ["Calico protocol 300", gnp("{selector: all(), ingress: [{action: Allow, protocol: 300}]}"),
-        "GlobalNetworkPolicy gnp: spec.ingress[0].protocol: protocol number 300 is not within 0-255"],
+        "GlobalNetworkPolicy gnp: spec.ingress[0].protocol: protocol number 300 is not within 1-255"],
+    ["Calico protocol 0", gnp("{selector: all(), ingress: [{action: Allow, protocol: 0}]}"),
+        "GlobalNetworkPolicy gnp: spec.ingress[0].protocol: protocol number 0 is not within 1-255"],
     ["a Calico selector that does not parse", gnp("{selector: 'app == '}"),
         'GlobalNetworkPolicy gnp: spec.selector: invalid Calico selector "app == "'],
 

@@ -60,17 +60,20 @@ function entityProblem(entity: Mapping | undefined, at: string, protocol: string
     );
 }
 
-/** numorstring.Protocol as validator.go's validateProtocol reads it: a number 0-255 or a protocol name. */
+/**
+ * numorstring.Protocol as libcalico-go's validator.go `validateProtocol` reads it: a number
+ * 1-255 (0 is refused, and the number is a uint8) or a protocol name.
+ */
 function protocolProblem(protocol: unknown, at: string): Problem {
     if (protocol === undefined) {
         return undefined;
     }
     if (typeof protocol === "number" || /^\d+$/.test(String(protocol))) {
         const number = Number(protocol);
-        return Number.isInteger(number) && number >= 0 && number <= 255 ? undefined : `${at}: protocol number ${String(protocol)} is not within 0-255`;
+        return Number.isInteger(number) && number >= 1 && number <= 255 ? undefined : `${at}: protocol number ${String(protocol)} is not within 1-255`;
     }
     return protocolNames.has(String(protocol).toLowerCase()) ? undefined
-        : `${at}: ${JSON.stringify(protocol)} is not a protocol (TCP, UDP, ICMP, ICMPv6, SCTP, UDPLite, or a number 0-255)`;
+        : `${at}: ${JSON.stringify(protocol)} is not a protocol (TCP, UDP, ICMP, ICMPv6, SCTP, UDPLite, or a number 1-255)`;
 }
 
 function ruleProblem(rule: Mapping, at: string): Problem {

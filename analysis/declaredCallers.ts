@@ -5,7 +5,6 @@
  * then fails far from the cause. `ztmesh reach` checks it while it validates the manifests, the
  * policy pack's intent rule when it reads the Services.
  */
-import { z } from "zod";
 import { callersAnnotation, DeclaredCaller } from "../components/wellKnown";
 import { describeValue, fieldPath } from "./schema/schemaErrors";
 
@@ -14,16 +13,24 @@ export const callersField = `metadata.annotations[${JSON.stringify(callersAnnota
 
 const shape = "a JSON list of {namespace, podLabels, ports, methods?, paths?}, as MeshService writes it";
 
-const declaredCallers = z.array(z.strictObject({
-    namespace: z.string({ error: "must be a namespace name (a string)" }).min(1, { error: "must be a namespace name, not empty" }),
-    podLabels: z.record(z.string(), z.string({ error: "must be a string (a label value)" }), { error: "must be a mapping of label names to values" }),
-    ports: z.array(z.int({ error: "must be a port number (an integer)" }).min(1, { error: "must be a port number from 1 to 65535" }).max(65535, { error: "must be a port number from 1 to 65535" }),
-        { error: "must be a list of port numbers" }),
-    methods: z.array(z.string({ error: "must be a string (an HTTP method)" }), { error: "must be a list of HTTP methods (strings)" }).optional(),
-    paths: z.array(z.string({ error: "must be a string (an HTTP path)" }), { error: "must be a list of HTTP paths (strings)" }).optional(),
-}, { error: "must be a mapping {namespace, podLabels, ports, methods?, paths?}" }), { error: `must be ${shape}` });
+/**
+ * The annotation's schema, built on first use: loading zod is about a tenth of a second of the
+ * command's start-up, and most inputs hold no annotation.
+ */
+function declaredCallersSchema() {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { z }: typeof import("zod") = require("zod");
+    return z.array(z.strictObject({
+        namespace: z.string({ error: "must be a namespace name (a string)" }).min(1, { error: "must be a namespace name, not empty" }),
+        podLabels: z.record(z.string(), z.string({ error: "must be a string (a label value)" }), { error: "must be a mapping of label names to values" }),
+        ports: z.array(z.int({ error: "must be a port number (an integer)" }).min(1, { error: "must be a port number from 1 to 65535" }).max(65535, { error: "must be a port number from 1 to 65535" }),
+            { error: "must be a list of port numbers" }),
+        methods: z.array(z.string({ error: "must be a string (an HTTP method)" }), { error: "must be a list of HTTP methods (strings)" }).optional(),
+        paths: z.array(z.string({ error: "must be a string (an HTTP path)" }), { error: "must be a list of HTTP paths (strings)" }).optional(),
+    }, { error: "must be a mapping {namespace, podLabels, ports, methods?, paths?}" }), { error: `must be ${shape}` });
+}
 
-const validKeys = Object.keys(declaredCallers.element.shape).join(", ");
+let schema: ReturnType<typeof declaredCallersSchema> | undefined;
 
 export type DeclaredCallersResult = { readonly callers: DeclaredCaller[] } | { readonly problem: string };
 
@@ -38,7 +45,8 @@ export function parseDeclaredCallers(text: unknown): DeclaredCallersResult {
     } catch (error) {
         return { problem: `${callersField}: is not JSON (${(error as Error).message}); it must be ${shape}` };
     }
-    const parsed = declaredCallers.safeParse(value);
+    schema ??= declaredCallersSchema();
+    const parsed = schema.safeParse(value);
     if (parsed.success) {
         return { callers: parsed.data };
     }
@@ -48,7 +56,7 @@ export function parseDeclaredCallers(text: unknown): DeclaredCallersResult {
         return `${callersField}${inside === "" || inside.startsWith("[") ? inside : `.${inside}`}`;
     };
     if (issue.code === "unrecognized_keys") {
-        return { problem: `${where([...issue.path, issue.keys[0]])}: unknown key; the keys of a declared caller are ${validKeys}` };
+        return { problem: `${where([...issue.path, issue.keys[0]])}: unknown key; the keys of a declared caller are ${Object.keys(schema.element.shape).join(", ")}` };
     }
     const found = issue.path.reduce<unknown>((at, segment) => (at as Record<PropertyKey, unknown> | undefined)?.[segment], value);
     return { problem: found === undefined ? `${where(issue.path)}: required field is missing; it ${issue.message}` : `${where(issue.path)}: ${issue.message}, found ${describeValue(found)}` };

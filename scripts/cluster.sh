@@ -75,6 +75,8 @@ command -v go >/dev/null || die "go is not on PATH (Go >= 1.26 is needed)"
 mkdir -p "$BIN" "$SRC" "$STAMPS"
 ( ensure_etcd )
 ( ensure_kube_apiserver )
-"$BIN/etcd" --version | head -n1 | sed "s/^/[$LOG_TAG] verify: /" >&2
+# sed reads every line and prints the first: `head -n1` would close the pipe early, and etcd's
+# next write would then die of SIGPIPE, which pipefail turns into a failed build (exit 141).
+"$BIN/etcd" --version | sed -n "1s/^/[$LOG_TAG] verify: /p" >&2
 "$BIN/kube-apiserver" --version | sed "s/^/[$LOG_TAG] verify: /" >&2
 log "done"

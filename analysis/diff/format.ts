@@ -1,0 +1,157 @@
+/**
+ * The connectivity diff in netpol-analyzer's `diff` formats (txt, csv, md, dot) and as JSON.
+ * Lines come changed, then added, then removed, each group sorted as netpol-analyzer sorts it
+ * (by the whole printed line); a diff without a change prints nothing at all, in every format.
+ * The two sides are named as netpol-analyzer's CLI names them (`dir1`, `dir2`) unless told.
+ */
+import { compareNames } from "../netpol/format";
+import { csvRecord } from "../formats/goText";
+import { dotClosing, dotHeader, edgeLine, NamespaceGroups, nodeLine, workloadLabel } from "../formats/dotGraph";
+import { ConnectivityDiff, isEmptyDiff, PairDiff } from "./connectivityDiff";
+
+export const diffFormats = ["txt", "csv", "md", "dot", "json"] as const;
+export type DiffFormat = (typeof diffFormats)[number];
+
+export interface DiffOutputOptions {
+    /** `-o/--output` (`--json` is `json`). */
+    readonly output?: DiffFormat;
+    /** What the two sides are called in the output (netpol-analyzer's CLI: `dir1`, `dir2`). */
+    readonly names?: { readonly before: string; readonly after: string };
+}
+
+const noConnections = "No Connections";
+
+/** The printed fields of a changed, added or removed pair. */
+interface DiffFields {
+    readonly type: string;
+    readonly src: string;
+    readonly dst: string;
+    readonly before: string;
+    readonly after: string;
+    /** `workload W added`, `workload W1 and W2 removed`, or empty. */
+    readonly info: string;
+}
+
+function fields(pair: PairDiff): DiffFields {
+    const newOrLost = [...(pair.srcNewOrLost ? [pair.src.name] : []), ...(pair.dstNewOrLost ? [pair.dst.name] : [])];
+    return {
+        type: pair.type,
+        src: pair.src.name,
+        dst: pair.dst.name,
+        before: pair.before?.text ?? noConnections,
+        after: pair.after?.text ?? noConnections,
+        info: newOrLost.length === 0 ? "" : `workload ${newOrLost.join(" and ")} ${pair.type}`,
+    };
+}
+
+/** The diff in the chosen format; md and dot, like netpol-analyzer's, have no final newline. */
+export function formatDiff(diff: ConnectivityDiff, options: DiffOutputOptions = {}): string {
+    const names = options.names ?? { before: "dir1", after: "dir2" };
+    const output = options.output ?? "txt";
+    if (output === "json") {
+        return `${JSON.stringify(diffToJson(diff), null, 2)}\n`;
+    }
+    if (isEmptyDiff(diff)) {
+        return "";
+    }
+    /** Each group's lines sorted as strings, groups in netpol-analyzer's order. */
+    const lines = (line: (pair: DiffFields) => string) => [diff.changed, diff.added, diff.removed].flatMap((group) => group.map((pair) => line(fields(pair))).sort(compareNames));
+    switch (output) {
+        case "csv":
+            // Sorted by the fields joined with ';', as netpol-analyzer sorts its rows before splitting them into fields.
+            return csvRecord(["diff-type", "source", "destination", names.before, names.after, "workloads-diff-info"])
+                + lines((pair) => [pair.type, pair.src, pair.dst, pair.before, pair.after, pair.info].join(";")).map((row) => csvRecord(row.split(";"))).join("");
+        case "md":
+            return [
+                `| diff-type | source | destination | ${names.before} | ${names.after} | workloads-diff-info |`,
+                "|-----------|--------|-------------|------|------|---------------------|",
+                ...lines((pair) => `| ${pair.type} | ${pair.src} | ${pair.dst} | ${pair.before} | ${pair.after} | ${pair.info} |`),
+            ].join("\n");
+        case "dot":
+            return dotDiff(diff, names.before);
+        default:
+            return `${["Connectivity diff:", ...lines((pair) => `diff-type: ${pair.type}, source: ${pair.src}, destination: ${pair.dst}, ${names.before}: ${pair.before}, ${names.after}: ${pair.after}${pair.info ? `, workloads-diff-info: ${pair.info}` : ""}`)].join("\n")}\n`;
+    }
+}
+
+export interface JsonPairDiff {
+    type: "changed" | "added" | "removed";
+    src: string;
+    dst: string;
+    /** What was allowed before (`No Connections` when nothing). */
+    before: string;
+    after: string;
+    /** Workloads that exist on one side only. */
+    newWorkloads?: string[];
+    lostWorkloads?: string[];
+}
+
+/** The changed, added and removed pairs, in that order, each group by source and destination. */
+export function diffToJson(diff: ConnectivityDiff): { diff: JsonPairDiff[] } {
+    return {
+        diff: [...diff.changed, ...diff.added, ...diff.removed].map((pair) => {
+            const marked = [...(pair.srcNewOrLost ? [pair.src.name] : []), ...(pair.dstNewOrLost ? [pair.dst.name] : [])];
+            return {
+                type: pair.type as JsonPairDiff["type"],
+                src: pair.src.name,
+                dst: pair.dst.name,
+                before: pair.before?.text ?? noConnections,
+                after: pair.after?.text ?? noConnections,
+                ...(marked.length > 0 ? { [pair.type === "added" ? "newWorkloads" : "lostWorkloads"]: marked } : {}),
+            };
+        }),
+    };
+}
+
+const colors = { added: "#008000", removed: "red2", changed: "magenta", unchanged: "grey" } as const;
+const peerColors = { new: "#008000", lost: "red", persistent: "blue" } as const;
+
+/** netpol-analyzer's fixed legend of the diff graph. */
+const legend = [
+    "\tnodesep=0.5",
+    "\tsubgraph cluster_legend {",
+    '\t\tlabel="Legend"',
+    "\t\tfontsize = 10",
+    "\t\tmargin=0",
+    ..."abcdefgh".split("").map((node) => `\t\t${node} [style=invis height=0 width=0]`),
+    "\t\t{rank=source a b c d}",
+    "\t\t{rank=same e f g h}",
+    ...([["a", "b", "added connection", colors.added], ["c", "d", "removed connection", colors.removed], ["e", "f", "changed connection", colors.changed], ["g", "h", "unchanged connection", colors.unchanged]] as const)
+        .map(([from, to, label, color]) => `\t\t${from} -> ${to} [label="${label}", color="${color}" fontcolor="${color}" fontsize = 10 arrowsize=0.2]`),
+    ...([["np", "new peer", peerColors.new], ["lp", "lost peer", peerColors.lost], ["pp", "persistent peer", peerColors.persistent]] as const)
+        .map(([node, label, color]) => `\t\t${node} [label="${label}" color="${color}" fontcolor="${color}" fontsize = 10]`),
+    "\t\t{rank=sink np lp pp}",
+    "\t\tnp->lp [style=invis]",
+    "\t\tlp->pp [style=invis]",
+    "\t}",
+];
+
+/**
+ * The diff graph: every pair of both sides (unchanged ones grey), peers in namespace subgraphs
+ * coloured by the first group that shows them (unchanged, changed, added, removed): new or lost
+ * when that pair marks them so, else persistent.
+ */
+function dotDiff(diff: ConnectivityDiff, beforeName: string): string {
+    const namespaces = new NamespaceGroups();
+    const externals: string[] = [];
+    const edges: string[] = [];
+    const visited = new Set<string>();
+    for (const pair of [...diff.unchanged, ...diff.changed, ...diff.added, ...diff.removed]) {
+        for (const [endpoint, newOrLost] of [[pair.src, pair.srcNewOrLost], [pair.dst, pair.dstNewOrLost]] as const) {
+            if (visited.has(endpoint.name)) {
+                continue;
+            }
+            visited.add(endpoint.name);
+            const color = !newOrLost ? peerColors.persistent : pair.type === "added" ? peerColors.new : peerColors.lost;
+            if (endpoint.kind === "external") {
+                externals.push(nodeLine(endpoint.name, endpoint.name, color));
+            } else {
+                namespaces.add(`${endpoint.workload.namespace}[namespace]`, nodeLine(endpoint.name, workloadLabel(endpoint.workload), color));
+            }
+        }
+        const { before, after } = fields(pair);
+        const label = pair.type === "changed" ? `${after} (${beforeName}: ${before})` : pair.type === "added" ? after : before;
+        edges.push(edgeLine(pair.src.name, pair.dst.name, label, colors[pair.type], colors[pair.type]));
+    }
+    return [dotHeader, ...namespaces.lines("black"), ...externals.sort(compareNames), ...edges.sort(compareNames), ...legend, dotClosing].join("\n");
+}

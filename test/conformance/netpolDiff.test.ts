@@ -1,0 +1,100 @@
+import * as assert from "assert";
+import * as path from "path";
+import { connectivityDiff, DiffSide } from "../../analysis/diff/connectivityDiff";
+import { DiffFormat, diffToJson, formatDiff } from "../../analysis/diff/format";
+import { loadManifests, parseManifests } from "../../analysis/manifests";
+import { clusterFromObjects } from "../../analysis/netpol/workloads";
+import { reachability } from "../../analysis/reach";
+import { cluster, pp, reviews } from "../analysis/istioFixture";
+import { assertSameText, caseNames, conformanceFolder, expectedFiles } from "./conformanceText";
+
+/** np-guard/netpol-analyzer's `diff` outputs (../shared/conformance/netpol-diff): dir1 is the original, dir2 the changed side. */
+const root = conformanceFolder("netpol-diff");
+
+function side(folder: string): DiffSide {
+    const objects = loadManifests(folder);
+    return { flows: reachability(objects), workloads: clusterFromObjects(objects).workloads };
+}
+
+/**
+ * The expected files come from netpol-analyzer's library tests, which call the two sides
+ * `ref1`/`ref2`; its CLI (and this project's default) calls them `dir1`/`dir2`. That naming is
+ * the only difference (README of the conformance folder), so the test passes the library's names.
+ */
+const libraryNames = { before: "ref1", after: "ref2" };
+
+describe("netpol-analyzer connectivity diff (conformance)", () => {
+    it("has the upstream cases", () => {
+        assert.strictEqual(caseNames(root).length, 12);
+    });
+
+    for (const name of caseNames(root)) {
+        const folder = path.join(root, name);
+        for (const [format, expected] of expectedFiles(folder)) {
+            it(`${name} (${format})`, () => {
+                const diff = connectivityDiff(side(path.join(folder, "dir1")), side(path.join(folder, "dir2")));
+                assertSameText(formatDiff(diff, { output: format as DiffFormat, names: libraryNames }), expected);
+            });
+        }
+    }
+});
+
+describe("connectivity diff beyond the upstream cases", () => {
+    const sideOf = (text: string): DiffSide => {
+        const objects = parseManifests(text, "cluster.yaml");
+        return { flows: reachability(objects), workloads: clusterFromObjects(objects).workloads };
+    };
+    const policy = (methods: string) => `
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: reviews-viewer, namespace: bookinfo}
+spec:
+  selector: {matchLabels: {app: reviews}}
+  action: ALLOW
+  rules:
+  - from: [{source: {principals: ["cluster.local/ns/bookinfo/sa/bookinfo-productpage"]}}]
+    to: [{operation: {methods: [${methods}], paths: ["/reviews/*"]}}]
+`;
+    const getOnly = sideOf(`${cluster}\n---\n${policy("GET")}`);
+    const getAndPost = sideOf(`${cluster}\n---\n${policy("GET, POST")}`);
+
+    it("with l7, a change in the requests a flow allows is a change; without, it is not", () => {
+        assert.strictEqual(formatDiff(connectivityDiff(getOnly, getAndPost)), "");
+        assert.strictEqual(formatDiff(connectivityDiff(getOnly, getAndPost, { l7: true })), [
+            "Connectivity diff:",
+            `diff-type: changed, source: ${pp}, destination: ${reviews}, dir1: TCP 9080 [GET /reviews/*], dir2: TCP 9080 [GET,POST /reviews/*]`,
+            "",
+        ].join("\n"));
+    });
+
+    it("names the sides dir1 and dir2 by default, as netpol-analyzer's CLI, and writes JSON", () => {
+        const before = sideOf("kind: Pod\nmetadata: {name: a, namespace: x}\n---\nkind: Pod\nmetadata: {name: b, namespace: x}\n");
+        const after = sideOf("kind: Pod\nmetadata: {name: a, namespace: x}\n---\nkind: Pod\nmetadata: {name: c, namespace: x}\n");
+        const diff = connectivityDiff(before, after);
+        assert.strictEqual(formatDiff(diff, { output: "csv" }).split("\n")[0], "diff-type,source,destination,dir1,dir2,workloads-diff-info");
+        assert.deepStrictEqual(diffToJson(diff).diff.map((pair) => [pair.type, pair.src, pair.dst, pair.newWorkloads ?? pair.lostWorkloads]), [
+            ["added", "0.0.0.0-255.255.255.255[External]", "x/c[Pod]", ["x/c[Pod]"]],
+            ["added", "x/a[Pod]", "x/c[Pod]", ["x/c[Pod]"]],
+            ["added", "x/c[Pod]", "0.0.0.0-255.255.255.255[External]", ["x/c[Pod]"]],
+            ["added", "x/c[Pod]", "x/a[Pod]", ["x/c[Pod]"]],
+            ["removed", "0.0.0.0-255.255.255.255[External]", "x/b[Pod]", ["x/b[Pod]"]],
+            ["removed", "x/a[Pod]", "x/b[Pod]", ["x/b[Pod]"]],
+            ["removed", "x/b[Pod]", "0.0.0.0-255.255.255.255[External]", ["x/b[Pod]"]],
+            ["removed", "x/b[Pod]", "x/a[Pod]", ["x/b[Pod]"]],
+        ]);
+    });
+
+    it("does not mark a workload new that existed before without any connection", () => {
+        const isolated = "kind: NetworkPolicy\nmetadata: {name: deny, namespace: x}\nspec: {podSelector: {matchLabels: {app: b}}, policyTypes: [Ingress, Egress]}\n";
+        const pods = "kind: Pod\nmetadata: {name: a, namespace: x}\n---\nkind: Pod\nmetadata: {name: b, namespace: x, labels: {app: b}}\n";
+        const text = formatDiff(connectivityDiff(sideOf(`${pods}---\n${isolated}`), sideOf(pods)));
+        assert.ok(text.includes("diff-type: added, source: x/a[Pod], destination: x/b[Pod], dir1: No Connections, dir2: All Connections\n"), text);
+        assert.ok(!text.includes("workloads-diff-info"), text);
+    });
+
+    it("cuts and merges IPv6 External ranges as IPv4 ones", () => {
+        const egress = (cidr: string) => `kind: Pod\nmetadata: {name: a, namespace: x}\n---\nkind: NetworkPolicy\nmetadata: {name: out, namespace: x}\nspec: {podSelector: {}, policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: "${cidr}"}}]}]}\n`;
+        const text = formatDiff(connectivityDiff(sideOf(egress("2001:db8::/32")), sideOf(egress("2001:db8::/33"))));
+        assert.strictEqual(text, "Connectivity diff:\ndiff-type: removed, source: x/a[Pod], destination: 2001:db8:8000::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff[External], dir1: All Connections, dir2: No Connections\n");
+    });
+});

@@ -27,13 +27,12 @@
  *     resolve on the workload itself on ingress.
  */
 import { KubeObject } from "../manifests";
-import type { Connection } from "../netpol/connection";
 import { compileRulePorts, ConnectionSet, NetworkPolicyPort, parseProtocol } from "../netpol/ports";
 import { NetworkPolicy, parseNetworkPolicy, policySelects, PodIdentity } from "../netpol/policy";
 import { LabelSelector } from "../netpol/labelSelector";
 import { clusterFromObjects, namespaceOf, Workload, workloadId } from "../netpol/workloads";
 import { Labels } from "../calicoSelector";
-import { FocusOptions, focusList, namesWorkload } from "../formats/focus";
+import { FocusOptions, namesWorkload, parseFocusDirection } from "../formats/focus";
 import { ExposureConnections } from "./exposureConnections";
 
 /** What a workload is open to on one side. */
@@ -119,10 +118,8 @@ export function exposure(objects: readonly KubeObject[], options: ExposureOption
     const policies = objects.filter((object) => object.kind === "NetworkPolicy" && !String(object.apiVersion).includes("projectcalico.org")).map(readPolicy);
     const namespaceLabels = (namespace: string): Labels => cluster.namespaces.get(namespace) ?? { "kubernetes.io/metadata.name": namespace };
     const representatives = representativesOf(policies).filter((representative) => !cluster.workloads.some((workload) => standsFor(workload, namespaceLabels(workload.namespace), representative)));
-    // Validates the focus options with the list's rules (and the same errors).
-    focusList([] as Connection[], cluster.workloads, options);
     const focus = options.focusworkload ?? [];
-    const direction = options.focusDirection || undefined;
+    const direction = parseFocusDirection(options.focusDirection);
     const result: ExposedWorkload[] = [];
     for (const workload of cluster.workloads) {
         if (focus.length > 0 && !focus.some((name) => namesWorkload(name, workload))) {

@@ -3,15 +3,15 @@
  * `--exposure` section when an exposure analysis is given. On Kubernetes-only input each is
  * byte for byte netpol-analyzer's (test/conformance/netpolList.test.ts, netpolExposure.test.ts).
  */
-import { exposureTargetText, ExposedWorkload } from "../exposure/exposure";
+import { ExposedWorkload, ExposureEntry, exposureTargetText, SideExposure } from "../exposure/exposure";
 import { flowLines } from "../flowFormat";
 import { formatGrants } from "../istio/format";
 import { formatConnectionSet } from "../netpol";
 import type { Endpoint } from "../netpol/connection";
+import type { ConnectionSet } from "../netpol/ports";
 import { compareNames, sortedByNames } from "../netpol/format";
 import { workloadId } from "../netpol/workloads";
 import type { Flow } from "../reach";
-import type { ExposureConnections } from "../exposure/exposureConnections";
 import { FocusedList } from "./focus";
 import { dotClosing, dotHeader, edgeLine, NamespaceGroups, nodeLine, workloadLabel } from "./dotGraph";
 import { csvRecord } from "./goText";
@@ -75,14 +75,12 @@ function exposureRows(exposed: readonly ExposedWorkload[], list: FocusedList<Flo
     const egress: Row[] = [];
     const ingress: Row[] = [];
     const unprotected: string[] = [];
-    const focus = list.focusConnection;
-    const shown = (connections: ExposureConnections) => focus === undefined || connections.contains(focus);
     for (const { workload, ingress: into, egress: out } of exposed) {
         const name = workloadId(workload);
-        for (const entry of out.entries.filter((entry) => shown(entry.connections))) {
+        for (const entry of shownEntries(out, list.focusConnection)) {
             egress.push({ src: name, dst: exposureTargetText(entry.target), conn: entry.connections.format() });
         }
-        for (const entry of into.entries.filter((entry) => shown(entry.connections))) {
+        for (const entry of shownEntries(into, list.focusConnection)) {
             ingress.push({ src: exposureTargetText(entry.target), dst: name, conn: entry.connections.format() });
         }
         unprotected.push(...(into.protected ? [] : [`${name} is not protected on Ingress`]), ...(out.protected ? [] : [`${name} is not protected on Egress`]));
@@ -101,6 +99,21 @@ function exposureRows(exposed: readonly ExposedWorkload[], list: FocusedList<Flo
         unprotected: unprotected.sort(compareNames),
         width: Math.max(0, ...exposed.map((entry) => workloadId(entry.workload).length)),
     };
+}
+
+/**
+ * A side's entries, or with `--focus-conn` those open on that connection: the whole cluster if
+ * it is, else the selectors that are (what the whole cluster allows says it for them too).
+ */
+function shownEntries(side: SideExposure, focus: ConnectionSet | undefined): readonly ExposureEntry[] {
+    if (focus === undefined || !side.protected) {
+        return side.entries;
+    }
+    const wholeCluster = side.entries.find((entry) => entry.target.kind === "entire-cluster");
+    if (wholeCluster?.connections.contains(focus)) {
+        return [wholeCluster];
+    }
+    return side.entries.filter((entry) => entry.connections.contains(focus));
 }
 
 function txtList(list: FocusedList<Flow>, l7: boolean, exposure: ExposureRows | undefined, focusText: string | undefined): string {
@@ -200,8 +213,10 @@ function dotList(list: FocusedList<Flow>, exposed: readonly ExposedWorkload[] | 
     for (const { workload, ingress, egress } of exposed ?? []) {
         const name = workloadId(workload);
         visit({ kind: "workload", name, workload });
-        for (const [side, entries] of [["ingress", ingress.entries], ["egress", egress.entries]] as const) {
-            for (const { target, connections } of entries) {
+        for (const [direction, side] of [["ingress", ingress], ["egress", egress]] as const) {
+            for (const { target, connections } of shownEntries(side, list.focusConnection)) {
+                // With --focus-conn, an open side is drawn with that connection only.
+                const label = list.focusConnection === undefined || !side.protected ? connections.format() : formatConnectionSet(list.focusConnection);
                 let node = entireCluster;
                 if (target.kind === "selector") {
                     node = `${target.pods}_in_${target.namespace}`;
@@ -210,9 +225,9 @@ function dotList(list: FocusedList<Flow>, exposed: readonly ExposedWorkload[] | 
                     }
                 }
                 representatives.add(node);
-                edges.push(side === "ingress"
-                    ? edgeLine(node, name, connections.format(), "darkorange2", "darkgreen", "1", " style=dashed")
-                    : edgeLine(name, node, connections.format(), "darkorange4", "darkgreen", "0.5", " style=dashed"));
+                edges.push(direction === "ingress"
+                    ? edgeLine(node, name, label, "darkorange2", "darkgreen", "1", " style=dashed")
+                    : edgeLine(name, node, label, "darkorange4", "darkgreen", "0.5", " style=dashed"));
             }
         }
     }

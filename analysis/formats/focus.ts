@@ -44,7 +44,7 @@ export class FocusError extends Error {}
 export function focusList<C extends Connection>(connections: readonly C[], workloads: readonly Workload[], options: FocusOptions = {}): FocusedList<C> {
     const focus = options.focusworkload ?? [];
     const peers = options.focusworkloadPeer ?? [];
-    const direction = focusDirection(options.focusDirection);
+    const direction = parseFocusDirection(options.focusDirection);
     const focusConnection = options.focusConn === undefined ? undefined : parseFocusConn(options.focusConn);
     const warnings: string[] = [];
     if (focus.length === 0 && direction !== undefined) {
@@ -89,7 +89,8 @@ export function namesWorkload(name: string, workload: Workload): boolean {
     return workload.name === name || `${workload.namespace}/${workload.name}` === name;
 }
 
-function focusDirection(value: string | undefined): FocusDirection | undefined {
+/** `--focus-direction`'s value; undefined when not given. Throws a FocusError on another value. */
+export function parseFocusDirection(value: string | undefined): FocusDirection | undefined {
     if (value === undefined || value === "") {
         return undefined;
     }

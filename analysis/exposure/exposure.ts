@@ -28,9 +28,11 @@
  */
 import { KubeObject } from "../manifests";
 import { compileRulePorts, ConnectionSet, NetworkPolicyPort, parseProtocol } from "../netpol/ports";
-import { NetworkPolicy, parseNetworkPolicy, policySelects, PodIdentity } from "../netpol/policy";
+import { isKubernetesNetworkPolicy, NetworkPolicy, parseNetworkPolicy, policySelects, PodIdentity } from "../netpol/policy";
+import { hasCalicoObjects } from "../calico";
+import { hasIstioPolicy } from "../istio/evaluate";
 import { LabelSelector } from "../netpol/labelSelector";
-import { clusterFromObjects, namespaceOf, Workload, workloadId } from "../netpol/workloads";
+import { clusterFromObjects, namespaceOf, Workload } from "../netpol/workloads";
 import { Labels } from "../calicoSelector";
 import { FocusOptions, namesWorkload, parseFocusDirection } from "../formats/focus";
 import { ExposureConnections } from "./exposureConnections";
@@ -64,6 +66,9 @@ export interface ExposedWorkload {
     readonly ingress: SideExposure;
     readonly egress: SideExposure;
 }
+
+/** Input that exposure analysis cannot answer for. */
+export class ExposureError extends Error {}
 
 /** The exposure section's options: netpol-analyzer computes it for the focus workloads only. */
 export type ExposureOptions = Pick<FocusOptions, "focusworkload" | "focusDirection">;
@@ -114,8 +119,12 @@ interface Representative {
  * beyond the input is left out, as netpol-analyzer leaves it out.
  */
 export function exposure(objects: readonly KubeObject[], options: ExposureOptions = {}): ExposedWorkload[] {
+    // Fail closed: an exposure that leaves out Calico's or Istio's rules would call open what they close, or the reverse.
+    if (hasCalicoObjects(objects) || hasIstioPolicy(objects)) {
+        throw new ExposureError("exposure analysis reads Kubernetes NetworkPolicies only, and the input holds Calico or Istio policy objects, whose rules it would leave out; run it on the Kubernetes objects alone");
+    }
     const cluster = clusterFromObjects(objects);
-    const policies = objects.filter((object) => object.kind === "NetworkPolicy" && !String(object.apiVersion).includes("projectcalico.org")).map(readPolicy);
+    const policies = objects.filter(isKubernetesNetworkPolicy).map(readPolicy);
     const namespaceLabels = (namespace: string): Labels => cluster.namespaces.get(namespace) ?? { "kubernetes.io/metadata.name": namespace };
     const representatives = representativesOf(policies).filter((representative) => !cluster.workloads.some((workload) => standsFor(workload, namespaceLabels(workload.namespace), representative)));
     const focus = options.focusworkload ?? [];
@@ -320,7 +329,3 @@ function isEmptySelector(selector: LabelSelector): boolean {
     return Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0;
 }
 
-/** `namespace/name[Kind]` of an exposed workload. */
-export function exposedName(exposed: ExposedWorkload): string {
-    return workloadId(exposed.workload);
-}

@@ -9,7 +9,7 @@
 import { KubeObject } from "../manifests";
 import { allowedConnections, ExternalOptions } from "./connections";
 import { Connection } from "./connection";
-import { parseNetworkPolicy } from "./policy";
+import { isKubernetesNetworkPolicy, parseNetworkPolicy } from "./policy";
 import { clusterFromObjects } from "./workloads";
 
 export type { Connection, Endpoint } from "./connection";
@@ -24,6 +24,6 @@ export type { Workload } from "./workloads";
  */
 export function connectivity(objects: readonly KubeObject[], options: ExternalOptions = {}): Connection[] {
     // Calico's namespaced policies share the kind; they are reach.ts's concern, not this engine's.
-    const policies = objects.filter((object) => object.kind === "NetworkPolicy" && !String(object.apiVersion).includes("projectcalico.org")).map(parseNetworkPolicy);
+    const policies = objects.filter(isKubernetesNetworkPolicy).map(parseNetworkPolicy);
     return allowedConnections(clusterFromObjects(objects), policies, options);
 }

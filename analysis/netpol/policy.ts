@@ -62,6 +62,11 @@ interface NetworkPolicySpec {
     egress?: NetworkPolicyRule[];
 }
 
+/** A Kubernetes NetworkPolicy (Calico's namespaced policies share the kind, under projectcalico.org). */
+export function isKubernetesNetworkPolicy(object: KubeObject): boolean {
+    return object.kind === "NetworkPolicy" && !String(object.apiVersion).includes("projectcalico.org");
+}
+
 /** Compiles a NetworkPolicy object; errors name the policy. */
 export function parseNetworkPolicy(object: KubeObject): NetworkPolicy {
     try {

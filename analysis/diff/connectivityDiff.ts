@@ -18,6 +18,7 @@ import type { Endpoint } from "../netpol/connection";
 import { compareNames, externalName, formatConnectionSet } from "../netpol/format";
 import { Interval } from "../netpol/intervals";
 import { Address } from "../netpol/ipRanges";
+import type { ConnectionSet } from "../netpol/ports";
 import { Workload, workloadId } from "../netpol/workloads";
 import type { Flow } from "../reach";
 
@@ -68,9 +69,19 @@ export function isEmptyDiff(diff: ConnectivityDiff): boolean {
 
 /** The diff from `before` to `after`; each group sorted by source, then destination name. */
 export function connectivityDiff(before: DiffSide, after: DiffSide, options: DiffOptions = {}): ConnectivityDiff {
+    // Flows between workloads of the same groups share one ConnectionSet: each is spelled once.
+    const spelled = new Map<ConnectionSet, string>();
+    const spellSet = (allowed: ConnectionSet) => {
+        let text = spelled.get(allowed);
+        if (text === undefined) {
+            text = formatConnectionSet(allowed);
+            spelled.set(allowed, text);
+        }
+        return text;
+    };
     const spell = (flow: Flow): SideConnections => ({
         flow,
-        text: `${formatConnectionSet(flow.allowed)}${options.l7 && flow.l7 !== undefined ? ` [${formatGrants(flow.l7, flow.allowed.ports("TCP"))}]` : ""}`,
+        text: `${spellSet(flow.allowed)}${options.l7 && flow.l7 !== undefined ? ` [${formatGrants(flow.l7, flow.allowed.ports("TCP"))}]` : ""}`,
     });
     const beforeWorkloads = workloadNames(before);
     const afterWorkloads = workloadNames(after);

@@ -6,6 +6,7 @@
  */
 import { compareNames } from "../netpol/format";
 import { csvRecord } from "../formats/goText";
+import { escapeControl } from "../text/escape";
 import { dotClosing, dotHeader, edgeLine, NamespaceGroups, nodeLine, workloadLabel } from "../formats/dotGraph";
 import { ConnectivityDiff, isEmptyDiff, PairDiff } from "./connectivityDiff";
 
@@ -34,13 +35,14 @@ interface DiffFields {
 
 function fields(pair: PairDiff): DiffFields {
     const newOrLost = [...(pair.srcNewOrLost ? [pair.src.name] : []), ...(pair.dstNewOrLost ? [pair.dst.name] : [])];
+    // Escaped: no name may forge a line of the text formats (DOT quotes its own, with goQuote).
     return {
         type: pair.type,
-        src: pair.src.name,
-        dst: pair.dst.name,
+        src: escapeControl(pair.src.name),
+        dst: escapeControl(pair.dst.name),
         before: pair.before?.text ?? noConnections,
         after: pair.after?.text ?? noConnections,
-        info: newOrLost.length === 0 ? "" : `workload ${newOrLost.join(" and ")} ${pair.type}`,
+        info: newOrLost.length === 0 ? "" : escapeControl(`workload ${newOrLost.join(" and ")} ${pair.type}`),
     };
 }
 

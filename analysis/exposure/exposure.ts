@@ -290,7 +290,7 @@ function requirements(selector: LabelSelector | undefined): string[] {
             case "NotIn": entries.push([key, `${key} notin (${sorted})`]); break;
             case "Exists": entries.push([key, key]); break;
             case "DoesNotExist": entries.push([key, `!${key}`]); break;
-            default: entries.push([key, `${key} ${String(expression.operator)} (${sorted})`]);
+            // Another operator cannot get here: compiling the policy (readPolicy) refused it.
         }
     }
     return entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, text]) => text);

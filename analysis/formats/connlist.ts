@@ -15,6 +15,7 @@ import type { Flow } from "../reach";
 import { FocusedList } from "./focus";
 import { dotClosing, dotHeader, edgeLine, NamespaceGroups, nodeLine, workloadLabel } from "./dotGraph";
 import { csvRecord } from "./goText";
+import { escapeControl } from "../text/escape";
 
 export const listFormats = ["txt", "csv", "md", "dot"] as const;
 export type ListFormat = (typeof listFormats)[number];
@@ -49,9 +50,10 @@ export function formatList(list: FocusedList<Flow>, options: ListOutputOptions =
 }
 
 function connectionRows(list: FocusedList<Flow>, l7: boolean): Row[] {
+    // Escaped: no name may forge a line of the text formats (DOT quotes its own, with goQuote).
     return sortedByNames(list.connections).map((flow) => ({
-        src: flow.src.name,
-        dst: flow.dst.name,
+        src: escapeControl(flow.src.name),
+        dst: escapeControl(flow.dst.name),
         conn: `${formatConnectionSet(flow.allowed)}${l7 && flow.l7 !== undefined ? ` [${formatGrants(flow.l7, flow.allowed.ports("TCP"))}]` : ""}`,
     }));
 }
@@ -75,8 +77,22 @@ function exposureRows(exposed: readonly ExposedWorkload[], list: FocusedList<Flo
     const egress: Row[] = [];
     const ingress: Row[] = [];
     const unprotected: string[] = [];
+    // Each workload's connections with External ranges, found in one pass over the list.
+    const externalFlows = new Map<string, Flow[]>();
+    for (const flow of list.connections) {
+        const workload = flow.src.kind === "external" ? flow.dst.name : flow.dst.kind === "external" ? flow.src.name : undefined;
+        if (workload !== undefined) {
+            const flows = externalFlows.get(workload);
+            if (flows) {
+                flows.push(flow);
+            } else {
+                externalFlows.set(workload, [flow]);
+            }
+        }
+    }
     for (const { workload, ingress: into, egress: out } of exposed) {
-        const name = workloadId(workload);
+        const id = workloadId(workload);
+        const name = escapeControl(id);
         for (const entry of shownEntries(out, list.focusConnection)) {
             egress.push({ src: name, dst: exposureTargetText(entry.target), conn: entry.connections.format() });
         }
@@ -84,11 +100,10 @@ function exposureRows(exposed: readonly ExposedWorkload[], list: FocusedList<Flo
             ingress.push({ src: exposureTargetText(entry.target), dst: name, conn: entry.connections.format() });
         }
         unprotected.push(...(into.protected ? [] : [`${name} is not protected on Ingress`]), ...(out.protected ? [] : [`${name} is not protected on Egress`]));
-        for (const flow of list.connections) {
-            if (flow.src.kind === "external" && flow.dst.name === name) {
+        for (const flow of externalFlows.get(id) ?? []) {
+            if (flow.src.kind === "external") {
                 ingress.push({ src: flow.src.name, dst: name, conn: formatConnectionSet(flow.allowed) });
-            }
-            if (flow.dst.kind === "external" && flow.src.name === name) {
+            } else {
                 egress.push({ src: name, dst: flow.dst.name, conn: formatConnectionSet(flow.allowed) });
             }
         }
@@ -97,7 +112,7 @@ function exposureRows(exposed: readonly ExposedWorkload[], list: FocusedList<Flo
         egress: egress.sort((a, b) => compareNames(a.src, b.src) || compareNames(a.dst, b.dst)),
         ingress: ingress.sort((a, b) => compareNames(a.dst, b.dst) || compareNames(a.src, b.src)),
         unprotected: unprotected.sort(compareNames),
-        width: Math.max(0, ...exposed.map((entry) => workloadId(entry.workload).length)),
+        width: exposed.reduce((widest, entry) => Math.max(widest, workloadId(entry.workload).length), 0),
     };
 }
 
@@ -119,7 +134,7 @@ function shownEntries(side: SideExposure, focus: ConnectionSet | undefined): rea
 function txtList(list: FocusedList<Flow>, l7: boolean, exposure: ExposureRows | undefined, focusText: string | undefined): string {
     let text = focusText === undefined
         ? Array.from(flowLines(list.connections, { l7 })).join("")
-        : `Permitted connections on ${focusText}:\n${sortedByNames(list.connections).map((flow) => `${flow.src.name} => ${flow.dst.name}\n`).join("")}`;
+        : `Permitted connections on ${focusText}:\n${sortedByNames(list.connections).map((flow) => `${escapeControl(flow.src.name)} => ${escapeControl(flow.dst.name)}\n`).join("")}`;
     if (exposure === undefined) {
         return text;
     }

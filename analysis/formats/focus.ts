@@ -118,6 +118,6 @@ export function parseFocusConn(text: string): ConnectionSet {
 }
 
 /** Whether every port of `part` is in `allowed`. */
-export function contains(allowed: ConnectionSet, part: ConnectionSet): boolean {
+function contains(allowed: ConnectionSet, part: ConnectionSet): boolean {
     return protocols.every((protocol) => part.ports(protocol).subtract(allowed.ports(protocol)).isEmpty());
 }

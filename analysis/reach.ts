@@ -47,6 +47,11 @@ export interface Flow extends LayeredConnection {
 export interface ReachOptions {
     /** Evaluate Istio (default true). */
     readonly istio?: boolean;
+    /**
+     * List the IPv6 External space even where no policy names an IPv6 block (by default it is
+     * listed only then): a diff compares with another input whose policies do.
+     */
+    readonly withIpv6?: boolean;
 }
 
 /**
@@ -66,7 +71,7 @@ export function reachability(given: readonly KubeObject[], options: ReachOptions
     const istio = options.istio === false ? undefined : IstioLayer.of(objects, cluster, details);
     const blocks = istio?.addressBlocks() ?? [];
     // Istio's IPv6 blocks cut the IPv6 External space, which layer 4 then lists even where no NetworkPolicy names IPv6.
-    const layer4Options = { withIpv6: blocks.some((block) => !block.v6.isEmpty()) };
+    const layer4Options = { withIpv6: options.withIpv6 === true || blocks.some((block) => !block.v6.isEmpty()) };
     const layer4: TieredConnection[] = hasCalicoObjects(objects) ? calicoConnectivity(objects, layer4Options) : connectivity(objects, layer4Options);
     if (options.istio === false) {
         return layer4;

@@ -19,13 +19,29 @@ import { compareNames, externalName, formatConnectionSet } from "../netpol/forma
 import { Interval } from "../netpol/intervals";
 import { Address } from "../netpol/ipRanges";
 import type { ConnectionSet } from "../netpol/ports";
-import { Workload, workloadId } from "../netpol/workloads";
-import type { Flow } from "../reach";
+import { clusterFromObjects, Workload, workloadId } from "../netpol/workloads";
+import type { KubeObject } from "../manifests";
+import { Flow, reachability, ReachOptions } from "../reach";
 
 /** One side of the comparison: its flows and every workload of its input (connected or not). */
 export interface DiffSide {
     readonly flows: readonly Flow[];
     readonly workloads: readonly Workload[];
+}
+
+/**
+ * Both sides of a diff analysed from their objects (reach.ts `reachability`, with the same
+ * options). An analysis lists the IPv6 External space only in the directions where its
+ * policies name IPv6 blocks; when either side lists some, both are analysed again with the
+ * IPv6 space listed both ways, so that addresses one side never listed are not reported as
+ * added or removed.
+ */
+export function diffSides(before: readonly KubeObject[], after: readonly KubeObject[], options: ReachOptions = {}): [DiffSide, DiffSide] {
+    const analyse = (objects: readonly KubeObject[], withIpv6: boolean): DiffSide => ({ flows: reachability(objects, { ...options, withIpv6 }), workloads: clusterFromObjects(objects).workloads });
+    const withIpv6 = options.withIpv6 === true;
+    const sides = [analyse(before, withIpv6), analyse(after, withIpv6)];
+    const listsIpv6 = sides.some((side) => side.flows.some((flow) => [flow.src, flow.dst].some((endpoint) => endpoint.kind === "external" && typeof endpoint.range.start === "bigint")));
+    return listsIpv6 && !withIpv6 ? [analyse(before, true), analyse(after, true)] : [sides[0], sides[1]];
 }
 
 export interface DiffOptions {

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as path from "path";
-import { connectivityDiff, DiffSide } from "../../analysis/diff/connectivityDiff";
+import { connectivityDiff, DiffSide, diffSides } from "../../analysis/diff/connectivityDiff";
 import { DiffFormat, diffToJson, formatDiff } from "../../analysis/diff/format";
 import { loadManifests, parseManifests } from "../../analysis/manifests";
 import { clusterFromObjects } from "../../analysis/netpol/workloads";
@@ -11,10 +11,6 @@ import { assertSameText, caseNames, conformanceFolder, expectedFiles } from "./c
 /** np-guard/netpol-analyzer's `diff` outputs (../shared/conformance/netpol-diff): dir1 is the original, dir2 the changed side. */
 const root = conformanceFolder("netpol-diff");
 
-function side(folder: string): DiffSide {
-    const objects = loadManifests(folder);
-    return { flows: reachability(objects), workloads: clusterFromObjects(objects).workloads };
-}
 
 /**
  * The expected files come from netpol-analyzer's library tests, which call the two sides
@@ -32,7 +28,7 @@ describe("netpol-analyzer connectivity diff (conformance)", () => {
         const folder = path.join(root, name);
         for (const [format, expected] of expectedFiles(folder)) {
             it(`${name} (${format})`, () => {
-                const diff = connectivityDiff(side(path.join(folder, "dir1")), side(path.join(folder, "dir2")));
+                const diff = connectivityDiff(...diffSides(loadManifests(path.join(folder, "dir1")), loadManifests(path.join(folder, "dir2"))));
                 assertSameText(formatDiff(diff, { output: format as DiffFormat, names: libraryNames }), expected);
             });
         }
@@ -90,6 +86,21 @@ spec:
         const text = formatDiff(connectivityDiff(sideOf(`${pods}---\n${isolated}`), sideOf(pods)));
         assert.ok(text.includes("diff-type: added, source: x/a[Pod], destination: x/b[Pod], dir1: No Connections, dir2: All Connections\n"), text);
         assert.ok(!text.includes("workloads-diff-info"), text);
+    });
+
+    it("lists the IPv6 space on both sides when one side's policies name IPv6, so that nothing is added that was allowed before", () => {
+        const pods = "kind: Pod\nmetadata: {name: a, namespace: x, labels: {app: a}}\n---\nkind: Pod\nmetadata: {name: b, namespace: x, labels: {app: b}}\n";
+        const egress = (app: string, cidr: string) => `---\nkind: NetworkPolicy\nmetadata: {name: out-${app}, namespace: x}\nspec: {podSelector: {matchLabels: {app: ${app}}}, policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: "${cidr}"}}]}]}\n`;
+        const before = parseManifests(`${pods}${egress("a", "10.0.0.0/8")}`, "before.yaml");
+        const after = parseManifests(`${pods}${egress("a", "10.0.0.0/8")}${egress("b", "2001:db8::/32")}`, "after.yaml");
+        assert.strictEqual(formatDiff(connectivityDiff(...diffSides(before, after))), [
+            "Connectivity diff:",
+            "diff-type: removed, source: x/b[Pod], destination: 0.0.0.0-255.255.255.255[External], dir1: All Connections, dir2: No Connections",
+            "diff-type: removed, source: x/b[Pod], destination: 2001:db9::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff[External], dir1: All Connections, dir2: No Connections",
+            "diff-type: removed, source: x/b[Pod], destination: ::-2001:db7:ffff:ffff:ffff:ffff:ffff:ffff[External], dir1: All Connections, dir2: No Connections",
+            "diff-type: removed, source: x/b[Pod], destination: x/a[Pod], dir1: All Connections, dir2: No Connections",
+            "",
+        ].join("\n"));
     });
 
     it("cuts and merges IPv6 External ranges as IPv4 ones", () => {

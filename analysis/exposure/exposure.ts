@@ -97,6 +97,8 @@ interface Rule {
 }
 
 interface Policy {
+    /** Its position among the input's policies. */
+    readonly index: number;
     readonly compiled: NetworkPolicy;
     readonly namespace: string;
     /** Absent when the policy does not isolate that side. */
@@ -126,19 +128,58 @@ export function exposure(objects: readonly KubeObject[], options: ExposureOption
     const cluster = clusterFromObjects(objects);
     const policies = objects.filter(isKubernetesNetworkPolicy).map(readPolicy);
     const namespaceLabels = (namespace: string): Labels => cluster.namespaces.get(namespace) ?? { "kubernetes.io/metadata.name": namespace };
-    const representatives = representativesOf(policies).filter((representative) => !cluster.workloads.some((workload) => standsFor(workload, namespaceLabels(workload.namespace), representative)));
+    // Workloads alike in namespace and labels are selected alike: each such shape is tried once.
+    const shapes = new Map<string, Workload>();
+    for (const workload of cluster.workloads) {
+        shapes.set(shapeKey(workload), workload);
+    }
+    const shapesByNamespace = new Map<string, Workload[]>();
+    for (const workload of shapes.values()) {
+        const inNamespace = shapesByNamespace.get(workload.namespace);
+        if (inNamespace) {
+            inNamespace.push(workload);
+        } else {
+            shapesByNamespace.set(workload.namespace, [workload]);
+        }
+    }
+    const representatives = representativesOf(policies).filter((representative) => !standsForSome(representative, shapesByNamespace, namespaceLabels));
+    // The representatives each rule admits, found once per rule rather than once per workload.
+    const admittedByRule = new Map<Rule, readonly Representative[]>();
+    const admitted = (rule: Rule, policy: Policy): readonly Representative[] => {
+        let found = admittedByRule.get(rule);
+        if (found === undefined) {
+            found = representatives.filter((representative) => ruleAdmits(rule, policy.namespace, representative));
+            admittedByRule.set(rule, found);
+        }
+        return found;
+    };
     const focus = options.focusworkload ?? [];
     const direction = parseFocusDirection(options.focusDirection);
+    const selectingByShape = new Map<string, Policy[]>();
+    /** By the isolating policies (and, on ingress, the named ports they resolve on): a side's exposure. */
+    const sides = new Map<string, SideExposure | undefined>();
     const result: ExposedWorkload[] = [];
     for (const workload of cluster.workloads) {
         if (focus.length > 0 && !focus.some((name) => namesWorkload(name, workload))) {
             continue;
         }
-        const identity: PodIdentity = { namespace: workload.namespace, namespaceLabels: namespaceLabels(workload.namespace), labels: workload.labels };
-        const selecting = policies.filter((policy) => policySelects(policy.compiled, identity));
-        const side = (name: "ingress" | "egress"): SideExposure | undefined => direction === undefined || direction === name
-            ? sideExposure(workload, selecting.filter((policy) => policy[name] !== undefined), name, representatives)
-            : undefined;
+        let selecting = selectingByShape.get(shapeKey(workload));
+        if (selecting === undefined) {
+            const identity: PodIdentity = { namespace: workload.namespace, namespaceLabels: namespaceLabels(workload.namespace), labels: workload.labels };
+            selecting = policies.filter((policy) => policySelects(policy.compiled, identity));
+            selectingByShape.set(shapeKey(workload), selecting);
+        }
+        const side = (name: "ingress" | "egress"): SideExposure | undefined => {
+            if (direction !== undefined && direction !== name) {
+                return undefined;
+            }
+            const isolating = (selecting ?? []).filter((policy) => policy[name] !== undefined);
+            const key = `${name}\n${isolating.map((policy) => policy.index).join(",")}\n${name === "ingress" ? JSON.stringify(workload.containerPorts) : ""}`;
+            if (!sides.has(key)) {
+                sides.set(key, sideExposure(workload, isolating, name, admitted));
+            }
+            return sides.get(key);
+        };
         const ingress = side("ingress");
         const egress = side("egress");
         if (ingress !== undefined || egress !== undefined) {
@@ -149,21 +190,30 @@ export function exposure(objects: readonly KubeObject[], options: ExposureOption
     return result;
 }
 
-/** A side's exposure; undefined when the side is protected and open to nothing beyond the input. */
-function sideExposure(workload: Workload, isolating: readonly Policy[], side: "ingress" | "egress", representatives: readonly Representative[]): SideExposure | undefined {
+/**
+ * A side's exposure; undefined when the side is protected and open to nothing beyond the input.
+ * `admitted`: the representatives a rule admits.
+ */
+function sideExposure(workload: Workload, isolating: readonly Policy[], side: "ingress" | "egress", admitted: (rule: Rule, policy: Policy) => readonly Representative[]): SideExposure | undefined {
     if (isolating.length === 0) {
         return { protected: false, entries: [{ target: { kind: "entire-cluster" }, connections: ExposureConnections.all }] };
     }
     const rules = isolating.flatMap((policy) => (policy[side] ?? []).map((rule) => ({ rule, policy })));
+    // Towards pods no input workload stands for, named ports stay names; on ingress they resolve on the workload.
+    const portsOf = (rule: Rule) => (side === "ingress" ? new ExposureConnections(rule.portsOn(workload), new Map()) : unresolvedPorts(rule));
     let wholeCluster = rules.filter(({ rule }) => admitsWholeCluster(rule)).reduce((all, { rule }) => all.union(unresolvedPorts(rule)), ExposureConnections.none);
     if (side === "ingress") {
         wholeCluster = wholeCluster.resolvedOn(workload.containerPorts);
     }
     const entries: ExposureEntry[] = wholeCluster.isEmpty() ? [] : [{ target: { kind: "entire-cluster" }, connections: wholeCluster }];
-    for (const representative of representatives) {
-        const connections = rules
-            .filter(({ rule, policy }) => ruleAdmits(rule, policy.namespace, representative))
-            .reduce((all, { rule }) => all.union(side === "ingress" ? new ExposureConnections(rule.portsOn(workload), new Map()) : unresolvedPorts(rule)), ExposureConnections.none);
+    // A representative no rule admits gets no ports: it says nothing (with whole-cluster ports, every rule admitting the cluster admits it).
+    const byRepresentative = new Map<Representative, ExposureConnections>();
+    for (const { rule, policy } of rules) {
+        for (const representative of admitted(rule, policy)) {
+            byRepresentative.set(representative, (byRepresentative.get(representative) ?? ExposureConnections.none).union(portsOf(rule)));
+        }
+    }
+    for (const [representative, connections] of byRepresentative) {
         // Ports equal to the whole cluster's say nothing more; no ports say nothing unless they carve a hole in the whole cluster's.
         if (connections.equals(wholeCluster) || (wholeCluster.isEmpty() && connections.isEmpty())) {
             continue;
@@ -173,7 +223,12 @@ function sideExposure(workload: Workload, isolating: readonly Policy[], side: "i
     return entries.length === 0 ? undefined : { protected: true, entries };
 }
 
-function readPolicy(object: KubeObject): Policy {
+/** A workload's namespace and labels, what decides which policies select it. */
+function shapeKey(workload: Workload): string {
+    return JSON.stringify([workload.namespace, Object.entries(workload.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+}
+
+function readPolicy(object: KubeObject, index: number): Policy {
     const compiled = parseNetworkPolicy(object);
     const spec = (object.spec ?? {}) as { ingress?: { from?: RulePeer[]; ports?: NetworkPolicyPort[] }[]; egress?: { to?: RulePeer[]; ports?: NetworkPolicyPort[] }[] };
     const rules = (written: { peers?: RulePeer[]; ports?: NetworkPolicyPort[] }[], compiledRules: NetworkPolicy["ingress"]): Rule[] =>
@@ -183,6 +238,7 @@ function readPolicy(object: KubeObject): Policy {
             portsOn: (destination) => compiledRules?.[index]?.ports(destination.containerPorts) ?? ConnectionSet.none,
         }));
     return {
+        index,
         compiled,
         namespace: namespaceOf(object),
         ingress: compiled.ingress === undefined ? undefined : rules((spec.ingress ?? []).map((rule) => ({ peers: rule.from, ports: rule.ports })), compiled.ingress),
@@ -239,17 +295,24 @@ function representativesOf(policies: readonly Policy[]): Representative[] {
     return [...byKey.values()];
 }
 
-/** Whether a workload of the input is what the representative stands for: both selectors plain label maps that match it. */
-function standsFor(workload: Workload, namespaceLabels: Labels, representative: Representative): boolean {
+/**
+ * Whether a workload of the input is what the representative stands for: both selectors are
+ * plain, non-empty label maps, and some workload (`shapes`, by namespace) matches both.
+ */
+function standsForSome(representative: Representative, shapes: ReadonlyMap<string, readonly Workload[]>, namespaceLabels: (namespace: string) => Labels): boolean {
     const { namespaceSelector, podSelector } = representative;
     if (!podSelector || (podSelector.matchExpressions ?? []).length > 0 || (namespaceSelector.matchExpressions ?? []).length > 0) {
         return false;
     }
-    const namespaceMap = Object.entries(namespaceSelector.matchLabels ?? {});
-    const podMap = Object.entries(podSelector.matchLabels ?? {});
-    return namespaceMap.length > 0 && podMap.length > 0
-        && namespaceMap.every(([key, value]) => namespaceLabels[key] === String(value))
-        && podMap.every(([key, value]) => workload.labels[key] === String(value));
+    const namespaceMap = Object.entries(namespaceSelector.matchLabels ?? {}).map(([key, value]) => [key, String(value)]);
+    const podMap = Object.entries(podSelector.matchLabels ?? {}).map(([key, value]) => [key, String(value)]);
+    if (namespaceMap.length === 0 || podMap.length === 0) {
+        return false;
+    }
+    return [...shapes].some(([namespace, workloads]) => {
+        const labels = namespaceLabels(namespace);
+        return namespaceMap.every(([key, value]) => labels[key] === value) && workloads.some((workload) => podMap.every(([key, value]) => workload.labels[key] === value));
+    });
 }
 
 function ruleAdmits(rule: Rule, policyNamespace: string, representative: Representative): boolean {
@@ -276,10 +339,22 @@ function sameSelector(rule: LabelSelector, representative: LabelSelector | undef
  * A selector's requirements as Kubernetes prints them (`k=v`, `k in (a,b)`, `k notin (a,b)`,
  * `k`, `!k`), sorted by key; `In` with one value is `k=v`, so that it equals a matchLabels entry.
  */
-function requirements(selector: LabelSelector | undefined): string[] {
+function requirements(selector: LabelSelector | undefined): readonly string[] {
     if (!selector) {
         return [];
     }
+    let known = requirementsBySelector.get(selector);
+    if (known === undefined) {
+        known = selectorRequirements(selector);
+        requirementsBySelector.set(selector, known);
+    }
+    return known;
+}
+
+/** Each selector object's requirements, worked out once: a rule peer is compared with every representative. */
+const requirementsBySelector = new WeakMap<LabelSelector, readonly string[]>();
+
+function selectorRequirements(selector: LabelSelector): string[] {
     const entries: [string, string][] = Object.entries(selector.matchLabels ?? {}).map(([key, value]) => [key, `${key}=${String(value)}`]);
     for (const expression of selector.matchExpressions ?? []) {
         const key = String(expression.key);

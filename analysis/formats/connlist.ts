@@ -38,7 +38,8 @@ interface Row {
 
 /** The list (after focusList) in the chosen format; dot, like netpol-analyzer's, has no final newline. */
 export function formatList(list: FocusedList<Flow>, options: ListOutputOptions = {}): string {
-    const connections = connectionRows(list, options.l7 ?? false);
+    // With --focus-conn the list is of one connection, which the flows' grants do not describe.
+    const connections = connectionRows(list, (options.l7 ?? false) && list.focusConnection === undefined);
     const exposure = options.exposure === undefined ? undefined : exposureRows(options.exposure, list);
     const focusText = list.focusConnection === undefined ? undefined : formatConnectionSet(list.focusConnection);
     switch (options.output ?? "txt") {

@@ -13,7 +13,7 @@
  *     neither side's list, and ranges of different workloads can overlap.
  * With `l7`, the requests a flow allows at a meshed destination are part of what is compared.
  */
-import { formatGrants } from "../istio/format";
+import { connectionsText } from "../formats/connlist";
 import type { Endpoint } from "../netpol/connection";
 import { compareNames, externalName, formatConnectionSet } from "../netpol/format";
 import { Interval } from "../netpol/intervals";
@@ -85,20 +85,19 @@ export function isEmptyDiff(diff: ConnectivityDiff): boolean {
 
 /** The diff from `before` to `after`; each group sorted by source, then destination name. */
 export function connectivityDiff(before: DiffSide, after: DiffSide, options: DiffOptions = {}): ConnectivityDiff {
-    // Flows between workloads of the same groups share one ConnectionSet: each is spelled once.
+    // Flows between workloads of the same groups share one ConnectionSet: each is spelled once (when no grants follow it).
     const spelled = new Map<ConnectionSet, string>();
-    const spellSet = (allowed: ConnectionSet) => {
-        let text = spelled.get(allowed);
-        if (text === undefined) {
-            text = formatConnectionSet(allowed);
-            spelled.set(allowed, text);
+    const spell = (flow: Flow): SideConnections => {
+        if (options.l7 && flow.l7 !== undefined) {
+            return { flow, text: connectionsText(flow, true) };
         }
-        return text;
+        let text = spelled.get(flow.allowed);
+        if (text === undefined) {
+            text = formatConnectionSet(flow.allowed);
+            spelled.set(flow.allowed, text);
+        }
+        return { flow, text };
     };
-    const spell = (flow: Flow): SideConnections => ({
-        flow,
-        text: `${spellSet(flow.allowed)}${options.l7 && flow.l7 !== undefined ? ` [${formatGrants(flow.l7, flow.allowed.ports("TCP"))}]` : ""}`,
-    });
     const beforeWorkloads = workloadNames(before);
     const afterWorkloads = workloadNames(after);
     const result: Record<DiffType, PairDiff[]> = { changed: [], added: [], removed: [], unchanged: [] };

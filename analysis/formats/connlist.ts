@@ -50,12 +50,17 @@ export function formatList(list: FocusedList<Flow>, options: ListOutputOptions =
     }
 }
 
+/** A flow's connections as the list prints them: `TCP 9080`, with `l7` followed by the granted requests (`[GET /reviews/*]`). */
+export function connectionsText(flow: Flow, l7: boolean): string {
+    return `${formatConnectionSet(flow.allowed)}${l7 && flow.l7 !== undefined ? ` [${formatGrants(flow.l7, flow.allowed.ports("TCP"))}]` : ""}`;
+}
+
 function connectionRows(list: FocusedList<Flow>, l7: boolean): Row[] {
     // Escaped: no name may forge a line of the text formats (DOT quotes its own, with goQuote).
     return sortedByNames(list.connections).map((flow) => ({
         src: escapeControl(flow.src.name),
         dst: escapeControl(flow.dst.name),
-        conn: `${formatConnectionSet(flow.allowed)}${l7 && flow.l7 !== undefined ? ` [${formatGrants(flow.l7, flow.allowed.ports("TCP"))}]` : ""}`,
+        conn: connectionsText(flow, l7),
     }));
 }
 

@@ -80,6 +80,18 @@ spec:
         ]);
     });
 
+    it("draws new peers green and lost ones red in the graph, persistent ones blue", () => {
+        const before = sideOf("kind: Pod\nmetadata: {name: a, namespace: x}\n---\nkind: Pod\nmetadata: {name: b, namespace: x}\n");
+        const after = sideOf("kind: Pod\nmetadata: {name: a, namespace: x}\n---\nkind: Pod\nmetadata: {name: c, namespace: x}\n");
+        const nodes = formatDiff(connectivityDiff(before, after), { output: "dot" }).split("\n").filter((line) => line.startsWith('\t\t"x/') || line.startsWith('\t"0.0'));
+        assert.deepStrictEqual(nodes.filter((line) => !line.includes("->")), [
+            '\t\t"x/a[Pod]" [label="a[Pod]" color="blue" fontcolor="blue"]',
+            '\t\t"x/b[Pod]" [label="b[Pod]" color="red" fontcolor="red"]',
+            '\t\t"x/c[Pod]" [label="c[Pod]" color="#008000" fontcolor="#008000"]',
+            '\t"0.0.0.0-255.255.255.255[External]" [label="0.0.0.0-255.255.255.255[External]" color="blue" fontcolor="blue"]',
+        ]);
+    });
+
     it("does not mark a workload new that existed before without any connection", () => {
         const isolated = "kind: NetworkPolicy\nmetadata: {name: deny, namespace: x}\nspec: {podSelector: {matchLabels: {app: b}}, policyTypes: [Ingress, Egress]}\n";
         const pods = "kind: Pod\nmetadata: {name: a, namespace: x}\n---\nkind: Pod\nmetadata: {name: b, namespace: x, labels: {app: b}}\n";

@@ -70,25 +70,34 @@ export class ClusterPolicies {
 /**
  * What one direction allows (see the top of this file). `admits`: whether a rule matches the peer
  * on the other side; `networkPolicy`: what the NetworkPolicies isolating the pod in this direction
- * allow, undefined when none does (called only for traffic the Admin tier leaves).
+ * allow, undefined when none does (called only for traffic the Admin tier leaves). This runs for
+ * every pair of groups, so a tier none of whose rules matches costs no set operation.
  */
 export function decideDirection(rules: TierRules, admits: (rule: ClusterPolicyRule) => boolean, destinationPorts: readonly ContainerPort[], networkPolicy: (() => ConnectionSet) | undefined): ConnectionSet {
     const admin = firstMatch(rules.admin, admits, destinationPorts, ConnectionSet.all);
-    if (admin.rest.isEmpty()) {
-        return admin.accepted;
+    const rest = admin?.rest ?? ConnectionSet.all;
+    if (rest.isEmpty()) {
+        return admin!.accepted;
     }
+    let next: ConnectionSet;
     if (networkPolicy !== undefined) {
-        return admin.accepted.union(admin.rest.intersect(networkPolicy()));
+        next = admin === undefined ? networkPolicy() : rest.intersect(networkPolicy());
+    } else {
+        const baseline = firstMatch(rules.baseline, admits, destinationPorts, rest);
+        next = baseline === undefined ? rest : baseline.accepted.union(baseline.rest);
     }
-    const baseline = firstMatch(rules.baseline, admits, destinationPorts, admin.rest);
-    return admin.accepted.union(baseline.accepted).union(baseline.rest);
+    return admin === undefined || admin.accepted.isEmpty() ? next : admin.accepted.union(next);
 }
 
-/** One tier's first-match evaluation of `traffic`: what it accepts, and what it passes on or leaves undecided (`rest`). */
-function firstMatch(rules: readonly ClusterPolicyRule[], admits: (rule: ClusterPolicyRule) => boolean, destinationPorts: readonly ContainerPort[], traffic: ConnectionSet): { accepted: ConnectionSet; rest: ConnectionSet } {
+/**
+ * One tier's first-match evaluation of `traffic`: what it accepts, and what it passes on or
+ * leaves undecided (`rest`); undefined when no rule matches, and all of it goes on.
+ */
+function firstMatch(rules: readonly ClusterPolicyRule[], admits: (rule: ClusterPolicyRule) => boolean, destinationPorts: readonly ContainerPort[], traffic: ConnectionSet): { accepted: ConnectionSet; rest: ConnectionSet } | undefined {
     let undecided = traffic;
     let accepted = ConnectionSet.none;
     let passed = ConnectionSet.none;
+    let matched = false;
     for (const rule of rules) {
         if (undecided.isEmpty()) {
             break;
@@ -100,6 +109,7 @@ function firstMatch(rules: readonly ClusterPolicyRule[], admits: (rule: ClusterP
         if (covered.isEmpty()) {
             continue;
         }
+        matched = true;
         undecided = subtractConnections(undecided, covered);
         if (rule.action === "Accept") {
             accepted = accepted.union(covered);
@@ -107,5 +117,5 @@ function firstMatch(rules: readonly ClusterPolicyRule[], admits: (rule: ClusterP
             passed = passed.union(covered);
         }
     }
-    return { accepted, rest: passed.union(undecided) };
+    return matched ? { accepted, rest: passed.union(undecided) } : undefined;
 }

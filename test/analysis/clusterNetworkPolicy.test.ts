@@ -220,6 +220,11 @@ describe("ClusterNetworkPolicy in Calico's tiers, beside Calico policies", () =>
         const text = calicoListing([cnp("default", "Baseline", 10, baselineDenyAll), calicoPolicy([{ action: "Pass", source: { namespaceSelector: "kubernetes.io/metadata.name == 'ops'" } }])]);
         assert.strictEqual(between(text, probe, web), "", "passed to kube-baseline, which denies");
         assert.strictEqual(between(text, db, web), "", "denied at the end of the default tier");
+        // What kube-baseline passes on reaches the pod's profiles, which allow it: found through the default tier's Pass rule.
+        const denyDb = { subject: appPods, ingress: [{ action: "Deny", from: [{ pods: { podSelector: { matchLabels: { role: "db" } } } }] }] };
+        const passed = calicoListing([cnp("no-db", "Baseline", 10, denyDb), calicoPolicy([{ action: "Pass", source: { namespaceSelector: "kubernetes.io/metadata.name == 'ops'" } }])]);
+        assert.strictEqual(between(passed, probe, web), "All Connections");
+        assert.strictEqual(between(passed, db, web), "");
     });
 
     it("runs kube-admin before the default tier, and names the ClusterNetworkPolicy and its rule in explanations", () => {

@@ -30,7 +30,7 @@
  * that does not leaves the tier out. But a Calico policy of the `default` tier that applies to
  * the pod (a default-deny) has the same effect: the Baseline tier then decides nothing for it.
  */
-import { canonical, labelsRead, matches, SelectorNode } from "../calicoSelector";
+import { canonical, labelsRead, matches } from "../calicoSelector";
 import { ClusterPolicy, ClusterPolicyRule, PodSelection } from "../clusterPolicy/clusterNetworkPolicy";
 import { compileEntity, EntityRule } from "./entity";
 import { anyAddress, TierPolicy, TierRule } from "./model";
@@ -90,12 +90,8 @@ function tierRules(rule: ClusterPolicyRule, direction: "ingress" | "egress", end
  */
 function podEntity(peer: PodSelection): EntityRule {
     const namespaceSelector = canonical(peer.namespaces);
-    if (peer.podSelector === undefined) {
+    if (peer.field === "namespaces") {
         return { namespaceSelector };
     }
-    return { namespaceSelector, selector: isAll(peer.pods) ? podsOnly : `${canonical(peer.pods)} && ${podsOnly}` };
-}
-
-function isAll(node: SelectorNode): boolean {
-    return node.kind === "all";
+    return { namespaceSelector, selector: peer.pods.kind === "all" ? podsOnly : `${canonical(peer.pods)} && ${podsOnly}` };
 }

@@ -33,12 +33,9 @@ export const clusterPolicyGroup = "policy.networking.k8s.io";
 export type ClusterPolicyTier = "Admin" | "Baseline";
 export type ClusterPolicyAction = "Accept" | "Deny" | "Pass";
 
-/** Pods of the namespaces `namespaces` selects that `pods` selects (a `namespaces` subject or peer: every pod). */
+/** Pods of the namespaces `namespaces` selects that `pods` selects: a `namespaces` subject or peer (every pod), or a `pods` one. */
 export interface PodSelection {
-    /** As written, for the Calico conversion. */
-    readonly namespaceSelector: LabelSelector;
-    /** Absent for a `namespaces` subject or peer. */
-    readonly podSelector?: LabelSelector;
+    readonly field: "namespaces" | "pods";
     readonly namespaces: SelectorNode;
     readonly pods: SelectorNode;
 }
@@ -145,13 +142,13 @@ function selection(value: { namespaces?: LabelSelector; pods?: NamespacedPod }, 
         throw new Error(`${at}: must have exactly one of namespaces and pods`);
     }
     if (value.namespaces !== undefined) {
-        return { namespaceSelector: value.namespaces, namespaces: labelSelectorNode(value.namespaces), pods: { kind: "all" } };
+        return { field: "namespaces", namespaces: labelSelectorNode(value.namespaces), pods: { kind: "all" } };
     }
     const { namespaceSelector = {}, podSelector } = value.pods!;
     if (podSelector === undefined) {
         throw new Error(`${at}.pods.podSelector: required field is missing`);
     }
-    return { namespaceSelector, podSelector, namespaces: labelSelectorNode(namespaceSelector), pods: labelSelectorNode(podSelector) };
+    return { field: "pods", namespaces: labelSelectorNode(namespaceSelector), pods: labelSelectorNode(podSelector) };
 }
 
 function compileRule(rule: Rule, peers: Peer[] | undefined, position: number, list: string, peersField: string): ClusterPolicyRule {
@@ -201,7 +198,7 @@ function compileProtocols(entries: ProtocolEntry[] | undefined, at: string): Rul
     let numbered = ConnectionSet.none;
     const named: string[] = [];
     entries.forEach((entry, index) => {
-        const given = [...protocolFields.filter(([field]) => entry[field] !== undefined), ...(entry.destinationNamedPort === undefined ? [] : [["destinationNamedPort"]])];
+        const given = (["tcp", "udp", "sctp", "destinationNamedPort"] as const).filter((field) => entry[field] !== undefined);
         if (given.length !== 1) {
             throw new Error(`${at}[${index}]: must have exactly one of tcp, udp, sctp and destinationNamedPort`);
         }

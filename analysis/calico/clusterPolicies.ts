@@ -25,10 +25,12 @@
  *
  * Equal priorities order by name in both engines (felix/calc/policy_sorter.go PolKVLess).
  * Where no Calico policy applies to a pod, this is Kubernetes' order (clusterPolicy/
- * kubernetesOrder.ts): a NetworkPolicy that isolates it runs in the `default` tier, whose
- * default action Deny ends the evaluation, so `kube-baseline` never sees its traffic, and one
- * that does not leaves the tier out. But a Calico policy of the `default` tier that applies to
- * the pod (a default-deny) has the same effect: the Baseline tier then decides nothing for it.
+ * kubernetesOrder.ts): a NetworkPolicy isolating the pod in a direction puts the `default` tier
+ * in that direction's path, whose default action Deny ends there what the NetworkPolicy does not
+ * allow, so `kube-baseline` never sees it; without one the tier is skipped (Felix skips a tier
+ * none of whose policies applies) and `kube-baseline` decides. A Calico policy of the `default`
+ * tier that applies to the pod (a default-deny GlobalNetworkPolicy) puts the tier in the path
+ * just the same: the Baseline tier then decides nothing for that pod, whatever it says.
  */
 import { canonical, labelsRead, matches } from "../calicoSelector";
 import { ClusterPolicy, ClusterPolicyRule, PodSelection } from "../clusterPolicy/clusterNetworkPolicy";

@@ -28,7 +28,7 @@ import { LabelSelector, labelSelectorNode } from "../netpol/labelSelector";
 import type { PodIdentity } from "../netpol/policy";
 import { allPorts, ConnectionSet, Protocol, RulePorts } from "../netpol/ports";
 
-export const clusterPolicyGroup = "policy.networking.k8s.io";
+const clusterPolicyGroup = "policy.networking.k8s.io";
 
 export type ClusterPolicyTier = "Admin" | "Baseline";
 export type ClusterPolicyAction = "Accept" | "Deny" | "Pass";
@@ -46,7 +46,7 @@ export interface ClusterPolicyRule {
     readonly name?: string;
     readonly action: ClusterPolicyAction;
     readonly pods: readonly PodSelection[];
-    /** Each `networks` peer's addresses (egress only), for cutting External into ranges and for the Calico conversion... */
+    /** Each `networks` peer's addresses (egress only), for cutting External into ranges... */
     readonly networks: readonly AddressSet[];
     /** ...and their union, for admitting addresses. */
     readonly addresses: AddressSet;

@@ -24,12 +24,14 @@ import { escapeControl } from "./text/escape";
 export const usage = `Usage: ztmesh reach <dir-or-file>... [--l7] [--json | --html] [--output FILE]
                     [--follow-symlinks] [--max-file-size MIB]
 
-Lists the connections that Kubernetes NetworkPolicy, Calico (GlobalNetworkPolicy,
-NetworkPolicy in their tiers, Tier, Profile, HostEndpoint, WorkloadEndpoint, NetworkSet,
-GlobalNetworkSet) and Istio (AuthorizationPolicy, PeerAuthentication, Sidecar,
-ServiceEntry, MeshConfig outboundTrafficPolicy) allow between the workloads in the given
-manifests (YAML or JSON files, folders read recursively, List kinds unwrapped), one
-"SRC => DST : CONNECTIONS" line each.
+Lists the connections that Kubernetes NetworkPolicy and ClusterNetworkPolicy
+(policy.networking.k8s.io/v1alpha2: Admin tier, NetworkPolicy, Baseline tier), Calico
+(GlobalNetworkPolicy, NetworkPolicy in their tiers, Tier, Profile, HostEndpoint,
+WorkloadEndpoint, NetworkSet, GlobalNetworkSet; with Calico objects, ClusterNetworkPolicies
+run in its kube-admin and kube-baseline tiers) and Istio (AuthorizationPolicy,
+PeerAuthentication, Sidecar, ServiceEntry, MeshConfig outboundTrafficPolicy) allow between
+the workloads in the given manifests (YAML or JSON files, folders read recursively, List
+kinds unwrapped), one "SRC => DST : CONNECTIONS" line each.
 
 Istio: sidecars and gateways (istio-proxy "proxy router" pods, Gateway API gateways) call
 with their service account's identity. AuthorizationPolicy source identities, ipBlocks,
@@ -43,11 +45,13 @@ What is read: regular files only (no FIFOs or devices), each at most 64 MiB, as 
 In a folder, a symbolic link is followed only to a file or folder inside that folder.
 
 Each object is first checked against the schemas of Kubernetes v1.36.3 and the pinned
-Calico, Istio and Gateway API CRDs, and the servers' own rules; an invalid one (a bad
+Calico, Istio, Gateway API and ClusterNetworkPolicy CRDs (with their CEL rules), and the
+servers' own rules; an invalid one (a bad
 name, a kind its API group does not serve, a second object of one kind, namespace and
 name) stops the run with exit code 2. Documents that are no Kubernetes object are skipped
-with a warning; policies read but not evaluated (AdminNetworkPolicy, Calico staged
-policies) are named in one too, and in the --json and --html output.
+with a warning; policies read but not evaluated (the v1alpha1 AdminNetworkPolicy and
+BaselineAdminNetworkPolicy, Calico staged policies) are named in one too, and in the
+--json and --html output.
 
 Options:
   --l7      append the HTTP requests allowed at meshed destinations, e.g. [GET /reviews/*],

@@ -86,7 +86,8 @@ function describeDecision(decision: Decision, later: boolean): string {
         case "rule": {
             const tier = decision.tier === defaultTierName ? "" : ` in tier ${decision.tier}`;
             const sourcePorts = decision.someSourcePorts ? " (a rule of some source ports only: not every client port is admitted)" : "";
-            return `${traffic(decision.connections, false)} ${verbs[decision.action]} by ${decision.policy} rule ${decision.rule}${tier}${sourcePorts}`;
+            const name = decision.ruleName === undefined ? "" : ` (${decision.ruleName})`;
+            return `${traffic(decision.connections, false)} ${verbs[decision.action]} by ${decision.policy} rule ${decision.rule}${name}${tier}${sourcePorts}`;
         }
         case "endOfTier":
             return `${traffic(decision.connections, later)} ${verbs[decision.action]} at the end of tier ${decision.tier}`;

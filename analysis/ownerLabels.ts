@@ -6,6 +6,7 @@
  * input, naming both pods and the selector, instead of analysing it silently wrong.
  */
 import { Labels, matches, parseSelector, SelectorNode } from "./calicoSelector";
+import { isClusterNetworkPolicy } from "./clusterPolicy/clusterNetworkPolicy";
 import { KubeObject } from "./manifests";
 import { labelSelectorNode } from "./netpol/labelSelector";
 import { describeObject, namespaceOf } from "./netpol/workloads";
@@ -71,6 +72,17 @@ function calicoSelectors(policy: KubeObject, name: string): PodSelector[] {
     return [...selector(spec.selector, "spec.selector", namespace), ...rules("ingress"), ...rules("egress")];
 }
 
+/** A ClusterNetworkPolicy's pod selectors: its subject's and its peers' (`pods.podSelector`), in any namespace. */
+function clusterPolicySelectors(policy: KubeObject): PodSelector[] {
+    const spec: Mapping = policy.spec ?? {};
+    const name = `ClusterNetworkPolicy ${policy.metadata?.name ?? ""}`;
+    const selection = (value: Mapping | undefined, field: string): PodSelector[] => (value?.pods?.podSelector === undefined ? []
+        : [{ policy: name, field: `${field}.pods.podSelector`, namespace: undefined, node: labelSelectorNode(value.pods.podSelector) }]);
+    const peers = (direction: "ingress" | "egress", field: "from" | "to") => ((spec[direction] ?? []) as Mapping[])
+        .flatMap((rule, r) => ((rule[field] ?? []) as Mapping[]).flatMap((peer, p) => selection(peer, `spec.${direction}[${r}].${field}[${p}]`)));
+    return [...selection(spec.subject, "spec.subject"), ...peers("ingress", "from"), ...peers("egress", "to")];
+}
+
 function istioSelectors(policy: KubeObject, name: string): PodSelector[] {
     const spec: Mapping = policy.spec ?? {};
     const labels: Mapping | undefined = spec.selector?.matchLabels ?? spec.workloadSelector?.labels;
@@ -88,6 +100,9 @@ function podSelectors(objects: readonly KubeObject[]): PodSelector[] {
         }
         if (group.endsWith("projectcalico.org") && (object.kind === "NetworkPolicy" || object.kind === "GlobalNetworkPolicy")) {
             return calicoSelectors(object, object.kind === "GlobalNetworkPolicy" ? `GlobalNetworkPolicy ${object.metadata?.name}` : name);
+        }
+        if (isClusterNetworkPolicy(object)) {
+            return clusterPolicySelectors(object);
         }
         return group.endsWith("istio.io") ? istioSelectors(object, name) : [];
     });

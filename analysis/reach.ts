@@ -3,9 +3,10 @@
  * which, on which ports, and, where an Istio sidecar enforces AuthorizationPolicy, with which
  * requests.
  *
- *   Layer 3/4: Kubernetes NetworkPolicy alone (netpol/, np-guard's semantics and output), or,
- *              when Calico objects are present, Calico's tiers, policies and profiles with the
- *              Kubernetes policies among them (calico/).
+ *   Layer 3/4: Kubernetes NetworkPolicy and ClusterNetworkPolicy (netpol/ and clusterPolicy/,
+ *              np-guard's semantics and output), or, when Calico objects are present, Calico's
+ *              tiers, policies and profiles with the Kubernetes policies among them (calico/;
+ *              ClusterNetworkPolicies in its kube-admin and kube-baseline tiers).
  *   Layer 7:   Istio AuthorizationPolicy and PeerAuthentication at meshed destinations (istio/):
  *              at sidecars, or in ambient mode at the destination's ztunnel (Layer 4) and the
  *              waypoint of its Service (Layer 7), see istio/ambient.ts.

@@ -4,8 +4,9 @@
  *   - Kubernetes v1.36.3: `api/openapi-spec/v3` of the Go module k8s.io/kubernetes@v1.36.3
  *     (`go mod download k8s.io/kubernetes@v1.36.3` puts it in `$(go env GOMODCACHE)`), for the
  *     built-in kinds the engine reads;
- *   - the CRDs of Calico v3.32.1, Istio 1.30.3 and Gateway API v1.5.1 (a folder holding the
- *     upstream CRD manifests), for the custom resources it reads.
+ *   - the CRDs of Calico v3.32.1 (with the ClusterNetworkPolicy CRD of network-policy-api v0.2.0
+ *     that it ships), Istio 1.30.3 and Gateway API v1.5.1 (a folder holding the upstream CRD
+ *     manifests), for the custom resources it reads.
  *
  *   node -r ts-node/register/transpile-only scripts/generateSchemas.ts <crd-folder> [<openapi-v3-folder>]
  *
@@ -56,6 +57,8 @@ const customKinds: Record<string, string[]> = {
     "security.istio.io": ["AuthorizationPolicy", "PeerAuthentication", "RequestAuthentication"],
     "networking.istio.io": ["Sidecar", "ServiceEntry", "Gateway", "VirtualService"],
     "gateway.networking.k8s.io": ["GatewayClass", "Gateway", "HTTPRoute"],
+    // network-policy-api v0.2.0's standard channel, as Calico v3.32.1 ships it (in calico-v3.32.1-crds.yaml).
+    "policy.networking.k8s.io": ["ClusterNetworkPolicy"],
 };
 
 const objectMeta = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";

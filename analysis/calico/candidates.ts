@@ -62,8 +62,11 @@ function admittingRules(group: Group, direction: "ingress" | "egress"): TierRule
     const slices = group[direction];
     const rules = (slices ?? []).flatMap((slice) => slice.policies.flatMap((policy) => policy[direction] ?? [])).filter(admitting);
     // Traffic reaches the profiles through a Pass rule (whose keys are already there) or, when no
-    // tier applies or one passes what it leaves, whatever it is: then the profiles' rules count.
-    if (slices === undefined || slices.some((slice) => slice.tier.defaultAction === "Pass")) {
+    // tier applies or every one passes what it leaves, whatever it is: then the profiles' rules
+    // count. A tier of default Deny lets on only what one of its rules allows or passes, so
+    // where one applies the rules' keys suffice: a pod under kube-admin (default Pass) and a
+    // default-tier default-deny is found by its keys, not tried against every source.
+    if (slices === undefined || slices.every((slice) => slice.tier.defaultAction === "Pass")) {
         const profileRules = group.profiles.flatMap((profile) => profile[direction]).filter(admitting);
         if (profileRules.some((rule) => (direction === "egress" ? rule.destinationKeys : rule.sourceKeys) === undefined)) {
             return undefined;

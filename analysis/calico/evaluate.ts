@@ -61,7 +61,7 @@ type Direction = "ingress" | "egress";
 
 /** One part of a direction's traffic and what decided it, for explanations. */
 export type Decision =
-    | { readonly kind: "rule"; readonly action: "Allow" | "Deny" | "Pass"; readonly policy: string; readonly tier: string; readonly rule: number; readonly connections: ConnectionSet; readonly someSourcePorts?: boolean }
+    | { readonly kind: "rule"; readonly action: "Allow" | "Deny" | "Pass"; readonly policy: string; readonly tier: string; readonly rule: number; readonly ruleName?: string; readonly connections: ConnectionSet; readonly someSourcePorts?: boolean }
     | { readonly kind: "endOfTier"; readonly tier: string; readonly action: "Deny" | "Pass"; readonly policies: readonly string[]; readonly connections: ConnectionSet }
     | { readonly kind: "profile"; readonly action: "Allow" | "Deny"; readonly profile: string; readonly rule: number; readonly connections: ConnectionSet }
     | { readonly kind: "noProfile"; readonly profiles: readonly string[]; readonly connections: ConnectionSet }
@@ -412,7 +412,7 @@ function ruleStep(progress: Progress, rule: TierRule, connections: ConnectionSet
         return { ...progress, notes };
     }
     if (place.kind === "tier") {
-        trace?.decided({ kind: "rule", action, policy: place.object, tier: place.tier, rule: rule.index, connections: covered, ...(rule.someSourcePorts ? { someSourcePorts: true } : {}) });
+        trace?.decided({ kind: "rule", action, policy: place.object, tier: place.tier, rule: rule.index, ...(rule.name === undefined ? {} : { ruleName: rule.name }), connections: covered, ...(rule.someSourcePorts ? { someSourcePorts: true } : {}) });
     } else if (action !== "Pass") {
         trace?.decided({ kind: "profile", action, profile: place.object, rule: rule.index, connections: covered });
     }

@@ -10,6 +10,8 @@ import type { ExternalOptions } from "../netpol/connections";
 import { parseNetworkPolicy } from "../netpol/policy";
 import { clusterFromObjects, workloadId } from "../netpol/workloads";
 import { podDetailsByWorkload } from "../podDetails";
+import { isClusterNetworkPolicy, parseClusterNetworkPolicy } from "../clusterPolicy/clusterNetworkPolicy";
+import { clusterTierPolicy } from "./clusterPolicies";
 import { calicoEndpoints, networkSets, serviceAccountLabels } from "./endpoints";
 import { PairExplanation, TieredConnection, tieredConnections, tieredExplainer, TierInputs } from "./evaluate";
 import { kubernetesTierPolicy } from "./kubernetesPolicies";
@@ -31,7 +33,7 @@ export function hasCalicoObjects(objects: readonly KubeObject[]): boolean {
     return objects.some((object) => isCalicoPolicy(object) || calicoKinds.some((kind) => isCalicoKind(object, kind)));
 }
 
-/** Every allowed connection under all Calico and Kubernetes policies in `objects`, ordered by source, then destination. */
+/** Every allowed connection under all Calico and Kubernetes policies (ClusterNetworkPolicies included) in `objects`, ordered by source, then destination. */
 export function calicoConnectivity(objects: readonly KubeObject[], options: ExternalOptions = {}): TieredConnection[] {
     return tieredConnections({ ...tierInputs(objects), ...options });
 }
@@ -64,6 +66,7 @@ export function tierInputs(objects: readonly KubeObject[]): TierInputs {
         policies: [
             ...objects.filter(isCalicoPolicy).map((object) => parseCalicoPolicy(object, tiers, endpointAddresses)),
             ...objects.filter(isKubernetesPolicy).map(parseNetworkPolicy).map(kubernetesTierPolicy),
+            ...objects.filter(isClusterNetworkPolicy).map(parseClusterNetworkPolicy).map((policy) => clusterTierPolicy(policy, endpointAddresses)),
         ],
         tiers,
         podProfiles: (namespace, serviceAccount) => profiles.ofPod(namespace, serviceAccount),

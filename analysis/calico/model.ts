@@ -73,6 +73,8 @@ export interface TierRule {
     readonly action: RuleAction;
     /** 1-based, within its policy's rules of this direction, for explanations. */
     readonly index: number;
+    /** The rule's own name (a ClusterNetworkPolicy rule's `name`), for explanations. */
+    readonly name?: string;
     readonly matchesSource: (peer: RulePeer) => boolean;
     readonly matchesDestination: (peer: RulePeer) => boolean;
     /** What `matchesSource` and `matchesDestination` say of External addresses, as address sets. */

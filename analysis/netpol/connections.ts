@@ -8,6 +8,10 @@
  * pair of groups (or of group and range) is evaluated once: the cost follows the number of
  * shapes the policies can tell apart, and only listing the pairs follows the number of
  * workloads. A group's identity is its first workload's.
+ *
+ * ClusterNetworkPolicies, where given, decide each direction around the NetworkPolicies, in
+ * Kubernetes' order (clusterPolicy/kubernetesOrder.ts): the Admin tier before them, the
+ * Baseline tier for pods they do not isolate.
  */
 import { ReachableRows } from "../reachableRow";
 import { Labels } from "../calicoSelector";
@@ -19,6 +23,8 @@ import { ConnectionSet, ContainerPort } from "./ports";
 import { Cluster, selectorView, Workload, workloadId } from "./workloads";
 import { Connection, Endpoint } from "./connection";
 import { RangeIndex } from "./rangeIndex";
+import { ClusterPolicyRule, ruleAdmitsAddress as clusterRuleAdmitsAddress, ruleAdmitsPod as clusterRuleAdmitsPod } from "../clusterPolicy/clusterNetworkPolicy";
+import { ClusterPolicies, decideDirection, PodClusterRules } from "../clusterPolicy/kubernetesOrder";
 
 /** Workloads that every policy treats alike, with the rules of the policies isolating them. */
 interface Group {
@@ -27,6 +33,8 @@ interface Group {
     /** Absent when no policy isolates this direction. */
     readonly ingress?: readonly PolicyRule[];
     readonly egress?: readonly PolicyRule[];
+    /** The ClusterNetworkPolicy rules that apply to it; absent when none does. */
+    readonly clusterRules?: PodClusterRules;
 }
 
 /** An endpoint with what evaluation needs. */
@@ -43,10 +51,10 @@ export interface ExternalOptions {
 }
 
 /** Every allowed connection, ordered by source name, then destination name. */
-export function allowedConnections(cluster: Cluster, policies: readonly NetworkPolicy[], options: ExternalOptions = {}): Connection[] {
-    const workloads = workloadPeers(cluster, policies);
-    const ingressRanges = externalPeers(policies, "ingress", options);
-    const egressRanges = externalPeers(policies, "egress", options);
+export function allowedConnections(cluster: Cluster, policies: readonly NetworkPolicy[], options: ExternalOptions = {}, clusterPolicies = new ClusterPolicies([])): Connection[] {
+    const workloads = workloadPeers(cluster, policies, clusterPolicies);
+    const ingressRanges = externalPeers(policies, clusterPolicies, "ingress", options);
+    const egressRanges = externalPeers(policies, clusterPolicies, "egress", options);
     const ranges = { ingress: new RangeIndex(ingressRanges), egress: new RangeIndex(egressRanges) };
     const evaluator = new Evaluator(new Set(workloads.map((peer) => peer.group)), byName([...workloads, ...egressRanges]), ranges);
     const connections: Connection[] = [];
@@ -60,33 +68,34 @@ export function allowedConnections(cluster: Cluster, policies: readonly NetworkP
     return connections;
 }
 
-function workloadPeers(cluster: Cluster, policies: readonly NetworkPolicy[]): PodsPeer[] {
-    const labelsRead = new Set(policies.flatMap(podLabelsRead));
+function workloadPeers(cluster: Cluster, policies: readonly NetworkPolicy[], clusterPolicies: ClusterPolicies): PodsPeer[] {
+    const labelsRead = new Set([...policies.flatMap(podLabelsRead), ...clusterPolicies.labelsRead()]);
     const groups = new Map<string, Group>();
     return cluster.workloads.map((workload) => {
         const key = JSON.stringify(selectorView(workload, labelsRead));
         let group = groups.get(key);
         if (!group) {
-            group = makeGroup(workload, cluster.namespaces.get(workload.namespace) ?? {}, policies);
+            group = makeGroup(workload, cluster.namespaces.get(workload.namespace) ?? {}, policies, clusterPolicies);
             groups.set(key, group);
         }
         return { kind: "pods", endpoint: { kind: "workload", name: workloadId(workload), workload }, group };
     });
 }
 
-function makeGroup(workload: Workload, namespaceLabels: Labels, policies: readonly NetworkPolicy[]): Group {
+function makeGroup(workload: Workload, namespaceLabels: Labels, policies: readonly NetworkPolicy[], clusterPolicies: ClusterPolicies): Group {
     const identity: PodIdentity = { namespace: workload.namespace, namespaceLabels, labels: workload.labels };
     const selecting = policies.filter((policy) => policySelects(policy, identity));
     const isolating = (direction: "ingress" | "egress") => {
         const isolators = selecting.filter((policy) => policy[direction] !== undefined);
         return isolators.length === 0 ? undefined : isolators.flatMap((policy) => policy[direction] ?? []);
     };
-    return { identity, containerPorts: workload.containerPorts, ingress: isolating("ingress"), egress: isolating("egress") };
+    const clusterRules = clusterPolicies.rulesOf(identity);
+    return { identity, containerPorts: workload.containerPorts, ingress: isolating("ingress"), egress: isolating("egress"), ...(clusterRules ? { clusterRules } : {}) };
 }
 
-/** The External ranges that the ipBlocks of one direction cut the address space into (ipRanges.ts externalRanges). */
-function externalPeers(policies: readonly NetworkPolicy[], direction: "ingress" | "egress", options: ExternalOptions): ExternalPeer[] {
-    const blocks = policies.flatMap((policy) => ruleIpBlocks(policy[direction]));
+/** The External ranges that the ipBlocks (and ClusterNetworkPolicy networks) of one direction cut the address space into (ipRanges.ts externalRanges). */
+function externalPeers(policies: readonly NetworkPolicy[], clusterPolicies: ClusterPolicies, direction: "ingress" | "egress", options: ExternalOptions): ExternalPeer[] {
+    const blocks = [...policies.flatMap((policy) => ruleIpBlocks(policy[direction])), ...clusterPolicies.networks(direction)];
     return externalRanges(blocks, options.withIpv6).map((range) => ({ kind: "external", endpoint: { kind: "external", name: externalName(range), range }, range }));
 }
 
@@ -96,7 +105,7 @@ function byName(peers: Peer[]): Peer[] {
 
 class Evaluator {
     private readonly rows = new Map<Group | Interval<Address>, Reach[]>();
-    private readonly admittedGroups = new Map<PolicyRule, Set<Group>>();
+    private readonly admittedGroups = new Map<PolicyRule | ClusterPolicyRule, Set<Group>>();
     /** By a group's isolating rules of one side: what they allow with each External range, by position. */
     private readonly externalRows = new Map<readonly PolicyRule[], ConnectionSet[]>();
     private readonly destinations: ReachableRows<Peer, Group | Interval<Address>>;
@@ -127,11 +136,24 @@ class Evaluator {
     /** Named ports always resolve against the destination, whichever side's rule names them. */
     private evaluate(src: Peer, dst: Peer): ConnectionSet {
         const destinationPorts = dst.kind === "pods" ? dst.group.containerPorts : [];
-        const egress = src.kind === "pods" ? this.allowedBy(src.group.egress, dst, destinationPorts, this.ranges.egress) : ConnectionSet.all;
+        const egress = src.kind === "pods" ? this.side(src.group, "egress", dst, destinationPorts) : ConnectionSet.all;
         if (egress.isEmpty() || dst.kind === "external") {
             return egress;
         }
-        return egress.intersect(this.allowedBy(dst.group.ingress, src, destinationPorts, this.ranges.ingress));
+        return egress.intersect(this.side(dst.group, "ingress", src, destinationPorts));
+    }
+
+    /** One direction of `own`'s traffic with `peer`: its NetworkPolicies, in the ClusterNetworkPolicy tiers where they apply. */
+    private side(own: Group, direction: "ingress" | "egress", peer: Peer, destinationPorts: readonly ContainerPort[]): ConnectionSet {
+        const networkPolicy = () => this.allowedBy(own[direction], peer, destinationPorts, this.ranges[direction]);
+        const clusterRules = own.clusterRules?.[direction];
+        if (clusterRules === undefined) {
+            return networkPolicy();
+        }
+        const admits = (rule: ClusterPolicyRule) => (peer.kind === "pods"
+            ? this.admittedBy(rule, clusterRuleAdmitsPod).has(peer.group)
+            : clusterRuleAdmitsAddress(rule, peer.range.start));
+        return decideDirection(clusterRules, admits, destinationPorts, own[direction] === undefined ? undefined : networkPolicy);
     }
 
     /**
@@ -201,14 +223,14 @@ class Evaluator {
 
     private admits(rule: PolicyRule, peer: Peer): boolean {
         // A range lies wholly inside or outside each ipBlock (see externalRanges), so its first address decides.
-        return peer.kind === "pods" ? this.admittedBy(rule).has(peer.group) : ruleAdmitsAddress(rule, peer.range.start);
+        return peer.kind === "pods" ? this.admittedBy(rule, ruleAdmitsPod).has(peer.group) : ruleAdmitsAddress(rule, peer.range.start);
     }
 
-    /** The groups a rule admits, found once per rule rather than once per pair. */
-    private admittedBy(rule: PolicyRule): Set<Group> {
+    /** The groups a rule (of a NetworkPolicy or a ClusterNetworkPolicy) admits, found once per rule rather than once per pair. */
+    private admittedBy<R extends PolicyRule | ClusterPolicyRule>(rule: R, admitsPod: (rule: R, pod: PodIdentity) => boolean): Set<Group> {
         let admitted = this.admittedGroups.get(rule);
         if (!admitted) {
-            admitted = new Set([...this.groups].filter((group) => ruleAdmitsPod(rule, group.identity)));
+            admitted = new Set([...this.groups].filter((group) => admitsPod(rule, group.identity)));
             this.admittedGroups.set(rule, admitted);
         }
         return admitted;

@@ -1,12 +1,12 @@
 /**
  * What the offline evaluation cannot see, in plain words, for the report's page and console.
  * Each line sums up simplifications documented where they are made (analysis/calico/entity.ts,
- * calico/rules.ts, calico/endpoints.ts, calico/evaluate.ts, istio/authorization.ts,
- * istio/outbound.ts, istio/ambient.ts, istio/mesh.ts); change it with them.
+ * calico/rules.ts, calico/endpoints.ts, calico/evaluate.ts, clusterPolicy/clusterNetworkPolicy.ts,
+ * istio/authorization.ts, istio/outbound.ts, istio/ambient.ts, istio/mesh.ts); change it with them.
  */
 export const analysisLimits: readonly string[] = [
     "It reads manifests, not a running cluster: pod IPs, which pods run, and objects that are not in the manifests are unknown. "
-        + "So ipBlock, Calico nets and Istio ipBlocks rules match only addresses outside the cluster, never a pod "
+        + "So ipBlock, ClusterNetworkPolicy networks, Calico nets and Istio ipBlocks rules match only addresses outside the cluster, never a pod "
         + "(except the addresses a Calico WorkloadEndpoint or HostEndpoint names). "
         + "Traffic between pods is taken to be IPv4, so a Calico rule with ipVersion 6 decides only traffic to or from "
         + "IPv6 addresses outside the cluster and endpoints whose named addresses are all IPv6.",

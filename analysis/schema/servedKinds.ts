@@ -21,18 +21,17 @@ export const servedKinds: Readonly<Record<string, readonly string[]>> = {
     "security.istio.io": ["AuthorizationPolicy", "PeerAuthentication", "RequestAuthentication"],
     "networking.istio.io": ["DestinationRule", "EnvoyFilter", "Gateway", "ProxyConfig", "ServiceEntry", "Sidecar", "VirtualService", "WorkloadEntry", "WorkloadGroup"],
     "gateway.networking.k8s.io": ["BackendTLSPolicy", "GRPCRoute", "Gateway", "GatewayClass", "HTTPRoute", "ListenerSet", "ReferenceGrant", "TLSRoute"],
-    // network-policy-api: AdminNetworkPolicy and BaselineAdminNetworkPolicy (v1alpha1), ClusterNetworkPolicy (v1alpha2, which Calico installs).
+    // network-policy-api: AdminNetworkPolicy and BaselineAdminNetworkPolicy (v1alpha1), ClusterNetworkPolicy (v1alpha2, which Calico installs and the engine evaluates).
     "policy.networking.k8s.io": ["AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"],
 };
 
-const clusterPolicy = "a cluster-wide policy the flows leave out: where the network plugin enforces it, it may deny what the flows show as allowed, or allow what they show as denied";
+const clusterPolicy = "a cluster-wide policy of network-policy-api v1alpha1 the flows leave out (v1alpha2's ClusterNetworkPolicy, which replaces it, is evaluated): where the network plugin enforces it, it may deny what the flows show as allowed, or allow what they show as denied";
 const stagedPolicy = "a staged policy only reports what it would do and enforces nothing; the flows are what the enforced policies allow";
 
 /** Kinds the engine reads but does not evaluate, though they are policy, with why that matters. */
 const notEvaluated: Readonly<Record<string, string>> = {
     AdminNetworkPolicy: clusterPolicy,
     BaselineAdminNetworkPolicy: clusterPolicy,
-    ClusterNetworkPolicy: clusterPolicy,
     StagedNetworkPolicy: stagedPolicy,
     StagedGlobalNetworkPolicy: stagedPolicy,
     StagedKubernetesNetworkPolicy: stagedPolicy,

@@ -9,6 +9,7 @@ import { declaredCallersProblem } from "../declaredCallers";
 import { escapeControl } from "../text/escape";
 import { celProblem } from "./cel/celProblem";
 import { calicoProblem } from "./rules/calico";
+import { clusterNetworkPolicyProblem } from "./rules/clusterNetworkPolicy";
 import { istioProblem } from "./rules/istio";
 import { kubernetesProblem, labelsProblem } from "./rules/kubernetes";
 import { objectNameProblem } from "./rules/names";
@@ -78,7 +79,8 @@ export function objectProblem(object: Mapping): Problem {
         () => (kind === "Service" && group === "" ? declaredCallersProblem(object.metadata?.annotations) : undefined),
         () => (builtinGroups.has(group) ? kubernetesProblem(object)
             : group.endsWith("istio.io") ? istioProblem(object)
-                : group.endsWith("projectcalico.org") ? calicoProblem(object) : undefined),
+                : group.endsWith("projectcalico.org") ? calicoProblem(object)
+                    : kind === "ClusterNetworkPolicy" ? clusterNetworkPolicyProblem(object) : undefined),
     );
 }
 

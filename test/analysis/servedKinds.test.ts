@@ -55,7 +55,8 @@ describe("the kinds each policy group serves (servedKinds.ts)", () => {
         assert.match(servedKindProblem({ apiVersion: "projectcalico.org/v3", kind: "networksets" }) ?? "", /did you mean NetworkSet\?/);
         assert.match(servedKindProblem({ apiVersion: "policy.networking.k8s.io/v1alpha1", kind: "AdminNetworkPolicies" }) ?? "", /did you mean AdminNetworkPolicy\?/);
         assert.match(notEvaluatedReason({ apiVersion: "crd.projectcalico.org/v1", kind: "StagedGlobalNetworkPolicy" }) ?? "", /staged policy/);
-        assert.match(notEvaluatedReason({ apiVersion: "policy.networking.k8s.io/v1alpha2", kind: "ClusterNetworkPolicy" }) ?? "", /cluster-wide policy/);
+        assert.match(notEvaluatedReason({ apiVersion: "policy.networking.k8s.io/v1alpha1", kind: "AdminNetworkPolicy" }) ?? "", /cluster-wide policy of network-policy-api v1alpha1/);
+        assert.strictEqual(notEvaluatedReason({ apiVersion: "policy.networking.k8s.io/v1alpha2", kind: "ClusterNetworkPolicy" }), undefined, "evaluated");
         assert.strictEqual(notEvaluatedReason({ apiVersion: "projectcalico.org/v3", kind: "GlobalNetworkPolicy" }), undefined);
         assert.strictEqual(notEvaluatedReason({ apiVersion: "projectcalico.org/v3", kind: "IPPool" }), undefined);
     });

@@ -266,6 +266,13 @@ describe("pods of one owner whose labels differ", () => {
         assert.throws(() => flows(`${pods("v2")}\n---\n${istio}`), /AuthorizationPolicy shop\/a spec\.selector selects web-2 but not web-1/);
     });
 
+    it("refuses a ClusterNetworkPolicy subject or peer that tells them apart", () => {
+        const cnp = (field: string) => `apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: c}\nspec: {tier: Admin, priority: 1, ${field}}`;
+        const v2 = "{pods: {podSelector: {matchLabels: {version: v2}}}}";
+        assert.throws(() => flows(`${pods("v2")}\n---\n${cnp(`subject: ${v2}, ingress: [{action: Deny, from: [{namespaces: {}}]}]`)}`), /ClusterNetworkPolicy c spec\.subject\.pods\.podSelector selects web-2 but not web-1/);
+        assert.throws(() => flows(`${pods("v2")}\n---\n${cnp(`subject: {namespaces: {}}, egress: [{action: Deny, to: [${v2}]}]`)}`), /ClusterNetworkPolicy c spec\.egress\[0\]\.to\[0\]\.pods\.podSelector selects web-2 but not web-1/);
+    });
+
     it("analyses them as one workload when every selector takes them alike", () => {
         assert.strictEqual(flows(`${pods("v2")}\n---\n${policy("{matchLabels: {app: web}}")}`),
             "0.0.0.0-255.255.255.255[External] => shop/web-5d9[ReplicaSet] : TCP 8080\nshop/web-5d9[ReplicaSet] => 0.0.0.0-255.255.255.255[External] : All Connections\n");

@@ -1,8 +1,8 @@
 /**
  * The whole `ztmesh reach` command on synthetic clusters written as manifest files: reading
  * YAML, evaluating every layer and printing every flow, as a user runs it (the built bin, in a
- * fresh process, standard output to a file). Wall time from spawn to exit, peak RSS from inside
- * the process (peakRss.js).
+ * fresh process, standard output to a file). Wall time from spawn to exit; peak RSS and CPU time
+ * (user and system, steadier than wall time on a busy machine) from inside the process (peakRss.js).
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -12,7 +12,7 @@ import { writeClusterFiles } from "./clusterFiles";
 const projectRoot = path.resolve(__dirname, "..", "..");
 const bin = path.join(projectRoot, "dist", "analysis", "bin.js");
 
-export interface CliSample { ms: number; peakRssMb: number; lines: number; outputMb: number }
+export interface CliSample { ms: number; cpuMs: number; peakRssMb: number; lines: number; outputMb: number }
 
 let built = false;
 
@@ -45,10 +45,10 @@ export function measureCli(folder: string, scratch: string, options: readonly st
     const result = spawnSync(process.execPath, ["-r", path.join(__dirname, "peakRss.js"), bin, "reach", folder, ...options], { stdio: ["ignore", output, "pipe"], encoding: "utf8", maxBuffer: 1 << 26 });
     const ms = performance.now() - started;
     fs.closeSync(output);
-    const peak = /peakRssKiB=(\d+)\s*$/.exec(result.stderr);
+    const peak = /peakRssKiB=(\d+) cpuMs=(\d+)\s*$/.exec(result.stderr);
     if (result.status !== 0 || !peak) {
         throw new Error(`ztmesh reach ${folder} ${options.join(" ")} exited ${result.status}: ${result.stderr}`);
     }
     const text = fs.readFileSync(outputFile, "utf8");
-    return { ms, peakRssMb: Number(peak[1]) / 1024, lines: text.split("\n").length - 1, outputMb: Buffer.byteLength(text) / 1e6 };
+    return { ms, cpuMs: Number(peak[2]), peakRssMb: Number(peak[1]) / 1024, lines: text.split("\n").length - 1, outputMb: Buffer.byteLength(text) / 1e6 };
 }

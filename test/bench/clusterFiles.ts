@@ -8,9 +8,9 @@ import { syntheticCluster } from "./syntheticCluster";
  * Writes the synthetic cluster of `workloads` workloads as manifests under `folder`, as a
  * `kubectl get -o yaml` dump per namespace would be laid out: one multi-document YAML file per
  * namespace, and the cluster-scoped objects in `cluster.yaml`. Returns the number of objects.
+ * `objects`: another cluster of that many workloads to write instead (clusterPolicyCluster.ts).
  */
-export function writeClusterFiles(workloads: number, folder: string): number {
-    const objects = syntheticCluster(workloads);
+export function writeClusterFiles(workloads: number, folder: string, objects: readonly KubeObject[] = syntheticCluster(workloads)): number {
     const byFile = new Map<string, KubeObject[]>();
     for (const object of objects) {
         const namespace = object.kind === "Namespace" ? object.metadata?.name : object.metadata?.namespace;

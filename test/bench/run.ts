@@ -6,8 +6,9 @@
  * the components add) and b/a (what the pack adds); then the reachability analysis (all layers)
  * of synthetic clusters of 100, 1,000 and 5,000 workloads, and the whole `ztmesh reach` command
  * on those of 10 (start-up), 1,000 and 5,000 written as manifest files, with --json and
- * --html on that of 5,000 (with the size of what they write), and on 2,000 and 10,000 Calico
- * policies that each name an address (netsCluster.ts). Each measurement runs
+ * --html on that of 5,000 (with the size of what they write), on those of 1,000 and 5,000 with
+ * their guardrails as ClusterNetworkPolicies (clusterPolicyCluster.ts: without Calico, and beside
+ * it), and on 2,000 and 10,000 Calico policies that each name an address (netsCluster.ts). Each measurement runs
  * in a fresh process, after a pause (settle). Figures, not assertions: nothing passes or fails
  * on timing.
  */
@@ -16,6 +17,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { buildCli, CliSample, clusterFolder, measureCli } from "./cli";
+import { writeClusterFiles } from "./clusterFiles";
+import { clusterPolicyCluster, ClusterPolicyShape } from "./clusterPolicyCluster";
 import { writeNetsCluster } from "./netsCluster";
 import type { Sample } from "./worker";
 
@@ -122,11 +125,11 @@ if (cliSizes.length > 0) {
     inScratch("ztmesh-bench-cli-", (scratch) => {
         const cliRows = cliSizes.map((count) => {
             const med = cliMedians(`${count} workloads`, clusterFolder(count, scratch), scratch);
-            return [String(count).padStart(9), fixed(med("lines")), fixed(med("ms")), fixed(med("peakRssMb"))].join(" ");
+            return [String(count).padStart(9), fixed(med("lines")), fixed(med("ms")), fixed(med("cpuMs")), fixed(med("peakRssMb"))].join(" ");
         });
         console.log("\n`ztmesh reach <folder>`, the whole command (built bin, fresh process, output to a file) on the same clusters");
-        console.log("written as YAML, one file per namespace (10 workloads: start-up):");
-        console.log("workloads     lines        ms    RSS MB");
+        console.log("written as YAML, one file per namespace (10 workloads: start-up); CPU ms: the process's user and system time:");
+        console.log("workloads     lines        ms    CPU ms    RSS MB");
         cliRows.forEach((row) => console.log(row));
     });
 }
@@ -144,6 +147,28 @@ if (outputSizes.length > 0) {
         console.log("\n`ztmesh reach <folder> --json` and `--html`, the whole command as above, output to a file:");
         console.log("workloads    format        ms    RSS MB output MB");
         outputRows.forEach((row) => console.log(row));
+    });
+}
+
+// The clusters above with ClusterNetworkPolicies for guardrails: on the NetworkPolicy engine
+// (Kubernetes' tier order) without Calico objects, and on the Calico engine beside them.
+const clusterPolicySizes = (process.env.BENCH_CNP_SIZES ?? "1000,5000").split(",").filter(Boolean).map(Number);
+if (clusterPolicySizes.length > 0) {
+    inScratch("ztmesh-bench-cnp-", (scratch) => {
+        const shapes: readonly ClusterPolicyShape[] = ["kubernetes", "calico"];
+        const cnpRows = clusterPolicySizes.flatMap((count) => shapes.map((shape) => {
+            const folder = path.join(scratch, `cnp-${shape}-${count}`);
+            const objects = clusterPolicyCluster(count, shape);
+            writeClusterFiles(count, folder, objects);
+            const policies = objects.filter((object) => object.kind === "ClusterNetworkPolicy").length;
+            const med = cliMedians(`${count} workloads, ClusterNetworkPolicy (${shape})`, folder, scratch);
+            return [String(count).padStart(9), shape.padStart(10), String(policies).padStart(9), fixed(med("lines")), fixed(med("ms")), fixed(med("cpuMs")), fixed(med("peakRssMb"))].join(" ");
+        }));
+        console.log("\n`ztmesh reach <folder>` on the same clusters with ClusterNetworkPolicy guardrails (DNS, metrics, a quarantine per team");
+        console.log("in the Admin tier, an app deny-all in the Baseline tier): kubernetes = Calico objects replaced by them (Kubernetes' tier");
+        console.log("order), calico = beside Calico's (kube-admin and kube-baseline tiers). Targets: 0.6 s at 1,000 workloads, 3 s at 5,000.");
+        console.log("workloads      shape      CNPs     lines        ms    CPU ms    RSS MB");
+        cnpRows.forEach((row) => console.log(row));
     });
 }
 

@@ -248,14 +248,14 @@ describe("hostile objects: policies read but not evaluated are said so", () => {
         const run = await reach({ "anp.yaml": anp, "staged.yaml": staged });
         assert.strictEqual(run.code, 0, run.stderr);
         assert.strictEqual(run.stderr, [
-            `ztmesh reach: warning: ${path.join(run.folder, "anp.yaml")}: AdminNetworkPolicy deny-all: not evaluated: a cluster-wide policy the flows leave out: where the network plugin enforces it, it may deny what the flows show as allowed, or allow what they show as denied\n`,
+            `ztmesh reach: warning: ${path.join(run.folder, "anp.yaml")}: AdminNetworkPolicy deny-all: not evaluated: a cluster-wide policy of network-policy-api v1alpha1 the flows leave out (v1alpha2's ClusterNetworkPolicy, which replaces it, is evaluated): where the network plugin enforces it, it may deny what the flows show as allowed, or allow what they show as denied\n`,
             `ztmesh reach: warning: ${path.join(run.folder, "staged.yaml")}: StagedNetworkPolicy shop/try: not evaluated: a staged policy only reports what it would do and enforces nothing; the flows are what the enforced policies allow\n`,
         ].join(""));
     });
 
     it("lists them in the --json document, and leaves the document as it was without them", async () => {
         const withAnp = JSON.parse((await reach({ "anp.yaml": anp }, ["--json"])).stdout);
-        assert.deepStrictEqual(withAnp.notEvaluated, [`${path.join(folder, "anp.yaml")}: AdminNetworkPolicy deny-all: not evaluated: a cluster-wide policy the flows leave out: where the network plugin enforces it, it may deny what the flows show as allowed, or allow what they show as denied`]);
+        assert.deepStrictEqual(withAnp.notEvaluated, [`${path.join(folder, "anp.yaml")}: AdminNetworkPolicy deny-all: not evaluated: a cluster-wide policy of network-policy-api v1alpha1 the flows leave out (v1alpha2's ClusterNetworkPolicy, which replaces it, is evaluated): where the network plugin enforces it, it may deny what the flows show as allowed, or allow what they show as denied`]);
         fs.rmSync(path.join(folder, "anp.yaml"));
         assert.deepStrictEqual(Object.keys(JSON.parse((await reach({}, ["--json"])).stdout)), ["flows"]);
     });

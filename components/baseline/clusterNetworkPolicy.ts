@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { WorkloadIdentity, namespaceNameLabel } from "../identity";
+import { DataplaneMode } from "../istio/dataplane";
 import { ambient, istioNamespace, istioPorts, istiod, kubeDns } from "../wellKnown";
 
 /**
@@ -49,7 +50,7 @@ export interface ClusterNetworkPolicySpec {
 export interface GuardrailArgs {
     /** Namespaces outside the guardrails: the control plane keeps its own policies. */
     exempt: readonly string[];
-    dataplaneMode?: "sidecar" | "ambient";
+    dataplaneMode?: DataplaneMode;
     monitoring?: WorkloadIdentity;
     /** Application metrics ports besides the sidecar's, which Prometheus may reach. */
     metricsPorts: number[];

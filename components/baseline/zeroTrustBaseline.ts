@@ -6,7 +6,7 @@ import { WorkloadIdentity, calicoLabelSelector, calicoNamespaceSelector, checkWo
 import { Problems, checkDns1123Label, checkLabels, checkPortNumber, checkUnique, entryField } from "../problems";
 import { DataplaneMode } from "../istio/dataplane";
 import { ambient, controlPlaneNamespaces, istioNamespace, istioPorts, istiod, kubeDns } from "../wellKnown";
-import { clusterNetworkPolicies, clusterNetworkPolicy, guardrailNetworkPolicies } from "./clusterNetworkPolicy";
+import { GuardrailArgs, clusterNetworkPolicies, clusterNetworkPolicy, guardrailNetworkPolicies } from "./clusterNetworkPolicy";
 
 /**
  * Which objects carry the cluster guardrails (the default-deny and the allows a cluster needs):
@@ -221,7 +221,7 @@ export function clusterPolicies(args: ZeroTrustBaselineArgs): Record<string, Glo
 }
 
 /** The arguments of the `clusterNetworkPolicy` mode's guardrails. */
-export function guardrailArgs(args: ZeroTrustBaselineArgs) {
+export function guardrailArgs(args: ZeroTrustBaselineArgs): GuardrailArgs {
     return {
         exempt: args.controlPlaneNamespaces ?? [...controlPlaneNamespaces],
         dataplaneMode: args.istio.dataplaneMode,

@@ -13,7 +13,10 @@ export {
 export { SelfSignedCertificate, SelfSignedCertificateArgs } from "./gateway/selfSignedCertificate";
 export { Waypoint, WaypointArgs, WaypointAttachment, validateWaypointArgs, waypointIdentity } from "./gateway/waypoint";
 export { checkAmbientArgs, layer7Needs } from "./meshService/ambient";
-export { ZeroTrustBaseline, ZeroTrustBaselineArgs, AppNamespace, clusterPolicies, validateBaselineArgs } from "./baseline/zeroTrustBaseline";
+export {
+    ZeroTrustBaseline, ZeroTrustBaselineArgs, AppNamespace, ClusterPolicyMode, clusterPolicies, clusterPolicyModes, guardrailArgs, validateBaselineArgs,
+} from "./baseline/zeroTrustBaseline";
+export { ClusterNetworkPolicySpec, clusterNetworkPolicies, clusterNetworkPolicyApiVersion, guardrailNetworkPolicies } from "./baseline/clusterNetworkPolicy";
 export { MeshService } from "./meshService/meshService";
 export { MeshServiceArgs } from "./meshService/args";
 export { validateMeshServiceArgs } from "./meshService/validate";

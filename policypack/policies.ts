@@ -1,5 +1,6 @@
 import { Policies } from "@pulumi/policy";
 import { ambientRules } from "./rules/ambient";
+import { clusterNetworkPolicyRules } from "./rules/clusterNetworkPolicy";
 import { ingressRules } from "./rules/ingress";
 import { intentRules } from "./rules/intent";
 import { meshIdentityRules } from "./rules/meshIdentity";
@@ -15,6 +16,7 @@ export const policies: Policies = [
     ...ingressRules,
     ...supplyChainRules,
     ...stackWideRules,
+    ...clusterNetworkPolicyRules,
     ...referenceRules,
     ...intentRules,
     ...ambientRules,

@@ -56,6 +56,7 @@ export = async () => {
         renderDirectory: mesh.renderDirectory,
         notRendered: leftOut.map((download) => download.what),
         calicoPolicyApi: mesh.calico.policyApi,
+        clusterPolicy: env.baseline?.clusterPolicy ?? "calico",
         appNamespaces: Object.keys(mesh.baseline.namespaces),
         dataplaneMode: mesh.istio.dataplaneMode,
         waypoints: Object.keys(mesh.waypoints),

@@ -122,6 +122,7 @@ export function meshPlan(env: Environment, stack: string, prepared: Prepared = {
             const port = env.services[serviceIndex].ports[portIndex];
             return port.targetPort ?? port.port;
         }),
+        clusterPolicy: env.baseline?.clusterPolicy,
         controlPlaneNamespaces: env.baseline?.controlPlaneNamespaces,
         apiServerCidrs: env.baseline?.apiServerCidrs,
     };

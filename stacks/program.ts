@@ -48,7 +48,8 @@ export function deployMesh(env: Environment, stack: string, prepared: Prepared =
     const calico = new Calico("calico", plan.calico, opts);
     const istio = new Istio("istio", plan.istio, { ...opts, dependsOn: calico.ready });
     const gateway = plan.gateway && new MeshGateway("gateway", plan.gateway, { ...opts, dependsOn: [...istio.ready, ...(istio.gateway ? [istio.gateway] : [])] });
-    const baseline = new ZeroTrustBaseline("baseline", { ...plan.baseline, calico, istio }, opts);
+    // In clusterNetworkPolicy mode the baseline writes a NetworkPolicy into the gateway's namespace.
+    const baseline = new ZeroTrustBaseline("baseline", { ...plan.baseline, calico, istio }, { ...opts, dependsOn: gateway ? [gateway.gateway] : [] });
 
     const waypoints: Record<string, Waypoint> = Object.fromEntries(Object.entries(plan.waypoints).map(([key, waypoint]) => [key, new Waypoint(waypoint.resourceName, waypoint.args, {
         ...opts, dependsOn: [baseline.namespaces[waypoint.args.namespace], ...istio.ready, ...(gateway ? [gateway] : [])],

@@ -1,6 +1,6 @@
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
-import { Problems, checkSourceLocation } from "../components";
+import { Problems, checkSourceLocation, clusterPolicyModes } from "../components";
 
 /**
  * The environment as `Pulumi.<stack>.yaml` declares it, under the `ztmesh:` namespace. Every
@@ -184,6 +184,13 @@ export const environmentSchema = z.strictObject({
     /** The Prometheus identity: scrapes sidecars and the services' metrics ports. */
     monitoring: identity.optional(),
     baseline: z.strictObject({
+        /**
+         * Which objects carry the cluster guardrails: `calico` (GlobalNetworkPolicies, the
+         * default) or `clusterNetworkPolicy` (Kubernetes ClusterNetworkPolicies, any network plugin that implements them).
+         */
+        clusterPolicy: z.enum(clusterPolicyModes, {
+            error: (issue) => `${JSON.stringify(issue.input)} is not a cluster policy mode; use one of ${clusterPolicyModes.map((mode) => JSON.stringify(mode)).join(", ")} (default "calico")`,
+        }).optional(),
         controlPlaneNamespaces: z.array(dnsLabel).optional(),
         apiServerCidrs: z.array(cidr).optional(),
     }).optional(),

@@ -6,6 +6,18 @@ import { WorkloadIdentity, calicoLabelSelector, calicoNamespaceSelector, checkWo
 import { Problems, checkDns1123Label, checkLabels, checkPortNumber, checkUnique, entryField } from "../problems";
 import { DataplaneMode } from "../istio/dataplane";
 import { ambient, controlPlaneNamespaces, istioNamespace, istioPorts, istiod, kubeDns } from "../wellKnown";
+import { GuardrailArgs, clusterNetworkPolicies, clusterNetworkPolicy, guardrailNetworkPolicies } from "./clusterNetworkPolicy";
+
+/**
+ * Which objects carry the cluster guardrails (the default-deny and the allows a cluster needs):
+ * - `calico`: Calico GlobalNetworkPolicies, in Calico's `default` tier;
+ * - `clusterNetworkPolicy`: Kubernetes ClusterNetworkPolicies (policy.networking.k8s.io/v1alpha2),
+ *   enforced by any network plugin that implements them (Calico 3.32, Cilium, Antrea, GKE
+ *   Dataplane V2), plus NetworkPolicies for what that API cannot express (sources by address).
+ */
+export type ClusterPolicyMode = "calico" | "clusterNetworkPolicy";
+
+export const clusterPolicyModes: readonly ClusterPolicyMode[] = ["calico", "clusterNetworkPolicy"];
 
 /** A namespace that holds applications: default-deny at both layers, in the mesh (sidecar injection or ambient). */
 export interface AppNamespace {
@@ -15,8 +27,14 @@ export interface AppNamespace {
 }
 
 export interface ZeroTrustBaselineArgs {
-    /** The Calico install (a `Calico` component): which policy API to write, and what to wait for. */
-    calico: { policyApi: CalicoPolicyApi; ready: pulumi.Resource[] };
+    /**
+     * The Calico install (a `Calico` component): which policy API to write, and what to wait for.
+     * Required in `calico` mode; in `clusterNetworkPolicy` mode only what to wait for (the CRD
+     * comes with Calico's), and may be left out on another network plugin.
+     */
+    calico?: { policyApi: CalicoPolicyApi; ready: pulumi.Resource[] };
+    /** Which objects carry the cluster guardrails (see `ClusterPolicyMode`). Default: `calico`. */
+    clusterPolicy?: ClusterPolicyMode;
     /** The Istio install (an `Istio` component): injection labels, data plane mode, and what to wait for. */
     istio: { injectionLabels: Record<string, string>; ready: pulumi.Resource[]; dataplaneMode?: DataplaneMode };
     /** Application namespaces, created here with injection labels and per-namespace default-deny. */
@@ -53,6 +71,16 @@ export interface ZeroTrustBaselineArgs {
  */
 export function validateBaselineArgs(args: ZeroTrustBaselineArgs): Problems {
     const problems = new Problems();
+    const mode = args.clusterPolicy ?? "calico";
+    if (!clusterPolicyModes.includes(mode)) {
+        problems.add("clusterPolicy", `${JSON.stringify(mode)} is not a cluster policy mode`, `use one of ${clusterPolicyModes.map((m) => JSON.stringify(m)).join(", ")}`);
+    } else if (mode === "calico" && args.calico === undefined) {
+        problems.add("calico", "is required: the calico mode writes Calico GlobalNetworkPolicies", `pass the Calico component, or set clusterPolicy: "clusterNetworkPolicy" on a network plugin without Calico`);
+    } else if (mode === "clusterNetworkPolicy" && args.monitoring !== undefined && !args.apiServerCidrs?.length) {
+        // Calico's rule names the API server by its Service; no ClusterNetworkPolicy peer can.
+        problems.add("apiServerCidrs", "is required with monitoring in clusterNetworkPolicy mode: Prometheus reaches the API server, which a ClusterNetworkPolicy can name by its addresses only",
+            "set the API server's source ranges, or use the calico mode");
+    }
     args.namespaces.forEach((ns, index) => {
         checkDns1123Label(problems, `namespaces[${index}].name`, ns.name);
         const exempt: readonly string[] = args.controlPlaneNamespaces ?? controlPlaneNamespaces;
@@ -192,35 +220,73 @@ export function clusterPolicies(args: ZeroTrustBaselineArgs): Record<string, Glo
     return policies;
 }
 
+/** The arguments of the `clusterNetworkPolicy` mode's guardrails. */
+export function guardrailArgs(args: ZeroTrustBaselineArgs): GuardrailArgs {
+    return {
+        exempt: args.controlPlaneNamespaces ?? [...controlPlaneNamespaces],
+        dataplaneMode: args.istio.dataplaneMode,
+        monitoring: args.monitoring,
+        metricsPorts: args.metricsPorts ?? [],
+        apiServerCidrs: args.apiServerCidrs,
+        gateway: args.gateway,
+    };
+}
+
 /**
- * The cluster default: deny first, at both layers. Cluster-wide Calico `GlobalNetworkPolicy`
- * default-deny for every namespace outside the control plane, plus the allows a cluster needs
- * (DNS, istiod, webhook, gateway health, metrics scraping when monitoring is on). Per app
- * namespace: the namespace itself (with sidecar injection), a Kubernetes default-deny
- * `NetworkPolicy` (portable to CNIs without Calico) and an Istio allow-nothing
- * `AuthorizationPolicy`. Each MeshService then allows exactly what it declares.
+ * The cluster default: deny first, at both layers. Cluster-wide guardrails for every namespace
+ * outside the control plane: a default-deny plus the allows a cluster needs (DNS, istiod,
+ * webhook, gateway health, metrics scraping when monitoring is on), as Calico
+ * `GlobalNetworkPolicy` objects or, in `clusterNetworkPolicy` mode, as Kubernetes
+ * `ClusterNetworkPolicy` objects (see clusterNetworkPolicy.ts). Per app namespace: the namespace
+ * itself (with sidecar injection), a Kubernetes default-deny `NetworkPolicy` (portable to CNIs
+ * without Calico) and an Istio allow-nothing `AuthorizationPolicy`. Each MeshService then
+ * allows exactly what it declares.
  */
 export class ZeroTrustBaseline extends pulumi.ComponentResource {
     /** The app namespaces, by name. MeshServices in them should depend on these. */
     public readonly namespaces: Record<string, k8s.core.v1.Namespace> = {};
-    /** The cluster-wide Calico policies, by name. */
+    /** The cluster-wide Calico policies, by name (calico mode). */
     public readonly globalPolicies: Record<string, k8s.apiextensions.CustomResource> = {};
+    /** The ClusterNetworkPolicies, by name (clusterNetworkPolicy mode). */
+    public readonly clusterNetworkPolicies: Record<string, k8s.apiextensions.CustomResource> = {};
 
     constructor(name: string, args: ZeroTrustBaselineArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ztmesh:index:ZeroTrustBaseline", name, {}, opts);
         validateBaselineArgs(args).throwIfAny(`ZeroTrustBaseline "${name}"`, this);
 
-        for (const [policyName, spec] of Object.entries(clusterPolicies(args))) {
-            this.globalPolicies[policyName] = globalNetworkPolicy(`${name}-${policyName}`, policyName, args.calico.policyApi, spec, {
-                parent: this,
-                dependsOn: args.calico.ready,
-            });
+        if ((args.clusterPolicy ?? "calico") === "calico") {
+            for (const [policyName, spec] of Object.entries(clusterPolicies(args))) {
+                this.globalPolicies[policyName] = globalNetworkPolicy(`${name}-${policyName}`, policyName, args.calico!.policyApi, spec, {
+                    parent: this,
+                    dependsOn: args.calico!.ready,
+                });
+            }
+        } else {
+            const guardrails = guardrailArgs(args);
+            for (const [policyName, spec] of Object.entries(clusterNetworkPolicies(guardrails))) {
+                this.clusterNetworkPolicies[policyName] = clusterNetworkPolicy(`${name}-${policyName}`, policyName, spec, {
+                    parent: this,
+                    dependsOn: args.calico?.ready ?? [],
+                });
+            }
+            // These live in the gateway's and istiod's namespaces, which other components create:
+            // they wait for Istio and for what the baseline itself was told to wait for.
+            for (const [policyName, { namespace, spec }] of Object.entries(guardrailNetworkPolicies(guardrails))) {
+                new k8s.networking.v1.NetworkPolicy(`${name}-${policyName}`, {
+                    metadata: { name: policyName, namespace },
+                    spec,
+                }, { parent: this, dependsOn: pulumi.output(opts?.dependsOn ?? []).apply((deps) => [...args.istio.ready, ...[deps].flat()]) });
+            }
         }
 
         for (const appNamespace of args.namespaces) {
             this.namespaces[appNamespace.name] = this.appNamespace(name, appNamespace, args);
         }
-        this.registerOutputs({ namespaces: Object.keys(this.namespaces), globalPolicies: Object.keys(this.globalPolicies) });
+        this.registerOutputs({
+            namespaces: Object.keys(this.namespaces),
+            globalPolicies: Object.keys(this.globalPolicies),
+            clusterNetworkPolicies: Object.keys(this.clusterNetworkPolicies),
+        });
     }
 
     private appNamespace(name: string, appNamespace: AppNamespace, args: ZeroTrustBaselineArgs): k8s.core.v1.Namespace {

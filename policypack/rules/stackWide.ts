@@ -1,4 +1,5 @@
 import { selects, selectsEverything } from "../calicoSelectors";
+import { deniesEverything, placedRules, subjectTakesIn } from "../clusterNetworkPolicies";
 import { RuleConfig } from "../config";
 import { KubeObject, groupOf, known, namespaceOf } from "../kubernetes";
 import { stackRule } from "../policy";
@@ -8,7 +9,7 @@ import { ambient } from "../../components/wellKnown";
 type StackReport = (object: KubeObject, urn: string, problem: string, fix: string) => void;
 
 /** An object the stack lacks, named so a message can point at what to add. */
-function missing(kind: string, namespace: string | undefined, name: string): KubeObject {
+export function missing(kind: string, namespace: string | undefined, name: string): KubeObject {
     return { apiVersion: "", kind, metadata: { namespace, name } };
 }
 
@@ -71,7 +72,7 @@ export const gatewayHttpsOnly = stackRule({
 });
 
 /** Labels of a namespace as Calico and Kubernetes selectors see them. */
-function namespaceLabels(model: StackModel, namespace: string): Record<string, string> {
+export function namespaceLabels(model: StackModel, namespace: string): Record<string, string> {
     const declared = model.namespace(namespace);
     return { ...known(() => ({ ...declared?.object.metadata.labels })), "kubernetes.io/metadata.name": namespace, "projectcalico.org/name": namespace };
 }
@@ -98,6 +99,13 @@ function layer4DefaultDeny(model: StackModel, namespace: string): Set<"Ingress" 
             known(() => selectsEverything(object.spec?.selector) && add(object.spec));
         }
     }
+    // A Baseline-tier ClusterNetworkPolicy deny-by-default covers egress (0.0.0.0/0 and ::/0),
+    // but not ingress: its ingress peers are pods only (the API has no other ingress peer), so
+    // traffic from outside the cluster or the host network is allowed for a pod no NetworkPolicy selects.
+    if (placedRules(model).some((placed) => placed.tier === "Baseline" && placed.direction === "egress"
+        && deniesEverything(placed.rule, "egress") && subjectTakesIn(placed.policy.object, nsLabels, true))) {
+        covered.add("Egress");
+    }
     return covered;
 }
 
@@ -110,7 +118,7 @@ function layer7AllowNothing(model: StackModel, namespace: string, rootNamespace:
 }
 
 /** Namespaces the rules about applications apply to: every namespace with workloads or declared by the stack, but the control plane. */
-function appNamespaces(model: StackModel, config: RuleConfig): string[] {
+export function appNamespaces(model: StackModel, config: RuleConfig): string[] {
     const declared = model.ofKind("Namespace", "").map(({ object }) => object.metadata.name as string);
     return [...new Set([...model.workloadNamespaces(), ...declared])].filter((ns) => !config.controlPlaneNamespaces.includes(ns)).sort();
 }
@@ -126,7 +134,7 @@ export const namespaceDefaultDenyBothLayers = stackRule({
             const covered = layer4DefaultDeny(model, namespace);
             const uncovered = (["Ingress", "Egress"] as const).filter((type) => !covered.has(type));
             if (uncovered.length) {
-                report(target.object, target.urn, `has no Layer 3/4 default-deny for ${uncovered.join(" and ")}`, "add ZeroTrustBaseline (a NetworkPolicy with podSelector {} and policyTypes [Ingress, Egress], plus Calico's cluster default-deny)");
+                report(target.object, target.urn, `has no Layer 3/4 default-deny for ${uncovered.join(" and ")}`, "add ZeroTrustBaseline (a NetworkPolicy with podSelector {} and policyTypes [Ingress, Egress], plus the cluster default-deny: Calico's, or a Baseline ClusterNetworkPolicy)");
             }
             if (!gatewayNamespaces.includes(namespace) && !layer7AllowNothing(model, namespace, config.rootNamespace)) {
                 report(target.object, target.urn, "has no Istio allow-nothing AuthorizationPolicy", "add ZeroTrustBaseline (an AuthorizationPolicy with an empty spec in the namespace)");

@@ -42,6 +42,24 @@ async function waitFor(what: string, timeoutMs: number, check: () => Promise<boo
     throw new Error(`${what} was not ready after ${timeoutMs / 1000}s; its log ends:\n${log().slice(-3000)}`);
 }
 
+/**
+ * `request`, again while the server answers 429 Too Many Requests, after the second its
+ * Retry-After asks for: a list is refused so while the resource's watch cache (re)initializes
+ * ("storage is (re)initializing"), which a busy server may take seconds to do.
+ */
+async function retryingTooManyRequests<T>(request: () => Promise<T>, attempts = 30): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await request();
+        } catch (error) {
+            if ((error as { code?: number }).code !== 429 || attempt >= attempts) {
+                throw error;
+            }
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+    }
+}
+
 /** GET `url` on loopback; resolves to the status code. */
 function get(url: string, options: https.RequestOptions = {}): Promise<number> {
     const client = url.startsWith("https:") ? https : require("http");
@@ -171,7 +189,7 @@ export class TestCluster {
     /** Every object of `apiVersion`/`kind` (in `namespace`, when given) on the server. */
     async list(apiVersion: string, kind: string, namespace?: string): Promise<k8s.KubernetesObject[]> {
         const api = k8s.KubernetesObjectApi.makeApiClient(this.kubeconfig);
-        return (await api.list(apiVersion, kind, namespace)).items.map((item) => wireFormat(item, apiVersion, kind));
+        return (await retryingTooManyRequests(() => api.list(apiVersion, kind, namespace))).items.map((item) => wireFormat(item, apiVersion, kind));
     }
 
     /** The object, or undefined when the server has none. */

@@ -1,7 +1,13 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { schemaRulesProblem } from "../../analysis/schema/cel/celProblem";
 import { ZeroTrustBaseline, ZeroTrustBaselineArgs } from "../../components";
 import { construct } from "../../stacks/offline";
 import { errorOf } from "../harness/construct";
+import { CrdSchemas } from "../harness/crdSchemas";
+import { projectRoot } from "../harness/stackConfig";
 import { installMocks } from "../../stacks/offline";
 
 const gateway = { name: "mesh-gateway", namespace: "istio-ingress", serviceAccount: "mesh-gateway-istio", podLabels: { "gateway.networking.k8s.io/gateway-name": "mesh-gateway" } };
@@ -98,5 +104,114 @@ describe("ZeroTrustBaseline", () => {
         const message = errorOf(() => new ZeroTrustBaseline("baseline-bad", baselineArgs({ namespaces: [{ name: "istio-system" }], apiServerCidrs: ["10.0.0.1"] })));
         assert.match(message, /namespaces\[0\]\.name: "istio-system" is a control-plane namespace; deploy applications in a namespace of their own/);
         assert.match(message, /apiServerCidrs\[0\]: "10\.0\.0\.1" is not a CIDR; write a range with its mask, e\.g\. "10\.0\.0\.1\/32"/);
+    });
+
+    describe("clusterPolicy: clusterNetworkPolicy", () => {
+        const cnp = (overrides: Partial<ZeroTrustBaselineArgs> = {}) => baselineArgs({ clusterPolicy: "clusterNetworkPolicy", ...overrides });
+        const apps = { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["kube-system", "calico-system", "calico-apiserver", "tigera-operator", "istio-system"] }] };
+        const pods = (namespace: string, labels: Record<string, string>) => ({ pods: { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } }, podSelector: { matchLabels: labels } } });
+        const tcp = (number: number) => ({ tcp: { destinationPort: { number } } });
+        /** The pinned CRD's schema (the CRD Calico 3.32.1 ships: network-policy-api v0.2.0, standard channel), with its CEL rules. */
+        const crd = YAML.parseAllDocuments(fs.readFileSync(path.resolve(projectRoot, "..", "shared", "charts", "calico-v3.32.1", "crd.projectcalico.org.v1",
+            "templates", "calico", "policy.networking.k8s.io_clusternetworkpolicies.yaml"), "utf8"))[0].toJSON();
+        const schemas = new CrdSchemas();
+
+        it("guards DNS and istiod in the Admin tier and denies by default in the Baseline tier, for every namespace but the control plane; no Calico policy", async () => {
+            const log = await construct(() => new ZeroTrustBaseline("baseline", cnp()));
+            assert.deepStrictEqual(log.ofKind("GlobalNetworkPolicy"), []);
+            assert.deepStrictEqual(log.ofKind("ClusterNetworkPolicy").map((p) => `${p.inputs.apiVersion} ${p.inputs.metadata.name}`).sort(), [
+                "policy.networking.k8s.io/v1alpha2 ztmesh-default-deny",
+                "policy.networking.k8s.io/v1alpha2 ztmesh-guardrails",
+            ]);
+            assert.deepStrictEqual(log.object("ClusterNetworkPolicy", "ztmesh-guardrails").spec, {
+                tier: "Admin",
+                priority: 100,
+                subject: { namespaces: apps },
+                egress: [
+                    { name: "allow-dns", action: "Accept", to: [pods("kube-system", { "k8s-app": "kube-dns" })], protocols: [{ udp: { destinationPort: { number: 53 } } }, tcp(53)] },
+                    { name: "allow-istiod", action: "Accept", to: [pods("istio-system", { app: "istiod" })], protocols: [tcp(15012)] },
+                ],
+            });
+            assert.deepStrictEqual(log.object("ClusterNetworkPolicy", "ztmesh-default-deny").spec, {
+                tier: "Baseline",
+                priority: 0,
+                subject: { namespaces: apps },
+                ingress: [{ name: "deny-from-every-pod", action: "Deny", from: [{ namespaces: {} }] }],
+                egress: [{ name: "deny-to-every-address", action: "Deny", to: [{ networks: ["0.0.0.0/0", "::/0"] }] }],
+            });
+            // The namespaces' own layer is unchanged: it decides every pod it selects, before the Baseline tier.
+            assert.deepStrictEqual(log.object("NetworkPolicy", "default-deny", "bookinfo").spec, { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+            assert.deepStrictEqual(log.object("AuthorizationPolicy", "allow-nothing", "payments").spec, {});
+        });
+
+        it("admits what the calico mode admits by address as NetworkPolicies, which no ClusterNetworkPolicy ingress peer can name: gateway health and istiod's webhook", async () => {
+            const log = await construct(() => new ZeroTrustBaseline("baseline", cnp({ apiServerCidrs: ["192.168.49.2/32"] })));
+            assert.deepStrictEqual(log.object("NetworkPolicy", "ztmesh-allow-gateway-health", "istio-ingress").spec, {
+                podSelector: { matchLabels: gateway.podLabels }, policyTypes: ["Ingress"], ingress: [{ ports: [{ protocol: "TCP", port: 15021 }] }],
+            });
+            assert.deepStrictEqual(log.object("NetworkPolicy", "ztmesh-allow-istiod-webhook", "istio-system").spec, {
+                podSelector: { matchLabels: { app: "istiod" } }, policyTypes: ["Ingress"],
+                ingress: [{ from: [{ ipBlock: { cidr: "192.168.49.2/32" } }], ports: [{ protocol: "TCP", port: 15017 }] }],
+            });
+            const without = await construct(() => new ZeroTrustBaseline("baseline", cnp({ gateway: undefined })));
+            assert.deepStrictEqual(without.ofKind("NetworkPolicy").map((p) => p.inputs.metadata.name).filter((name) => name.startsWith("ztmesh-")), []);
+        });
+
+        it("with monitoring: Prometheus scrapes in the Admin tier, and its egress reaches the scrape ports, the metrics ports and the API server's addresses", async () => {
+            const log = await construct(() => new ZeroTrustBaseline("baseline", cnp({ monitoring: prometheus, metricsPorts: [9102, 15020], apiServerCidrs: ["10.96.0.1/32"] })));
+            assert.deepStrictEqual(log.object("ClusterNetworkPolicy", "ztmesh-guardrails").spec.ingress, [
+                { name: "allow-metrics-scrape", action: "Accept", from: [pods("monitoring", prometheus.podLabels)], protocols: [tcp(15020), tcp(15090)] },
+            ]);
+            assert.deepStrictEqual(log.object("ClusterNetworkPolicy", "ztmesh-monitoring-egress").spec, {
+                tier: "Admin",
+                priority: 101,
+                subject: pods("monitoring", prometheus.podLabels),
+                egress: [
+                    { name: "allow-scrape", action: "Accept", to: [{ namespaces: apps }], protocols: [tcp(15020), tcp(15090), tcp(9102)] },
+                    { name: "allow-api-server", action: "Accept", to: [{ networks: ["10.96.0.1/32"] }], protocols: [{ tcp: { destinationPort: { range: { start: 1, end: 65535 } } } }] },
+                ],
+            });
+        });
+
+        it("ambient: Prometheus also reaches HBONE and ztunnel's metrics; the kubelet probes need no ClusterNetworkPolicy, the namespaces' allow-kubelet-probes admits them", async () => {
+            const ambientIstio = { injectionLabels: { "istio.io/dataplane-mode": "ambient" }, ready: [], dataplaneMode: "ambient" as const };
+            const log = await construct(() => new ZeroTrustBaseline("baseline", cnp({ istio: ambientIstio, monitoring: prometheus, apiServerCidrs: ["10.96.0.1/32"] })));
+            const egress = log.object("ClusterNetworkPolicy", "ztmesh-monitoring-egress").spec.egress;
+            assert.deepStrictEqual(egress[0].protocols, [tcp(15020), tcp(15090), tcp(15008)]);
+            assert.deepStrictEqual(egress[2], { name: "allow-ztunnel-metrics", action: "Accept", to: [pods("istio-system", { app: "ztunnel" })], protocols: [tcp(15020)] });
+            assert.deepStrictEqual(log.ofKind("ClusterNetworkPolicy").map((p) => p.inputs.metadata.name).sort(), ["ztmesh-default-deny", "ztmesh-guardrails", "ztmesh-monitoring-egress"]);
+            assert.deepStrictEqual(log.object("NetworkPolicy", "allow-kubelet-probes", "bookinfo").spec.ingress, [{ from: [{ ipBlock: { cidr: "169.254.7.127/32" } }] }]);
+        });
+
+        it("writes every ClusterNetworkPolicy so that the pinned CRD's schema and CEL rules accept it (sidecar and ambient, every optional rule)", async () => {
+            const ambientIstio = { injectionLabels: { "istio.io/dataplane-mode": "ambient" }, ready: [], dataplaneMode: "ambient" as const };
+            for (const istio of [baselineArgs().istio, ambientIstio]) {
+                const log = await construct(() => new ZeroTrustBaseline("baseline", cnp({ istio, monitoring: prometheus, metricsPorts: [9102], apiServerCidrs: ["10.96.0.1/32", "fd00::1/128"] })));
+                for (const policy of log.ofKind("ClusterNetworkPolicy")) {
+                    const object = JSON.parse(JSON.stringify(policy.inputs));
+                    assert.deepStrictEqual(schemas.problems(object), [], policy.inputs.metadata.name);
+                    assert.strictEqual(schemaRulesProblem(object, crd.spec.versions[0].schema.openAPIV3Schema, {}), undefined, policy.inputs.metadata.name);
+                }
+            }
+            // The check bites: a range that is not start < end is refused by the CRD's CEL rule.
+            const inverted = { apiVersion: "policy.networking.k8s.io/v1alpha2", kind: "ClusterNetworkPolicy", metadata: { name: "x" },
+                spec: { tier: "Admin", priority: 1, subject: { namespaces: {} }, egress: [{ action: "Accept", to: [{ networks: ["10.0.0.0/8"] }], protocols: [{ tcp: { destinationPort: { range: { start: 9, end: 9 } } } }] }] } };
+            assert.match(String(schemaRulesProblem(inverted, crd.spec.versions[0].schema.openAPIV3Schema, {})), /Start port must be less than End port/);
+        });
+
+        it("writes the same objects whatever Calico API group is configured, and needs no Calico at all", async () => {
+            const specs = async (args: ZeroTrustBaselineArgs) => (await construct(() => new ZeroTrustBaseline("baseline", args))).resources.filter((r) => r.custom).map((r) => JSON.stringify([r.type, r.inputs])).sort();
+            const v3 = await specs(cnp());
+            assert.deepStrictEqual(await specs(cnp({ calico: { policyApi: "crd.projectcalico.org/v1", ready: [] } })), v3);
+            assert.deepStrictEqual(await specs(cnp({ calico: undefined })), v3);
+            assert.match(errorOf(() => new ZeroTrustBaseline("baseline-no-calico", baselineArgs({ calico: undefined }))), /calico: is required: the calico mode writes Calico GlobalNetworkPolicies; pass the Calico component, or set clusterPolicy: "clusterNetworkPolicy"/);
+        });
+
+        it("refuses an unknown mode, and monitoring without the API server's ranges (no ClusterNetworkPolicy peer names a Service)", () => {
+            assert.match(errorOf(() => new ZeroTrustBaseline("baseline-bad-mode", baselineArgs({ clusterPolicy: "cilium" as any }))),
+                /clusterPolicy: "cilium" is not a cluster policy mode; use one of "calico", "clusterNetworkPolicy"/);
+            assert.match(errorOf(() => new ZeroTrustBaseline("baseline-no-cidrs", cnp({ monitoring: prometheus }))),
+                /apiServerCidrs: is required with monitoring in clusterNetworkPolicy mode: .*; set the API server's source ranges, or use the calico mode/);
+        });
     });
 });

@@ -154,6 +154,15 @@ describe("e2e: the dev stack with the real Pulumi CLI (render mode)", function (
         assert.doesNotMatch(output, /authorization-policy-no-allow-all/);
     });
 
+    it("clusterNetworkPolicy mode: the preview with the pack passes, replacing the Calico guardrails with ClusterNetworkPolicies", () => {
+        const cnp = writeConfig("cnp", (config) => { config["ztmesh:baseline"] = { clusterPolicy: "clusterNetworkPolicy" }; });
+        const output = cnp.ok(["preview", "--policy-pack", pack]);
+        assert.doesNotMatch(output, /mandatory/i, output);
+        assert.match(output, /ztmesh-zero-trust/, "the pack ran");
+        assert.match(output, /\+ +kubernetes:policy\.networking\.k8s\.io\/v1alpha2:ClusterNetworkPolicy +baseline-ztmesh-default-deny +create/, output);
+        assert.match(output, /- +kubernetes:crd\.projectcalico\.org\/v1:GlobalNetworkPolicy +baseline-ztmesh-default-deny +delete/, output);
+    });
+
     it("a render without reachable chart repositories completes, and names in one line what it left out", () => {
         const offline = writeConfig("offline", (config) => {
             delete config["ztmesh:charts"];

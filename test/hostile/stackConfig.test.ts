@@ -174,6 +174,14 @@ const table: [string, (config: Config) => void, RegExp][] = [
         /ztmesh:baseline\.apiServerCidrs\[0\]: "10\.96\.0\.1" is not a CIDR/],
     ["API server range with host bits", (config) => { config["ztmesh:baseline"] = { apiServerCidrs: ["172.18.0.2/16"] }; },
         /ztmesh:baseline\.apiServerCidrs\[0\]: "172\.18\.0\.2\/16" has host bits set; write the range from its first address: "172\.18\.0\.0\/16"/],
+    ["cluster policy mode that does not exist", (config) => { config["ztmesh:baseline"] = { clusterPolicy: "ClusterNetworkPolicy" }; },
+        /ztmesh:baseline\.clusterPolicy: "ClusterNetworkPolicy" is not a cluster policy mode; use one of "calico", "clusterNetworkPolicy" \(default "calico"\)/],
+    ["cluster policy mode of another type", (config) => { config["ztmesh:baseline"] = { clusterPolicy: true }; },
+        /ztmesh:baseline\.clusterPolicy: true is not a cluster policy mode; use one of "calico", "clusterNetworkPolicy"/],
+    ["monitoring in clusterNetworkPolicy mode without the API server's ranges", (config) => {
+        config["ztmesh:baseline"] = { clusterPolicy: "clusterNetworkPolicy" };
+        config["ztmesh:monitoring"] = { namespace: "monitoring", serviceAccount: "prometheus", podLabels: { "app.kubernetes.io/name": "prometheus" } };
+    }, /ztmesh:baseline\.apiServerCidrs: is required with monitoring in clusterNetworkPolicy mode: .*; set the API server's source ranges, or use the calico mode/],
     ["cluster context empty (it rendered instead)", (config) => { config["ztmesh:cluster"] = { context: "" }; },
         /ztmesh:cluster\.context: is empty/],
 

@@ -119,6 +119,36 @@ describe("dev stack (Bookinfo on minikube --cni calico)", () => {
     });
 });
 
+describe("dev stack in clusterNetworkPolicy mode (ztmesh:baseline.clusterPolicy)", () => {
+    const cnpConfig = (stack: string) => ({ ...stackConfig(stack), "ztmesh:baseline": JSON.stringify({ clusterPolicy: "clusterNetworkPolicy" }) });
+
+    it("defaults to the calico mode", () => {
+        assert.strictEqual(parseEnvironment(stackConfig("dev")).baseline?.clusterPolicy, undefined);
+        assert.strictEqual(parseEnvironment(cnpConfig("dev")).baseline?.clusterPolicy, "clusterNetworkPolicy");
+    });
+
+    for (const stack of ["dev", "ambient"]) {
+        it(`${stack}: the guardrails are ClusterNetworkPolicies, no Calico policy is written, and the services' own policies are those of the calico mode`, async () => {
+            const calicoLog = await construct(() => deployMesh(parseEnvironment(stackConfig(stack)), stack));
+            const log = await construct(() => deployMesh(parseEnvironment(cnpConfig(stack)), stack));
+            assert.deepStrictEqual(log.ofKind("GlobalNetworkPolicy"), []);
+            assert.deepStrictEqual(log.ofKind("ClusterNetworkPolicy").map((p) => `${p.inputs.spec.tier} ${p.inputs.metadata.name}`).sort(), ["Admin ztmesh-guardrails", "Baseline ztmesh-default-deny"]);
+            // Everything but the guardrails is the same object in both modes.
+            const namespaced = (l: ResourceLog) => l.resources.filter((r) => r.custom && r.inputs.metadata?.namespace && !r.inputs.metadata.name.startsWith("ztmesh-"))
+                .map((r) => JSON.stringify([r.type, r.inputs])).sort();
+            assert.deepStrictEqual(namespaced(log), namespaced(calicoLog));
+        });
+    }
+
+    it("writes the gateway's health NetworkPolicy into its namespace after the MeshGateway created it", async () => {
+        const log = await construct(() => deployMesh(parseEnvironment(cnpConfig("dev")), "dev"));
+        const health = log.named("NetworkPolicy", "baseline-ztmesh-allow-gateway-health");
+        const gatewayObject = log.ofKind("Gateway").find((r) => r.type.startsWith("kubernetes:gateway.networking.k8s.io/"))!;
+        assert.strictEqual(health.inputs.metadata.namespace, gatewayObject.inputs.metadata.namespace);
+        assert.ok(log.dependsOn(health, gatewayObject));
+    });
+});
+
 describe("dev stack with extra manifests (ztmesh:manifests)", () => {
     it("deploys them after the baseline and the services, as one ConfigGroup", async () => {
         const config = { ...stackConfig("dev"), "ztmesh:manifests": JSON.stringify(["team/extra.yaml", "team/*.yaml"]) };

@@ -157,7 +157,10 @@ export function clusterNetworkPolicies(args: GuardrailArgs): Record<string, Clus
         priority: defaultDenyPriority,
         subject: { namespaces: apps },
         ingress: [{ name: "deny-from-every-pod", action: "Deny", from: [{ namespaces: {} }] }],
-        egress: [{ name: "deny-to-every-address", action: "Deny", to: [{ networks: [...everyNetwork] }] }],
+        // Every pod is named as well as every address: `networks` matches pod addresses on a real
+        // cluster, but an analysis from manifests (which hold no pod IPs) can only see the pods
+        // through a `namespaces` peer, and the two together say the intent without relying on that.
+        egress: [{ name: "deny-to-every-pod-and-address", action: "Deny", to: [{ namespaces: {} }, { networks: [...everyNetwork] }] }],
     };
     return policies;
 }

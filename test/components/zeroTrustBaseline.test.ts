@@ -137,7 +137,7 @@ describe("ZeroTrustBaseline", () => {
                 priority: 0,
                 subject: { namespaces: apps },
                 ingress: [{ name: "deny-from-every-pod", action: "Deny", from: [{ namespaces: {} }] }],
-                egress: [{ name: "deny-to-every-address", action: "Deny", to: [{ networks: ["0.0.0.0/0", "::/0"] }] }],
+                egress: [{ name: "deny-to-every-pod-and-address", action: "Deny", to: [{ namespaces: {} }, { networks: ["0.0.0.0/0", "::/0"] }] }],
             });
             // The namespaces' own layer is unchanged: it decides every pod it selects, before the Baseline tier.
             assert.deepStrictEqual(log.object("NetworkPolicy", "default-deny", "bookinfo").spec, { podSelector: {}, policyTypes: ["Ingress", "Egress"] });

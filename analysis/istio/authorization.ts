@@ -287,13 +287,14 @@ function inBlock(set: AddressSet, caller: CallerView): boolean {
     return caller.address !== undefined && addressesContain(set, caller.address);
 }
 
+/** Port numbers; istiod accepts 0 (security.ValidatePorts), which no connection uses, so it adds no port. */
 function portSet(ports: readonly string[], field: string): IntervalSet {
     return ports.reduce((set, port) => {
         const number = Number(port);
-        if (!Number.isInteger(number) || number < 1 || number > 65535) {
+        if (!Number.isInteger(number) || number < 0 || number > 65535) {
             throw new Error(`${field}: ${JSON.stringify(port)} is not a port number`);
         }
-        return set.union(IntervalSet.range(number, number));
+        return number === 0 ? set : set.union(IntervalSet.range(number, number));
     }, IntervalSet.empty);
 }
 

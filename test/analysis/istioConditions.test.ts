@@ -196,6 +196,17 @@ describe("rule-level explanation data", () => {
     });
 });
 
+describe("Istio AuthorizationPolicy port 0", () => {
+    it("is a port no connection uses: an ALLOW to port 0 grants nothing, a notPorts of 0 excludes nothing", () => {
+        const only0 = l7Flows(policy("zero", `  selector: {matchLabels: {app: reviews}}
+  rules: [{to: [{operation: {ports: ["0"]}}]}]`));
+        assert.deepStrictEqual(into(only0, reviews), []);
+        const not0 = l7Flows(policy("not-zero", `  selector: {matchLabels: {app: reviews}}
+  rules: [{to: [{operation: {notPorts: ["0"]}}]}]`));
+        assert.ok(into(not0, reviews).includes(`${pp} => ${reviews} : TCP 9080 [all requests]`), into(not0, reviews).join("\n"));
+    });
+});
+
 describe("canonical grants", () => {
     const grant = (ports: [number, number], methods?: string[], paths?: string[], hosts?: string[], notPaths?: string[]): Grant => ({
         ports: IntervalSet.range(...ports), methods: methodSet(methods, undefined), paths: pathSet(paths, notPaths), hosts: hostSet(hosts, undefined), when: [],

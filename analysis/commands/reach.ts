@@ -41,7 +41,8 @@ manifests (YAML or JSON files, folders read recursively, List kinds unwrapped), 
 Istio: sidecars and gateways (istio-proxy "proxy router" pods, Gateway API gateways) call
 with their service account's identity. AuthorizationPolicy source identities, ipBlocks,
 remoteIpBlocks, ports, methods, paths, hosts and "when" on source.ip, remote.ip,
-source.namespace, source.principal and destination.port are evaluated. What depends on
+source.namespace, source.principal, source.serviceAccount, source.trustDomain and
+destination.port are evaluated. What depends on
 the request (requestPrincipals, request.headers, request.auth.*, destination.ip,
 connection.sni) is shown as a condition on the requests an ALLOW grants ("when ..."); a
 DENY or CUSTOM rule under such a condition removes nothing and is shown as a note.

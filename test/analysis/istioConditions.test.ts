@@ -196,6 +196,39 @@ describe("rule-level explanation data", () => {
     });
 });
 
+describe("Istio AuthorizationPolicy service accounts and trust domains", () => {
+    const allowFrom = (source: string) => into(l7Flows(policy("from", `  selector: {matchLabels: {app: reviews}}
+  rules: [{from: [{source: ${source}}]}]`)), reviews);
+
+    it("serviceAccounts admits only callers running as one of them (no namespace: the policy's), never plain text", () => {
+        const expected = [`${pp} => ${reviews} : TCP 9080 [all requests]`];
+        assert.deepStrictEqual(allowFrom("{serviceAccounts: [bookinfo/bookinfo-productpage]}"), expected);
+        assert.deepStrictEqual(allowFrom("{serviceAccounts: [bookinfo-productpage]}"), expected);
+        assert.deepStrictEqual(allowFrom("{serviceAccounts: [legacy/bookinfo-productpage]}"), []);
+    });
+
+    it("notServiceAccounts admits every other caller, plain text included", () => {
+        assert.deepStrictEqual(allowFrom("{notServiceAccounts: [bookinfo-productpage]}"), [
+            `${external} => ${reviews} : TCP 9080 [all requests]`,
+            `${ratings} => ${reviews} : TCP 9080 [all requests]`,
+            `${curl} => ${reviews} : TCP 9080 [all requests]`,
+        ]);
+    });
+
+    it("trustDomains matches the caller's trust domain (cluster.local), exact or by a wildcard at one end", () => {
+        assert.deepStrictEqual(allowFrom("{trustDomains: [example.org]}"), []);
+        assert.deepStrictEqual(allowFrom("{trustDomains: ['cluster.*']}"), [`${pp} => ${reviews} : TCP 9080 [all requests]`, `${ratings} => ${reviews} : TCP 9080 [all requests]`]);
+        assert.deepStrictEqual(allowFrom("{notTrustDomains: ['*']}"), [`${external} => ${reviews} : TCP 9080 [all requests]`, `${curl} => ${reviews} : TCP 9080 [all requests]`]);
+    });
+
+    it("when source.serviceAccount and source.trustDomain decide as the source fields do", () => {
+        const when = (condition: string) => into(l7Flows(policy("when", `  selector: {matchLabels: {app: reviews}}
+  rules: [{when: [${condition}]}]`)), reviews);
+        assert.deepStrictEqual(when("{key: source.serviceAccount, values: [bookinfo/bookinfo-ratings]}"), [`${ratings} => ${reviews} : TCP 9080 [all requests]`]);
+        assert.deepStrictEqual(when("{key: source.trustDomain, values: [cluster.local]}"), [`${pp} => ${reviews} : TCP 9080 [all requests]`, `${ratings} => ${reviews} : TCP 9080 [all requests]`]);
+    });
+});
+
 describe("Istio AuthorizationPolicy port 0", () => {
     it("is a port no connection uses: an ALLOW to port 0 grants nothing, a notPorts of 0 excludes nothing", () => {
         const only0 = l7Flows(policy("zero", `  selector: {matchLabels: {app: reviews}}

@@ -34,6 +34,7 @@ import { allPorts } from "../netpol/ports";
 import { describeObject, namespaceOf } from "../netpol/workloads";
 import { anyValue, Grant, hostSet, isEmptyGrant, methodSet, pathSet } from "./grants";
 import { matchesPattern } from "./matching";
+import { isDryRun } from "./dryRun";
 import { PeerIdentity } from "./mesh";
 
 export const rootNamespace = "istio-system";
@@ -83,8 +84,9 @@ interface Spec {
     targetRef?: TargetRef; targetRefs?: TargetRef[];
 }
 
-export function isAuthorizationPolicy(object: KubeObject): boolean {
-    return object.kind === "AuthorizationPolicy" && String(object.apiVersion ?? "security.istio.io/").startsWith("security.istio.io/");
+/** An AuthorizationPolicy the proxies enforce: a dry run (dryRun.ts) only logs what it would decide. */
+export function isEnforcedAuthorizationPolicy(object: KubeObject): boolean {
+    return object.kind === "AuthorizationPolicy" && String(object.apiVersion ?? "security.istio.io/").startsWith("security.istio.io/") && !isDryRun(object);
 }
 
 /** The policy compiled, or undefined for one no sidecar or gateway enforces (targetRefs to Services). Errors name the policy. */

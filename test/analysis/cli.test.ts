@@ -174,6 +174,19 @@ spec: {selector: {app: api}, ports: [{port: 80, targetPort: 8080}]}
         assert.match(missing.stderr, /nope: no such file or folder/);
     });
 
+    it("names a dry-run AuthorizationPolicy in a warning: it is read, validated and not enforced", async () => {
+        const dryRun = path.join(folder, "zz-dry-run.yaml");
+        fs.writeFileSync(dryRun, "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: deny-web, namespace: shop, annotations: {istio.io/dry-run: 'true'}}\nspec: {action: DENY, rules: [{from: [{source: {principals: [cluster.local/ns/shop/sa/web]}}]}]}\n");
+        try {
+            const before = await run(["reach", folder, "--json"]);
+            assert.strictEqual(before.code, 0, before.stderr);
+            assert.strictEqual(before.stderr, `ztmesh reach: warning: ${dryRun}: AuthorizationPolicy shop/deny-web: not evaluated: a dry run (istio.io/dry-run) only logs what it would decide and enforces nothing; the flows are what the enforced policies allow\n`);
+            assert.ok((JSON.parse(before.stdout) as { flows: { src: string; dst: string }[] }).flows.some((flow) => flow.src === "shop/web[Pod]" && flow.dst === "shop/api[Pod]"));
+        } finally {
+            fs.rmSync(dryRun);
+        }
+    });
+
     describe("list, in netpol-analyzer's spelling, and the output flags", () => {
         const expected = (): Promise<string> => run(["reach", folder]).then((result) => result.stdout);
 

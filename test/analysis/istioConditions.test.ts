@@ -229,6 +229,23 @@ describe("Istio AuthorizationPolicy service accounts and trust domains", () => {
     });
 });
 
+describe("Istio AuthorizationPolicy dry run", () => {
+    it("a policy annotated istio.io/dry-run: \"true\" enforces nothing: the flows are those without it", () => {
+        const deny = (annotations: string) => `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: deny-pp, namespace: bookinfo${annotations}}
+spec:
+  selector: {matchLabels: {app: reviews}}
+  action: DENY
+  rules: [{from: [{source: {principals: [cluster.local/ns/bookinfo/sa/bookinfo-productpage]}}]}]`;
+        const enforced = into(l7Flows(deny("")), reviews);
+        assert.ok(!enforced.some((line) => line.startsWith(`${pp} =>`)), enforced.join("\n"));
+        const dryRun = into(l7Flows(deny(", annotations: {istio.io/dry-run: \"true\"}")), reviews);
+        assert.ok(dryRun.includes(`${pp} => ${reviews} : TCP 9080 [all requests]`), dryRun.join("\n"));
+        assert.deepStrictEqual(into(l7Flows(deny(", annotations: {istio.io/dry-run: \"false\"}")), reviews), enforced);
+    });
+});
+
 describe("Istio AuthorizationPolicy port 0", () => {
     it("is a port no connection uses: an ALLOW to port 0 grants nothing, a notPorts of 0 excludes nothing", () => {
         const only0 = l7Flows(policy("zero", `  selector: {matchLabels: {app: reviews}}

@@ -5,6 +5,7 @@
  * JSON decoding reads it), as do empty lists for `from` and `to`, which that decoding also
  * reads as unset.
  */
+import { dryRunAnnotation } from "../../istio/dryRun";
 import { addressOrCidrProblem } from "./cidr";
 import { labelsProblem } from "./kubernetes";
 import { eachProblem, firstProblem, isPortNumber, Mapping, Problem } from "./problems";
@@ -225,7 +226,7 @@ function authorizationPolicyProblem(spec: Mapping): Problem {
  */
 function istioMetadataProblem(object: Mapping): Problem {
     const annotations: Mapping = object.metadata?.annotations ?? {};
-    const dryRun = annotations["istio.io/dry-run"];
+    const dryRun = annotations[dryRunAnnotation];
     const internal = ["internal.istio.io/webhook-always-reject", "internal.istio.io/parent-namespace", "internal.istio.io/parents"].find((key) => key in annotations);
     if (internal !== undefined) {
         return `metadata.annotations[${JSON.stringify(internal)}]: is istiod's own annotation, which istiod refuses on objects users write; remove it`;
@@ -233,7 +234,7 @@ function istioMetadataProblem(object: Mapping): Problem {
     if (dryRun === undefined) {
         return undefined;
     }
-    const at = 'metadata.annotations["istio.io/dry-run"]';
+    const at = `metadata.annotations[${JSON.stringify(dryRunAnnotation)}]`;
     if (object.kind !== "AuthorizationPolicy") {
         return `${at}: only an AuthorizationPolicy may be a dry run; remove the annotation`;
     }

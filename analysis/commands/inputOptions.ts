@@ -5,8 +5,9 @@
  */
 import * as fs from "fs";
 import { Command, Option } from "commander";
-import { defaultMaxFileBytes, InputOptions } from "../files/inputFiles";
+import { defaultMaxFileBytes } from "../files/inputFiles";
 import { ManifestError } from "../manifestError";
+import type { ReadOptions } from "../manifests";
 import { FieldValidation, fieldValidationModes } from "../schema/fieldValidation";
 import { UsageError } from "./usage";
 
@@ -27,7 +28,7 @@ export type Verbosity = "quiet" | "normal" | "verbose";
 
 export interface ReadChoice {
     readonly paths: readonly string[];
-    readonly options: InputOptions & { readonly fieldValidation: FieldValidation };
+    readonly options: ReadOptions;
     readonly verbosity: Verbosity;
 }
 

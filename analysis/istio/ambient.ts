@@ -24,7 +24,7 @@
  * from waypoints are not listed. The kubelet's health probes, which ztunnel lets through from
  * 169.254.7.127 without policy, are not workload traffic and are left out too.
  */
-import { ambient, istioPorts } from "../../shared/wellKnown";
+import { ambient, istioPorts } from "../../common/wellKnown";
 import { KubeObject } from "../manifests";
 import type { Connection, Endpoint } from "../netpol/connection";
 import { IntervalSet } from "../netpol/intervals";

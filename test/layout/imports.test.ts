@@ -1,6 +1,6 @@
 /**
  * The source tree's import graph: it flows one way, stacks and policypack → components →
- * analysis → shared leaves; the reachability engine stands beside the components (it is not
+ * analysis → common leaves; the reachability engine stands beside the components (it is not
  * one) and never imports them; and no module reaches itself through its imports — even type-only circles make a
  * folder impossible to read, move or test on its own.
  */
@@ -10,7 +10,7 @@ import * as path from "path";
 import * as ts from "typescript";
 import { projectRoot } from "../harness/stackConfig";
 
-const sourceFolders = ["shared", "analysis", "components", "stacks", "policypack"];
+const sourceFolders = ["common", "analysis", "components", "stacks", "policypack"];
 
 function sourceFiles(folder: string): string[] {
     return fs.readdirSync(folder, { withFileTypes: true, recursive: true })
@@ -79,12 +79,12 @@ describe("source layout", function () {
             .flatMap(([file, targets]) => targets.filter((target) => forbidden.some((other) => target.startsWith(`${other}${path.sep}`))).map((target) => `${file} → ${target}`));
     }
 
-    it("keeps the components out of the engine: analysis/ imports shared/ leaves, never components/", function () {
+    it("keeps the components out of the engine: analysis/ imports common/ leaves, never components/", function () {
         assert.deepStrictEqual(importsInto("analysis", ["components", "stacks", "policypack"]), []);
     });
 
-    it("keeps shared/ a leaf: it imports nothing of the tree", function () {
-        assert.ok(graph.has(path.join("shared", "wellKnown.ts")), "shared/wellKnown.ts is not in the graph");
-        assert.deepStrictEqual(importsInto("shared", ["analysis", "components", "stacks", "policypack"]), []);
+    it("keeps common/ a leaf: it imports nothing of the tree", function () {
+        assert.ok(graph.has(path.join("common", "wellKnown.ts")), "common/wellKnown.ts is not in the graph");
+        assert.deepStrictEqual(importsInto("common", ["analysis", "components", "stacks", "policypack"]), []);
     });
 });

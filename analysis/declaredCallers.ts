@@ -5,7 +5,7 @@
  * then fails far from the cause. `ztmesh reach` checks it while it validates the manifests, the
  * policy pack's intent rule when it reads the Services.
  */
-import { callersAnnotation, DeclaredCaller } from "../components/wellKnown";
+import { callersAnnotation, DeclaredCaller } from "../common/wellKnown";
 import { describeValue, fieldPath } from "./schema/schemaErrors";
 
 /** The annotation as a field path in messages: `metadata.annotations["ztmesh.io/declared-callers"]`. */

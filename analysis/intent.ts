@@ -7,7 +7,7 @@
  *
  * Shared by the policy pack's `reachability-matches-intent` rule and the HTML report.
  */
-import { callersAnnotation, DeclaredCaller } from "../components/wellKnown";
+import { callersAnnotation, DeclaredCaller } from "../common/wellKnown";
 import type { Labels } from "./calicoSelector";
 import { parseDeclaredCallers } from "./declaredCallers";
 import { formatGrants } from "./istio/format";

@@ -10,6 +10,7 @@ import * as jsYaml from "js-yaml";
 import { InputOptions, inputFiles, readInputFile } from "./files/inputFiles";
 import { ManifestError } from "./manifestError";
 import { rejectDuplicates } from "./manifestIdentity";
+import type { FieldValidation, UnknownFieldDropped } from "./schema/fieldValidation";
 import { describeKubeObject, objectProblem } from "./schema/validate";
 import { checkYamlAliases, ExcessiveAliasingError, jsYamlAliasListener, mayHaveAliases } from "./yaml/aliasBudget";
 
@@ -52,15 +53,25 @@ export interface ManifestObject {
     readonly file: string;
 }
 
+export interface ReadOptions extends InputOptions {
+    /** Fields the schemas do not know (default strict: the object is refused). */
+    readonly fieldValidation?: FieldValidation;
+}
+
 /**
  * Loads and validates every object in the given files and folders (what `ztmesh reach` reads):
  * an object the API server would refuse is a `ManifestError` naming the file, the object, the
- * field and the problem; finding no Kubernetes object at all is one too.
+ * field and the problem; finding no Kubernetes object at all is one too. Under
+ * `fieldValidation` warn or ignore, unknown fields are dropped instead, as the API server
+ * stores the object (warn: one warning each).
  */
-export function readManifests(paths: readonly string[], warn: Warn = warnOnStderr, options: InputOptions = {}): ManifestObject[] {
+export function readManifests(paths: readonly string[], warn: Warn = warnOnStderr, options: ReadOptions = {}): ManifestObject[] {
     const entries = inputFiles(paths, options).flatMap((input) => parseManifests(readInputFile(input, options.maxFileBytes), input.file, warn).map((object) => {
         const file = input.file;
-        const problem = objectProblem(object);
+        const dropUnknown: UnknownFieldDropped | undefined = options.fieldValidation === "warn"
+            ? (field) => warn(`${file}: ${describeKubeObject(object)}: ${field}: unknown field, dropped as the API server stores the object (--field-validation warn)`)
+            : options.fieldValidation === "ignore" ? () => undefined : undefined;
+        const problem = objectProblem(object, dropUnknown);
         if (problem !== undefined) {
             throw new ManifestError(file, `${describeKubeObject(object)}: ${problem}`);
         }

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import { networkPolicyPeer } from "./identity";
-import { istioPorts, istiod, kubeDns } from "./wellKnown";
+import { istioPorts, istiod, kubeDns } from "../common/wellKnown";
 
 type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 

@@ -5,7 +5,7 @@
  * registers ts-node before it requires `main`, so `pulumi preview --policy-pack policypack` runs
  * the rules as they are, with no build step and no stale output. A published pack (`npm pack`,
  * `pulumi policy publish`) ships no sources, only dist/, which `prepack` compiles from them and
- * from the engine they import (../analysis, ../components/wellKnown.ts).
+ * from the engine they import (../analysis, ../common/wellKnown.ts).
  */
 "use strict";
 const fs = require("fs");

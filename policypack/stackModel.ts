@@ -1,7 +1,7 @@
 import { PolicyResource } from "@pulumi/policy";
 import { KubeObject, PodTemplate, checked, dataBehind, groupOf, known, namespaceOf, objectKind, podTemplateOf, runsPods } from "./kubernetes";
 
-import { externalWorkloadAnnotation } from "../components/wellKnown";
+import { externalWorkloadAnnotation } from "../common/wellKnown";
 
 export interface StackObject {
     object: KubeObject;

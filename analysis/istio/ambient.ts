@@ -24,7 +24,7 @@
  * from waypoints are not listed. The kubelet's health probes, which ztunnel lets through from
  * 169.254.7.127 without policy, are not workload traffic and are left out too.
  */
-import { ambient, istioPorts } from "../../components/wellKnown";
+import { ambient, istioPorts } from "../../common/wellKnown";
 import { KubeObject } from "../manifests";
 import type { Connection, Endpoint } from "../netpol/connection";
 import { IntervalSet } from "../netpol/intervals";
@@ -33,7 +33,7 @@ import { allPorts, ConnectionSet } from "../netpol/ports";
 import { Cluster, Workload, namespaceOf, workloadId } from "../netpol/workloads";
 import { PodDetails } from "../podDetails";
 import { subtractConnections } from "../calico/connectionSets";
-import { AuthorizationPolicy, isAuthorizationPolicy, parseAuthorizationPolicy, policyApplies } from "./authorization";
+import { AuthorizationPolicy, isEnforcedAuthorizationPolicy, parseAuthorizationPolicy, policyApplies } from "./authorization";
 import { allRequests, clipGrants, Grant, grantPorts, isAllRequests, subtractGrant } from "./grants";
 import { isMeshed, PeerIdentity, peerIdentity } from "./mesh";
 import { meshConfigOf } from "./meshConfig";
@@ -123,7 +123,7 @@ export class AmbientLayer {
     /** `objects` must include the waypoint workloads (`withWaypointWorkloads`). */
     constructor(objects: readonly KubeObject[], cluster: Cluster, details: ReadonlyMap<string, PodDetails>) {
         this.rootNamespace = meshConfigOf(objects).rootNamespace;
-        const policies = objects.filter(isAuthorizationPolicy);
+        const policies = objects.filter(isEnforcedAuthorizationPolicy);
         this.ztunnelPolicies = policies.map(parseAuthorizationPolicy).filter((policy): policy is AuthorizationPolicy => policy !== undefined);
         this.waypointPolicies = policies.filter(hasTargetRefs).flatMap((object) => {
             // Compiled like a namespace-wide policy; which waypoint traffic it covers is decided by its targetRefs.

@@ -3,15 +3,18 @@
  *
  * Each rule, given a caller, yields the requests it matches as grants. What the analysis
  * knows decides statically:
- *   - `from.source`: `principals`, `namespaces` (the caller's mTLS identity; a plain-text
- *     caller has none, so a positive match fails and a `not*` match holds, as in Istio),
+ *   - `from.source`: `principals`, `namespaces`, `serviceAccounts` (`name` or
+ *     `namespace/name`, the policy's namespace where none is given), `trustDomains` (the
+ *     caller's mTLS identity; a plain-text caller has none, so a positive match fails and a
+ *     `not*` match holds, as in Istio),
  *     `ipBlocks`, `remoteIpBlocks` (the caller's address: External ranges are cut at every
  *     block boundary, so each lies wholly inside or outside a block; a pod's address is not in
  *     the manifests and is taken to lie outside every block, as pod networks are not what
  *     these fields name) and their `not*` forms;
  *   - `to.operation`: `ports`, `methods`, `paths`, `hosts` and their `not*` forms (methods,
  *     paths and hosts are dimensions of the grants);
- *   - `when` on `source.ip`, `remote.ip`, `source.namespace`, `source.principal` (as above)
+ *   - `when` on `source.ip`, `remote.ip`, `source.namespace`, `source.principal`,
+ *     `source.serviceAccount`, `source.trustDomain` (as above)
  *     and `destination.port` (it narrows the grant's ports).
  * What depends on the request and cannot be known from manifests — `requestPrincipals`
  * (`request.auth.principal`), `when` on `request.headers[...]`, `request.auth.*`,
@@ -31,6 +34,7 @@ import { allPorts } from "../netpol/ports";
 import { describeObject, namespaceOf } from "../netpol/workloads";
 import { anyValue, Grant, hostSet, isEmptyGrant, methodSet, pathSet } from "./grants";
 import { matchesPattern } from "./matching";
+import { isDryRun } from "./dryRun";
 import { PeerIdentity } from "./mesh";
 
 export const rootNamespace = "istio-system";
@@ -69,6 +73,7 @@ interface Source {
     principals?: unknown; notPrincipals?: unknown; namespaces?: unknown; notNamespaces?: unknown;
     ipBlocks?: unknown; notIpBlocks?: unknown; remoteIpBlocks?: unknown; notRemoteIpBlocks?: unknown;
     requestPrincipals?: unknown; notRequestPrincipals?: unknown;
+    serviceAccounts?: unknown; notServiceAccounts?: unknown; trustDomains?: unknown; notTrustDomains?: unknown;
 }
 interface Operation { ports?: unknown; notPorts?: unknown; methods?: unknown; notMethods?: unknown; paths?: unknown; notPaths?: unknown; hosts?: unknown; notHosts?: unknown }
 interface Condition { key?: unknown; values?: unknown; notValues?: unknown }
@@ -79,8 +84,9 @@ interface Spec {
     targetRef?: TargetRef; targetRefs?: TargetRef[];
 }
 
-export function isAuthorizationPolicy(object: KubeObject): boolean {
-    return object.kind === "AuthorizationPolicy" && String(object.apiVersion ?? "security.istio.io/").startsWith("security.istio.io/");
+/** An AuthorizationPolicy the proxies enforce: a dry run (dryRun.ts) only logs what it would decide. */
+export function isEnforcedAuthorizationPolicy(object: KubeObject): boolean {
+    return object.kind === "AuthorizationPolicy" && String(object.apiVersion ?? "security.istio.io/").startsWith("security.istio.io/") && !isDryRun(object);
 }
 
 /** The policy compiled, or undefined for one no sidecar or gateway enforces (targetRefs to Services). Errors name the policy. */
@@ -125,7 +131,7 @@ function compile(object: KubeObject): AuthorizationPolicy | undefined {
         selector: matchLabels === undefined ? undefined : Object.fromEntries(Object.entries(matchLabels).map(([key, value]) => [key, String(value)])),
         rules: (spec.rules ?? []).map((rule, index) => {
             try {
-                return compileRule(rule ?? {}, index + 1, addresses);
+                return compileRule(rule ?? {}, index + 1, addresses, namespaceOf(object));
             } catch (error) {
                 throw new Error(`rule ${index + 1}: ${(error as Error).message}`);
             }
@@ -137,13 +143,14 @@ function compile(object: KubeObject): AuthorizationPolicy | undefined {
 /** Conditions that must all hold for a caller, or false when one cannot. */
 type Alternative = readonly string[] | false;
 
-function compileRule(rule: Rule, index: number, addresses: AddressSet[]): AuthorizationRule {
-    const sources = (rule.from ?? []).map((from, i) => compileSource(present(from?.source, `from[${i}].source`), addresses));
+/** `policyNamespace`: where a service account named without its namespace lives. */
+function compileRule(rule: Rule, index: number, addresses: AddressSet[], policyNamespace: string): AuthorizationRule {
+    const sources = (rule.from ?? []).map((from, i) => compileSource(present(from?.source, `from[${i}].source`), addresses, policyNamespace));
     const operations = rule.to === undefined || rule.to === null || rule.to.length === 0 ? [{ ports: allPorts, methods: anyValue, paths: anyValue, hosts: anyValue }]
         : rule.to.map((to, i) => compileOperation(present(to?.operation, `to[${i}].operation`)));
     const conditions = (rule.when ?? []).map((condition, i) => {
         try {
-            return compileCondition(condition ?? {}, addresses);
+            return compileCondition(condition ?? {}, addresses, policyNamespace);
         } catch (error) {
             throw new Error(`when[${i}]: ${(error as Error).message}`);
         }
@@ -174,11 +181,15 @@ function compileRule(rule: Rule, index: number, addresses: AddressSet[]): Author
 }
 
 /** Fields are ANDed; undecidable ones (`requestPrincipals`) become conditions. */
-function compileSource(source: Source, addresses: AddressSet[]): (caller: CallerView) => Alternative {
+function compileSource(source: Source, addresses: AddressSet[], policyNamespace: string): (caller: CallerView) => Alternative {
     const principals = list(source.principals, "principals");
     const notPrincipals = list(source.notPrincipals, "notPrincipals");
     const namespaces = list(source.namespaces, "namespaces");
     const notNamespaces = list(source.notNamespaces, "notNamespaces");
+    const serviceAccounts = list(source.serviceAccounts, "serviceAccounts");
+    const notServiceAccounts = list(source.notServiceAccounts, "notServiceAccounts");
+    const trustDomains = list(source.trustDomains, "trustDomains");
+    const notTrustDomains = list(source.notTrustDomains, "notTrustDomains");
     const blocks = (field: keyof Source) => {
         const texts = list(source[field], field);
         const set = texts === undefined ? undefined : addressBlocks(texts, field);
@@ -202,6 +213,10 @@ function compileSource(source: Source, addresses: AddressSet[]): (caller: Caller
             && (namespaces === undefined || anyMatch(namespaces, caller.identity?.namespace))
             && !(notPrincipals !== undefined && anyMatch(notPrincipals, caller.identity?.principal))
             && !(notNamespaces !== undefined && anyMatch(notNamespaces, caller.identity?.namespace))
+            && (serviceAccounts === undefined || isServiceAccount(serviceAccounts, policyNamespace, caller.identity))
+            && !(notServiceAccounts !== undefined && isServiceAccount(notServiceAccounts, policyNamespace, caller.identity))
+            && (trustDomains === undefined || anyMatch(trustDomains, caller.identity?.trustDomain))
+            && !(notTrustDomains !== undefined && anyMatch(notTrustDomains, caller.identity?.trustDomain))
             && inAddresses.every((set) => set === undefined || inBlock(set, caller))
             && outAddresses.every((set) => set === undefined || !inBlock(set, caller));
         return holds ? conditions : false;
@@ -236,12 +251,12 @@ function present<T extends object>(value: T | null | undefined, field: string): 
 }
 
 /** `when` keys Istio supports whose value the manifests decide. */
-const staticKeys = ["source.ip", "remote.ip", "source.namespace", "source.principal", "destination.port"];
+const staticKeys = ["source.ip", "remote.ip", "source.namespace", "source.principal", "source.serviceAccount", "source.trustDomain", "destination.port"];
 /** `when` keys Istio supports whose value depends on the request (or on addresses not in the manifests). */
 const requestKeys = [/^request\.headers\[[^\]]+\]$/, /^request\.auth\.(principal|audiences|presenter)$/, /^request\.auth\.claims\[.+\]$/, /^destination\.ip$/, /^connection\.sni$/, /^experimental\.envoy\.filters\..+/];
 
 /** A `when` condition: false, or the ports it leaves and the conditions it adds. */
-function compileCondition(condition: Condition, addresses: AddressSet[]): (caller: CallerView) => false | { ports: IntervalSet; conditions: readonly string[] } {
+function compileCondition(condition: Condition, addresses: AddressSet[], policyNamespace: string): (caller: CallerView) => false | { ports: IntervalSet; conditions: readonly string[] } {
     const key = condition.key;
     if (typeof key !== "string" || key === "") {
         throw new Error("key is missing");
@@ -269,7 +284,12 @@ function compileCondition(condition: Condition, addresses: AddressSet[]): (calle
         addresses.push(...[inside, outside].filter((set): set is AddressSet => set !== undefined));
         return (caller) => ((inside === undefined || inBlock(inside, caller)) && !(outside !== undefined && inBlock(outside, caller)) ? unconditional : false);
     }
-    const value = (caller: CallerView) => (key === "source.namespace" ? caller.identity?.namespace : caller.identity?.principal);
+    if (key === "source.serviceAccount") {
+        return (caller) => ((values === undefined || isServiceAccount(values, policyNamespace, caller.identity))
+            && !(notValues !== undefined && isServiceAccount(notValues, policyNamespace, caller.identity)) ? unconditional : false);
+    }
+    const value = (caller: CallerView) => (key === "source.namespace" ? caller.identity?.namespace
+        : key === "source.trustDomain" ? caller.identity?.trustDomain : caller.identity?.principal);
     return (caller) => ((values === undefined || anyMatch(values, value(caller))) && !(notValues !== undefined && anyMatch(notValues, value(caller))) ? unconditional : false);
 }
 
@@ -282,18 +302,31 @@ function anyMatch(patterns: readonly string[], value: string | undefined): boole
     return value !== undefined && patterns.some((pattern) => matchesPattern(pattern, value));
 }
 
+/**
+ * Whether the caller runs as one of `accounts` (`name`, in the policy's namespace, or
+ * `namespace/name`; no wildcards): istiod matches them against the peer's SPIFFE identity
+ * (pilot/pkg/security/authz/model/generator.go, serviceAccountRegex). A plain-text caller has none.
+ */
+function isServiceAccount(accounts: readonly string[], policyNamespace: string, identity: PeerIdentity | undefined): boolean {
+    return identity !== undefined && accounts.some((account) => {
+        const [namespace, name] = account.includes("/") ? account.split("/") : [policyNamespace, account];
+        return identity.namespace === namespace && identity.serviceAccount === name;
+    });
+}
+
 /** An address block holds addresses of its family only: an IPv4 block never holds an IPv6 caller, nor the reverse. */
 function inBlock(set: AddressSet, caller: CallerView): boolean {
     return caller.address !== undefined && addressesContain(set, caller.address);
 }
 
+/** Port numbers; istiod accepts 0 (security.ValidatePorts), which no connection uses, so it adds no port. */
 function portSet(ports: readonly string[], field: string): IntervalSet {
     return ports.reduce((set, port) => {
         const number = Number(port);
-        if (!Number.isInteger(number) || number < 1 || number > 65535) {
+        if (!Number.isInteger(number) || number < 0 || number > 65535) {
             throw new Error(`${field}: ${JSON.stringify(port)} is not a port number`);
         }
-        return set.union(IntervalSet.range(number, number));
+        return number === 0 ? set : set.union(IntervalSet.range(number, number));
     }, IntervalSet.empty);
 }
 

@@ -8,12 +8,13 @@
  *
  * Exact where the values are: ports, methods (exact names), exact hosts and exact paths. Host
  * patterns (`*.example.com`) are not partitioned (grants with them are grouped by their host
- * set as written), and path sets whose union is not a single "any of / any but" set are kept
- * side by side: the result is then a correct union, only not the shortest one.
+ * set as written). Path sets unite when one holds the other, or when their union is again a
+ * single "any of / any but" set; others are kept side by side: the result is then a correct
+ * union, only not the shortest one.
  */
 import { IntervalSet } from "../netpol/intervals";
 import { Grant, isEmptyGrant, ValueSet } from "./grants";
-import { patternCovers } from "./matching";
+import { intersectPatterns, patternCovers } from "./matching";
 
 /** The grants in canonical form, ordered by their lowest port, then by their text. */
 export function canonicalGrants(grants: readonly Grant[]): Grant[] {
@@ -115,6 +116,13 @@ function normalizePaths(set: ValueSet): ValueSet {
 }
 
 function unite(a: ValueSet, b: ValueSet): ValueSet | undefined {
+    // One set holding the other is their union, whatever their exceptions (`/foo*` and `/foo* !/foo/bar*`).
+    if (setCovers(a, b)) {
+        return a;
+    }
+    if (setCovers(b, a)) {
+        return b;
+    }
     if (a.include === "*" && b.include === "*") {
         // What both exclude; exact only where each exception lies within or outside the other's.
         const both = (x: readonly string[], y: readonly string[]) => x.filter((value) => y.some((other) => patternCovers(other, value)));
@@ -140,6 +148,21 @@ function unite(a: ValueSet, b: ValueSet): ValueSet | undefined {
     }
     const values = [...new Set([...a.include, ...b.include])];
     return { include: values.filter((value) => !values.some((other) => other !== value && patternCovers(other, value))).sort(compare), exclude: [] };
+}
+
+/** Whether every path `inner` holds, `outer` holds too (false when unsure). */
+function setCovers(outer: ValueSet, inner: ValueSet): boolean {
+    if (inner.include === "*") {
+        // Any path but inner's exceptions: outer too must hold any path, and except only what inner excepts.
+        return outer.include === "*" && outer.exclude.every((excluded) => inner.exclude.some((other) => patternCovers(other, excluded)));
+    }
+    const outerIncludes = (value: string) => outer.include === "*" || outer.include.some((item) => patternCovers(item, value));
+    // Each of outer's exceptions must miss the value, or take from it only what inner excepts too.
+    const exceptionHarmless = (excluded: string, value: string) => {
+        const common = intersectPatterns(excluded, value);
+        return common === null ? !partlyOverlap(excluded, value) : inner.exclude.some((other) => patternCovers(other, common));
+    };
+    return inner.include.every((value) => outerIncludes(value) && outer.exclude.every((excluded) => exceptionHarmless(excluded, value)));
 }
 
 /** A prefix and a suffix pattern share values (`/a*`, `*.json`) that no single pattern spells. */

@@ -22,7 +22,7 @@ import { ConnectionSet } from "../netpol/ports";
 import { Cluster, Workload, workloadId } from "../netpol/workloads";
 import { PodDetails } from "../podDetails";
 import { subtractConnections } from "../calico/connectionSets";
-import { Action, AuthorizationPolicy, CallerView, isAuthorizationPolicy, parseAuthorizationPolicy, policyApplies, policyName } from "./authorization";
+import { Action, AuthorizationPolicy, CallerView, isEnforcedAuthorizationPolicy, parseAuthorizationPolicy, policyApplies, policyName } from "./authorization";
 import { canonicalGrants } from "./canonical";
 import { formatGrant, formatPortSet } from "./format";
 import { MeshConfig, meshConfigOf } from "./meshConfig";
@@ -101,7 +101,7 @@ interface WorkloadInfo {
 const plainTextPod: Caller = { view: {} };
 
 export function hasIstioPolicy(objects: readonly KubeObject[]): boolean {
-    return objects.some((object) => isAuthorizationPolicy(object) || isPeerAuthentication(object));
+    return objects.some((object) => isEnforcedAuthorizationPolicy(object) || isPeerAuthentication(object));
 }
 
 /** Istio's evaluation order; AUDIT decides nothing. */
@@ -156,7 +156,7 @@ export class IstioLayer {
      */
     static of(objects: readonly KubeObject[], cluster: Cluster, details: ReadonlyMap<string, PodDetails>): IstioLayer | undefined {
         // Compiled first, so that a malformed policy is refused whether or not it matters here.
-        const policies = objects.filter(isAuthorizationPolicy).map(parseAuthorizationPolicy);
+        const policies = objects.filter(isEnforcedAuthorizationPolicy).map(parseAuthorizationPolicy);
         const peerAuthentication = objects.filter(isPeerAuthentication).map(parsePeerAuthentication);
         const mesh = meshConfigOf(objects);
         const outbound = new Outbound(objects, mesh);

@@ -46,10 +46,14 @@ export function isGateway(pod: PodDetails): boolean {
 
 /** What a caller presents over mTLS; absent for callers without a sidecar (and outside the cluster). */
 export interface PeerIdentity {
+    /** `trustDomain/ns/namespace/sa/serviceAccount`, as AuthorizationPolicy `principals` name it. */
     readonly principal: string;
     readonly namespace: string;
+    readonly serviceAccount: string;
+    readonly trustDomain: string;
 }
 
 export function peerIdentity(namespace: string, serviceAccount: string): PeerIdentity {
-    return { principal: `cluster.local/ns/${namespace}/sa/${serviceAccount}`, namespace };
+    const trustDomain = "cluster.local";
+    return { principal: `${trustDomain}/ns/${namespace}/sa/${serviceAccount}`, namespace, serviceAccount, trustDomain };
 }

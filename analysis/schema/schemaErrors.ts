@@ -33,7 +33,8 @@ export function describeValue(value: unknown): string {
     return `${typeNames[typeof value] === "true or false" ? "a boolean" : typeNames[typeof value] ?? typeof value} ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`;
 }
 
-function valueAt(root: unknown, instancePath: string): unknown {
+/** The value at a JSON pointer of ajv's (`/spec/containers/0`), or undefined. */
+export function valueAt(root: unknown, instancePath: string): unknown {
     return instancePath.split("/").slice(1).reduce<unknown>((value, segment) => (value as Record<string, unknown> | undefined)?.[segment.replace(/~1/g, "/").replace(/~0/g, "~")], root);
 }
 

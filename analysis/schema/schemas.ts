@@ -5,8 +5,9 @@
  * is compiled on first use: a run pays only for the kinds its input holds.
  */
 import type Ajv from "ajv";
-import type { ValidateFunction } from "ajv";
-import { describeSchemaError } from "./schemaErrors";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import type { UnknownFieldDropped } from "./fieldValidation";
+import { describeSchemaError, fieldPath, valueAt } from "./schemaErrors";
 
 const schemaId = "ztmesh-schemas";
 
@@ -51,13 +52,40 @@ export function hasSchema(apiVersion: string, kind: string): boolean {
     return load().kinds.has(`${apiVersion}/${kind}`);
 }
 
-/** The first schema violation of `object` (of a kind with a schema), as "field.path: problem", or undefined. */
-export function schemaProblem(object: Record<string, unknown>, apiVersion: string, kind: string): string | undefined {
+/**
+ * The first schema violation of `object` (of a kind with a schema), as "field.path: problem", or
+ * undefined. With `dropUnknown`, a field the schema does not know is no violation: it is
+ * removed from `object` (in place) and passed to `dropUnknown`, and the rest validated again.
+ */
+export function schemaProblem(object: Record<string, unknown>, apiVersion: string, kind: string, dropUnknown?: UnknownFieldDropped): string | undefined {
     const key = `${apiVersion}/${kind}`;
     let validate = validators.get(key);
     if (validate === undefined) {
         validate = load().ajv.compile({ $ref: `${schemaId}#/definitions/${load().kinds.get(key)}` });
         validators.set(key, validate);
     }
-    return validate(object) ? undefined : describeSchemaError(validate.errors ?? [], object);
+    // ajv stops at the first error (allErrors off: faster, and one error is all a message names),
+    // so unknown fields are dropped one at a time; an object has few, each run is cheap.
+    while (!validate(object)) {
+        const errors = validate.errors ?? [];
+        const unknown = unknownField(errors);
+        if (dropUnknown === undefined || unknown === undefined) {
+            return describeSchemaError(errors, object);
+        }
+        delete (valueAt(object, unknown.instancePath) as Record<string, unknown>)[unknown.field];
+        dropUnknown(fieldPath(unknown.instancePath, unknown.field));
+    }
+    return undefined;
+}
+
+/**
+ * The unknown field ajv's errors are about, if they are about one: not when it failed one branch
+ * of an anyOf/oneOf, where the field may be known to another branch and the object is refused
+ * for the choice it made.
+ */
+function unknownField(errors: readonly ErrorObject[]): { instancePath: string; field: string } | undefined {
+    if (errors.some((error) => error.keyword === "anyOf" || error.keyword === "oneOf") || errors[0]?.keyword !== "additionalProperties") {
+        return undefined;
+    }
+    return { instancePath: errors[0].instancePath, field: String(errors[0].params.additionalProperty) };
 }

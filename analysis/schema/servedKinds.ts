@@ -6,6 +6,7 @@
  * server refuses it ("no matches for kind"), and so does `ztmesh reach`. The CRD lists are
  * checked against the pinned CRD files by a test (test/analysis/servedKinds.test.ts).
  */
+import { dryRunAnnotation, isDryRun } from "../istio/dryRun";
 import { Mapping, Problem } from "./rules/problems";
 
 const calicoKinds = ["BGPConfiguration", "BGPFilter", "BGPPeer", "BlockAffinity", "CalicoNodeStatus", "ClusterInformation", "FelixConfiguration",
@@ -87,5 +88,8 @@ export function servedKindProblem(object: Mapping): Problem {
 /** Why the engine's result leaves out `object`, a policy it reads but does not evaluate; undefined for the others. */
 export function notEvaluatedReason(object: Mapping): string | undefined {
     const group = groupOf(object);
+    if (group === "security.istio.io" && object.kind === "AuthorizationPolicy" && isDryRun(object)) {
+        return `a dry run (${dryRunAnnotation}) only logs what it would decide and enforces nothing; the flows are what the enforced policies allow`;
+    }
     return servedKinds[group]?.includes(String(object.kind)) ? notEvaluated[String(object.kind)] : undefined;
 }

@@ -8,6 +8,7 @@
 import { declaredCallersProblem } from "../declaredCallers";
 import { escapeControl } from "../text/escape";
 import { celProblem } from "./cel/celProblem";
+import type { UnknownFieldDropped } from "./fieldValidation";
 import { calicoProblem } from "./rules/calico";
 import { clusterNetworkPolicyProblem } from "./rules/clusterNetworkPolicy";
 import { istioProblem } from "./rules/istio";
@@ -60,8 +61,12 @@ function apiVersionProblem(object: Mapping): Problem {
     return known ? `apiVersion: ${object.apiVersion} does not serve ${kind} (Kubernetes v1.36 with the pinned CRDs serves it as ${served.join(" or ")})` : undefined;
 }
 
-/** The first problem of `object` as "field.path: problem", or undefined if it is valid (or of a kind not checked). */
-export function objectProblem(object: Mapping): Problem {
+/**
+ * The first problem of `object` as "field.path: problem", or undefined if it is valid (or of a
+ * kind not checked). With `dropUnknown`, fields the schema does not know are removed from
+ * `object` and passed to it instead (fieldValidation.ts), and the rest is checked as stored.
+ */
+export function objectProblem(object: Mapping, dropUnknown?: UnknownFieldDropped): Problem {
     removeNulls(object);
     const kind = String(object.kind);
     const apiVersion = object.apiVersion;
@@ -70,7 +75,7 @@ export function objectProblem(object: Mapping): Problem {
     }
     const group = groupOf(apiVersion);
     return firstProblem(
-        () => schemaProblem(object, apiVersion, kind),
+        () => schemaProblem(object, apiVersion, kind, dropUnknown),
         () => celProblem(object, apiVersion, kind),
         () => (object.metadata?.name === undefined && object.metadata?.generateName === undefined ? "metadata.name: required field is missing" : undefined),
         () => objectNameProblem(object),

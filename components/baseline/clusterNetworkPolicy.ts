@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { WorkloadIdentity, namespaceNameLabel } from "../identity";
 import { DataplaneMode } from "../istio/dataplane";
-import { ambient, istioNamespace, istioPorts, istiod, kubeDns } from "../wellKnown";
+import { ambient, istioNamespace, istioPorts, istiod, kubeDns } from "../../common/wellKnown";
 
 /**
  * The ClusterNetworkPolicy API ztmesh writes: network-policy-api v0.2.0, standard channel

@@ -5,7 +5,7 @@ import { CalicoPolicyApi, CalicoRule, GlobalNetworkPolicySpec, globalNetworkPoli
 import { WorkloadIdentity, calicoLabelSelector, calicoNamespaceSelector, checkWorkloadIdentity, networkPolicyPeer } from "../identity";
 import { Problems, checkDns1123Label, checkLabels, checkPortNumber, checkUnique, entryField } from "../problems";
 import { DataplaneMode } from "../istio/dataplane";
-import { ambient, controlPlaneNamespaces, istioNamespace, istioPorts, istiod, kubeDns } from "../wellKnown";
+import { ambient, controlPlaneNamespaces, istioNamespace, istioPorts, istiod, kubeDns } from "../../common/wellKnown";
 import { GuardrailArgs, clusterNetworkPolicies, clusterNetworkPolicy, guardrailNetworkPolicies } from "./clusterNetworkPolicy";
 
 /**

@@ -5,7 +5,7 @@ import { IngressMode } from "../istio/istio";
 import { platformEgressRules } from "../networkPolicyRules";
 import { Problems, checkDns1123Label, checkDns1123Subdomain, checkHostname, checkSourceLocation, checkUnique } from "../problems";
 import { gatewayApiCrdsUrl, versions } from "../versions";
-import { controlPlaneNamespaces, istioPorts } from "../wellKnown";
+import { controlPlaneNamespaces, istioPorts } from "../../common/wellKnown";
 import { gatewayApiCrds } from "./gatewayApiCrds";
 import { SelfSignedCertificate } from "./selfSignedCertificate";
 

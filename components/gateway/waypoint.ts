@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { WorkloadIdentity } from "../identity";
 import { platformEgressRules } from "../networkPolicyRules";
 import { Problems, checkDns1123Label } from "../problems";
-import { ambient, istioPorts, revisionLabel } from "../wellKnown";
+import { ambient, istioPorts, revisionLabel } from "../../common/wellKnown";
 
 export interface WaypointArgs {
     /** Namespace the waypoint serves and runs in. */

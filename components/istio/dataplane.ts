@@ -1,4 +1,4 @@
-import { ambient, revisionLabel } from "../wellKnown";
+import { ambient, revisionLabel } from "../../common/wellKnown";
 
 /**
  * How workloads join the mesh.

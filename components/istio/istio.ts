@@ -5,7 +5,7 @@ import { ChartSource, installChart, present, retainCrds } from "../charts";
 import { checkTrustDomain, defaultTrustDomain } from "../identity";
 import { Problems, checkDns1123Label } from "../problems";
 import { chartRepositories, versions } from "../versions";
-import { injectionLabel, istioNamespace, revisionLabel } from "../wellKnown";
+import { injectionLabel, istioNamespace, revisionLabel } from "../../common/wellKnown";
 import { DataplaneMode, ambientChartValues, ambientNamespaceLabels, dataplaneModes } from "./dataplane";
 
 export type IngressMode = "gateway-api" | "classic";

@@ -15,7 +15,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { WorkloadIdentity, checkWorkloadIdentity, defaultTrustDomain, networkPolicyPeer, principalOf } from "../identity";
 import { Problems, checkDns1123Label } from "../problems";
 import { kubeDnsEgressRule } from "../networkPolicyRules";
-import { ambient, istioPorts, revisionLabel } from "../wellKnown";
+import { ambient, istioPorts, revisionLabel } from "../../common/wellKnown";
 import { MeshServiceArgs } from "./args";
 import { authorizationPolicySpec } from "./authorizationPolicy";
 import { isHttpPort, podPort, servingPorts } from "./endpoint";

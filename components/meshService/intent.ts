@@ -1,5 +1,5 @@
 import { WorkloadIdentity } from "../identity";
-import { DeclaredCaller } from "../wellKnown";
+import { DeclaredCaller } from "../../common/wellKnown";
 import { MeshServiceArgs } from "./args";
 import { podPort, selectPorts } from "./endpoint";
 import { publicPaths, publicPort } from "./publicRoutes";

@@ -9,7 +9,7 @@ import { classicPublicVirtualServiceSpec, httpRouteSpec, needsVersionServices, p
 import { destinationRuleSpec, virtualServiceSpec } from "./traffic";
 import { MeshEndpoint } from "./types";
 import { validateMeshServiceArgs } from "./validate";
-import { callersAnnotation, externalWorkloadAnnotation, istioPorts } from "../wellKnown";
+import { callersAnnotation, externalWorkloadAnnotation, istioPorts } from "../../common/wellKnown";
 import { declaredCallers } from "./intent";
 import { clusterIpService, versionDeployment } from "./workload";
 import {

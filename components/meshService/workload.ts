@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { revisionLabel } from "../wellKnown";
+import { revisionLabel } from "../../common/wellKnown";
 import { podPort } from "./endpoint";
 import { MeshEndpoint, ServicePort, ServiceVersion } from "./types";
 

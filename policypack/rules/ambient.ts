@@ -5,7 +5,7 @@
  * These rules find such objects, which would otherwise fail closed or be ignored without a word.
  */
 import { parseDeclaredCallers } from "../../analysis/declaredCallers";
-import { ambient, callersAnnotation } from "../../components/wellKnown";
+import { ambient, callersAnnotation } from "../../common/wellKnown";
 import { RuleConfig } from "../config";
 import { KubeObject, known, labelSelectorMatches, namespaceOf } from "../kubernetes";
 import { stackRule } from "../policy";

@@ -4,7 +4,7 @@ import { RuleConfig } from "../config";
 import { KubeObject, groupOf, known, namespaceOf } from "../kubernetes";
 import { stackRule } from "../policy";
 import { StackModel, StackObject } from "../stackModel";
-import { ambient } from "../../components/wellKnown";
+import { ambient } from "../../common/wellKnown";
 
 type StackReport = (object: KubeObject, urn: string, problem: string, fix: string) => void;
 

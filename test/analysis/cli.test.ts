@@ -141,18 +141,133 @@ spec: {selector: {app: api}, ports: [{port: 80, targetPort: 8080}]}
         }
     });
 
-    it("--help prints usage; bad usage exits 2", async () => {
+    it("--help lists the commands, and each command's --help its usage; bad usage exits 2", async () => {
         const help = await run(["--help"]);
         assert.strictEqual(help.code, 0);
-        assert.match(help.stdout, /^Usage: ztmesh reach <dir-or-file>\.\.\. \[--l7\] \[--json \| --html\] \[--output FILE\]/);
+        assert.match(help.stdout, /^Usage: ztmesh <command> \[options\]\n/);
+        assert.match(help.stdout, /\n {2}reach \[options\] \[dir-or-file\.\.\.\] +the connections policy allows/);
+        assert.match(help.stdout, /\n {2}list \[options\] \[dir-or-file\.\.\.\] +ztmesh reach in netpol-analyzer's spelling/);
+        for (const asked of [["reach", "--help"], ["reach", "-h"], ["help", "reach"], ["reach", folder, "--help"]]) {
+            const reachHelp = await run(asked);
+            assert.strictEqual(reachHelp.code, 0, asked.join(" "));
+            assert.strictEqual(reachHelp.stderr, "");
+            assert.match(reachHelp.stdout, /^Usage: ztmesh reach <dir-or-file>\.\.\. \[--l7\] \[--json \| --html\] \[--output FILE\]/, asked.join(" "));
+            assert.match(reachHelp.stdout, /\n {2}--field-validation <mode> +fields the schemas do not know/);
+        }
+        assert.match((await run(["list", "--help"])).stdout, /^Usage: ztmesh list --dirpath DIR\.\.\. \[-o txt\|json\|html\] \[-f FILE\]/);
+        const none = await run([]);
+        assert.strictEqual(none.code, 2);
+        assert.match(none.stderr, /^ztmesh: no command given\n\nUsage: ztmesh <command>/);
         assert.strictEqual((await run(["reach"])).code, 2);
-        assert.strictEqual((await run(["reach", folder, "--bogus"])).code, 2);
-        assert.strictEqual((await run(["frobnicate", folder])).code, 2);
+        const bogus = await run(["reach", folder, "--bogus"]);
+        assert.strictEqual(bogus.code, 2);
+        assert.strictEqual(bogus.stdout, "");
+        assert.match(bogus.stderr, /^ztmesh reach: unknown option '--bogus'\n\nUsage: ztmesh reach /);
+        const unknownCommand = await run(["frobnicate", folder]);
+        assert.strictEqual(unknownCommand.code, 2);
+        assert.match(unknownCommand.stderr, /^ztmesh: unknown command 'frobnicate'\n\nUsage: ztmesh <command>/);
         const twoFormats = await run(["reach", folder, "--json", "--html"]);
         assert.strictEqual(twoFormats.code, 2);
         assert.match(twoFormats.stderr, /--json and --html are two output formats; give one/);
         const missing = await run(["reach", path.join(folder, "nope")]);
         assert.strictEqual(missing.code, 2);
         assert.match(missing.stderr, /nope: no such file or folder/);
+    });
+
+    it("names a dry-run AuthorizationPolicy in a warning: it is read, validated and not enforced", async () => {
+        const dryRun = path.join(folder, "zz-dry-run.yaml");
+        fs.writeFileSync(dryRun, "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: deny-web, namespace: shop, annotations: {istio.io/dry-run: 'true'}}\nspec: {action: DENY, rules: [{from: [{source: {principals: [cluster.local/ns/shop/sa/web]}}]}]}\n");
+        try {
+            const before = await run(["reach", folder, "--json"]);
+            assert.strictEqual(before.code, 0, before.stderr);
+            assert.strictEqual(before.stderr, `ztmesh reach: warning: ${dryRun}: AuthorizationPolicy shop/deny-web: not evaluated: a dry run (istio.io/dry-run) only logs what it would decide and enforces nothing; the flows are what the enforced policies allow\n`);
+            assert.ok((JSON.parse(before.stdout) as { flows: { src: string; dst: string }[] }).flows.some((flow) => flow.src === "shop/web[Pod]" && flow.dst === "shop/api[Pod]"));
+        } finally {
+            fs.rmSync(dryRun);
+        }
+    });
+
+    describe("list, in netpol-analyzer's spelling, and the output flags", () => {
+        const expected = (): Promise<string> => run(["reach", folder]).then((result) => result.stdout);
+
+        it("list --dirpath DIR prints what reach DIR prints; --dirpath may be repeated and mixed with arguments", async () => {
+            const listed = await run(["list", "--dirpath", folder]);
+            assert.strictEqual(listed.code, 0, listed.stderr);
+            assert.strictEqual(listed.stdout, await expected());
+            const parts = await run(["list", "--dirpath", path.join(folder, "apps"), path.join(folder, "namespaces.yaml"), "--dirpath", path.join(folder, "policy.yaml")]);
+            assert.strictEqual(parts.code, 0, parts.stderr);
+            assert.strictEqual(parts.stdout, await expected());
+            assert.strictEqual((await run(["reach", "--dirpath", folder])).stdout, await expected());
+            const nothing = await run(["list"]);
+            assert.strictEqual(nothing.code, 2);
+            assert.match(nothing.stderr, /^ztmesh list: no manifest files or folders given\n\nUsage: ztmesh list /);
+        });
+
+        it("-o/--output FORMAT selects txt, json or html, as --json and --html do", async () => {
+            assert.strictEqual((await run(["list", "--dirpath", folder, "-o", "txt"])).stdout, await expected());
+            const json = (await run(["list", "--dirpath", folder, "--output", "json"])).stdout;
+            assert.strictEqual(json, (await run(["reach", folder, "--json"])).stdout);
+            assert.strictEqual(JSON.parse(json).flows.length, 5);
+            assert.strictEqual((await run(["reach", folder, "-o", "json"])).stdout, json);
+            assert.strictEqual((await run(["reach", folder, "-o", "json", "--json"])).stdout, json, "the same format twice is one format");
+            assert.match((await run(["list", "--dirpath", folder, "-o", "html"])).stdout, /^<!DOCTYPE html>/);
+        });
+
+        it("-f/--file FILE writes the output; on reach, -o FILE still does", async () => {
+            const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-cli-out-"));
+            try {
+                const listed = await run(["list", "--dirpath", folder, "-o", "json", "-f", path.join(scratch, "flows.json")]);
+                assert.strictEqual(listed.code, 0, listed.stderr);
+                assert.strictEqual(listed.stdout, "");
+                assert.strictEqual(listed.stderr, `ztmesh list: wrote ${path.join(scratch, "flows.json")}\n`);
+                assert.strictEqual(fs.readFileSync(path.join(scratch, "flows.json"), "utf8"), (await run(["reach", folder, "--json"])).stdout);
+                assert.strictEqual((await run(["reach", folder, "--file", path.join(scratch, "a.txt")])).code, 0);
+                assert.strictEqual((await run(["reach", folder, "-o", path.join(scratch, "b.txt")])).code, 0);
+                assert.strictEqual(fs.readFileSync(path.join(scratch, "a.txt"), "utf8"), await expected());
+                assert.strictEqual(fs.readFileSync(path.join(scratch, "b.txt"), "utf8"), await expected());
+            } finally {
+                fs.rmSync(scratch, { recursive: true, force: true });
+            }
+        });
+
+        it("refuses output flags that contradict each other or name no format, before reading anything", async () => {
+            const refusals: [string[], RegExp][] = [
+                [["list", "--dirpath", folder, "-o", "flows.txt"], /^ztmesh list: -o\/--output takes an output format \(txt, json, html\), found "flows\.txt"; write to a file with -f\/--file FILE\n\nUsage: ztmesh list /],
+                [["reach", folder, "-o", "csv"], /^ztmesh reach: -o csv: this command writes txt, json, html only \(to write a file named csv, give -f csv\)\n/],
+                [["list", "--dirpath", folder, "-o", "svg"], /^ztmesh list: -o svg: this command writes txt, json, html only\n/],
+                [["reach", folder, "-o", "json", "--html"], /^ztmesh reach: -o json and --html are two output formats; give one\n/],
+                [["reach", folder, "-o", "out.txt", "-f", "out2.txt"], /^ztmesh reach: -o FILE and -f FILE both name the file to write; give one\n/],
+                [["reach", folder, "-o"], /^ztmesh reach: option '-o, --output <format>' argument missing\n/],
+                [["reach", folder, "-q", "-v"], /^ztmesh reach: -q\/--quiet and -v\/--verbose ask for less and more; give one\n/],
+                [["reach", folder, "--field-validation", "lenient"], /^ztmesh reach: option '--field-validation <mode>' argument 'lenient' is invalid\. Allowed choices are strict, warn, ignore\.\n/],
+            ];
+            for (const [args, message] of refusals) {
+                const refused = await run(args);
+                assert.strictEqual(refused.code, 2, args.join(" "));
+                assert.strictEqual(refused.stdout, "", args.join(" "));
+                assert.match(refused.stderr, message, args.join(" "));
+            }
+            assert.ok(!fs.existsSync("out.txt") && !fs.existsSync("out2.txt"));
+        });
+
+        it("-q prints no warnings; -v names each file read", async () => {
+            const skipped = path.join(folder, "zz-report.json");
+            fs.writeFileSync(skipped, "{\"flows\": []}");
+            try {
+                const normal = await run(["reach", folder]);
+                assert.match(normal.stderr, /^ztmesh reach: warning: .*zz-report\.json: document 1 is not a Kubernetes object \(no apiVersion or kind\); skipped\n$/);
+                const quiet = await run(["list", "--dirpath", folder, "-q"]);
+                assert.strictEqual(quiet.code, 0);
+                assert.strictEqual(quiet.stderr, "");
+                assert.strictEqual(quiet.stdout, normal.stdout);
+                const verbose = await run(["reach", folder, "-v"]);
+                assert.strictEqual(verbose.code, 0);
+                assert.ok(verbose.stderr.includes(`ztmesh reach: read ${path.join(folder, "apps", "pods.yaml")}: 2 objects\n`), verbose.stderr);
+                assert.ok(verbose.stderr.includes(`ztmesh reach: read ${path.join(folder, "namespaces.yaml")}: 1 object\n`), verbose.stderr);
+                assert.strictEqual(verbose.stdout, normal.stdout);
+            } finally {
+                fs.rmSync(skipped);
+            }
+        });
     });
 });

@@ -1,8 +1,11 @@
 import * as assert from "assert";
+import fc from "fast-check";
 import { flowsToJson, formatFlows } from "../../analysis/flowFormat";
 import { IstioLayer } from "../../analysis/istio/evaluate";
-import { allRequests, Grant, hostSet, methodSet, pathSet } from "../../analysis/istio/grants";
+import { allRequests, Grant, hostSet, methodSet, pathSet, ValueSet } from "../../analysis/istio/grants";
 import { canonicalGrants } from "../../analysis/istio/canonical";
+import { matchesPattern } from "../../analysis/istio/matching";
+import { formatGrants } from "../../analysis/istio/format";
 import { parseManifests } from "../../analysis/manifests";
 import { IntervalSet } from "../../analysis/netpol/intervals";
 import { clusterFromObjects } from "../../analysis/netpol/workloads";
@@ -193,6 +196,67 @@ describe("rule-level explanation data", () => {
     });
 });
 
+describe("Istio AuthorizationPolicy service accounts and trust domains", () => {
+    const allowFrom = (source: string) => into(l7Flows(policy("from", `  selector: {matchLabels: {app: reviews}}
+  rules: [{from: [{source: ${source}}]}]`)), reviews);
+
+    it("serviceAccounts admits only callers running as one of them (no namespace: the policy's), never plain text", () => {
+        const expected = [`${pp} => ${reviews} : TCP 9080 [all requests]`];
+        assert.deepStrictEqual(allowFrom("{serviceAccounts: [bookinfo/bookinfo-productpage]}"), expected);
+        assert.deepStrictEqual(allowFrom("{serviceAccounts: [bookinfo-productpage]}"), expected);
+        assert.deepStrictEqual(allowFrom("{serviceAccounts: [legacy/bookinfo-productpage]}"), []);
+    });
+
+    it("notServiceAccounts admits every other caller, plain text included", () => {
+        assert.deepStrictEqual(allowFrom("{notServiceAccounts: [bookinfo-productpage]}"), [
+            `${external} => ${reviews} : TCP 9080 [all requests]`,
+            `${ratings} => ${reviews} : TCP 9080 [all requests]`,
+            `${curl} => ${reviews} : TCP 9080 [all requests]`,
+        ]);
+    });
+
+    it("trustDomains matches the caller's trust domain (cluster.local), exact or by a wildcard at one end", () => {
+        assert.deepStrictEqual(allowFrom("{trustDomains: [example.org]}"), []);
+        assert.deepStrictEqual(allowFrom("{trustDomains: ['cluster.*']}"), [`${pp} => ${reviews} : TCP 9080 [all requests]`, `${ratings} => ${reviews} : TCP 9080 [all requests]`]);
+        assert.deepStrictEqual(allowFrom("{notTrustDomains: ['*']}"), [`${external} => ${reviews} : TCP 9080 [all requests]`, `${curl} => ${reviews} : TCP 9080 [all requests]`]);
+    });
+
+    it("when source.serviceAccount and source.trustDomain decide as the source fields do", () => {
+        const when = (condition: string) => into(l7Flows(policy("when", `  selector: {matchLabels: {app: reviews}}
+  rules: [{when: [${condition}]}]`)), reviews);
+        assert.deepStrictEqual(when("{key: source.serviceAccount, values: [bookinfo/bookinfo-ratings]}"), [`${ratings} => ${reviews} : TCP 9080 [all requests]`]);
+        assert.deepStrictEqual(when("{key: source.trustDomain, values: [cluster.local]}"), [`${pp} => ${reviews} : TCP 9080 [all requests]`, `${ratings} => ${reviews} : TCP 9080 [all requests]`]);
+    });
+});
+
+describe("Istio AuthorizationPolicy dry run", () => {
+    it("a policy annotated istio.io/dry-run: \"true\" enforces nothing: the flows are those without it", () => {
+        const deny = (annotations: string) => `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: deny-pp, namespace: bookinfo${annotations}}
+spec:
+  selector: {matchLabels: {app: reviews}}
+  action: DENY
+  rules: [{from: [{source: {principals: [cluster.local/ns/bookinfo/sa/bookinfo-productpage]}}]}]`;
+        const enforced = into(l7Flows(deny("")), reviews);
+        assert.ok(!enforced.some((line) => line.startsWith(`${pp} =>`)), enforced.join("\n"));
+        const dryRun = into(l7Flows(deny(", annotations: {istio.io/dry-run: \"true\"}")), reviews);
+        assert.ok(dryRun.includes(`${pp} => ${reviews} : TCP 9080 [all requests]`), dryRun.join("\n"));
+        assert.deepStrictEqual(into(l7Flows(deny(", annotations: {istio.io/dry-run: \"false\"}")), reviews), enforced);
+    });
+});
+
+describe("Istio AuthorizationPolicy port 0", () => {
+    it("is a port no connection uses: an ALLOW to port 0 grants nothing, a notPorts of 0 excludes nothing", () => {
+        const only0 = l7Flows(policy("zero", `  selector: {matchLabels: {app: reviews}}
+  rules: [{to: [{operation: {ports: ["0"]}}]}]`));
+        assert.deepStrictEqual(into(only0, reviews), []);
+        const not0 = l7Flows(policy("not-zero", `  selector: {matchLabels: {app: reviews}}
+  rules: [{to: [{operation: {notPorts: ["0"]}}]}]`));
+        assert.ok(into(not0, reviews).includes(`${pp} => ${reviews} : TCP 9080 [all requests]`), into(not0, reviews).join("\n"));
+    });
+});
+
 describe("canonical grants", () => {
     const grant = (ports: [number, number], methods?: string[], paths?: string[], hosts?: string[], notPaths?: string[]): Grant => ({
         ports: IntervalSet.range(...ports), methods: methodSet(methods, undefined), paths: pathSet(paths, notPaths), hosts: hostSet(hosts, undefined), when: [],
@@ -215,5 +279,57 @@ describe("canonical grants", () => {
             `50-50 {"include":["GET"],"exclude":[]} {"include":["a.com"],"exclude":[]} {"include":"*","exclude":[]}`,
             `50-50 {"include":["GET"],"exclude":[]} {"include":"*","exclude":["a.com"]} {"include":["/x"],"exclude":[]}`,
         ]);
+    });
+
+    it("unites two path sets into the one that covers the other, exceptions or not", () => {
+        const printed = (grants: Grant[]) => formatGrants(canonicalGrants(grants), IntervalSet.range(80, 80));
+        // GET /foo* and GET /foo* but /foo/bar*: the second adds nothing; PUT /foo/bar* stays a piece of its own.
+        assert.strictEqual(printed([grant([80, 80], ["GET"], ["/foo*"]), grant([80, 80], ["GET"], ["/foo*"], undefined, ["/foo/bar*"]), grant([80, 80], ["PUT"], ["/foo/bar*"])]),
+            "GET /foo*; PUT /foo/bar*");
+        assert.strictEqual(printed([grant([80, 80], ["GET"], ["/foo*"], undefined, ["/foo/bar*"]), grant([80, 80], ["GET"], ["/foo*"])]), "GET /foo*");
+        // Any path but /a/b* holds every path that any path but /a* holds.
+        assert.strictEqual(printed([grant([80, 80], ["GET"], undefined, undefined, ["/a*"]), grant([80, 80], ["GET"], undefined, undefined, ["/a/b*"])]), "GET * !/a/b*");
+        // /foo* but /foo/bar* covers /foo/baz*, which lies outside the exception.
+        assert.strictEqual(printed([grant([80, 80], ["GET"], ["/foo*"], undefined, ["/foo/bar*"]), grant([80, 80], ["GET"], ["/foo/baz*"])]), "GET /foo* !/foo/bar*");
+        // Neither covers the other: both stay, a correct union if not the shortest.
+        assert.strictEqual(printed([grant([80, 80], ["GET"], ["/foo*"], undefined, ["/foo/bar*"]), grant([80, 80], ["GET"], ["/foo/bar/x*"])]),
+            "GET /foo* !/foo/bar*; GET /foo/bar/x*");
+        // A prefix exception against a suffix value may or may not overlap: not merged.
+        assert.strictEqual(printed([grant([80, 80], ["GET"], ["/foo*"], undefined, ["/foo/bar*"]), grant([80, 80], ["GET"], ["*.json"])]),
+            "GET *.json; GET /foo* !/foo/bar*");
+    });
+});
+
+describe("canonical grants: path unions hold exactly the paths of the grants united", () => {
+    // Short paths over a two-letter alphabet, so that prefixes, suffixes and exceptions meet often.
+    const path = fc.stringMatching(/^\/[ab/]{0,3}$/);
+    const pattern = fc.oneof(path, path.map((value) => `${value}*`), path.map((value) => `*${value.slice(1)}`));
+    const paths = fc.record({ include: fc.option(fc.array(pattern, { minLength: 1, maxLength: 2 }), { nil: undefined }), exclude: fc.array(pattern, { maxLength: 2 }) });
+    const holds = (set: ValueSet, value: string) => (set.include === "*" || set.include.some((item) => matchesPattern(item, value))) && !set.exclude.some((item) => matchesPattern(item, value));
+    const grantOf = (set: { include?: string[]; exclude: string[] }): Grant => ({
+        ports: IntervalSet.range(80, 80), methods: methodSet(["GET"], undefined), paths: pathSet(set.include, set.exclude), hosts: hostSet(undefined, undefined), when: [],
+    });
+
+    it("for any two or three path sets and any path", () => {
+        fc.assert(fc.property(fc.array(paths, { minLength: 2, maxLength: 3 }), fc.array(path, { minLength: 8, maxLength: 8 }), (sets, probes) => {
+            const grants = sets.map(grantOf);
+            const united = canonicalGrants(grants);
+            for (const probe of [...probes, "/", "/a", "/a/b", "/b/a", "/ab"]) {
+                assert.strictEqual(united.some((grant) => holds(grant.paths, probe)), grants.some((grant) => holds(grant.paths, probe)), probe);
+            }
+        }), { numRuns: 2000 });
+    });
+});
+
+describe("canonical grants of policies", () => {
+    it("prints [GET /foo*; PUT /foo/bar*] for a rule allowing GET /foo* beside one allowing GET /foo* but /foo/bar*", () => {
+        const objects = parseManifests(`${cluster}---
+${policy("reviews", `  selector: {matchLabels: {app: reviews}}
+  rules:
+  - to: [{operation: {methods: [GET], paths: ["/foo*"]}}]
+  - to: [{operation: {methods: [GET], paths: ["/foo*"], notPaths: ["/foo/bar*"]}}]
+  - to: [{operation: {methods: [PUT], paths: ["/foo/bar*"]}}]`)}`, "c.yaml");
+        const line = formatFlows(reachability(objects), { l7: true }).split("\n").find((text) => text.startsWith(`${pp} => ${reviews} :`));
+        assert.strictEqual(line, `${pp} => ${reviews} : TCP 9080 [GET /foo*; PUT /foo/bar*]`);
     });
 });

@@ -57,6 +57,9 @@ describe("input validation: the bad inputs of the differential tests", () => {
         ["a namespaced Calico NetworkPolicy with a namespaceSelector",
             "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: p, namespace: shop}\nspec: {namespaceSelector: all(), selector: all()}\n",
             "NetworkPolicy shop/p: spec.namespaceSelector: unknown field (the schema has no such field; check its spelling and indentation)"],
+        ["a DENY AuthorizationPolicy without rules, which istiod refuses",
+            "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: deny-all, namespace: shop}\nspec: {action: DENY}\n",
+            "AuthorizationPolicy shop/deny-all: spec.rules: a DENY policy without rules never applies, so istiod refuses it; add an empty rule (rules: [{}]) to apply it to every request"],
     ];
     for (const [what, yaml, message] of cases) {
         it(`refuses ${what}: exit 2, naming the file, object, field and problem`, async () => {
@@ -158,12 +161,56 @@ describe("input validation: Istio's checks (pkg/config/validation)", () => {
         ["an empty source", authz("{rules: [{from: [{source: {principals: []}}]}]}"), "spec.rules[0].from[0].source: must not be empty (set at least one of principals, notPrincipals, requestPrincipals, notRequestPrincipals, namespaces, notNamespaces, ...)"],
         ["an empty value", authz("{rules: [{from: [{source: {namespaces: ['']}}]}]}"), "spec.rules[0].from[0].source.namespaces: empty value not allowed"],
         ["an operation that sets nothing", authz("{rules: [{to: [{operation: {ports: null}}]}]}"), "spec.rules[0].to[0].operation: must not be empty (set at least one of hosts, notHosts, ports, notPorts, methods, notMethods, paths, notPaths)"],
-        ["a port that is no number", authz("{rules: [{to: [{operation: {ports: [http]}}]}]}"), 'spec.rules[0].to[0].operation.ports[0]: "http" is not a port number 1-65535'],
+        ["a port that is no number", authz("{rules: [{to: [{operation: {ports: [http]}}]}]}"), 'spec.rules[0].to[0].operation.ports[0]: "http" is not a port number 0-65535'],
         ["a bad ipBlock", authz("{rules: [{from: [{source: {ipBlocks: [10.0.0.300]}}]}]}"), 'spec.rules[0].from[0].source.ipBlocks[0]: "10.0.0.300" is not a CIDR (IPv4 a.b.c.d/n or IPv6 x:y::z/n)'],
         ["a condition without values", authz("{rules: [{when: [{key: source.namespace}]}]}"), "spec.rules[0].when[0]: at least one of values or notValues must be set for key source.namespace"],
         ["an unknown condition key", authz("{rules: [{when: [{key: source.name, values: [a]}]}]}"), 'spec.rules[0].when[0].key: unknown attribute "source.name"'],
-        ["a destination.port condition that is no port", authz("{rules: [{when: [{key: destination.port, values: ['0']}]}]}"), 'spec.rules[0].when[0].values[0]: "0" is not a port number 1-65535'],
-        ["CUSTOM without a provider", authz("{action: CUSTOM, rules: [{}]}"), "spec.provider: must be set for the CUSTOM action"],
+        ["a destination.port condition that is no port", authz("{rules: [{when: [{key: destination.port, values: ['65536']}]}]}"), 'spec.rules[0].when[0].values[0]: "65536" is not a port number 0-65535'],
+        ["CUSTOM without a provider", authz("{action: CUSTOM, rules: [{}]}"), "spec.provider.name: must be set for the CUSTOM action (an extension provider of the mesh config)"],
+        ["CUSTOM with a provider without a name", authz("{action: CUSTOM, provider: {}, rules: [{}]}"), "spec.provider.name: must be set for the CUSTOM action (an extension provider of the mesh config)"],
+        // What istiod 1.30.3 refuses (pkg/config/validation ValidateAuthorizationPolicy, pkg/config/security) and the CRD does not.
+        ["DENY without rules", authz("{action: DENY}"), "spec.rules: a DENY policy without rules never applies, so istiod refuses it; add an empty rule (rules: [{}]) to apply it to every request"],
+        ["DENY with an empty rules list (read as none)", authz("{action: DENY, rules: []}"), "spec.rules: a DENY policy without rules never applies, so istiod refuses it; add an empty rule (rules: [{}]) to apply it to every request"],
+        ["CUSTOM without rules", authz("{action: CUSTOM, provider: {name: ext}}"), "spec.rules: a CUSTOM policy without rules never applies, so istiod refuses it; add an empty rule (rules: [{}]) to apply it to every request"],
+        ["CUSTOM matching on the peer identity", authz("{action: CUSTOM, provider: {name: ext}, rules: [{from: [{source: {ipBlocks: [10.0.0.0/8], principals: [a]}}]}]}"),
+            "spec.rules[0].from[0].source.principals: not supported with the CUSTOM action; match on ipBlocks or remoteIpBlocks, or let the external authorizer check identities"],
+        ["CUSTOM with an identity condition", authz("{action: CUSTOM, provider: {name: ext}, rules: [{when: [{key: 'request.auth.claims[iss]', values: [a]}]}]}"),
+            "spec.rules[0].when[0].key: request.auth.claims[iss] is not supported with the CUSTOM action"],
+        // The CRD's CEL rule refuses it first, as the API server does before Istio's webhook sees it.
+        ["serviceAccounts beside namespaces", authz("{rules: [{from: [{source: {serviceAccounts: [a/b], notNamespaces: [c]}}]}]}"),
+            "spec.rules[0].from[0].source: Cannot set serviceAccounts with namespaces or principals, found a mapping"],
+        ["a service account with a wildcard", authz("{rules: [{from: [{source: {serviceAccounts: ['a/*']}}]}]}"),
+            'spec.rules[0].from[0].source.serviceAccounts[0]: "a/*": wildcards are not allowed in service accounts; name each one'],
+        ["a service account with two slashes", authz("{rules: [{from: [{source: {notServiceAccounts: [a/b/c]}}]}]}"),
+            'spec.rules[0].from[0].source.notServiceAccounts[0]: "a/b/c" must be serviceAccount or namespace/serviceAccount'],
+        ["a service account with an empty namespace", authz("{rules: [{from: [{source: {serviceAccounts: [/b]}}]}]}"),
+            'spec.rules[0].from[0].source.serviceAccounts[0]: "/b" must be serviceAccount or namespace/serviceAccount'],
+        ["a trust domain with a wildcard inside", authz("{rules: [{from: [{source: {trustDomains: ['a*b.org']}}]}]}"),
+            'spec.rules[0].from[0].source.trustDomains[0]: "a*b.org" has a wildcard inside; Istio allows one only at the start or the end'],
+        ["a trust domain with a slash", authz("{rules: [{from: [{source: {notTrustDomains: [a.org/ns]}}]}]}"),
+            'spec.rules[0].from[0].source.notTrustDomains[0]: "a.org/ns": a trust domain has no "/"'],
+        ["{**} before another template segment", authz("{rules: [{to: [{operation: {paths: ['/a/{**}/{*}']}}]}]}"),
+            'spec.rules[0].to[0].operation.paths[0]: "/a/{**}/{*}": {**} must be the last segment of a path template'],
+        ["a brace outside a template segment", authz("{rules: [{to: [{operation: {notPaths: ['/a/{id}']}}]}]}"),
+            'spec.rules[0].to[0].operation.notPaths[0]: "/a/{id}": "{" and "}" may only make up a whole {*} or {**} segment'],
+        ["a template with a segment that is no literal", authz("{rules: [{to: [{operation: {paths: ['/a b/{*}']}}]}]}"),
+            'spec.rules[0].to[0].operation.paths[0]: "/a b/{*}": segment "a b" of a path template may hold only letters, digits and -._~%!$&\'()+,;:@='],
+        ["an empty condition value", authz("{rules: [{when: [{key: 'request.headers[x]', values: [a, '']}]}]}"), "spec.rules[0].when[0].values[1]: empty value not allowed"],
+        ["a condition on the destination's namespace", authz("{rules: [{when: [{key: destination.namespace, values: [a]}]}]}"),
+            "spec.rules[0].when[0].key: destination.namespace is replaced by the policy's metadata.namespace"],
+        ["a header condition without a name", authz("{rules: [{when: [{key: request.headers, values: [a]}]}]}"), 'spec.rules[0].when[0].key: unknown attribute "request.headers"'],
+        ["a source.serviceAccount condition with a wildcard", authz("{rules: [{when: [{key: source.serviceAccount, notValues: ['*']}]}]}"),
+            'spec.rules[0].when[0].notValues[0]: "*": wildcards are not allowed in service accounts; name each one'],
+        ["a targetRef to a Deployment", authz("{targetRefs: [{group: apps, kind: Deployment, name: web}]}"),
+            'spec.targetRefs[0]: must name a Service (group ""), a networking.istio.io ServiceEntry, or a gateway.networking.k8s.io Gateway or GatewayClass, found "apps"/Deployment'],
+        ["a dry run of a CUSTOM policy", "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: n, namespace: a, annotations: {istio.io/dry-run: 'true'}}\nspec: {action: CUSTOM, provider: {name: ext}, rules: [{}]}",
+            'metadata.annotations["istio.io/dry-run"]: only ALLOW and DENY policies may be a dry run, found action CUSTOM'],
+        ["a dry-run annotation that is no boolean", "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: n, namespace: a, annotations: {istio.io/dry-run: 'yes'}}\nspec: {}",
+            'metadata.annotations["istio.io/dry-run"]: must be "true" or "false", found "yes"'],
+        ["a dry run of a PeerAuthentication", "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: p, namespace: a, annotations: {istio.io/dry-run: 'true'}}\nspec: {}",
+            'metadata.annotations["istio.io/dry-run"]: only an AuthorizationPolicy may be a dry run; remove the annotation'],
+        ["istiod's own annotation", "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: s, namespace: a, annotations: {internal.istio.io/parent-namespace: b}}\nspec: {}",
+            'metadata.annotations["internal.istio.io/parent-namespace"]: is istiod\'s own annotation, which istiod refuses on objects users write; remove it'],
         // The CRD's CEL rule refuses it first, as the API server does before Istio's webhook sees it.
         ["port-level mTLS without a selector", "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: p, namespace: a}\nspec: {portLevelMtls: {'8080': {mode: DISABLE}}}",
             "spec: portLevelMtls requires selector, found a mapping"],
@@ -175,6 +222,18 @@ describe("input validation: Istio's checks (pkg/config/validation)", () => {
     }
     it("accepts from: [] and when conditions Istio knows", () => {
         assert.strictEqual(problemOf(authz("{rules: [{from: [], when: [{key: 'request.headers[x-user]', values: [a]}, {key: source.ip, notValues: ['10.0.0.0/8', '::1']}]}]}")), undefined);
+    });
+    it("accepts what istiod accepts: trust domains, service accounts, path templates, port 0, a dry run, ALLOW and AUDIT without rules", () => {
+        for (const spec of [
+            "{rules: [{from: [{source: {trustDomains: ['*.example.org', cluster.local]}}, {source: {serviceAccounts: [web, shop/api]}}]}]}",
+            "{rules: [{when: [{key: source.trustDomain, values: ['*']}, {key: source.serviceAccount, values: [shop/web]}]}]}",
+            "{rules: [{to: [{operation: {paths: ['/api/{*}/items/{**}', '/static/*'], notPorts: ['0']}}]}]}",
+            "{action: DENY, rules: [{}]}", "{action: AUDIT}", "{}",
+            "{targetRefs: [{kind: Service, name: web}, {group: networking.istio.io, kind: ServiceEntry, name: ext}]}",
+        ]) {
+            assert.strictEqual(problemOf(authz(spec)), undefined, spec);
+        }
+        assert.strictEqual(problemOf("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: n, namespace: a, annotations: {istio.io/dry-run: 'True'}}\nspec: {action: DENY, rules: [{}]}"), undefined);
     });
 });
 
@@ -232,7 +291,7 @@ describe("input validation: upstream conformance inputs", () => {
     it("validates 10,000 objects quickly (each kind's schema compiled once, on first use)", () => {
         const objects = syntheticCluster(5000);
         const cpu = process.cpuUsage();
-        const problems = objects.map(objectProblem).filter((problem) => problem !== undefined);
+        const problems = objects.map((object) => objectProblem(object)).filter((problem) => problem !== undefined);
         const used = process.cpuUsage(cpu);
         const ms = (used.user + used.system) / 1000;
         assert.deepStrictEqual(problems, []);

@@ -1,6 +1,7 @@
 /**
- * The source tree's import graph: the reachability engine stands beside the components (it is
- * not one), and no module reaches itself through its imports — even type-only circles make a
+ * The source tree's import graph: it flows one way, stacks and policypack → components →
+ * analysis → common leaves; the reachability engine stands beside the components (it is not
+ * one) and never imports them; and no module reaches itself through its imports — even type-only circles make a
  * folder impossible to read, move or test on its own.
  */
 import * as assert from "assert";
@@ -9,7 +10,7 @@ import * as path from "path";
 import * as ts from "typescript";
 import { projectRoot } from "../harness/stackConfig";
 
-const sourceFolders = ["analysis", "components", "stacks", "policypack"];
+const sourceFolders = ["common", "analysis", "components", "stacks", "policypack"];
 
 function sourceFiles(folder: string): string[] {
     return fs.readdirSync(folder, { withFileTypes: true, recursive: true })
@@ -69,5 +70,21 @@ describe("source layout", function () {
             .filter(([, targets]) => targets.some((target) => target.startsWith(`analysis${path.sep}`)));
         assert.deepStrictEqual(inward.map(([file]) => file), []);
         assert.ok(!fs.existsSync(path.join(projectRoot, "components", "analysis")), "components/analysis/ still exists");
+    });
+
+    /** The files of `folder` that import a file of one of `forbidden`, each as "file → target". */
+    function importsInto(folder: string, forbidden: readonly string[]): string[] {
+        return [...graph.entries()]
+            .filter(([file]) => file.startsWith(`${folder}${path.sep}`))
+            .flatMap(([file, targets]) => targets.filter((target) => forbidden.some((other) => target.startsWith(`${other}${path.sep}`))).map((target) => `${file} → ${target}`));
+    }
+
+    it("keeps the components out of the engine: analysis/ imports common/ leaves, never components/", function () {
+        assert.deepStrictEqual(importsInto("analysis", ["components", "stacks", "policypack"]), []);
+    });
+
+    it("keeps common/ a leaf: it imports nothing of the tree", function () {
+        assert.ok(graph.has(path.join("common", "wellKnown.ts")), "common/wellKnown.ts is not in the graph");
+        assert.deepStrictEqual(importsInto("common", ["analysis", "components", "stacks", "policypack"]), []);
     });
 });

@@ -114,7 +114,8 @@ spec:
 /** `ztmesh --help` and `ztmesh reach` on the two pods, run with `npx` in `cwd` (a project that has ztmesh). */
 export function checkBinWithNpx(commands: Commands, cwd: string, scratch: string): void {
     const help = commands.runOk("npx", ["--no-install", "ztmesh", "--help"], cwd);
-    assert.match(help, /^Usage: ztmesh reach <dir-or-file>/);
+    assert.match(help, /^Usage: ztmesh <command> \[options\]\n[^]*\n  reach \[options\]/);
+    assert.match(commands.runOk("npx", ["--no-install", "ztmesh", "reach", "--help"], cwd), /^Usage: ztmesh reach <dir-or-file>/);
     const folder = path.join(scratch, "two-pods");
     writeFile(path.join(folder, "shop.yaml"), twoPods.manifest);
     const printed = commands.runOk("npx", ["--no-install", "ztmesh", "reach", folder], cwd);

@@ -110,7 +110,7 @@ describe("the policy pack as `pulumi policy publish` packs it and Pulumi install
         const packed = path.join(packDir, tarballs[0]);
 
         const entries = commands.runOk("tar", ["-tzf", packed], workDir).split("\n").filter((line) => line.trim() !== "").map((line) => line.replace(/^package\//, ""));
-        for (const required of ["package.json", "PulumiPolicy.yaml", packPackage.main, "dist/policypack/index.js", "dist/policypack/rules/intent.js", "dist/analysis/reach.js", "dist/analysis/schema/generated/schemas.json", "dist/components/wellKnown.js"]) {
+        for (const required of ["package.json", "PulumiPolicy.yaml", packPackage.main, "dist/policypack/index.js", "dist/policypack/rules/intent.js", "dist/analysis/reach.js", "dist/analysis/schema/generated/schemas.json", "dist/common/wellKnown.js"]) {
             assert.ok(entries.includes(required), `the tarball lacks ${required}; it has: ${entries.join(", ")}`);
         }
         // No TypeScript at all (no tsconfig.json either: it extends ../tsconfig.json, absent once

@@ -11,7 +11,7 @@
 import fc from "fast-check";
 import type { DeclaredService } from "../../analysis/intent";
 import type { KubeObject } from "../../analysis/manifests";
-import type { DeclaredCaller } from "../../components/wellKnown";
+import type { DeclaredCaller } from "../../common/wellKnown";
 import type { Environment, ServiceConfig } from "../../stacks/schema";
 
 type PortConfig = ServiceConfig["ports"][number];

@@ -5,13 +5,20 @@
  * JSON decoding reads it), as do empty lists for `from` and `to`, which that decoding also
  * reads as unset.
  */
+import { dryRunAnnotation } from "../../istio/dryRun";
 import { addressOrCidrProblem } from "./cidr";
 import { labelsProblem } from "./kubernetes";
 import { eachProblem, firstProblem, isPortNumber, Mapping, Problem } from "./problems";
 
 const sourceFields = ["principals", "notPrincipals", "requestPrincipals", "notRequestPrincipals", "namespaces", "notNamespaces",
-    "ipBlocks", "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks", "serviceAccounts", "notServiceAccounts"];
+    "ipBlocks", "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks", "serviceAccounts", "notServiceAccounts", "trustDomains", "notTrustDomains"];
 const operationFields = ["hosts", "notHosts", "ports", "notPorts", "methods", "notMethods", "paths", "notPaths"];
+/** Source fields the CUSTOM action does not support: its external authorizer is asked before the peer identity is known to it. */
+const identityFields = ["namespaces", "notNamespaces", "serviceAccounts", "notServiceAccounts", "trustDomains", "notTrustDomains",
+    "principals", "notPrincipals", "requestPrincipals", "notRequestPrincipals"];
+
+/** Source fields with checks of their own (CheckServiceAccount, CheckTrustDomainValues), empty values included. */
+const checkedApart = ["serviceAccounts", "notServiceAccounts", "trustDomains", "notTrustDomains"];
 
 const isSet = (value: unknown) => Array.isArray(value) && value.length > 0;
 
@@ -21,16 +28,83 @@ function emptyValueProblem(mapping: Mapping, fields: readonly string[], at: stri
     return field === undefined ? undefined : `${at}.${field}: empty value not allowed`;
 }
 
+/**
+ * security.ValidatePorts: a decimal number up to 65535. Istio accepts 0, which no connection
+ * uses: such a port matches nothing (istio/istio pkg/config/security/security.go).
+ */
 function portsProblem(ports: unknown[] | undefined, at: string): Problem {
-    return eachProblem(ports, at, (port, portAt) => (typeof port === "string" && /^\d+$/.test(port) && isPortNumber(Number(port))
-        ? undefined : `${portAt}: ${JSON.stringify(port)} is not a port number 1-65535`));
+    return eachProblem(ports, at, (port, portAt) => (typeof port === "string" && /^\d+$/.test(port) && Number(port) <= 65535
+        ? undefined : `${portAt}: ${JSON.stringify(port)} is not a port number 0-65535`));
 }
 
 function ipsProblem(values: unknown[] | undefined, at: string): Problem {
     return eachProblem(values, at, addressOrCidrProblem);
 }
 
-function sourceProblem(from: Mapping, at: string): Problem {
+/** security.CheckServiceAccount: at most 16, each `name` or `namespace/name`, no wildcard, at most 320 characters. */
+function serviceAccountsProblem(values: string[] | undefined, at: string): Problem {
+    if ((values ?? []).length > 16) {
+        return `${at}: at most 16 service accounts, found ${values!.length}; split the rule`;
+    }
+    return eachProblem(values, at, (value, valueAt) => {
+        const parts = value.split("/");
+        if (value === "") return `${valueAt}: empty value not allowed`;
+        if (value.includes("*")) return `${valueAt}: ${JSON.stringify(value)}: wildcards are not allowed in service accounts; name each one`;
+        if (value.length > 320) return `${valueAt}: longer than 320 characters`;
+        return parts.length <= 2 && parts.every((part) => part !== "") ? undefined
+            : `${valueAt}: ${JSON.stringify(value)} must be serviceAccount or namespace/serviceAccount`;
+    });
+}
+
+/** security.CheckWildcardValues: at most one `*`, at the start or the end (exact, prefix*, *suffix or `*`). */
+function wildcardValuesProblem(values: string[] | undefined, at: string): Problem {
+    return eachProblem(values, at, (value, valueAt) => {
+        const stars = value.split("*").length - 1;
+        if (value === "") return `${valueAt}: empty value not allowed`;
+        if (stars > 1) return `${valueAt}: ${JSON.stringify(value)} has more than one wildcard; Istio allows one, at the start or the end`;
+        return stars === 1 && value !== "*" && !value.startsWith("*") && !value.endsWith("*")
+            ? `${valueAt}: ${JSON.stringify(value)} has a wildcard inside; Istio allows one only at the start or the end` : undefined;
+    });
+}
+
+/** security.CheckTrustDomainValues: wildcard values without `/`. */
+function trustDomainsProblem(values: string[] | undefined, at: string): Problem {
+    return wildcardValuesProblem(values, at)
+        ?? eachProblem(values, at, (value, valueAt) => (value.includes("/") ? `${valueAt}: ${JSON.stringify(value)}: a trust domain has no "/"` : undefined));
+}
+
+/** A path segment of a path template, outside `{*}` and `{**}`: an RFC 3986 pchar run (security.validLiteral). */
+const pathLiteral = /^[a-zA-Z0-9\-._~%!$&'()+,;:@=]+$/;
+
+/**
+ * security.CheckValidPathTemplate: a path with `{*}` (one segment) or `{**}` (the rest) is a
+ * template; `{**}` comes last, no other segment holds `{` or `}`, and in a template every
+ * other segment is a plain pchar literal.
+ */
+function pathTemplatesProblem(paths: string[] | undefined, at: string): Problem {
+    return eachProblem(paths, at, (path, pathAt) => {
+        const template = path.includes("{*}") || path.includes("{**}");
+        let sawMatchAny = false;
+        for (const segment of path.replace(/^\/+|\/+$/g, "").split("/")) {
+            if ((segment === "{*}" || segment === "{**}") && sawMatchAny) {
+                return `${pathAt}: ${JSON.stringify(path)}: {**} must be the last segment of a path template`;
+            }
+            if (segment === "{*}" || segment === "{**}") {
+                sawMatchAny = segment === "{**}";
+                continue;
+            }
+            if (/[{}]/.test(segment)) {
+                return `${pathAt}: ${JSON.stringify(path)}: "{" and "}" may only make up a whole {*} or {**} segment`;
+            }
+            if (template && !pathLiteral.test(segment)) {
+                return `${pathAt}: ${JSON.stringify(path)}: segment ${JSON.stringify(segment)} of a path template may hold only letters, digits and -._~%!$&'()+,;:@=`;
+            }
+        }
+        return undefined;
+    });
+}
+
+function sourceProblem(from: Mapping, at: string, action: string): Problem {
     const source: Mapping | undefined = from.source;
     if (source === undefined) {
         return `${at}.source: must not be nil (give a source, or drop this from entry)`;
@@ -38,9 +112,18 @@ function sourceProblem(from: Mapping, at: string): Problem {
     if (!sourceFields.some((field) => isSet(source[field]))) {
         return `${at}.source: must not be empty (set at least one of ${sourceFields.slice(0, 6).join(", ")}, ...)`;
     }
+    // serviceAccounts beside namespaces or principals: the CRD's CEL rule refuses it.
     return firstProblem(
-        () => emptyValueProblem(source, sourceFields, `${at}.source`),
+        () => emptyValueProblem(source, sourceFields.filter((field) => !checkedApart.includes(field)), `${at}.source`),
+        () => serviceAccountsProblem(source.serviceAccounts, `${at}.source.serviceAccounts`),
+        () => serviceAccountsProblem(source.notServiceAccounts, `${at}.source.notServiceAccounts`),
+        () => trustDomainsProblem(source.trustDomains, `${at}.source.trustDomains`),
+        () => trustDomainsProblem(source.notTrustDomains, `${at}.source.notTrustDomains`),
         ...["ipBlocks", "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks"].map((field) => () => ipsProblem(source[field], `${at}.source.${field}`)),
+        () => {
+            const field = action === "CUSTOM" ? identityFields.find((name) => isSet(source[name])) : undefined;
+            return field === undefined ? undefined : `${at}.source.${field}: not supported with the CUSTOM action; match on ipBlocks or remoteIpBlocks, or let the external authorizer check identities`;
+        },
     );
 }
 
@@ -56,11 +139,22 @@ function operationProblem(to: Mapping, at: string): Problem {
         () => emptyValueProblem(operation, operationFields, `${at}.operation`),
         () => portsProblem(operation.ports, `${at}.operation.ports`),
         () => portsProblem(operation.notPorts, `${at}.operation.notPorts`),
+        () => pathTemplatesProblem(operation.paths, `${at}.operation.paths`),
+        () => pathTemplatesProblem(operation.notPaths, `${at}.operation.notPaths`),
     );
 }
 
+/** Condition keys of the policy's own target, which istiod refuses with the field that replaced them (security.ValidateAttribute). */
+const replacedKeys: Array<[RegExp, string]> = [
+    [/^destination\.namespace$/, "is replaced by the policy's metadata.namespace"],
+    [/^destination\.labels/, "is replaced by spec.selector"],
+    [/^destination\.(name|user)$/, "was supported only in v1alpha1; use spec.selector"],
+];
+/** `when` keys the CUSTOM action does not support (the external authorizer is asked before the peer identity is known to it). */
+const identityKeys = /^(source\.(namespace|serviceAccount|trustDomain|principal)$|request\.auth\.)/;
+
 /** The condition keys Istio knows (security.ValidateAttribute); values are checked where their form is fixed. */
-function conditionProblem(condition: Mapping, at: string): Problem {
+function conditionProblem(condition: Mapping, at: string, action: string): Problem {
     const key = String(condition.key ?? "");
     if (key === "") {
         return `${at}.key: must not be empty`;
@@ -68,36 +162,88 @@ function conditionProblem(condition: Mapping, at: string): Problem {
     if (!isSet(condition.values) && !isSet(condition.notValues)) {
         return `${at}: at least one of values or notValues must be set for key ${key}`;
     }
-    const values = (check: (values: unknown[] | undefined, at: string) => Problem) => firstProblem(
+    const values = (check: (values: any[] | undefined, at: string) => Problem) => firstProblem(
         () => check(condition.values, `${at}.values`),
         () => check(condition.notValues, `${at}.notValues`),
     );
-    if (["source.ip", "remote.ip", "destination.ip"].includes(key)) {
-        return values(ipsProblem);
-    }
-    if (key === "destination.port") {
-        return values(portsProblem);
-    }
-    const known = ["source.namespace", "source.principal", "source.serviceAccount", "request.auth.principal", "request.auth.audiences",
-        "request.auth.presenter", "connection.sni"];
-    const knownPrefix = /^(request\.headers\[[^\]]+\]|request\.auth\.claims\[.+\]|experimental\.envoy\.filters\..+)$/;
-    return known.includes(key) || knownPrefix.test(key) ? undefined : `${at}.key: unknown attribute ${JSON.stringify(key)}`;
+    const known = ["source.namespace", "source.principal", "request.auth.principal", "request.auth.audiences", "request.auth.presenter", "connection.sni"];
+    // A map key `a[b]` (validateMapKey): a name before the bracket and something in it.
+    const mapKey = /^(request\.headers|request\.auth\.claims|experimental\.envoy\.filters\.).*\[.+\]$/;
+    const replaced = replacedKeys.find(([pattern]) => pattern.test(key));
+    return firstProblem(
+        () => (replaced ? `${at}.key: ${key} ${replaced[1]}` : undefined),
+        () => (known.includes(key) || mapKey.test(key) || ["source.ip", "remote.ip", "destination.ip", "destination.port", "source.serviceAccount", "source.trustDomain"].includes(key)
+            ? undefined : `${at}.key: unknown attribute ${JSON.stringify(key)}`),
+        () => values((list, listAt) => eachProblem(list, listAt, (value, valueAt) => (value === "" ? `${valueAt}: empty value not allowed` : undefined))),
+        () => (["source.ip", "remote.ip", "destination.ip"].includes(key) ? values(ipsProblem)
+            : key === "destination.port" ? values(portsProblem)
+                : key === "source.serviceAccount" ? values(serviceAccountsProblem)
+                    : key === "source.trustDomain" ? values(wildcardValuesProblem) : undefined),
+        () => (action === "CUSTOM" && identityKeys.test(key) ? `${at}.key: ${key} is not supported with the CUSTOM action` : undefined),
+    );
 }
 
+/** targetRef kinds an AuthorizationPolicy may name (validatePolicyTargetReference; version not checked). */
+const targetKinds = ["/Service", "networking.istio.io/ServiceEntry", "gateway.networking.k8s.io/Gateway", "gateway.networking.k8s.io/GatewayClass"];
+
+function targetRefProblem(ref: Mapping, at: string): Problem {
+    const kind = `${ref.group ?? ""}/${ref.kind}`;
+    return targetKinds.includes(kind) ? undefined
+        : `${at}: must name a Service (group ""), a networking.istio.io ServiceEntry, or a gateway.networking.k8s.io Gateway or GatewayClass, found ${JSON.stringify(ref.group ?? "")}/${ref.kind}`;
+}
+
+/**
+ * istiod's ValidateAuthorizationPolicy (istio/istio 1.30.3 pkg/config/validation/validation.go),
+ * check by check; what the CRD's schema and CEL rules already refuse (a selector beside
+ * targetRefs, wildcards in selector labels, a targetRef's namespace, serviceAccounts beside
+ * namespaces or principals, more than 16 service accounts) is left to them.
+ */
 function authorizationPolicyProblem(spec: Mapping): Problem {
     const action = spec.action ?? "ALLOW";
     return firstProblem(
         () => (spec.selector !== undefined && (spec.targetRef !== undefined || isSet(spec.targetRefs))
             ? "spec: selector and targetRef(s) are mutually exclusive; use one" : undefined),
         () => labelsProblem(spec.selector?.matchLabels, "spec.selector.matchLabels"),
-        () => (action === "CUSTOM" && spec.provider === undefined ? "spec.provider: must be set for the CUSTOM action" : undefined),
+        () => (spec.targetRef === undefined ? undefined : targetRefProblem(spec.targetRef, "spec.targetRef")),
+        () => eachProblem<Mapping>(spec.targetRefs, "spec.targetRefs", targetRefProblem),
+        // Istio reads an empty list as unset: `rules: []` is no rules.
+        () => ((action === "DENY" || action === "CUSTOM") && !isSet(spec.rules)
+            ? `spec.rules: a ${action} policy without rules never applies, so istiod refuses it; add an empty rule (rules: [{}]) to apply it to every request` : undefined),
+        () => (action === "CUSTOM" && !spec.provider?.name ? "spec.provider.name: must be set for the CUSTOM action (an extension provider of the mesh config)" : undefined),
         () => (action !== "CUSTOM" && spec.provider !== undefined ? `spec.provider: may only be used with the CUSTOM action, not ${action}` : undefined),
         () => eachProblem<Mapping>(spec.rules, "spec.rules", (rule, at) => firstProblem(
-            () => eachProblem<Mapping>(rule.from, `${at}.from`, sourceProblem),
+            () => eachProblem<Mapping>(rule.from, `${at}.from`, (from, fromAt) => sourceProblem(from, fromAt, action)),
             () => eachProblem<Mapping>(rule.to, `${at}.to`, operationProblem),
-            () => eachProblem<Mapping>(rule.when, `${at}.when`, conditionProblem),
+            () => eachProblem<Mapping>(rule.when, `${at}.when`, (condition, conditionAt) => conditionProblem(condition, conditionAt, action)),
         )),
     );
+}
+
+/**
+ * validateMetadata, which istiod runs before every Istio kind's own checks: the dry-run
+ * annotation only on an ALLOW or DENY AuthorizationPolicy, as a boolean (Go's ParseBool), and
+ * none of the annotations istiod keeps to itself.
+ */
+function istioMetadataProblem(object: Mapping): Problem {
+    const annotations: Mapping = object.metadata?.annotations ?? {};
+    const dryRun = annotations[dryRunAnnotation];
+    const internal = ["internal.istio.io/webhook-always-reject", "internal.istio.io/parent-namespace", "internal.istio.io/parents"].find((key) => key in annotations);
+    if (internal !== undefined) {
+        return `metadata.annotations[${JSON.stringify(internal)}]: is istiod's own annotation, which istiod refuses on objects users write; remove it`;
+    }
+    if (dryRun === undefined) {
+        return undefined;
+    }
+    const at = `metadata.annotations[${JSON.stringify(dryRunAnnotation)}]`;
+    if (object.kind !== "AuthorizationPolicy") {
+        return `${at}: only an AuthorizationPolicy may be a dry run; remove the annotation`;
+    }
+    const action = object.spec?.action ?? "ALLOW";
+    if (action !== "ALLOW" && action !== "DENY") {
+        return `${at}: only ALLOW and DENY policies may be a dry run, found action ${action}`;
+    }
+    return ["1", "t", "T", "true", "TRUE", "True", "0", "f", "F", "false", "FALSE", "False"].includes(String(dryRun)) ? undefined
+        : `${at}: must be "true" or "false", found ${JSON.stringify(dryRun)}`;
 }
 
 function peerAuthenticationProblem(spec: Mapping): Problem {
@@ -165,6 +311,10 @@ function gatewayProblem(spec: Mapping): Problem {
 
 /** istiod's own checks of an Istio object (after its schema passed). */
 export function istioProblem(object: Mapping): Problem {
+    return istioMetadataProblem(object) ?? istioSpecProblem(object);
+}
+
+function istioSpecProblem(object: Mapping): Problem {
     const spec: Mapping = object.spec ?? {};
     switch (object.kind) {
         case "AuthorizationPolicy": return authorizationPolicyProblem(spec);

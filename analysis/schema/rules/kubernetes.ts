@@ -128,7 +128,8 @@ function podSpecProblem(spec: Mapping | undefined, path: string): Problem {
             () => (container.name === undefined ? undefined : dnsLabelProblem(container.name, `${at}.name`)),
             () => (container.name !== undefined && names.has(container.name) ? `${at}.name: duplicate container name ${JSON.stringify(container.name)}` : undefined),
             () => eachProblem<Mapping>(container.ports, `${at}.ports`, (port, portAt) => firstProblem(
-                () => (isPortNumber(port.containerPort) ? undefined : `${portAt}.containerPort: must be a port number 1-65535, found ${JSON.stringify(port.containerPort)}`),
+                () => (port.containerPort === undefined ? `${portAt}.containerPort: required field is missing`
+                    : isPortNumber(port.containerPort) ? undefined : `${portAt}.containerPort: must be a port number 1-65535, found ${JSON.stringify(port.containerPort)}`),
                 () => protocolProblem(port.protocol, `${portAt}.protocol`),
                 () => (port.hostPort === undefined || port.hostPort === 0 || isPortNumber(port.hostPort) ? undefined
                     : `${portAt}.hostPort: must be a port number 1-65535, found ${JSON.stringify(port.hostPort)}`),

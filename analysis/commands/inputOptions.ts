@@ -1,0 +1,77 @@
+/**
+ * What a command reads and how: manifest files and folders (as arguments, or netpol-analyzer's
+ * repeatable `--dirpath DIR`), which links it follows, how large a file may be, what becomes of
+ * fields the schemas do not know, and how much it says on standard error (`-q`, `-v`).
+ */
+import * as fs from "fs";
+import { Command, Option } from "commander";
+import { defaultMaxFileBytes } from "../files/inputFiles";
+import { ManifestError } from "../manifestError";
+import type { ReadOptions } from "../manifests";
+import { FieldValidation, fieldValidationModes } from "../schema/fieldValidation";
+import { UsageError } from "./usage";
+
+export interface InputFlags {
+    readonly dirpath?: readonly string[];
+    readonly followSymlinks?: boolean;
+    readonly maxFileSize?: string;
+    readonly fieldValidation?: FieldValidation;
+    readonly quiet?: boolean;
+    readonly verbose?: boolean;
+}
+
+/** The largest --max-file-size, in MiB: V8 cannot hold much more text as one string. */
+const maxFileSizeMiB = 512;
+
+/** How much a command says besides its output: `quiet` drops warnings and notes, `verbose` adds what was read. */
+export type Verbosity = "quiet" | "normal" | "verbose";
+
+export interface ReadChoice {
+    readonly paths: readonly string[];
+    readonly options: ReadOptions;
+    readonly verbosity: Verbosity;
+}
+
+/** Adds the input flags to `command` (its paths are its arguments). */
+export function addInputOptions(command: Command): Command {
+    return command
+        .addOption(new Option("--dirpath <dir>", "a folder (or file) of manifests to read, as an argument would; may be repeated")
+            .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]))
+        .addOption(new Option("--follow-symlinks", "also follow symbolic links that lead out of the folders given"))
+        .addOption(new Option("--max-file-size <mib>", `read files of up to MIB mebibytes (default 64, at most ${maxFileSizeMiB})`))
+        .addOption(new Option("--field-validation <mode>", "fields the schemas do not know: strict refuses the object, warn drops each with a warning, ignore drops them silently, as the API server stores the object")
+            .choices(fieldValidationModes).default("strict"))
+        .addOption(new Option("-q, --quiet", "print no warnings, only errors and the output"))
+        .addOption(new Option("-v, --verbose", "also print each file read and how many objects it holds"));
+}
+
+/** The locations and options the flags ask for: bad usage is a `UsageError`, a location that does not exist a `ManifestError`. */
+export function readChoice(args: readonly string[], flags: InputFlags): ReadChoice {
+    const paths = [...args, ...(flags.dirpath ?? [])];
+    if (paths.length === 0) {
+        throw new UsageError("no manifest files or folders given");
+    }
+    const maxFileBytes = fileSizeBound(flags.maxFileSize);
+    if (maxFileBytes === undefined) {
+        throw new UsageError(`--max-file-size takes a whole number of mebibytes from 1 to ${maxFileSizeMiB}`);
+    }
+    if (flags.quiet && flags.verbose) {
+        throw new UsageError("-q/--quiet and -v/--verbose ask for less and more; give one");
+    }
+    const missing = paths.find((location) => !fs.existsSync(location));
+    if (missing !== undefined) {
+        throw new ManifestError(missing, "no such file or folder");
+    }
+    return {
+        paths,
+        options: { followSymlinks: flags.followSymlinks === true, maxFileBytes, fieldValidation: flags.fieldValidation ?? "strict" },
+        verbosity: flags.quiet ? "quiet" : flags.verbose ? "verbose" : "normal",
+    };
+}
+
+/** --max-file-size in bytes; undefined where it is no whole number of MiB from 1 to 512. */
+function fileSizeBound(option: string | undefined): number | undefined {
+    if (option === undefined) return defaultMaxFileBytes;
+    const mebibytes = /^[0-9]+$/.test(option) ? Number(option) : NaN;
+    return mebibytes >= 1 && mebibytes <= maxFileSizeMiB ? mebibytes * 1024 * 1024 : undefined;
+}

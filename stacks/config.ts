@@ -154,7 +154,8 @@ function checkReferences(env: Environment): string[] {
                 problems.push(`${configPath(["services", index, "callers", callerIndex, "service"])}: "${svc.name}" lists itself as a caller; a service needs no policy to reach itself, remove the entry`);
             }
         });
-        if (svc.public && !env.gateway) {
+        // An application stack's gateway is its platform's (checked in stacks/application.ts).
+        if (svc.public && !env.gateway && roleOf(env) !== "application") {
             problems.push(`${configPath(["services", index, "public"])}: the service is public but ${configNamespace}:gateway is not set; declare the gateway with a TLS listener for "${svc.public.hostname}"`);
         }
     });

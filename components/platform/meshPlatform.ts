@@ -76,7 +76,12 @@ export class PolicyObjectRecorder {
      */
     objectsAfter(components: pulumi.Resource[]): pulumi.Output<Record<string, unknown>[]> {
         const settled = new pulumi.ComponentResource("ztmesh:index:PlatformObjects", "platform-objects", {}, { dependsOn: components });
-        return settled.urn.apply(() => pulumi.output(this.recorded.map((object) => pulumi.output(object)))).apply((objects) => objects as Record<string, unknown>[]);
+        return settled.urn.apply(() => this.objectsOf());
+    }
+
+    /** The objects recorded so far. */
+    objectsOf(): pulumi.Output<Record<string, unknown>[]> {
+        return pulumi.output(this.recorded.map((object) => pulumi.output(object))).apply((objects) => objects as Record<string, unknown>[]);
     }
 }
 

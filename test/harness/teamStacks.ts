@@ -1,0 +1,52 @@
+import * as pulumi from "@pulumi/pulumi";
+import { MeshPlatform, PlatformHandle, PolicyObjectRecorder, platformOutputName } from "../../components";
+import { deployTeam } from "../../stacks/application";
+import { parseEnvironment } from "../../stacks/config";
+import { deployMesh } from "../../stacks/program";
+import { RecordedResource, ResourceLog, construct } from "../../stacks/offline";
+import { configValues, rawConfig } from "../e2e/stackFiles";
+
+/** A stack's config from its Pulumi.<stack>.yaml, parsed, with `edit` applied, as Pulumi hands it to the program. */
+export function editedStack(stack: string, edit: (config: Record<string, any>) => void = () => {}): Record<string, string> {
+    const config = configValues(stack);
+    edit(config);
+    return rawConfig(config);
+}
+
+function resolved<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply((value) => resolve(value)));
+}
+
+/**
+ * The platform stack under mocks and its handle. The mocks never call a resource transform,
+ * so the policy objects are recorded here by handing each registered resource to the same
+ * recorder the program gives the platform's components.
+ */
+export async function platformUnderMocks(stack = "platform", edit?: (config: Record<string, any>) => void): Promise<{ handle: PlatformHandle; log: ResourceLog }> {
+    let output: pulumi.Output<PlatformHandle> | undefined;
+    const log = await construct(() => {
+        output = deployMesh(parseEnvironment(editedStack(stack, edit)), stack).platform;
+    });
+    const recorder = new PolicyObjectRecorder();
+    for (const resource of log.resources) {
+        recorder.transform({ type: resource.type, name: resource.name, custom: resource.custom, props: JSON.parse(JSON.stringify(resource.inputs)), opts: {} });
+    }
+    const handle = await resolved(output!);
+    return { handle: { ...handle, policyObjects: await resolved(recorder.objectsOf()) as PlatformHandle["policyObjects"] }, log };
+}
+
+/** A team stack under mocks on `handle`, with the StackReference through which the real program reads it. */
+export async function teamUnderMocks(stack: string, handle: PlatformHandle, edit?: (config: Record<string, any>) => void): Promise<RecordedResource[]> {
+    const env = parseEnvironment(editedStack(stack, edit));
+    const log = await construct(() => deployTeam(env, stack, MeshPlatform.of({ [platformOutputName]: handle })));
+    return [...log.resources, stackReference(env.platform!, handle)];
+}
+
+/** The StackReference resource an application stack registers, with the platform handle among its outputs. */
+export function stackReference(name: string, handle: unknown): RecordedResource {
+    return {
+        urn: `urn:pulumi:team::ztmesh::pulumi:pulumi:StackReference::${name}`, type: "pulumi:pulumi:StackReference", name, custom: true,
+        inputs: { name, outputs: { [platformOutputName]: handle }, secretOutputNames: [] },
+        parent: "", dependencies: [], transforms: [], additionalSecretOutputs: [], retainOnDelete: false,
+    };
+}

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MeshPlatform, PlatformHandle, PolicyObjectRecorder, platformOutputName } from "../../components";
+import { MeshPlatform, PlatformHandle, PolicyObjectRecorder, platformOutputName, teamLabel } from "../../components";
 import { deployTeam } from "../../stacks/application";
 import { parseEnvironment } from "../../stacks/config";
 import { deployMesh } from "../../stacks/program";
@@ -39,7 +39,27 @@ export async function platformUnderMocks(stack = "platform", edit?: (config: Rec
 export async function teamUnderMocks(stack: string, handle: PlatformHandle, edit?: (config: Record<string, any>) => void): Promise<RecordedResource[]> {
     const env = parseEnvironment(editedStack(stack, edit));
     const log = await construct(() => deployTeam(env, stack, MeshPlatform.of({ [platformOutputName]: handle })));
-    return [...log.resources, stackReference(env.platform!, handle)];
+    return [...withTransforms(log.resources), stackReference(env.platform!, handle)];
+}
+
+/**
+ * The resources as the engine registers them: each one's inputs through the transforms of it
+ * and its ancestors (the engine runs a component's transforms on its children; the mocks run none).
+ */
+function withTransforms(resources: readonly RecordedResource[]): RecordedResource[] {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    return resources.map((resource) => {
+        const chain: RecordedResource[] = [];
+        for (let at: RecordedResource | undefined = resource; at; at = byUrn.get(at.parent)) {
+            chain.unshift(at);
+        }
+        let inputs = resource.inputs;
+        for (const transform of chain.flatMap((r) => r.transforms)) {
+            const result = transform({ type: resource.type, name: resource.name, custom: resource.custom, props: inputs, opts: {} });
+            inputs = (result && !("then" in result) ? result.props : inputs) as Record<string, any>;
+        }
+        return { ...resource, inputs };
+    });
 }
 
 /** The StackReference resource an application stack registers, with the platform handle among its outputs. */
@@ -49,4 +69,26 @@ export function stackReference(name: string, handle: unknown): RecordedResource 
         inputs: { name, outputs: { [platformOutputName]: handle }, secretOutputNames: [] },
         parent: "", dependencies: [], transforms: [], additionalSecretOutputs: [], retainOnDelete: false,
     };
+}
+
+/**
+ * One stack of role all with the declarations of the platform stack and both team stacks:
+ * what the split must amount to. Calls to other teams' services are declared on the callee
+ * alone there, so the teams' `dependencies` are left out.
+ */
+export function singleStackConfig(): Record<string, any> {
+    const config = configValues("platform");
+    delete config["ztmesh:role"];
+    delete config["ztmesh:teams"];
+    config["ztmesh:services"] = ["team-frontend", "team-reviews"].flatMap((stack) => configValues(stack)["ztmesh:services"])
+        .map(({ dependencies: _calls, ...service }: Record<string, unknown>) => service);
+    return config;
+}
+
+/** `object` without the ownership label `ztmesh.io/team` (and without labels, if that was the only one). */
+export function withoutTeamLabels<T extends { metadata?: { labels?: Record<string, string> } }>(object: T): T {
+    const labels = { ...object.metadata?.labels };
+    delete labels[teamLabel];
+    const { labels: _labels, ...metadata } = object.metadata ?? {};
+    return { ...object, metadata: { ...metadata, ...(Object.keys(labels).length > 0 ? { labels } : {}) } };
 }

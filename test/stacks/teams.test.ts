@@ -2,7 +2,10 @@ import * as assert from "assert";
 import { MeshPlatform, PlatformHandleError, parsePlatformHandle, platformHandleVersion, platformOutputName, teamLabel } from "../../components";
 import { deployTeam } from "../../stacks/application";
 import { ConfigError, parseEnvironment } from "../../stacks/config";
-import { editedStack, platformUnderMocks, teamUnderMocks } from "../harness/teamStacks";
+import { construct } from "../../stacks/offline";
+import { deployMesh } from "../../stacks/program";
+import { rawConfig } from "../e2e/stackFiles";
+import { editedStack, platformUnderMocks, singleStackConfig, teamUnderMocks, withoutTeamLabels } from "../harness/teamStacks";
 import { PlatformHandle } from "../../components";
 
 /** The message of the ConfigError `run` throws; fails when it throws none. */
@@ -96,7 +99,7 @@ describe("team stacks: the platform handle", function () {
         }
         assert.ok(!handle.policyObjects.some((o) => o.kind === "Secret"), "no Secret is recorded");
         const frontend = handle.policyObjects.find((o) => o.kind === "Namespace" && o.metadata.name === "bookinfo-frontend")!;
-        assert.deepStrictEqual((frontend.metadata as { labels: Record<string, string> }).labels, { [teamLabel]: "frontend", "ztmesh.io/gateway-access": "mesh-gateway", "istio-injection": "enabled" });
+        assert.deepStrictEqual((frontend.metadata as unknown as { labels: Record<string, string> }).labels, { [teamLabel]: "frontend", "ztmesh.io/gateway-access": "mesh-gateway", "istio-injection": "enabled" });
     });
 
     it("round-trips through the schema; an unknown version, a missing handle or a bad field is a clear error", () => {
@@ -120,6 +123,20 @@ describe("team stacks: the platform handle", function () {
             to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "bookinfo-reviews" } }, podSelector: { matchLabels: { app: name } } }],
             ports: [{ protocol: "TCP", port: 9080 }],
         })));
+    });
+
+    it("the platform and the two team stacks register the objects of one stack with the same declarations, but for the team labels", async () => {
+        const key = (o: any) => `${o.kind} ${o.metadata?.namespace ?? ""}/${o.metadata?.name}`;
+        const objects = (resources: { custom: boolean; inputs: any }[]) => new Map(resources
+            .filter((r) => r.custom && r.inputs.kind && r.inputs.kind !== "Secret")
+            .map((r) => [key(r.inputs), withoutTeamLabels(JSON.parse(JSON.stringify(r.inputs)))]));
+        const { log } = await platformUnderMocks();
+        const split = objects([...log.resources, ...await teamUnderMocks("team-frontend", handle), ...await teamUnderMocks("team-reviews", handle)]);
+        const single = objects((await construct(() => deployMesh(parseEnvironment(rawConfig(singleStackConfig())), "single"))).resources);
+        assert.deepStrictEqual([...split.keys()].sort(), [...single.keys()].sort());
+        for (const [name, object] of single) {
+            assert.deepStrictEqual(split.get(name), object, name);
+        }
     });
 
     it("a caller or dependency in a namespace the platform does not know is an error naming it", () => {

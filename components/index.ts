@@ -31,5 +31,5 @@ export { intentDifferences, declaredServices, IntentDifference, DeclaredService,
 export { reportModel, ReportModel, ReportAbout, ReportCell, CellStatus } from "../analysis/report/model";
 export { renderPage as renderReportPage } from "../analysis/report/page";
 export { flowExplainer, formatFlowExplanation, FlowExplanation } from "../analysis/explain";
-export { MeshPlatform, PlatformHandleArgs, PolicyObjectRecorder, TeamNamespace, platformHandle } from "./platform/meshPlatform";
-export { PlatformHandle, PlatformHandleError, parsePlatformHandle, platformHandleVersion, platformOutputName, teamLabel } from "./platform/handle";
+export { MeshPlatform, PlatformHandleArgs, PlatformReference, PolicyObjectRecorder, TeamNamespace, platformHandle } from "./platform/meshPlatform";
+export { PlatformHandle, PlatformHandleError, parsePlatformHandle, platformHandleVersion, platformOutputName, platformReferenceType, teamLabel } from "./platform/handle";

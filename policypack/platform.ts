@@ -1,33 +1,32 @@
 import { PolicyResource } from "@pulumi/policy";
-import { PlatformHandle, PlatformHandleError, parsePlatformHandle, platformOutputName } from "../components/platform/handle";
+import { PlatformHandle, PlatformHandleError, parsePlatformHandle, platformOutputName, platformReferenceType } from "../components/platform/handle";
 import { dataBehind, plainData } from "./kubernetes";
 
-/** The type of a `pulumi.StackReference`: how an application stack reads its platform's handle. */
-const stackReferenceType = "pulumi:pulumi:StackReference";
-
 /**
- * The platform an application stack deploys into, as the pack sees it: the handle its
- * StackReference to the platform stack read (stack references are read during preview too),
- * or why it cannot be used. A stack that references no platform has neither.
+ * The platform an application stack deploys into, as the pack sees it: the handle its program
+ * registered as a `PlatformReference` (MeshPlatform.fromStack does), or why it cannot be used.
+ * A stack that references no platform has neither.
  */
 export interface PlatformContext {
     handle?: PlatformHandle;
-    /** The StackReference the handle came from. */
+    /** The PlatformReference the handle came from. */
     reference?: PolicyResource;
     /** Why a referenced handle cannot be used (an unknown version, a second platform). */
     problem?: string;
 }
 
 /**
- * The pack reads the platform from the stack's own StackReference rather than from its config:
- * the reference is a resource of the stack whose outputs the engine hands every stack policy,
- * so the pack checks the platform the program really deployed into, with no file to keep in
- * step per stack. A handle of a version the pack does not know is a problem, never a guess.
+ * The pack reads the platform from a resource of the stack rather than from its config: a
+ * `--policy-pack-config` file is fixed per run and would be kept in step with the platform by
+ * hand for every team's stack, while the resource holds the handle the program really read from
+ * the platform stack. Not the StackReference itself: the engine hands stack policies the
+ * resources a program registers, and a StackReference is read, not registered. A handle of a
+ * version the pack does not know is a problem, never a guess.
  */
 export function platformOf(resources: readonly PolicyResource[]): PlatformContext {
-    const references = resources.filter((resource) => resource.type === stackReferenceType).flatMap((reference) => {
-        const outputs = plainData(dataBehind(reference.props).outputs) as Record<string, unknown> | undefined;
-        return outputs && platformOutputName in outputs ? [{ reference, value: outputs[platformOutputName], name: String(dataBehind(reference.props).name) }] : [];
+    const references = resources.filter((resource) => resource.type === platformReferenceType).map((reference) => {
+        const outputs = plainData(dataBehind(reference.props)) as Record<string, unknown> | undefined;
+        return { reference, value: outputs?.[platformOutputName], name: String(outputs?.stack ?? reference.name) };
     });
     if (references.length === 0) {
         return {};

@@ -73,8 +73,9 @@ export = async () => {
 };
 
 /**
- * An application stack: its platform's handle is read through a StackReference (which the
- * policy pack reads too), then the team's services are validated against it and created.
+ * An application stack: its platform's handle is read through a StackReference (and registered
+ * as a PlatformReference, which the policy pack reads), then the team's services are validated
+ * against it and created.
  */
 async function deployApplication(env: Environment, stack: string) {
     let platform: MeshPlatform;

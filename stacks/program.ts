@@ -47,7 +47,7 @@ export function clusterProvider(plan: Pick<MeshPlan, "renderDirectory" | "cluste
  */
 export function deployMesh(env: Environment, stack: string, prepared: Prepared = {}): MeshDeployment {
     if (roleOf(env) === "application") {
-        throw configError([`${configPath(["role"])}: an application stack runs on its platform's mesh, read through a StackReference; run it with pulumi (stacks/index.ts), or from a program with deployTeam and MeshPlatform`]);
+        throw configError([`${configPath(["role"])}: an application stack runs on its platform's mesh, which it reads through a StackReference: run it with pulumi preview or pulumi up`]);
     }
     const plan = validatedPlan(meshPlan(env, stack, prepared), env);
     const provider = clusterProvider(plan);

@@ -11,6 +11,12 @@ import { z } from "zod";
 /** The stack output a platform stack exports its handle as. */
 export const platformOutputName = "ztmeshPlatform";
 
+/**
+ * The type of the component an application program registers to hold its platform's handle
+ * (`MeshPlatform.fromStack`): the policy pack reads the handle from its outputs.
+ */
+export const platformReferenceType = "ztmesh:index:PlatformReference";
+
 /** The handle version this ztmesh writes and reads. Raise it when a field changes meaning or goes away. */
 export const platformHandleVersion = 1;
 

@@ -6,7 +6,7 @@ import { IstioMesh } from "../istio/istio";
 import { MeshServiceArgs } from "../meshService/args";
 import { meshEndpoint } from "../meshService/endpoint";
 import { MeshEndpoint } from "../meshService/types";
-import { PlatformHandle, parsePlatformHandle, platformHandleVersion, platformOutputName } from "./handle";
+import { PlatformHandle, parsePlatformHandle, platformHandleVersion, platformOutputName, platformReferenceType } from "./handle";
 
 /** An application namespace of the platform and the team that owns it. */
 export interface TeamNamespace {
@@ -86,6 +86,19 @@ export class PolicyObjectRecorder {
 }
 
 /**
+ * The platform handle an application stack runs on, as a resource of the stack: the policy
+ * pack's stack rules get the outputs of the resources a program registers, but not of those it
+ * reads, and a StackReference is read (the engine passes stack policies the registered
+ * resources only), so the handle is registered again here.
+ */
+export class PlatformReference extends pulumi.ComponentResource {
+    constructor(stack: string, handle: PlatformHandle, opts?: pulumi.ComponentResourceOptions) {
+        super(platformReferenceType, stack, {}, opts);
+        this.registerOutputs({ stack, [platformOutputName]: handle });
+    }
+}
+
+/**
  * The platform an application stack deploys into: the mesh, the gateway, the teams'
  * namespaces, read from the platform stack's handle. Services of other teams are named
  * `namespace/name` and resolved through the deterministic identities (ServiceAccount = the
@@ -101,12 +114,15 @@ export class MeshPlatform {
 
     /**
      * The platform of the stack `name` (`<organization>/<project>/<stack>`), read through a
-     * `StackReference`. The policy pack reads the handle from this reference too.
+     * `StackReference`. The handle is also registered as the outputs of a `PlatformReference`
+     * component, where the policy pack reads it.
      */
     static async fromStack(name: string, opts?: pulumi.CustomResourceOptions): Promise<MeshPlatform> {
         const reference = new pulumi.StackReference(name, { name }, opts);
         const { value, secretValue } = await reference.getOutputDetails(platformOutputName);
-        return new MeshPlatform(parsePlatformHandle(value ?? secretValue, `stack ${name}`), `stack ${name}`);
+        const platform = new MeshPlatform(parsePlatformHandle(value ?? secretValue, `stack ${name}`), `stack ${name}`);
+        new PlatformReference(name, platform.handle, { parent: opts?.parent });
+        return platform;
     }
 
     /** The teams and their namespaces. */

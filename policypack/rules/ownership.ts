@@ -34,11 +34,11 @@ function isGatewayEgress(object: KubeObject, handle: PlatformHandle, teamNamespa
 
 export const teamObjectsInOwnNamespaces = stackRule({
     name: "team-objects-in-own-namespaces",
-    description: "In an application stack (one that reads a ztmesh platform stack's handle), every Kubernetes object names its team (label ztmesh.io/team, one team per stack) and lives in a namespace the platform gives that team; the only exception is a public service's egress NetworkPolicy in the gateway's namespace, reaching the team's namespaces only. Cluster-scoped objects are the platform's.",
+    description: "In an application stack (one that registers a ztmesh platform stack's handle as a PlatformReference), every Kubernetes object names its team (label ztmesh.io/team, one team per stack) and lives in a namespace the platform gives that team; the only exception is a public service's egress NetworkPolicy in the gateway's namespace, reaching the team's namespaces only. Cluster-scoped objects are the platform's.",
     validate(model: StackModel, _config: RuleConfig, report: StackReport) {
         const { handle, problem, reference } = model.platform;
         if (problem !== undefined) {
-            const object: KubeObject = { apiVersion: "", kind: "StackReference", metadata: { name: reference?.name } };
+            const object: KubeObject = { apiVersion: "", kind: "PlatformReference", metadata: { name: reference?.name } };
             report(object, reference?.urn ?? "", problem, "reference one platform stack whose handle this pack reads (run both with the same ztmesh release)");
             return;
         }

@@ -72,7 +72,7 @@ describe("e2e: the platform and two team stacks with the real Pulumi CLI (render
         for (const team of [frontend, reviews]) {
             const output = team.ok(["preview", "--policy-pack", pack]);
             assert.doesNotMatch(output, /mandatory/i, output);
-            assert.match(output, /pulumi:pulumi:StackReference/, "the StackReference is read");
+            assert.match(output, /ztmesh:index:PlatformReference/, "the platform's handle is registered for the pack");
             team.ok(["up", "--yes", "--skip-preview"]);
         }
     });

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MeshPlatform, PlatformHandle, PolicyObjectRecorder, platformOutputName, teamLabel } from "../../components";
+import { MeshPlatform, PlatformHandle, PolicyObjectRecorder, platformOutputName, platformReferenceType, teamLabel } from "../../components";
 import { deployTeam } from "../../stacks/application";
 import { parseEnvironment } from "../../stacks/config";
 import { deployMesh } from "../../stacks/program";
@@ -35,11 +35,11 @@ export async function platformUnderMocks(stack = "platform", edit?: (config: Rec
     return { handle: { ...handle, policyObjects: await resolved(recorder.objectsOf()) as PlatformHandle["policyObjects"] }, log };
 }
 
-/** A team stack under mocks on `handle`, with the StackReference through which the real program reads it. */
+/** A team stack under mocks on `handle`, with the PlatformReference through which the real program hands the pack its handle. */
 export async function teamUnderMocks(stack: string, handle: PlatformHandle, edit?: (config: Record<string, any>) => void): Promise<RecordedResource[]> {
     const env = parseEnvironment(editedStack(stack, edit));
     const log = await construct(() => deployTeam(env, stack, MeshPlatform.of({ [platformOutputName]: handle })));
-    return [...withTransforms(log.resources), stackReference(env.platform!, handle)];
+    return [...withTransforms(log.resources), platformReference(env.platform!, handle)];
 }
 
 /**
@@ -62,11 +62,11 @@ function withTransforms(resources: readonly RecordedResource[]): RecordedResourc
     });
 }
 
-/** The StackReference resource an application stack registers, with the platform handle among its outputs. */
-export function stackReference(name: string, handle: unknown): RecordedResource {
+/** The PlatformReference an application stack registers (MeshPlatform.fromStack), its outputs holding the platform handle. */
+export function platformReference(stack: string, handle: unknown): RecordedResource {
     return {
-        urn: `urn:pulumi:team::ztmesh::pulumi:pulumi:StackReference::${name}`, type: "pulumi:pulumi:StackReference", name, custom: true,
-        inputs: { name, outputs: { [platformOutputName]: handle }, secretOutputNames: [] },
+        urn: `urn:pulumi:team::ztmesh::${platformReferenceType}::${stack}`, type: platformReferenceType, name: stack, custom: false,
+        inputs: { stack, [platformOutputName]: handle },
         parent: "", dependencies: [], transforms: [], additionalSecretOutputs: [], retainOnDelete: false,
     };
 }

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { PlatformHandle, teamLabel } from "../../components";
+import { PlatformHandle, platformReferenceType, teamLabel } from "../../components";
 import { policies } from "../../policypack/policies";
 import { RecordedResource } from "../../stacks/offline";
 import { mandatory, ofPolicy, runPolicyPack } from "../harness/policyPack";
@@ -7,7 +7,7 @@ import { parseEnvironment } from "../../stacks/config";
 import { construct } from "../../stacks/offline";
 import { deployMesh } from "../../stacks/program";
 import { rawConfig } from "../e2e/stackFiles";
-import { platformUnderMocks, singleStackConfig, stackReference, teamUnderMocks } from "../harness/teamStacks";
+import { platformUnderMocks, singleStackConfig, platformReference, teamUnderMocks } from "../harness/teamStacks";
 
 const rule = "team-objects-in-own-namespaces";
 
@@ -38,13 +38,13 @@ describe("policy pack: team stacks", function () {
         reviews = await teamUnderMocks("team-reviews", handle);
     });
 
-    it("both team stacks pass the whole pack, checked with the platform's objects read from their StackReference", async () => {
+    it("both team stacks pass the whole pack, checked with the platform's objects from their PlatformReference", async () => {
         for (const stack of [frontend, reviews]) {
             const result = await runPolicyPack(policies, stack);
             assert.deepStrictEqual(mandatory(result), []);
         }
         // Without the platform's objects the same stack would fail: the pack really evaluates them.
-        const alone = await runPolicyPack(policies, reviews.filter((r) => r.type !== "pulumi:pulumi:StackReference"));
+        const alone = await runPolicyPack(policies, reviews.filter((r) => r.type !== platformReferenceType));
         assert.ok(ofPolicy(alone, "namespace-default-deny-both-layers").length > 0 && ofPolicy(alone, "mesh-wide-strict-mtls").length > 0, alone.violations.map((v) => v.message).join("\n"));
     });
 
@@ -73,9 +73,9 @@ describe("policy pack: team stacks", function () {
     });
 
     it("a handle of an unknown version is refused, not read", async () => {
-        const stack = [...frontend.filter((r) => r.type !== "pulumi:pulumi:StackReference"), stackReference("organization/ztmesh/platform", { ...handle, version: 99 })];
+        const stack = [...frontend.filter((r) => r.type !== platformReferenceType), platformReference("organization/ztmesh/platform", { ...handle, version: 99 })];
         const messages = ofPolicy(await runPolicyPack(policies, stack), rule).map((v) => v.message);
-        assert.deepStrictEqual(messages, ["StackReference organization/ztmesh/platform stack organization/ztmesh/platform: platform handle version 99 is not supported (this ztmesh reads version 1); run the platform stack and this stack with the same ztmesh release. "
+        assert.deepStrictEqual(messages, ["PlatformReference organization/ztmesh/platform stack organization/ztmesh/platform: platform handle version 99 is not supported (this ztmesh reads version 1); run the platform stack and this stack with the same ztmesh release. "
             + "Fix: reference one platform stack whose handle this pack reads (run both with the same ztmesh release)."]);
     });
 

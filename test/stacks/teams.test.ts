@@ -147,6 +147,10 @@ describe("team stacks: the platform handle", function () {
         const message = configError(() => deployTeam(env, "team-reviews", MeshPlatform.of({ [platformOutputName]: handle }, "stack organization/ztmesh/platform")));
         assert.match(message, /ztmesh:services\[0\]\.callers\[0\]\.service: namespace "payments" \(of "payments\/ledger"\) is not an application namespace of the platform \(stack organization\/ztmesh\/platform; namespaces: bookinfo-frontend, bookinfo-reviews\); name a service in one of them/);
         assert.match(message, /ztmesh:services\[2\]\.dependencies\[0\]\.ports: no port is given, and an egress rule without ports would allow every port/);
+        // The component's own checks of a dependency are placed at the entry the user wrote.
+        const frontend = parseEnvironment(editedStack("team-frontend", (config) => { config["ztmesh:services"][0].dependencies[1].ports = [70000]; }));
+        assert.match(configError(() => deployTeam(frontend, "team-frontend", MeshPlatform.of({ [platformOutputName]: handle }))),
+            /ztmesh:services\[0\]\.dependencies\[1\]: 70000 is not a port number; use a whole number from 1 to 65535 \(MeshService "productpage", field dependencies\[1\]\.to\.ports\[0\]\.port\)/);
     });
 
     it("ownership: a team's services go in its own namespaces, public ones only where the platform grants gateway routes", () => {

@@ -96,9 +96,9 @@ describe("cluster: the platform and two team stacks on one kube-apiserver", func
         await assertOnServer(cluster, expected.reviews);
         const objects = await liveObjects();
         const flowsAfter = reachability(objects, { istio: true }).filter((flow) => flow.src.name.startsWith("bookinfo-reviews/"));
-        const describe = (flows: typeof flowsAfter) => flows.map((flow) => `${flow.src.name} => ${flow.dst.name}`).sort();
-        assert.ok(describe(flowsAfter).some((flow) => /^bookinfo-reviews\/reviews-v1\[Deployment\] => bookinfo-reviews\/ratings-v1\[Deployment\]$/.test(flow)), describe(flowsAfter).join("\n"));
-        assert.deepStrictEqual(describe(flowsAfter), describe(flowsBefore));
+        const pairs = (flows: typeof flowsAfter) => flows.map((flow) => `${flow.src.name} => ${flow.dst.name}`).sort();
+        assert.ok(pairs(flowsAfter).some((flow) => /^bookinfo-reviews\/reviews-v1\[Deployment\] => bookinfo-reviews\/ratings-v1\[Deployment\]$/.test(flow)), pairs(flowsAfter).join("\n"));
+        assert.deepStrictEqual(pairs(flowsAfter), pairs(flowsBefore));
         assert.deepStrictEqual(intentDifferences(objects, reachability(objects, { istio: true })), []);
     });
 });

@@ -8,7 +8,7 @@ export { Istio, IstioArgs, IstioMesh, IngressMode, injectionLabels, istioMesh, i
 export { DataplaneMode, dataplaneModes } from "./istio/dataplane";
 export {
     MeshGateway, MeshGatewayArgs, GatewayListener, ListenerTls, GatewayAttachment, GatewayParentRef, listenerName,
-    gatewayAttachment, validateMeshGatewayArgs,
+    gatewayAttachment, gatewayAttachmentOf, validateMeshGatewayArgs,
 } from "./gateway/meshGateway";
 export { SelfSignedCertificate, SelfSignedCertificateArgs } from "./gateway/selfSignedCertificate";
 export { Waypoint, WaypointArgs, WaypointAttachment, validateWaypointArgs, waypointIdentity } from "./gateway/waypoint";
@@ -34,3 +34,5 @@ export { intentDifferences, declaredServices, IntentDifference, DeclaredService,
 export { reportModel, ReportModel, ReportAbout, ReportCell, CellStatus } from "../analysis/report/model";
 export { renderPage as renderReportPage } from "../analysis/report/page";
 export { flowExplainer, formatFlowExplanation, FlowExplanation } from "../analysis/explain";
+export { MeshPlatform, PlatformHandleArgs, PlatformReference, PolicyObjectRecorder, TeamNamespace, platformHandle } from "./platform/meshPlatform";
+export { PlatformHandle, PlatformHandleError, parsePlatformHandle, platformHandleVersion, platformOutputName, platformReferenceType, teamLabel } from "./platform/handle";

@@ -5,6 +5,7 @@ import { ingressRules } from "./rules/ingress";
 import { intentRules } from "./rules/intent";
 import { meshIdentityRules } from "./rules/meshIdentity";
 import { networkRules } from "./rules/network";
+import { ownershipRules } from "./rules/ownership";
 import { referenceRules } from "./rules/references";
 import { stackWideRules } from "./rules/stackWide";
 import { supplyChainRules } from "./rules/supplyChain";
@@ -20,4 +21,5 @@ export const policies: Policies = [
     ...referenceRules,
     ...intentRules,
     ...ambientRules,
+    ...ownershipRules,
 ];

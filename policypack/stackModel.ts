@@ -2,11 +2,14 @@ import { PolicyResource } from "@pulumi/policy";
 import { KubeObject, PodTemplate, checked, dataBehind, groupOf, known, namespaceOf, objectKind, podTemplateOf, runsPods } from "./kubernetes";
 
 import { externalWorkloadAnnotation } from "../common/wellKnown";
+import { PlatformContext, platformOf, platformResources } from "./platform";
 
 export interface StackObject {
     object: KubeObject;
     urn: string;
     resource: PolicyResource;
+    /** An object of the platform stack an application stack runs under (see platform.ts), not of this stack. */
+    fromPlatform?: boolean;
 }
 
 /** Something that runs pods: a workload object of the stack, or one a Service declares as deployed elsewhere. */
@@ -32,8 +35,13 @@ export class StackModel {
     private namespacesByName?: Map<string, StackObject>;
     private subsetsByService?: Map<StackObject, Set<string>>;
 
+    /** The platform this stack deploys into, when it is an application stack. */
+    readonly platform: PlatformContext;
+
     constructor(resources: readonly PolicyResource[]) {
-        for (const resource of resources) {
+        this.platform = platformOf(resources);
+        const fromPlatform = new Set(platformResources(this.platform.handle));
+        for (const resource of [...resources, ...fromPlatform]) {
             const kind = objectKind(resource.type);
             if (kind === undefined) {
                 continue;
@@ -45,7 +53,7 @@ export class StackModel {
             if (known(() => checked(data.kind) && checked(checked(data.metadata)?.name)) === undefined) {
                 continue;
             }
-            const entry = { object, urn: resource.urn, resource };
+            const entry: StackObject = { object, urn: resource.urn, resource, ...(fromPlatform.has(resource) ? { fromPlatform: true } : {}) };
             this.objects.push(entry);
             push(this.byKind, kind, entry);
             // Namespaced objects without a namespace land in `default`, as the API server puts them.

@@ -46,8 +46,8 @@ function chartSource(env: Environment, chart: string, leftOut: ReadonlySet<strin
 export function sourcePlan(env: Environment, leftOut: ReadonlySet<string> = new Set()): SourcePlan {
     const charts = env.charts ?? {};
     const calico = {
-        crds: { ...chartSource(env, "crd.projectcalico.org.v1", leftOut, charts.calicoRepository), ...env.calico.charts?.crds },
-        operator: { ...chartSource(env, "tigera-operator", leftOut, charts.calicoRepository), ...env.calico.charts?.operator },
+        crds: { ...chartSource(env, "crd.projectcalico.org.v1", leftOut, charts.calicoRepository), ...env.calico?.charts?.crds },
+        operator: { ...chartSource(env, "tigera-operator", leftOut, charts.calicoRepository), ...env.calico?.charts?.operator },
     };
     const istio = {
         base: chartSource(env, "base", leftOut, charts.istioRepository),
@@ -63,7 +63,7 @@ export function sourcePlan(env: Environment, leftOut: ReadonlySet<string> = new 
         ...(env.istio?.cni || ambientMode ? [["cni", istio.cni, chartRepositories.istio] as [string, ChartSource, string]] : []),
         ...(ambientMode ? [["ztunnel", istio.ztunnel, chartRepositories.istio] as [string, ChartSource, string]] : []),
         ...(env.istio?.ingressMode === "classic" ? [["gateway", istio.gateway, chartRepositories.istio] as [string, ChartSource, string]] : []),
-        ...(env.calico.install
+        ...(env.calico?.install
             ? [["crd.projectcalico.org.v1", calico.crds, chartRepositories.calico], ["tigera-operator", calico.operator, chartRepositories.calico]] as [string, ChartSource, string][]
             : []),
     ];

@@ -2,8 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { Environment, environmentSchema } from "./schema";
 
-/** The config namespace of this project: every key is `ztmesh:<key>`. */
-export const configNamespace = "ztmesh";
+import { configNamespace, configPath } from "./configKeys";
+import { roleOf, roleProblems, withServices } from "./roles";
+import { localService } from "./services";
+
+export { configNamespace, configPath } from "./configKeys";
 
 /** The schema object at `path`, to list the keys valid there. */
 function objectKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
@@ -30,15 +33,6 @@ function objectKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[]
         }
     }
     return [];
-}
-
-/** `ztmesh:services[2].callers[0]` — the key as a user finds it in `Pulumi.<stack>.yaml`. */
-export function configPath(path: readonly PropertyKey[]): string {
-    if (path.length === 0) {
-        return `${configNamespace}:`;
-    }
-    const [head, ...rest] = path;
-    return `${configNamespace}:${String(head)}` + rest.map((s) => (typeof s === "number" ? `[${s}]` : `.${String(s)}`)).join("");
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -93,11 +87,16 @@ export function parseEnvironment(rawConfig: Record<string, string>, isSecret: (k
     if (!result.success || droppedKeys.length > 0) {
         throw configError([...credentials, ...droppedKeys, ...(result.success ? [] : result.error.issues.map(describeIssue))]);
     }
-    const problems = [...credentials, ...checkReferences(result.data)];
+    const roles = roleProblems(result.data);
+    if (roles.length > 0) {
+        throw configError([...credentials, ...roles]);
+    }
+    const env = withServices(result.data);
+    const problems = [...credentials, ...checkReferences(env)];
     if (problems.length > 0) {
         throw configError(problems);
     }
-    return result.data;
+    return env;
 }
 
 /** One error listing every problem of the configuration. */
@@ -141,17 +140,22 @@ function checkReferences(env: Environment): string[] {
             problems.push(`${configPath(["services", index, "name"])}: "${svc.name}" is already declared at ${configPath(["services", first])}; service names are unique per stack, rename one`);
         }
         (svc.callers ?? []).forEach((caller, callerIndex) => {
-            if (!names.includes(caller.service)) {
+            const local = localService(env.services, caller.service);
+            // In an application stack, `namespace/name` of no service here is another team's
+            // service, resolved against the platform (stacks/application.ts).
+            if (!local && !(roleOf(env) === "application" && caller.service.includes("/"))) {
                 problems.push(
                     `${configPath(["services", index, "callers", callerIndex, "service"])}: "${caller.service}" is not a declared service; ` +
-                    `callers must name an entry of ${configNamespace}:services (declared: ${names.join(", ")})`,
+                    `callers must name an entry of ${configNamespace}:services (declared: ${names.join(", ")})` +
+                    (caller.service.includes("/") ? `; a service of another team's stack can be named only in an application stack (${configNamespace}:role: application)` : ""),
                 );
             }
-            if (caller.service === svc.name) {
+            if (local === svc) {
                 problems.push(`${configPath(["services", index, "callers", callerIndex, "service"])}: "${svc.name}" lists itself as a caller; a service needs no policy to reach itself, remove the entry`);
             }
         });
-        if (svc.public && !env.gateway) {
+        // An application stack's gateway is its platform's (checked in stacks/application.ts).
+        if (svc.public && !env.gateway && roleOf(env) !== "application") {
             problems.push(`${configPath(["services", index, "public"])}: the service is public but ${configNamespace}:gateway is not set; declare the gateway with a TLS listener for "${svc.public.hostname}"`);
         }
     });

@@ -1,11 +1,15 @@
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { SourcePlan, sourcePlan } from "./charts";
-import { readEnvironment } from "./config";
+import { MeshPlatform, PlatformHandleError, platformOutputName } from "../components";
+import { deployTeam } from "./application";
+import { configError, configPath, readEnvironment } from "./config";
 import { checkDownloads, downloadsToLeaveOut, leftOutMessage } from "./preflight";
 import { manifestLocation, meshPlan, rendersManifests } from "./plan";
 import { deployMesh } from "./program";
 import { markRenderDirectory } from "./renderDirectory";
+import { roleOf } from "./roles";
+import { Environment } from "./schema";
 import { validatedPlan } from "./validate";
 
 /** The Gateway API CRD manifest's content (a local file or a URL the preflight found reachable). */
@@ -35,6 +39,9 @@ async function readGatewayApiCrds(plan: SourcePlan): Promise<string | undefined>
 export = async () => {
     const env = readEnvironment();
     const stack = pulumi.getStack();
+    if (roleOf(env) === "application") {
+        return deployApplication(env, stack);
+    }
     // Every mistake in the config is reported now, before anything is downloaded or registered.
     const checked = validatedPlan(meshPlan(env, stack), env);
     if (checked.renderDirectory !== undefined && !pulumi.runtime.isDryRun()) {
@@ -62,5 +69,35 @@ export = async () => {
         waypoints: Object.keys(mesh.waypoints),
         gatewayHostnames: mesh.gateway?.hostnames ?? [],
         servicePrincipals: Object.fromEntries(Object.entries(mesh.services).map(([name, svc]) => [name, svc.principal])),
+        ...(mesh.platform ? { [platformOutputName]: mesh.platform } : {}),
     };
 };
+
+/**
+ * An application stack: its platform's handle is read through a StackReference (and registered
+ * as a PlatformReference, which the policy pack reads), then the team's services are validated
+ * against it and created.
+ */
+async function deployApplication(env: Environment, stack: string) {
+    let platform: MeshPlatform;
+    try {
+        platform = await MeshPlatform.fromStack(env.platform!);
+    } catch (error) {
+        if (error instanceof PlatformHandleError) {
+            throw configError([`${configPath(["platform"])}: ${error.message}`]);
+        }
+        throw error;
+    }
+    const deployment = deployTeam(env, stack, platform);
+    if (deployment.renderDirectory !== undefined && !pulumi.runtime.isDryRun()) {
+        markRenderDirectory(deployment.renderDirectory, stack);
+    }
+    return {
+        mode: deployment.mode,
+        renderDirectory: deployment.renderDirectory,
+        team: deployment.team,
+        platform: env.platform,
+        waypoints: Object.keys(deployment.waypoints),
+        servicePrincipals: Object.fromEntries(Object.entries(deployment.services).map(([name, svc]) => [name, svc.principal])),
+    };
+}

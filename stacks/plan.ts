@@ -1,7 +1,7 @@
 import * as path from "path";
 import {
     AppNamespace, CalicoArgs, GatewayAttachment, IstioArgs, IstioMesh, MeshGatewayArgs, MeshServiceArgs, WaypointArgs, WaypointAttachment,
-    WorkloadIdentity, ZeroTrustBaselineArgs, defaultPolicyApi, gatewayAttachment, istioMesh, waypointIdentity,
+    TeamNamespace, WorkloadIdentity, ZeroTrustBaselineArgs, defaultPolicyApi, gatewayAttachment, istioMesh, teamLabel, waypointIdentity,
 } from "../components";
 import { SourcePlan, sourcePlan } from "./charts";
 import { Environment } from "./schema";
@@ -63,8 +63,20 @@ export function rendersManifests(env: Environment): boolean {
     return !(env.kubeconfig || env.cluster?.context);
 }
 
-/** The app namespaces the services live in; those with public services may attach routes to the gateway. */
+/** A platform stack's application namespaces (`ztmesh:teams`), each with its owning team. */
+export function teamNamespaces(env: Pick<Environment, "teams">): TeamNamespace[] {
+    return (env.teams ?? []).flatMap((team) => team.namespaces.map((name) => ({ name, team: team.name, gatewayRoutes: team.gatewayRoutes ?? false })));
+}
+
+/**
+ * The app namespaces: on a platform stack the teams' (labelled with their team, and for teams
+ * with gateway routes with the gateway's route label); otherwise those the services live in,
+ * where the namespaces of public services may attach routes to the gateway.
+ */
 function appNamespaces(env: Environment, gateway?: GatewayAttachment): AppNamespace[] {
+    if (env.teams) {
+        return teamNamespaces(env).map((ns) => ({ name: ns.name, labels: { [teamLabel]: ns.team, ...(ns.gatewayRoutes && gateway ? gateway.routeNamespaceLabels : {}) } }));
+    }
     const names = [...new Set(env.services.map((svc) => svc.namespace))];
     return names.map((name) => {
         const exposes = env.services.some((svc) => svc.namespace === name && svc.public);
@@ -80,12 +92,14 @@ export function manifestLocation(entry: string, root: string = projectRoot): str
 /** Builds the arguments of every component of `env` (no resource is created). */
 export function meshPlan(env: Environment, stack: string, prepared: Prepared = {}): MeshPlan {
     const sources = sourcePlan(env, prepared.leftOut);
+    // Every stack that runs the mesh has ztmesh:calico: its role requires it (stacks/roles.ts).
+    const calicoConfig = env.calico!;
     const calico: CalicoArgs = {
-        install: env.calico.install,
-        version: env.calico.version,
-        policyApi: env.calico.policyApi,
-        kubernetesProvider: env.calico.kubernetesProvider,
-        ipPools: env.calico.ipPools,
+        install: calicoConfig.install,
+        version: calicoConfig.version,
+        policyApi: calicoConfig.policyApi,
+        kubernetesProvider: calicoConfig.kubernetesProvider,
+        ipPools: calicoConfig.ipPools,
         charts: sources.calico,
     };
 

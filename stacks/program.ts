@@ -1,7 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Calico, Istio, MeshGateway, MeshService, Waypoint, ZeroTrustBaseline } from "../components";
-import { MeshPlan, Prepared, meshPlan } from "./plan";
+import { Calico, Istio, MeshGateway, MeshService, PlatformHandle, PolicyObjectRecorder, Waypoint, ZeroTrustBaseline, platformHandle } from "../components";
+import { controlPlaneNamespaces } from "../common/wellKnown";
+import { MeshPlan, Prepared, meshPlan, teamNamespaces } from "./plan";
+import { configError, configPath } from "./config";
+import { roleOf } from "./roles";
 import { Environment } from "./schema";
 import { skipAwait } from "./skipAwait";
 import { validatedPlan } from "./validate";
@@ -19,13 +22,15 @@ export interface MeshDeployment {
     waypoints: Record<string, Waypoint>;
     /** The extra manifests of `ztmesh:manifests`, if any. */
     manifests?: k8s.yaml.v2.ConfigGroup;
+    /** A platform stack's handle, for its application stacks and the policy pack. */
+    platform?: pulumi.Output<PlatformHandle>;
 }
 
 /**
  * The Kubernetes provider: with a kubeconfig or a context it deploys; with neither it renders
  * every object to YAML files, so `pulumi up` needs no cluster (GitOps, review, CI).
  */
-function clusterProvider(plan: MeshPlan): k8s.Provider {
+export function clusterProvider(plan: Pick<MeshPlan, "renderDirectory" | "cluster">): k8s.Provider {
     if (plan.renderDirectory !== undefined) {
         return new k8s.Provider("render", { renderYamlToDirectory: plan.renderDirectory });
     }
@@ -41,9 +46,15 @@ function clusterProvider(plan: MeshPlan): k8s.Provider {
  * is one `ConfigError` naming its `ztmesh:` key, raised before any resource exists.
  */
 export function deployMesh(env: Environment, stack: string, prepared: Prepared = {}): MeshDeployment {
+    if (roleOf(env) === "application") {
+        throw configError([`${configPath(["role"])}: an application stack runs on its platform's mesh, which it reads through a StackReference: run it with pulumi preview or pulumi up`]);
+    }
     const plan = validatedPlan(meshPlan(env, stack, prepared), env);
     const provider = clusterProvider(plan);
-    const opts = { providers: { kubernetes: provider }, ...(env.cluster?.skipAwait ? { transforms: [skipAwait] } : {}) };
+    // A platform stack records its policy objects for its handle, as they are registered.
+    const recorder = roleOf(env) === "platform" ? new PolicyObjectRecorder() : undefined;
+    const transforms = [...(env.cluster?.skipAwait ? [skipAwait] : []), ...(recorder ? [recorder.transform] : [])];
+    const opts = { providers: { kubernetes: provider }, ...(transforms.length > 0 ? { transforms } : {}) };
 
     const calico = new Calico("calico", plan.calico, opts);
     const istio = new Istio("istio", plan.istio, { ...opts, dependsOn: calico.ready });
@@ -71,5 +82,15 @@ export function deployMesh(env: Environment, stack: string, prepared: Prepared =
         ? new k8s.yaml.v2.ConfigGroup("manifests", { files: plan.manifests }, { provider, transforms: opts.transforms, dependsOn: [baseline, ...istio.ready, ...Object.values(services)] })
         : undefined;
 
-    return { mode: plan.renderDirectory !== undefined ? "render" : "deploy", renderDirectory: plan.renderDirectory, calico, istio, gateway, baseline, services, waypoints, manifests };
+    const platform = recorder && platformHandle({
+        mesh: plan.mesh,
+        gateway: plan.gatewayAttachment,
+        monitoring: plan.baseline.monitoring,
+        namespaces: teamNamespaces(env),
+        calicoPolicyApi: plan.baseline.calico.policyApi,
+        controlPlaneNamespaces: plan.baseline.controlPlaneNamespaces ?? controlPlaneNamespaces,
+        policyObjects: recorder.objectsAfter([calico, istio, ...(gateway ? [gateway] : []), baseline]),
+    });
+
+    return { mode: plan.renderDirectory !== undefined ? "render" : "deploy", renderDirectory: plan.renderDirectory, calico, istio, gateway, baseline, services, waypoints, manifests, platform };
 }

@@ -81,7 +81,10 @@ const service = z.strictObject({
         resources: z.strictObject({ requests: labels.optional(), limits: labels.optional() }).optional(),
     })).optional(),
     existingWorkload: z.strictObject({ podLabels: labels }).optional(),
-    /** Who may call the service; `service` names another entry of `ztmesh:services`. */
+    /**
+     * Who may call the service; `service` names another entry of `ztmesh:services`, or, as
+     * `namespace/name`, a service of another team's stack (application stacks).
+     */
     callers: z.array(z.strictObject({
         service: z.string(),
         ports: z.array(z.string()).optional(),
@@ -120,6 +123,15 @@ const service = z.strictObject({
             rewrite: z.strictObject({ uri: z.string().optional(), authority: z.string().optional() }).optional(),
         })).optional(),
     }).optional(),
+    /**
+     * Application stacks: services of other teams' stacks this one calls, as `namespace/name`
+     * with the container ports it reaches there. Calls within the stack are derived from the
+     * callee's `callers` and are not listed here.
+     */
+    dependencies: z.array(z.strictObject({
+        service: z.string(),
+        ports: z.array(z.number()),
+    })).optional(),
 });
 
 export const environmentSchema = z.strictObject({
@@ -139,6 +151,7 @@ export const environmentSchema = z.strictObject({
         /** A folder holding one chart folder per chart name (`base`, `istiod`, `tigera-operator`, ...). */
         localDirectory: nonEmpty.optional(),
     }).optional(),
+    /** Required in `all` and `platform` stacks; an application stack takes the mesh from its platform. */
     calico: z.strictObject({
         install: z.boolean(),
         version: z.string().optional(),
@@ -151,7 +164,7 @@ export const environmentSchema = z.strictObject({
             blockSize: z.number().optional(),
         })).optional(),
         charts: z.strictObject({ crds: chartSource.optional(), operator: chartSource.optional() }).optional(),
-    }),
+    }).optional(),
     istio: z.strictObject({
         version: z.string().optional(),
         platform: z.string().optional(),
@@ -194,13 +207,34 @@ export const environmentSchema = z.strictObject({
         controlPlaneNamespaces: z.array(dnsLabel).optional(),
         apiServerCidrs: z.array(cidr).optional(),
     }).optional(),
-    services: z.array(service),
+    /** Required in `all` and `application` stacks; a platform stack declares none. */
+    services: z.array(service).optional(),
     /**
      * More Kubernetes manifests (files, globs or URLs) deployed with the stack after the
      * baseline, e.g. a team's own objects. ztmesh does not validate them; the policy pack does.
      */
     manifests: z.array(sourceLocation({ localPath: true })).optional(),
+    /**
+     * What the stack holds: `all` (the default) the mesh and the services; `platform` the mesh,
+     * the gateway, the baseline and the teams' namespaces; `application` one team's services.
+     */
+    role: z.enum(["all", "platform", "application"]).optional(),
+    /** Platform stacks: the application teams and the namespaces each owns. */
+    teams: z.array(z.strictObject({
+        name: dnsLabel,
+        namespaces: z.array(dnsLabel),
+        /** Whether the team's services may be public: its namespaces may attach routes to the gateway. */
+        gatewayRoutes: z.boolean().optional(),
+    })).optional(),
+    /** Application stacks: the platform stack, as `<organization>/<project>/<stack>`. */
+    platform: nonEmpty.optional(),
+    /** Application stacks: the team of `ztmesh:teams` (in the platform stack) this stack deploys for. */
+    team: dnsLabel.optional(),
 });
 
-export type Environment = z.infer<typeof environmentSchema>;
-export type ServiceConfig = Environment["services"][number];
+type ParsedEnvironment = z.infer<typeof environmentSchema>;
+export type ServiceConfig = NonNullable<ParsedEnvironment["services"]>[number];
+export type StackRole = NonNullable<ParsedEnvironment["role"]>;
+export type TeamConfig = NonNullable<ParsedEnvironment["teams"]>[number];
+/** The environment once its role is checked (`stacks/roles.ts`): the services are a list, empty on a platform stack. */
+export type Environment = Omit<ParsedEnvironment, "services"> & { services: ServiceConfig[] };

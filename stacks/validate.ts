@@ -6,6 +6,7 @@ import {
 import { configError, configPath } from "./config";
 import { MeshPlan, manifestLocation } from "./plan";
 import { renderDirectoryProblems } from "./renderDirectory";
+import { localService } from "./services";
 import { Environment } from "./schema";
 
 type ConfigKey = readonly PropertyKey[];
@@ -25,7 +26,7 @@ interface Origin {
 }
 
 /** A problem placed at the config key it comes from. */
-interface Located {
+export interface Located {
     key: string;
     problem: string;
     fix: string;
@@ -76,9 +77,15 @@ function gatewayProblems(plan: MeshPlan): Located[] {
 }
 
 function baselineProblems(plan: MeshPlan, env: Environment): Located[] {
-    const firstServiceIn = (namespace: string) => env.services.findIndex((svc) => svc.namespace === namespace);
+    // A namespace comes from the first service in it, or on a platform stack from its team.
+    const namespaceOrigin = (namespace: string): ConfigKey => {
+        const team = (env.teams ?? []).findIndex((entry) => entry.namespaces.includes(namespace));
+        return team >= 0
+            ? ["teams", team, "namespaces", env.teams![team].namespaces.indexOf(namespace)]
+            : ["services", env.services.findIndex((svc) => svc.namespace === namespace), "namespace"];
+    };
     return located(validateBaselineArgs(plan.baseline), "ZeroTrustBaseline", ["baseline"], [
-        { pattern: /^namespaces\[(\d+)\]/, key: (m) => ["services", firstServiceIn(plan.baseline.namespaces[Number(m[1])].name), "namespace"], derived: true },
+        { pattern: /^namespaces\[(\d+)\]/, key: (m) => namespaceOrigin(plan.baseline.namespaces[Number(m[1])].name), derived: true },
         { pattern: /^metricsPorts\[(\d+)\]/, key: (m) => {
             const [service, port] = plan.metricsPortSources[Number(m[1])];
             return ["services", service, "ports", port];
@@ -90,7 +97,7 @@ function baselineProblems(plan: MeshPlan, env: Environment): Located[] {
     ]);
 }
 
-function waypointProblems(plan: MeshPlan, env: Environment): Located[] {
+export function waypointProblems(plan: Pick<MeshPlan, "waypoints" | "waypointOf">, env: Environment): Located[] {
     return Object.values(plan.waypoints).flatMap((waypoint) => {
         const service = env.services.findIndex((svc) => plan.waypointOf[svc.name] === `${waypoint.args.namespace}/${waypoint.args.name}`);
         const dedicated = (env.istio?.dedicatedWaypoints ?? []).indexOf(env.services[service].name);
@@ -102,26 +109,36 @@ function waypointProblems(plan: MeshPlan, env: Environment): Located[] {
     });
 }
 
-function serviceProblems(plan: MeshPlan, env: Environment): Located[] {
+export function serviceProblems(plan: Pick<MeshPlan, "services">, env: Environment): Located[] {
     const indexOf = (name: string) => env.services.findIndex((svc) => svc.name === name);
     return env.services.flatMap((svc, index) => {
         const args = plan.services[svc.name];
         const problems = validateMeshServiceArgs(svc.name, args);
         checkAmbientArgs(problems, args);
-        const callerOf = (callee: string) => (env.services[indexOf(callee)].callers ?? []).findIndex((caller) => caller.service === svc.name);
-        const callerService = (callerIndex: string) => indexOf(svc.callers![Number(callerIndex)].service);
+        const callerOf = (callee: string) => (env.services[indexOf(callee)].callers ?? []).findIndex((caller) => localService(env.services, caller.service) === svc);
+        const callerService = (callerIndex: string) => {
+            const local = localService(env.services, svc.callers![Number(callerIndex)].service);
+            return local ? env.services.indexOf(local) : -1;
+        };
+        // A caller of another team's stack has no declaration here: its entry is the origin.
+        const callerEntry = (callerIndex: string): ConfigKey => ["services", index, "callers", Number(callerIndex), "service"];
+        // The derived dependencies come first; those declared on this service (other teams' services) follow.
+        const derivedCount = (args.dependencies?.length ?? 0) - (svc.dependencies?.length ?? 0);
         return located(problems, `MeshService "${svc.name}"`, ["services", index], [
             { pattern: field("name"), key: () => ["services", index, "name"] },
             // A caller's identity is the declaration of the service it names.
-            { pattern: /^callers\[(\d+)\]\.from\.namespace/, key: (m) => ["services", callerService(m[1]), "namespace"], derived: true },
+            { pattern: /^callers\[(\d+)\]\.from\.namespace/, key: (m) => (callerService(m[1]) < 0 ? callerEntry(m[1]) : ["services", callerService(m[1]), "namespace"]), derived: true },
             { pattern: /^callers\[(\d+)\]\.from\.serviceAccount/, key: (m) => {
                 const caller = callerService(m[1]);
                 // Without a serviceAccount, a service's account is its name.
-                return ["services", caller, env.services[caller].serviceAccount !== undefined ? "serviceAccount" : "name"];
+                return caller < 0 ? callerEntry(m[1]) : ["services", caller, env.services[caller].serviceAccount !== undefined ? "serviceAccount" : "name"];
             }, derived: true },
-            { pattern: /^callers\[(\d+)\]\.from/, key: (m) => ["services", index, "callers", Number(m[1]), "service"], derived: true },
-            // Dependencies are derived from the callers of the service they reach.
+            { pattern: /^callers\[(\d+)\]\.from/, key: (m) => callerEntry(m[1]), derived: true },
+            // Dependencies are derived from the callers of the service they reach, or declared for other teams' services.
             { pattern: /^dependencies\[(\d+)\]/, key: (m) => {
+                if (Number(m[1]) >= derivedCount) {
+                    return ["services", index, "dependencies", Number(m[1]) - derivedCount];
+                }
                 const callee = args.dependencies![Number(m[1])].to.name;
                 return ["services", indexOf(callee), "callers", callerOf(callee)];
             }, derived: true },
@@ -159,17 +176,23 @@ export function planProblems(plan: MeshPlan, env: Environment): string[] {
         ...waypointProblems(plan, env),
         ...serviceProblems(plan, env),
     ];
-    // A derived value is listed where the user wrote it; its echo in another component (the
-    // same key, or a derived key around it) is dropped.
+    return [
+        ...(plan.renderDirectory !== undefined ? renderDirectoryProblems(env.cluster?.renderDirectory, plan.stack) : []),
+        ...localFileProblems(env),
+        ...formatLocated(components),
+    ];
+}
+
+/**
+ * Located problems as config errors. A derived value is listed where the user wrote it; its
+ * echo in another component (the same key, or a derived key around it) is dropped.
+ */
+export function formatLocated(components: readonly Located[]): string[] {
     const seen = new Set<string>();
     const unique = components
         .filter(({ key, problem }) => !seen.has(`${key}: ${problem}`) && seen.add(`${key}: ${problem}`))
         .filter((entry, _, all) => !entry.seenAs || !all.some((other) => !other.seenAs && other.problem === entry.problem && other.key.startsWith(entry.key)));
-    return [
-        ...(plan.renderDirectory !== undefined ? renderDirectoryProblems(env.cluster?.renderDirectory, plan.stack) : []),
-        ...localFileProblems(env),
-        ...unique.map(({ key, problem, fix, seenAs }) => `${key}: ${problem}; ${fix}${seenAs ? ` (${seenAs})` : ""}`),
-    ];
+    return unique.map(({ key, problem, fix, seenAs }) => `${key}: ${problem}; ${fix}${seenAs ? ` (${seenAs})` : ""}`);
 }
 
 /** Throws one `ConfigError` listing every problem of the plan; returns the plan when there is none. */

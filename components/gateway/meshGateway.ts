@@ -161,10 +161,20 @@ function parentRefFor(gateway: Pick<GatewayAttachment, "gatewayName" | "namespac
  * the component takes its own fields from it, so the two cannot differ.
  */
 export function gatewayAttachment(args: MeshGatewayArgs): GatewayAttachment {
-    const gatewayName = args.gatewayName ?? "mesh-gateway";
-    const namespace = args.namespace ?? defaultGatewayNamespace;
-    const mode = args.mode ?? "gateway-api";
-    const hostnames = args.listeners.map((l) => l.hostname);
+    return gatewayAttachmentOf({
+        gatewayName: args.gatewayName ?? "mesh-gateway",
+        namespace: args.namespace ?? defaultGatewayNamespace,
+        mode: args.mode ?? "gateway-api",
+        hostnames: args.listeners.map((l) => l.hostname),
+    });
+}
+
+/**
+ * The attachment of a gateway known by its name, namespace, mode and listener hostnames: all
+ * the rest follows from these, so a stack that does not create the gateway (an application
+ * stack, from its platform's handle) attaches to it as the one that does.
+ */
+export function gatewayAttachmentOf({ gatewayName, namespace, mode, hostnames }: Pick<GatewayAttachment, "gatewayName" | "namespace" | "mode" | "hostnames">): GatewayAttachment {
     const identity: WorkloadIdentity = mode === "classic"
         ? { name: "istio-ingressgateway", namespace, serviceAccount: "istio-ingressgateway", podLabels: { istio: "ingressgateway" } }
         : { name: gatewayName, namespace, serviceAccount: `${gatewayName}-istio`, podLabels: { "gateway.networking.k8s.io/gateway-name": gatewayName } };

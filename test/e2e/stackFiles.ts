@@ -9,9 +9,16 @@ export const istioCharts = path.join(shared, "charts", "istio-1.30.3");
 export const calicoCharts = path.join(shared, "charts", "calico-v3.32.1");
 export const crdFile = (name: string) => path.join(shared, "crds", name);
 
-/** A stack's config from Pulumi.<stack>.yaml as plain values (objects, not JSON strings). */
+/** A stack's config from Pulumi.<stack>.yaml as plain values (objects, not JSON strings; strings as they are). */
 export function configValues(stack: string): Record<string, any> {
-    return Object.fromEntries(Object.entries(stackConfig(stack)).map(([key, value]) => [key, JSON.parse(value)]));
+    const parsed = (value: string) => {
+        try {
+            return JSON.parse(value);
+        } catch {
+            return value;
+        }
+    };
+    return Object.fromEntries(Object.entries(stackConfig(stack)).map(([key, value]) => [key, parsed(value)]));
 }
 
 /** Writes `config` as a Pulumi stack config file. */

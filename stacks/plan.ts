@@ -46,7 +46,7 @@ export interface MeshPlan {
     mesh: IstioMesh;
     gateway?: MeshGatewayArgs;
     gatewayAttachment?: GatewayAttachment;
-    baseline: Omit<ZeroTrustBaselineArgs, "calico" | "istio"> & { calico: ZeroTrustBaselineArgs["calico"]; istio: ZeroTrustBaselineArgs["istio"] };
+    baseline: Omit<ZeroTrustBaselineArgs, "calico" | "istio"> & { calico: NonNullable<ZeroTrustBaselineArgs["calico"]>; istio: ZeroTrustBaselineArgs["istio"] };
     /** Where each baseline `metricsPorts` entry comes from: `[service index, port index]`. */
     metricsPortSources: [number, number][];
     /** By `namespace/name`. */

@@ -87,6 +87,7 @@ export function deployMesh(env: Environment, stack: string, prepared: Prepared =
         gateway: plan.gatewayAttachment,
         monitoring: plan.baseline.monitoring,
         namespaces: teamNamespaces(env),
+        clusterPolicy: plan.baseline.clusterPolicy ?? "calico",
         calicoPolicyApi: plan.baseline.calico.policyApi,
         controlPlaneNamespaces: plan.baseline.controlPlaneNamespaces ?? controlPlaneNamespaces,
         policyObjects: recorder.objectsAfter([calico, istio, ...(gateway ? [gateway] : []), baseline]),

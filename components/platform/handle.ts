@@ -57,8 +57,13 @@ const handleSchema = z.strictObject({
     monitoring: identity.optional(),
     /** Every application namespace, the team that owns it, and whether it may attach routes to the gateway. */
     namespaces: z.array(z.strictObject({ name: z.string(), team: z.string(), gatewayRoutes: z.boolean() })),
-    /** How the platform denies by default: the Calico API of its cluster-wide policy, and the namespaces it leaves out. */
+    /**
+     * How the platform denies by default: which objects carry the cluster guardrails (Calico
+     * policy or ClusterNetworkPolicy, see ZeroTrustBaseline), the Calico API of its cluster-wide
+     * policy, and the namespaces it leaves out.
+     */
     defaultDeny: z.strictObject({
+        clusterPolicy: z.enum(["calico", "clusterNetworkPolicy"]),
         calicoPolicyApi: z.enum(["projectcalico.org/v3", "crd.projectcalico.org/v1"]),
         controlPlaneNamespaces: z.array(z.string()),
     }),

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ClusterPolicyMode } from "../baseline/zeroTrustBaseline";
 import { CalicoPolicyApi } from "../calico/policyApi";
 import { GatewayAttachment, gatewayAttachmentOf } from "../gateway/meshGateway";
 import { WorkloadIdentity } from "../identity";
@@ -22,6 +23,7 @@ export interface PlatformHandleArgs {
     gateway?: GatewayAttachment;
     monitoring?: WorkloadIdentity;
     namespaces: TeamNamespace[];
+    clusterPolicy: ClusterPolicyMode;
     calicoPolicyApi: CalicoPolicyApi;
     controlPlaneNamespaces: readonly string[];
     /** The platform's policy objects, e.g. `PolicyObjectRecorder.objectsAfter(...)`. */
@@ -45,7 +47,7 @@ export function platformHandle(args: PlatformHandleArgs): pulumi.Output<Platform
         } : {}),
         ...(args.monitoring ? { monitoring: { ...args.monitoring, podLabels: { ...args.monitoring.podLabels } } } : {}),
         namespaces: args.namespaces.map((ns) => ({ ...ns })),
-        defaultDeny: { calicoPolicyApi: args.calicoPolicyApi, controlPlaneNamespaces: [...args.controlPlaneNamespaces] },
+        defaultDeny: { clusterPolicy: args.clusterPolicy, calicoPolicyApi: args.calicoPolicyApi, controlPlaneNamespaces: [...args.controlPlaneNamespaces] },
         policyObjects: policyObjects as unknown as PlatformHandle["policyObjects"],
     }));
 }

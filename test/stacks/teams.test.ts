@@ -92,7 +92,7 @@ describe("team stacks: the platform handle", function () {
         ]);
         assert.deepStrictEqual(handle.gateway?.listeners, [{ hostname: "bookinfo.ztmesh.local", parentRef: { group: "gateway.networking.k8s.io", kind: "Gateway", name: "mesh-gateway", namespace: "istio-ingress", sectionName: "https-bookinfo-ztmesh-local" } }]);
         assert.strictEqual(handle.gateway?.identity.serviceAccount, "mesh-gateway-istio");
-        assert.deepStrictEqual(handle.defaultDeny, { calicoPolicyApi: "crd.projectcalico.org/v1", controlPlaneNamespaces: ["kube-system", "calico-system", "calico-apiserver", "tigera-operator", "istio-system"] });
+        assert.deepStrictEqual(handle.defaultDeny, { clusterPolicy: "calico", calicoPolicyApi: "crd.projectcalico.org/v1", controlPlaneNamespaces: ["kube-system", "calico-system", "calico-apiserver", "tigera-operator", "istio-system"] });
         const objects = handle.policyObjects.map((o) => `${o.kind} ${(o.metadata as { namespace?: string }).namespace ?? ""}/${o.metadata.name}`);
         for (const expected of ["Namespace /bookinfo-frontend", "NetworkPolicy bookinfo-reviews/default-deny", "AuthorizationPolicy bookinfo-reviews/allow-nothing", "GlobalNetworkPolicy /default.ztmesh-default-deny", "PeerAuthentication istio-system/default", "Gateway istio-ingress/mesh-gateway"]) {
             assert.ok(objects.includes(expected), `${expected} among ${objects.join(", ")}`);

@@ -8,13 +8,22 @@
  * pair of groups (or of group and range) is evaluated once: the cost follows the number of
  * shapes the policies can tell apart, and only listing the pairs follows the number of
  * workloads. A group's identity is its first workload's.
+ *
+ * The label-key indexes of the Calico engine (calico/peerKeys.ts) find, for each group, the
+ * policies that may select it and, for each rule, the groups it may admit; and for each source
+ * group the destination groups that can allow it anything: those its egress admits (all, when
+ * it is not isolated) that are not isolated for ingress or have an ingress rule admitting it.
+ * Only those pairs are evaluated, so in a policed cluster the cost follows the pairs that
+ * policies allow, not the square of the groups. Keys are necessary conditions only: every
+ * candidate is still evaluated by the rules themselves.
  */
 import { ReachableRows } from "../reachableRow";
 import { Labels } from "../calicoSelector";
 import { compareNames, externalName, formatConnectionSet } from "./format";
 import { Interval } from "./intervals";
-import { Address, externalRanges } from "./ipRanges";
+import { Address, addressesEmpty, externalRanges } from "./ipRanges";
 import { NetworkPolicy, PodIdentity, podLabelsRead, PolicyRule, policySelects, ruleAdmitsAddress, ruleAdmitsPod, ruleIpBlocks } from "./policy";
+import { KeyIndex, kubernetesPolicyKeys, kubernetesRuleKeys, podIdentityKeys } from "../calico/peerKeys";
 import { ConnectionSet, ContainerPort } from "./ports";
 import { Cluster, selectorView, Workload, workloadId } from "./workloads";
 import { Connection, Endpoint } from "./connection";
@@ -23,6 +32,8 @@ import { RangeIndex } from "./rangeIndex";
 /** Workloads that every policy treats alike, with the rules of the policies isolating them. */
 interface Group {
     readonly identity: PodIdentity;
+    /** Its index keys (calico/peerKeys.ts podIdentityKeys). */
+    readonly keys: readonly string[];
     readonly containerPorts: readonly ContainerPort[];
     /** Absent when no policy isolates this direction. */
     readonly ingress?: readonly PolicyRule[];
@@ -48,7 +59,7 @@ export function allowedConnections(cluster: Cluster, policies: readonly NetworkP
     const ingressRanges = externalPeers(policies, "ingress", options);
     const egressRanges = externalPeers(policies, "egress", options);
     const ranges = { ingress: new RangeIndex(ingressRanges), egress: new RangeIndex(egressRanges) };
-    const evaluator = new Evaluator(new Set(workloads.map((peer) => peer.group)), byName([...workloads, ...egressRanges]), ranges);
+    const evaluator = new Evaluator([...new Set(workloads.map((peer) => peer.group))], byName([...workloads, ...egressRanges]), ranges);
     const connections: Connection[] = [];
     for (const src of byName([...workloads, ...ingressRanges])) {
         for (const { dst, allowed } of evaluator.reachable(src)) {
@@ -62,26 +73,29 @@ export function allowedConnections(cluster: Cluster, policies: readonly NetworkP
 
 function workloadPeers(cluster: Cluster, policies: readonly NetworkPolicy[]): PodsPeer[] {
     const labelsRead = new Set(policies.flatMap(podLabelsRead));
+    const policyIndex = new KeyIndex(policies, kubernetesPolicyKeys);
     const groups = new Map<string, Group>();
     return cluster.workloads.map((workload) => {
         const key = JSON.stringify(selectorView(workload, labelsRead));
         let group = groups.get(key);
         if (!group) {
-            group = makeGroup(workload, cluster.namespaces.get(workload.namespace) ?? {}, policies);
+            group = makeGroup(workload, cluster.namespaces.get(workload.namespace) ?? {}, policyIndex);
             groups.set(key, group);
         }
         return { kind: "pods", endpoint: { kind: "workload", name: workloadId(workload), workload }, group };
     });
 }
 
-function makeGroup(workload: Workload, namespaceLabels: Labels, policies: readonly NetworkPolicy[]): Group {
+function makeGroup(workload: Workload, namespaceLabels: Labels, policies: KeyIndex<NetworkPolicy>): Group {
     const identity: PodIdentity = { namespace: workload.namespace, namespaceLabels, labels: workload.labels };
-    const selecting = policies.filter((policy) => policySelects(policy, identity));
+    const keys = podIdentityKeys(identity);
+    // In the order given, so each side's rules are too.
+    const selecting = policies.lookup(keys).filter((policy) => policySelects(policy, identity));
     const isolating = (direction: "ingress" | "egress") => {
         const isolators = selecting.filter((policy) => policy[direction] !== undefined);
         return isolators.length === 0 ? undefined : isolators.flatMap((policy) => policy[direction] ?? []);
     };
-    return { identity, containerPorts: workload.containerPorts, ingress: isolating("ingress"), egress: isolating("egress") };
+    return { identity, keys, containerPorts: workload.containerPorts, ingress: isolating("ingress"), egress: isolating("egress") };
 }
 
 /** The External ranges that the ipBlocks of one direction cut the address space into (ipRanges.ts externalRanges). */
@@ -97,19 +111,46 @@ function byName(peers: Peer[]): Peer[] {
 class Evaluator {
     private readonly rows = new Map<Group | Interval<Address>, Reach[]>();
     private readonly admittedGroups = new Map<PolicyRule, Set<Group>>();
-    /** By a group's isolating rules of one side: what they allow with each External range, by position. */
+    /** By a group's isolating ingress rules: what they allow from each External range, by position. */
     private readonly externalRows = new Map<readonly PolicyRule[], ConnectionSet[]>();
+    /** By source group: what its isolating egress rules allow towards the External ranges they hold. */
+    private readonly egressToExternal = new Map<Group, ReadonlyMap<Interval<Address>, ConnectionSet>>();
     private readonly destinations: ReachableRows<Peer, Group | Interval<Address>>;
+    /** Groups by their keys, to find those a rule may admit. */
+    private readonly groupIndex: KeyIndex<Group>;
+    /** Every group's isolating ingress rules, by the keys of the sources they may admit... */
+    private readonly ingressRules: KeyIndex<PolicyRule>;
+    /** ...and the groups each of them isolates. */
+    private readonly ingressOwners = new Map<PolicyRule, Group[]>();
+    /** Groups whose ingress admits every source: not isolated, or isolated with a rule without peers. */
+    private readonly openIngress: ReadonlySet<Group>;
+    /** Groups whose ingress may admit an External source: the open ones, and those with an ipBlock rule. */
+    private readonly externalIngress: readonly Group[];
 
     /** `ranges`: the External sources (cut by ingress ipBlocks) and destinations (by egress ones). */
-    constructor(private readonly groups: ReadonlySet<Group>, destinations: readonly Peer[], private readonly ranges: Readonly<Record<"ingress" | "egress", RangeIndex<ExternalPeer>>>) {
+    constructor(private readonly groups: readonly Group[], destinations: readonly Peer[], private readonly ranges: Readonly<Record<"ingress" | "egress", RangeIndex<ExternalPeer>>>) {
         this.destinations = new ReachableRows(destinations, evaluationUnit);
+        this.groupIndex = new KeyIndex(groups, (group) => group.keys);
+        for (const group of groups) {
+            for (const rule of group.ingress ?? []) {
+                const owners = this.ingressOwners.get(rule);
+                if (owners) {
+                    owners.push(group);
+                } else {
+                    this.ingressOwners.set(rule, [group]);
+                }
+            }
+        }
+        this.ingressRules = new KeyIndex([...this.ingressOwners.keys()], kubernetesRuleKeys);
+        this.openIngress = new Set(groups.filter((group) => group.ingress === undefined || group.ingress.some((rule) => !rule.peers)));
+        this.externalIngress = groups.filter((group) => group.ingress === undefined || group.ingress.some((rule) => !rule.peers || !addressesEmpty(rule.peers.addresses)));
     }
 
     /**
      * The destinations `src` may reach, in the order given, with what it may send them. Found
-     * once per group (or range) of the source, evaluating once per group of the destination,
-     * and skipped pairs cost nothing later: denied pairs are most pairs in a policed cluster.
+     * once per group (or range) of the source, evaluating once per candidate group of the
+     * destination (and External range its egress holds): denied pairs, most pairs in a policed
+     * cluster, are mostly never tried.
      */
     reachable(src: Peer): readonly Reach[] {
         let row = this.rows.get(evaluationUnit(src));
@@ -121,81 +162,108 @@ class Evaluator {
     }
 
     private computeRow(src: Peer): Reach[] {
-        return this.destinations.row(src, (from, to) => this.evaluate(from, to));
+        const evaluate = (from: Peer, to: Peer) => this.evaluate(from, to);
+        if (src.kind === "external") {
+            return this.destinations.row(src, evaluate, this.externalIngress);
+        }
+        const external = this.externalDestinations(src.group);
+        const ranges = external === "all" ? this.ranges.egress.items.map((peer) => peer.range) : external.keys();
+        return this.destinations.row(src, evaluate, [...this.candidates(src.group), ...ranges]);
+    }
+
+    /**
+     * The destination groups that may allow `source` anything: those its egress admits (every
+     * group, when it is not isolated or has a rule without peers) whose ingress is open or has
+     * a rule admitting it. A superset: evaluation decides each.
+     */
+    private candidates(source: Group): Iterable<Group> {
+        const admitting = new Set<Group>();
+        for (const rule of this.ingressRules.lookup(source.keys)) {
+            if (this.admittedBy(rule).has(source)) {
+                this.ingressOwners.get(rule)!.forEach((group) => admitting.add(group));
+            }
+        }
+        const egress = source.egress;
+        if (egress === undefined || egress.some((rule) => !rule.peers)) {
+            this.openIngress.forEach((group) => admitting.add(group));
+            return admitting;
+        }
+        const found = new Set<Group>();
+        for (const rule of egress) {
+            for (const group of this.admittedBy(rule)) {
+                if (this.openIngress.has(group) || admitting.has(group)) {
+                    found.add(group);
+                }
+            }
+        }
+        return found;
     }
 
     /** Named ports always resolve against the destination, whichever side's rule names them. */
     private evaluate(src: Peer, dst: Peer): ConnectionSet {
-        const destinationPorts = dst.kind === "pods" ? dst.group.containerPorts : [];
-        const egress = src.kind === "pods" ? this.allowedBy(src.group.egress, dst, destinationPorts, this.ranges.egress) : ConnectionSet.all;
-        if (egress.isEmpty() || dst.kind === "external") {
+        if (dst.kind === "external") {
+            // External sources are not evaluated towards External (ReachableRows skips those pairs).
+            const allowed = src.kind === "pods" ? this.externalDestinations(src.group) : "all";
+            return allowed === "all" ? ConnectionSet.all : allowed.get(dst.range) ?? ConnectionSet.none;
+        }
+        const destinationPorts = dst.group.containerPorts;
+        const egress = src.kind === "pods" ? this.allowedBy(src.group.egress, dst, destinationPorts) : ConnectionSet.all;
+        if (egress.isEmpty()) {
             return egress;
         }
-        return egress.intersect(this.allowedBy(dst.group.ingress, src, destinationPorts, this.ranges.ingress));
+        return egress.intersect(this.allowedBy(dst.group.ingress, src, destinationPorts));
     }
 
     /**
      * What the isolating `rules` of one side allow with `peer` on the other side: the union over
-     * the rules that admit it. External ranges on the other side are found for all ranges at once.
+     * the rules that admit it. External sources are found for all ranges at once.
      */
-    private allowedBy(rules: readonly PolicyRule[] | undefined, peer: Peer, destinationPorts: readonly ContainerPort[], ranges: RangeIndex<ExternalPeer>): ConnectionSet {
+    private allowedBy(rules: readonly PolicyRule[] | undefined, peer: Peer, destinationPorts: readonly ContainerPort[]): ConnectionSet {
         if (rules === undefined) {
             return ConnectionSet.all;
         }
         if (peer.kind === "external") {
-            const position = ranges.positionOf(peer.range);
+            const position = this.ranges.ingress.positionOf(peer.range);
             if (position !== undefined) {
-                return this.externalRow(rules, destinationPorts, ranges)[position];
+                return this.externalRow(rules, destinationPorts)[position];
             }
         }
         return rules.filter((rule) => this.admits(rule, peer)).reduce((allowed, rule) => allowed.union(rule.ports(destinationPorts)), ConnectionSet.none);
     }
 
     /**
-     * What `rules` allow with each External range, by position: one sweep over the positions,
-     * each rule entering where its ipBlocks begin and leaving where they end, so the cost follows
-     * the ranges and the blocks, not their product. A position's set is the union of the ports of
-     * the rules holding it (kept by spelling, as many rules share their ports).
+     * The External destinations that `group`'s egress allows, with what: "all" when no egress
+     * policy isolates it, else the ranges its rules hold, found once per group (externalRuns).
      */
-    private externalRow(rules: readonly PolicyRule[], destinationPorts: readonly ContainerPort[], ranges: RangeIndex<ExternalPeer>): ConnectionSet[] {
-        let row = this.externalRows.get(rules);
-        if (row) {
-            return row;
+    private externalDestinations(group: Group): ReadonlyMap<Interval<Address>, ConnectionSet> | "all" {
+        if (group.egress === undefined) {
+            return "all";
         }
-        let everywhere = ConnectionSet.none;
-        const changes: { at: number; ports: ConnectionSet; count: 1 | -1 }[] = [];
-        for (const rule of rules) {
-            const ports = rule.ports(destinationPorts);
-            if (!rule.peers) {
-                everywhere = everywhere.union(ports);
-                continue;
-            }
-            for (const run of ranges.within(rule.peers.addresses).intervals) {
-                changes.push({ at: run.start, ports, count: 1 }, { at: run.end + 1, ports, count: -1 });
-            }
-        }
-        changes.sort((a, b) => a.at - b.at);
-        const holding = new Map<string, { ports: ConnectionSet; count: number }>();
-        row = [];
-        let current = everywhere;
-        for (let position = 0, next = 0; position < ranges.size; position++) {
-            if (next < changes.length && changes[next].at === position) {
-                for (; next < changes.length && changes[next].at === position; next++) {
-                    const { ports, count } = changes[next];
-                    const key = formatConnectionSet(ports);
-                    const held = holding.get(key) ?? { ports, count: 0 };
-                    held.count += count;
-                    if (held.count === 0) {
-                        holding.delete(key);
-                    } else {
-                        holding.set(key, held);
-                    }
+        let allowed = this.egressToExternal.get(group);
+        if (!allowed) {
+            const items = this.ranges.egress.items;
+            const found = new Map<Interval<Address>, ConnectionSet>();
+            for (const run of externalRuns(group.egress, [], this.ranges.egress)) {
+                for (let position = run.start; position <= run.end; position++) {
+                    found.set(items[position].range, run.allowed);
                 }
-                current = [...holding.values()].reduce((allowed, held) => allowed.union(held.ports), everywhere);
             }
-            row.push(current);
+            allowed = found;
+            this.egressToExternal.set(group, allowed);
         }
-        this.externalRows.set(rules, row);
+        return allowed;
+    }
+
+    /** What ingress `rules` allow from each External source range, by position (see externalRuns). */
+    private externalRow(rules: readonly PolicyRule[], destinationPorts: readonly ContainerPort[]): ConnectionSet[] {
+        let row = this.externalRows.get(rules);
+        if (!row) {
+            row = new Array<ConnectionSet>(this.ranges.ingress.size).fill(ConnectionSet.none);
+            for (const run of externalRuns(rules, destinationPorts, this.ranges.ingress)) {
+                row.fill(run.allowed, run.start, run.end + 1);
+            }
+            this.externalRows.set(rules, row);
+        }
         return row;
     }
 
@@ -204,15 +272,64 @@ class Evaluator {
         return peer.kind === "pods" ? this.admittedBy(rule).has(peer.group) : ruleAdmitsAddress(rule, peer.range.start);
     }
 
-    /** The groups a rule admits, found once per rule rather than once per pair. */
+    /** The groups a rule admits, found once per rule among those its keys allow, rather than once per pair. */
     private admittedBy(rule: PolicyRule): Set<Group> {
         let admitted = this.admittedGroups.get(rule);
         if (!admitted) {
-            admitted = new Set([...this.groups].filter((group) => ruleAdmitsPod(rule, group.identity)));
+            const keys = kubernetesRuleKeys(rule);
+            const candidates = keys === undefined ? this.groups : this.groupIndex.lookup(keys);
+            admitted = new Set(candidates.filter((group) => ruleAdmitsPod(rule, group.identity)));
             this.admittedGroups.set(rule, admitted);
         }
         return admitted;
     }
+}
+
+/**
+ * What `rules` allow with the External ranges of `ranges`, as runs of positions with the same
+ * non-empty set: one sweep over the points where a rule's ipBlocks begin or end, so the cost
+ * follows the blocks and the runs, not the ranges times the rules. A run's set is the union of
+ * the ports of the rules holding it (kept by spelling, as many rules share their ports).
+ */
+function externalRuns(rules: readonly PolicyRule[], destinationPorts: readonly ContainerPort[], ranges: RangeIndex<ExternalPeer>): { start: number; end: number; allowed: ConnectionSet }[] {
+    let everywhere = ConnectionSet.none;
+    const changes: { at: number; ports: ConnectionSet; count: 1 | -1 }[] = [];
+    for (const rule of rules) {
+        const ports = rule.ports(destinationPorts);
+        if (!rule.peers) {
+            everywhere = everywhere.union(ports);
+            continue;
+        }
+        for (const run of ranges.within(rule.peers.addresses).intervals) {
+            changes.push({ at: run.start, ports, count: 1 }, { at: run.end + 1, ports, count: -1 });
+        }
+    }
+    changes.push({ at: 0, ports: ConnectionSet.none, count: 1 }, { at: ranges.size, ports: ConnectionSet.none, count: -1 });
+    changes.sort((a, b) => a.at - b.at);
+    const holding = new Map<string, { ports: ConnectionSet; count: number }>();
+    const runs: { start: number; end: number; allowed: ConnectionSet }[] = [];
+    for (let next = 0; next < changes.length;) {
+        const at = changes[next].at;
+        for (; next < changes.length && changes[next].at === at; next++) {
+            const { ports, count } = changes[next];
+            const key = formatConnectionSet(ports);
+            const held = holding.get(key) ?? { ports, count: 0 };
+            held.count += count;
+            if (held.count === 0) {
+                holding.delete(key);
+            } else {
+                holding.set(key, held);
+            }
+        }
+        const end = next < changes.length ? Math.min(changes[next].at, ranges.size) - 1 : -1;
+        if (at < ranges.size && end >= at) {
+            const allowed = [...holding.values()].reduce((union, held) => union.union(held.ports), everywhere);
+            if (!allowed.isEmpty()) {
+                runs.push({ start: at, end, allowed });
+            }
+        }
+    }
+    return runs;
 }
 
 function evaluationUnit(peer: Peer): Group | Interval<Address> {

@@ -22,7 +22,7 @@ import { Labels } from "../calicoSelector";
 import { compareNames, externalName, formatConnectionSet } from "./format";
 import { Interval } from "./intervals";
 import { Address, addressesEmpty, externalRanges } from "./ipRanges";
-import { NetworkPolicy, PodIdentity, podLabelsRead, PolicyRule, policySelects, ruleAdmitsAddress, ruleAdmitsPod, ruleIpBlocks } from "./policy";
+import { NetworkPolicy, PodIdentity, podLabelsRead, PolicyRule, policySelects, ruleAdmitsPod, ruleIpBlocks } from "./policy";
 import { KeyIndex, kubernetesPolicyKeys, kubernetesRuleKeys, podIdentityKeys } from "../calico/peerKeys";
 import { ConnectionSet, ContainerPort } from "./ports";
 import { Cluster, selectorView, Workload, workloadId } from "./workloads";
@@ -111,8 +111,8 @@ function byName(peers: Peer[]): Peer[] {
 class Evaluator {
     private readonly rows = new Map<Group | Interval<Address>, Reach[]>();
     private readonly admittedGroups = new Map<PolicyRule, Set<Group>>();
-    /** By a group's isolating ingress rules: what they allow from each External range, by position. */
-    private readonly externalRows = new Map<readonly PolicyRule[], ConnectionSet[]>();
+    /** By External source range: the groups whose isolating ingress rules admit it, with what (externalSources). */
+    private fromExternal?: ReadonlyMap<Interval<Address>, ReadonlyMap<Group, ConnectionSet>>;
     /** By source group: what its isolating egress rules allow towards the External ranges they hold. */
     private readonly egressToExternal = new Map<Group, ReadonlyMap<Interval<Address>, ConnectionSet>>();
     private readonly destinations: ReachableRows<Peer, Group | Interval<Address>>;
@@ -124,8 +124,8 @@ class Evaluator {
     private readonly ingressOwners = new Map<PolicyRule, Group[]>();
     /** Groups whose ingress admits every source: not isolated, or isolated with a rule without peers. */
     private readonly openIngress: ReadonlySet<Group>;
-    /** Groups whose ingress may admit an External source: the open ones, and those with an ipBlock rule. */
-    private readonly externalIngress: readonly Group[];
+    /** Groups that no ingress policy isolates. */
+    private readonly unisolatedIngress: readonly Group[];
 
     /** `ranges`: the External sources (cut by ingress ipBlocks) and destinations (by egress ones). */
     constructor(private readonly groups: readonly Group[], destinations: readonly Peer[], private readonly ranges: Readonly<Record<"ingress" | "egress", RangeIndex<ExternalPeer>>>) {
@@ -143,7 +143,7 @@ class Evaluator {
         }
         this.ingressRules = new KeyIndex([...this.ingressOwners.keys()], kubernetesRuleKeys);
         this.openIngress = new Set(groups.filter((group) => group.ingress === undefined || group.ingress.some((rule) => !rule.peers)));
-        this.externalIngress = groups.filter((group) => group.ingress === undefined || group.ingress.some((rule) => !rule.peers || !addressesEmpty(rule.peers.addresses)));
+        this.unisolatedIngress = groups.filter((group) => group.ingress === undefined);
     }
 
     /**
@@ -164,7 +164,7 @@ class Evaluator {
     private computeRow(src: Peer): Reach[] {
         const evaluate = (from: Peer, to: Peer) => this.evaluate(from, to);
         if (src.kind === "external") {
-            return this.destinations.row(src, evaluate, this.externalIngress);
+            return this.destinations.row(src, evaluate, [...this.unisolatedIngress, ...(this.externalSources().get(src.range)?.keys() ?? [])]);
         }
         const external = this.externalDestinations(src.group);
         const ranges = external === "all" ? this.ranges.egress.items.map((peer) => peer.range) : external.keys();
@@ -206,29 +206,24 @@ class Evaluator {
             const allowed = src.kind === "pods" ? this.externalDestinations(src.group) : "all";
             return allowed === "all" ? ConnectionSet.all : allowed.get(dst.range) ?? ConnectionSet.none;
         }
+        if (src.kind === "external") {
+            // External has no egress policy.
+            return dst.group.ingress === undefined ? ConnectionSet.all : this.externalSources().get(src.range)?.get(dst.group) ?? ConnectionSet.none;
+        }
         const destinationPorts = dst.group.containerPorts;
-        const egress = src.kind === "pods" ? this.allowedBy(src.group.egress, dst, destinationPorts) : ConnectionSet.all;
+        const egress = this.allowedBy(src.group.egress, dst.group, destinationPorts);
         if (egress.isEmpty()) {
             return egress;
         }
-        return egress.intersect(this.allowedBy(dst.group.ingress, src, destinationPorts));
+        return egress.intersect(this.allowedBy(dst.group.ingress, src.group, destinationPorts));
     }
 
-    /**
-     * What the isolating `rules` of one side allow with `peer` on the other side: the union over
-     * the rules that admit it. External sources are found for all ranges at once.
-     */
-    private allowedBy(rules: readonly PolicyRule[] | undefined, peer: Peer, destinationPorts: readonly ContainerPort[]): ConnectionSet {
+    /** What the isolating `rules` of one side allow with `peer` on the other side: the union over the rules that admit it. */
+    private allowedBy(rules: readonly PolicyRule[] | undefined, peer: Group, destinationPorts: readonly ContainerPort[]): ConnectionSet {
         if (rules === undefined) {
             return ConnectionSet.all;
         }
-        if (peer.kind === "external") {
-            const position = this.ranges.ingress.positionOf(peer.range);
-            if (position !== undefined) {
-                return this.externalRow(rules, destinationPorts)[position];
-            }
-        }
-        return rules.filter((rule) => this.admits(rule, peer)).reduce((allowed, rule) => allowed.union(rule.ports(destinationPorts)), ConnectionSet.none);
+        return rules.filter((rule) => this.admittedBy(rule).has(peer)).reduce((allowed, rule) => allowed.union(rule.ports(destinationPorts)), ConnectionSet.none);
     }
 
     /**
@@ -254,22 +249,34 @@ class Evaluator {
         return allowed;
     }
 
-    /** What ingress `rules` allow from each External source range, by position (see externalRuns). */
-    private externalRow(rules: readonly PolicyRule[], destinationPorts: readonly ContainerPort[]): ConnectionSet[] {
-        let row = this.externalRows.get(rules);
-        if (!row) {
-            row = new Array<ConnectionSet>(this.ranges.ingress.size).fill(ConnectionSet.none);
-            for (const run of externalRuns(rules, destinationPorts, this.ranges.ingress)) {
-                row.fill(run.allowed, run.start, run.end + 1);
+    /**
+     * For each External source range, the groups isolated for ingress whose rules admit it, with
+     * what: found once, from each such group's runs of ranges (externalRuns), so an External
+     * source meets only the groups that admit it, not every group.
+     */
+    private externalSources(): ReadonlyMap<Interval<Address>, ReadonlyMap<Group, ConnectionSet>> {
+        if (!this.fromExternal) {
+            const items = this.ranges.ingress.items;
+            const bySource = new Map<Interval<Address>, Map<Group, ConnectionSet>>();
+            for (const group of this.groups) {
+                if (group.ingress === undefined || !group.ingress.some((rule) => !rule.peers || !addressesEmpty(rule.peers.addresses))) {
+                    continue;
+                }
+                for (const run of externalRuns(group.ingress, group.containerPorts, this.ranges.ingress)) {
+                    for (let position = run.start; position <= run.end; position++) {
+                        const range = items[position].range;
+                        const groups = bySource.get(range);
+                        if (groups) {
+                            groups.set(group, run.allowed);
+                        } else {
+                            bySource.set(range, new Map([[group, run.allowed]]));
+                        }
+                    }
+                }
             }
-            this.externalRows.set(rules, row);
+            this.fromExternal = bySource;
         }
-        return row;
-    }
-
-    private admits(rule: PolicyRule, peer: Peer): boolean {
-        // A range lies wholly inside or outside each ipBlock (see externalRanges), so its first address decides.
-        return peer.kind === "pods" ? this.admittedBy(rule).has(peer.group) : ruleAdmitsAddress(rule, peer.range.start);
+        return this.fromExternal;
     }
 
     /** The groups a rule admits, found once per rule among those its keys allow, rather than once per pair. */

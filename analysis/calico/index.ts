@@ -19,11 +19,6 @@ import { tiersOf } from "./tiers";
 export { isCalicoPolicy } from "./policy";
 export type { Decision, DirectionExplanation, PairExplanation, TieredConnection } from "./evaluate";
 
-/** Whether the objects hold anything only the Calico engine evaluates: a Calico policy, tier, profile, endpoint or network set. */
-export function hasCalicoObjects(input: readonly KubeObject[] | ClusterModel): boolean {
-    return asClusterModel(input).hasCalicoObjects;
-}
-
 /** Every allowed connection under all Calico and Kubernetes policies of `input` (the objects, or their model), ordered by source, then destination. */
 export function calicoConnectivity(input: readonly KubeObject[] | ClusterModel, options: ExternalOptions = {}): TieredConnection[] {
     return tieredConnections({ ...tierInputs(input), ...options });

@@ -16,8 +16,7 @@ import { AuthorizationExplanation, IstioLayer } from "./istio/evaluate";
 import { KubeObject } from "./manifests";
 import { formatConnectionSet } from "./netpol/format";
 import { ConnectionSet } from "./netpol/ports";
-import { clusterFromObjects } from "./netpol/workloads";
-import { podDetailsByWorkload } from "./podDetails";
+import { clusterModel } from "./model/cluster";
 import { defaultTierName } from "./calico/tiers";
 import { reachability } from "./reach";
 import { escapeControl } from "./text/escape";
@@ -35,11 +34,14 @@ export interface FlowExplanation {
 export function flowExplainer(objects: readonly KubeObject[]): (src: string, dst: string) => FlowExplanation {
     let explainers: { layer4: ReturnType<typeof calicoExplainer>; istio?: IstioLayer; ambient?: (src: string, dst: string) => string | undefined } | undefined;
     return (src, dst) => {
-        explainers ??= {
-            layer4: calicoExplainer(objects),
-            istio: IstioLayer.of(objects, clusterFromObjects(objects), podDetailsByWorkload(objects)),
-            ambient: hasAmbientWorkloads(objects) ? ambientExplainer(objects) : undefined,
-        };
+        if (!explainers) {
+            const model = clusterModel(objects);
+            explainers = {
+                layer4: calicoExplainer(model),
+                istio: IstioLayer.of(model),
+                ambient: hasAmbientWorkloads(objects) ? ambientExplainer(objects) : undefined,
+            };
+        }
         const pair = explainers.layer4(src, dst);
         const authorization = explainers.istio?.explain(src, dst);
         const ambient = authorization ? undefined : explainers.ambient?.(src, dst);
@@ -118,7 +120,7 @@ function formatLayer7(explanation: AuthorizationExplanation, src: string, dst: s
 /** Which ambient enforcement points (ztunnel, waypoints) admitted or refused a pair. */
 function ambientExplainer(objects: readonly KubeObject[]): (src: string, dst: string) => string | undefined {
     const analysed = withWaypointWorkloads(objects);
-    const layer = AmbientLayer.of(analysed, clusterFromObjects(analysed), podDetailsByWorkload(analysed));
+    const layer = AmbientLayer.of(clusterModel(analysed));
     const flows = reachability(objects);
     return (src, dst) => layer?.explain(src, dst, flows);
 }

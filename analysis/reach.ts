@@ -13,7 +13,7 @@
  *
  * Without Calico or Istio objects the result is exactly netpol's `connectivity`.
  */
-import { calicoConnectivity, hasCalicoObjects, TieredConnection } from "./calico";
+import { calicoConnectivity, TieredConnection } from "./calico";
 import { LayeredConnection, IstioLayer } from "./istio/evaluate";
 import { AmbientLayer, hasAmbientWorkloads, withWaypointWorkloads } from "./istio/ambient";
 import type { Grant } from "./istio/grants";
@@ -24,9 +24,8 @@ import { connectivity } from "./netpol";
 import type { Connection, Endpoint } from "./netpol/connection";
 import { externalName } from "./netpol/format";
 import { AddressSet, externalRanges } from "./netpol/ipRanges";
-import { clusterFromObjects } from "./netpol/workloads";
+import { clusterModel } from "./model/cluster";
 import { checkOwnersPodsAlike } from "./ownerLabels";
-import { podDetailsByWorkload } from "./podDetails";
 
 export type { Endpoint } from "./netpol/connection";
 export type { ConnectionSet } from "./netpol/ports";
@@ -67,13 +66,13 @@ export function reachability(given: readonly KubeObject[], options: ReachOptions
     const withGateways = withGatewayDeployments(given);
     const ambientMode = hasAmbientWorkloads(withGateways);
     const objects = ambientMode ? withWaypointWorkloads(withGateways) : withGateways;
-    const cluster = clusterFromObjects(objects);
-    const details = podDetailsByWorkload(objects);
-    const istio = options.istio === false ? undefined : IstioLayer.of(objects, cluster, details);
+    // One model for every layer (model/cluster.ts).
+    const model = clusterModel(objects);
+    const istio = options.istio === false ? undefined : IstioLayer.of(model);
     const blocks = istio?.addressBlocks() ?? [];
     // Istio's IPv6 blocks cut the IPv6 External space, which layer 4 then lists even where no NetworkPolicy names IPv6.
     const layer4Options = { withIpv6: options.withIpv6 === true || blocks.some((block) => !block.v6.isEmpty()) };
-    const layer4: TieredConnection[] = hasCalicoObjects(objects) ? calicoConnectivity(objects, layer4Options) : connectivity(objects, layer4Options);
+    const layer4: TieredConnection[] = model.hasCalicoObjects ? calicoConnectivity(model, layer4Options) : connectivity(model, layer4Options);
     if (options.istio === false) {
         return layer4;
     }
@@ -87,7 +86,7 @@ export function reachability(given: readonly KubeObject[], options: ReachOptions
             return connection.notes ? [{ ...flow, notes: [...connection.notes, ...(flow.notes ?? [])] }] : [flow];
         })
         : layer4;
-    const ambient = ambientMode ? AmbientLayer.of(objects, cluster, details) : undefined;
+    const ambient = ambientMode ? AmbientLayer.of(model) : undefined;
     return ambient ? ambient.apply(flows) : flows;
 }
 

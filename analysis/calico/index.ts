@@ -6,16 +6,13 @@
  * by the NetworkSets and GlobalNetworkSets that hold them.
  */
 import { KubeObject } from "../manifests";
+import { asClusterModel, ClusterModel } from "../model/cluster";
 import type { ExternalOptions } from "../netpol/connections";
-import { parseNetworkPolicy } from "../netpol/policy";
-import { clusterFromObjects, workloadId } from "../netpol/workloads";
-import { podDetailsByWorkload } from "../podDetails";
-import { isClusterNetworkPolicy, parseClusterNetworkPolicy } from "../clusterPolicy/clusterNetworkPolicy";
 import { clusterTierPolicy } from "./clusterPolicies";
 import { calicoEndpoints, networkSets, serviceAccountLabels } from "./endpoints";
 import { PairExplanation, TieredConnection, tieredConnections, tieredExplainer, TierInputs } from "./evaluate";
 import { kubernetesTierPolicy } from "./kubernetesPolicies";
-import { calicoKinds, isCalicoKind } from "./objects";
+import { isCalicoKind } from "./objects";
 import { isCalicoPolicy, parseCalicoPolicy } from "./policy";
 import { Profiles } from "./profiles";
 import { tiersOf } from "./tiers";
@@ -23,19 +20,9 @@ import { tiersOf } from "./tiers";
 export { isCalicoPolicy } from "./policy";
 export type { Decision, DirectionExplanation, PairExplanation, TieredConnection } from "./evaluate";
 
-/** Kubernetes NetworkPolicies: kind NetworkPolicy of any API group but Calico's. */
-export function isKubernetesPolicy(object: KubeObject): boolean {
-    return object.kind === "NetworkPolicy" && !isCalicoPolicy(object);
-}
-
-/** Whether the objects hold anything only the Calico engine evaluates: a Calico policy, tier, profile, endpoint or network set. */
-export function hasCalicoObjects(objects: readonly KubeObject[]): boolean {
-    return objects.some((object) => isCalicoPolicy(object) || calicoKinds.some((kind) => isCalicoKind(object, kind)));
-}
-
-/** Every allowed connection under all Calico and Kubernetes policies (ClusterNetworkPolicies included) in `objects`, ordered by source, then destination. */
-export function calicoConnectivity(objects: readonly KubeObject[], options: ExternalOptions = {}): TieredConnection[] {
-    return tieredConnections({ ...tierInputs(objects), ...options });
+/** Every allowed connection under all Calico and Kubernetes policies (ClusterNetworkPolicies included) of `input` (the objects, or their model), ordered by source, then destination. */
+export function calicoConnectivity(input: readonly KubeObject[] | ClusterModel, options: ExternalOptions = {}): TieredConnection[] {
+    return tieredConnections({ ...tierInputs(input), ...options });
 }
 
 /**
@@ -43,14 +30,14 @@ export function calicoConnectivity(objects: readonly KubeObject[], options: Exte
  * traffic. Kubernetes NetworkPolicies alone are explained the same way, as Calico runs them
  * (default tier, order 1000, Allow rules), which gives the same outcome as the NetworkPolicy engine.
  */
-export function calicoExplainer(objects: readonly KubeObject[]): (src: string, dst: string) => PairExplanation | undefined {
-    return tieredExplainer(tierInputs(objects));
+export function calicoExplainer(input: readonly KubeObject[] | ClusterModel): (src: string, dst: string) => PairExplanation | undefined {
+    return tieredExplainer(tierInputs(input));
 }
 
-/** Everything the tier evaluation takes, from the objects. */
-export function tierInputs(objects: readonly KubeObject[]): TierInputs {
-    const details = podDetailsByWorkload(objects);
-    const cluster = clusterFromObjects(objects);
+/** Everything the tier evaluation takes, from the objects or their model. */
+export function tierInputs(input: readonly KubeObject[] | ClusterModel): TierInputs {
+    const model = asClusterModel(input);
+    const { objects, cluster } = model;
     const tiers = tiersOf(objects);
     const calicoObjects = objects.filter((object) => isCalicoKind(object, "WorkloadEndpoint") || isCalicoKind(object, "HostEndpoint"));
     const endpointAddresses = calicoObjects.some((object) => {
@@ -61,12 +48,12 @@ export function tierInputs(objects: readonly KubeObject[]): TierInputs {
     const { endpoints, pods } = calicoEndpoints(calicoObjects, profiles, objects);
     return {
         cluster,
-        serviceAccountOf: (workload) => details.get(workloadId(workload))?.serviceAccount ?? "default",
+        serviceAccountOf: (workload) => model.serviceAccountOf(workload),
         serviceAccountLabels: serviceAccountLabels(objects),
         policies: [
             ...objects.filter(isCalicoPolicy).map((object) => parseCalicoPolicy(object, tiers, endpointAddresses)),
-            ...objects.filter(isKubernetesPolicy).map(parseNetworkPolicy).map(kubernetesTierPolicy),
-            ...objects.filter(isClusterNetworkPolicy).map(parseClusterNetworkPolicy).map((policy) => clusterTierPolicy(policy, endpointAddresses)),
+            ...model.kubernetesPolicies.map(kubernetesTierPolicy),
+            ...model.clusterNetworkPolicies.map((policy) => clusterTierPolicy(policy, endpointAddresses)),
         ],
         tiers,
         podProfiles: (namespace, serviceAccount) => profiles.ofPod(namespace, serviceAccount),

@@ -7,7 +7,7 @@
  * pod. Keys are necessary conditions only; the rule's own predicate still decides.
  */
 import { SelectorNode } from "../calicoSelector";
-import { NetworkPolicy, PolicyRule } from "../netpol/policy";
+import { NetworkPolicy, PodIdentity, PolicyRule } from "../netpol/policy";
 import { EndpointIdentity, NetworkSetView } from "./model";
 
 /** Key spaces: plain pod labels (Kubernetes selectors), Calico's pod labels, namespace labels of each, the namespace. */
@@ -15,18 +15,26 @@ type Space = "pod" | "calico" | "namespace" | "calicoNamespace";
 
 const key = (space: Space, label: string, value: string) => `${space}:${label}=${value}`;
 const namespaceKey = (namespace: string) => `in:${namespace}`;
+/** The key of having both a namespace key and a label key. */
+const both = (namespace: string, label: string) => `${namespace}&${label}`;
+
+const keysOf = (space: Space, labels: Readonly<Record<string, string>>) => Object.entries(labels).map(([label, value]) => key(space, label, value));
 
 /** Every key a group's pods have. */
 export function identityKeys(identity: EndpointIdentity): string[] {
-    const of = (space: Space, labels: Readonly<Record<string, string>>) => Object.entries(labels).map(([label, value]) => key(space, label, value));
-    return [
-        namespaceKey(identity.namespace),
-        ...of("pod", identity.labels),
-        ...of("calico", identity.calicoLabels),
-        ...of("namespace", identity.namespaceLabels),
-        ...of("calicoNamespace", identity.calicoNamespaceLabels),
-    ];
+    return [...podIdentityKeys(identity), ...keysOf("calico", identity.calicoLabels), ...keysOf("calicoNamespace", identity.calicoNamespaceLabels)];
 }
+
+/**
+ * The keys Kubernetes selectors see of pods: their namespace, their labels and their
+ * namespace's labels, and each pair of a namespace key and a label key (kubernetesRuleKeys).
+ */
+export function podIdentityKeys(identity: PodIdentity): string[] {
+    const namespaceKeys = [namespaceKey(identity.namespace), ...keysOf("namespace", identity.namespaceLabels)];
+    const labelKeys = keysOf("pod", identity.labels);
+    return [...namespaceKeys, ...labelKeys, ...namespaceKeys.flatMap((namespace) => labelKeys.map((label) => both(namespace, label)))];
+}
+
 
 /** Every key a network set has, as Calico entity selectors see it (calicoEntityKeys). */
 export function networkSetKeys(set: NetworkSetView): string[] {
@@ -66,13 +74,20 @@ export function calicoEntityKeys(selector: SelectorNode | undefined, namespaceSe
         ?? (scopedNamespace === undefined ? undefined : [namespaceKey(scopedNamespace)]);
 }
 
-/** The keys of the pods a Kubernetes NetworkPolicy rule admits as its peers. */
+/**
+ * The keys of the pods a Kubernetes NetworkPolicy rule admits as its peers. A peer whose pod
+ * selector and namespace (selector) both give keys has their pairs: `app == "api"` in the
+ * namespaces named `shop` or `web` finds those two namespaces' api pods, not every api pod.
+ */
 export function kubernetesRuleKeys(rule: PolicyRule): string[] | undefined {
     if (!rule.peers) {
         return undefined;
     }
-    const each = rule.peers.pods.map((peer) => selectorKeys(peer.pods, "pod")
-        ?? (typeof peer.namespaces === "string" ? [namespaceKey(peer.namespaces)] : selectorKeys(peer.namespaces, "namespace")));
+    const each = rule.peers.pods.map((peer) => {
+        const labelKeys = selectorKeys(peer.pods, "pod");
+        const namespaceKeys = typeof peer.namespaces === "string" ? [namespaceKey(peer.namespaces)] : selectorKeys(peer.namespaces, "namespace");
+        return labelKeys && namespaceKeys ? namespaceKeys.flatMap((namespace) => labelKeys.map((label) => both(namespace, label))) : labelKeys ?? namespaceKeys;
+    });
     return each.every((keys) => keys !== undefined) ? each.flat() as string[] : undefined;
 }
 

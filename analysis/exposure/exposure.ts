@@ -29,10 +29,10 @@
 import { KubeObject } from "../manifests";
 import { compileRulePorts, ConnectionSet, NetworkPolicyPort, parseProtocol } from "../netpol/ports";
 import { isKubernetesNetworkPolicy, NetworkPolicy, parseNetworkPolicy, policySelects, PodIdentity } from "../netpol/policy";
-import { hasCalicoObjects } from "../calico";
+import { clusterModel } from "../model/cluster";
 import { hasIstioPolicy } from "../istio/evaluate";
 import { LabelSelector } from "../netpol/labelSelector";
-import { clusterFromObjects, namespaceOf, Workload } from "../netpol/workloads";
+import { namespaceOf, Workload } from "../netpol/workloads";
 import { Labels } from "../calicoSelector";
 import { FocusOptions, namesWorkload, parseFocusDirection } from "../formats/focus";
 import { ExposureConnections } from "./exposureConnections";
@@ -121,11 +121,12 @@ interface Representative {
  * beyond the input is left out, as netpol-analyzer leaves it out.
  */
 export function exposure(objects: readonly KubeObject[], options: ExposureOptions = {}): ExposedWorkload[] {
-    // Fail closed: an exposure that leaves out Calico's or Istio's rules would call open what they close, or the reverse.
-    if (hasCalicoObjects(objects) || hasIstioPolicy(objects)) {
-        throw new ExposureError("exposure analysis reads Kubernetes NetworkPolicies only, and the input holds Calico or Istio policy objects, whose rules it would leave out; run it on the Kubernetes objects alone");
+    // Fail closed: an exposure that leaves out the rules of Calico, ClusterNetworkPolicy or Istio would call open what they close, or the reverse.
+    const model = clusterModel(objects);
+    if (model.hasCalicoObjects || model.ofKind("ClusterNetworkPolicy").length > 0 || hasIstioPolicy(objects)) {
+        throw new ExposureError("exposure analysis reads Kubernetes NetworkPolicies only, and the input holds Calico, ClusterNetworkPolicy or Istio policy objects, whose rules it would leave out; run it on the Kubernetes objects alone");
     }
-    const cluster = clusterFromObjects(objects);
+    const cluster = model.cluster;
     const policies = objects.filter(isKubernetesNetworkPolicy).map(readPolicy);
     const namespaceLabels = (namespace: string): Labels => cluster.namespaces.get(namespace) ?? { "kubernetes.io/metadata.name": namespace };
     // Workloads alike in namespace and labels are selected alike: each such shape is tried once.

@@ -24,6 +24,7 @@
  * from waypoints are not listed. The kubelet's health probes, which ztunnel lets through from
  * 169.254.7.127 without policy, are not workload traffic and are left out too.
  */
+import type { ClusterModel } from "../model/cluster";
 import { ambient, istioPorts } from "../../common/wellKnown";
 import { KubeObject } from "../manifests";
 import type { Connection, Endpoint } from "../netpol/connection";
@@ -160,9 +161,9 @@ export class AmbientLayer {
         this.indexServiceRoutes(objects, cluster, waypoints);
     }
 
-    /** The layer for `objects` (with waypoint workloads), or undefined when no workload is in the ambient mesh. */
-    static of(objects: readonly KubeObject[], cluster: Cluster, details: ReadonlyMap<string, PodDetails>): AmbientLayer | undefined {
-        const layer = new AmbientLayer(objects, cluster, details);
+    /** The layer for the model of objects with waypoint workloads (`withWaypointWorkloads`), or undefined when no workload is in the ambient mesh. */
+    static of(model: ClusterModel): AmbientLayer | undefined {
+        const layer = new AmbientLayer(model.objects, model.cluster, model.podDetails);
         return layer.ambientIds.size > 0 ? layer : undefined;
     }
 

@@ -14,6 +14,7 @@
  * canonical form. A connection left with nothing is dropped. Decisions are cached per caller
  * and destination label set, so the cost follows label sets, not workloads.
  */
+import type { ClusterModel } from "../model/cluster";
 import { KubeObject } from "../manifests";
 import type { Connection } from "../netpol/connection";
 import { IntervalSet } from "../netpol/intervals";
@@ -154,7 +155,8 @@ export class IstioLayer {
      * or only gateways are and no Istio policy exists (their proxies then allow every request,
      * and the listing stays that of layer 3/4).
      */
-    static of(objects: readonly KubeObject[], cluster: Cluster, details: ReadonlyMap<string, PodDetails>): IstioLayer | undefined {
+    static of(model: ClusterModel): IstioLayer | undefined {
+        const { objects, cluster, podDetails: details } = model;
         // Compiled first, so that a malformed policy is refused whether or not it matters here.
         const policies = objects.filter(isEnforcedAuthorizationPolicy).map(parseAuthorizationPolicy);
         const peerAuthentication = objects.filter(isPeerAuthentication).map(parsePeerAuthentication);

@@ -5,7 +5,6 @@
  * `outboundTrafficPolicy.mode` (REGISTRY_ONLY: sidecars reach only hosts in the service
  * registry; default ALLOW_ANY). Without the ConfigMap, Istio's defaults hold.
  */
-import * as YAML from "yaml";
 import { KubeObject } from "../manifests";
 import { describeObject, namespaceOf } from "../netpol/workloads";
 
@@ -30,6 +29,8 @@ export function meshConfigOf(objects: readonly KubeObject[]): MeshConfig {
     const where = `${describeObject(configMap)}: data.mesh`;
     let mesh: { rootNamespace?: unknown; outboundTrafficPolicy?: { mode?: unknown } } | null;
     try {
+        // `yaml` is loaded only here, as manifests.ts loads it only for text js-yaml refuses: loading it is most of the command's start-up.
+        const YAML: typeof import("yaml") = require("yaml");
         mesh = YAML.parse(String(text)) as typeof mesh;
     } catch (error) {
         throw new Error(`${where} is not YAML: ${(error as Error).message.split("\n")[0]}`);

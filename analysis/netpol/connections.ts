@@ -9,16 +9,26 @@
  * shapes the policies can tell apart, and only listing the pairs follows the number of
  * workloads. A group's identity is its first workload's.
  *
+ * The label-key indexes of the Calico engine (calico/peerKeys.ts) find, for each group, the
+ * policies that may select it and, for each rule, the groups it may admit; and for each source
+ * group the destination groups that can allow it anything: those its egress admits (all, when
+ * it is not isolated) that are not isolated for ingress or have an ingress rule admitting it.
+ * Only those pairs are evaluated, so in a policed cluster the cost follows the pairs that
+ * policies allow, not the square of the groups. Keys are necessary conditions only: every
+ * candidate is still evaluated by the rules themselves.
+ *
  * ClusterNetworkPolicies, where given, decide each direction around the NetworkPolicies, in
  * Kubernetes' order (clusterPolicy/kubernetesOrder.ts): the Admin tier before them, the
- * Baseline tier for pods they do not isolate.
+ * Baseline tier for pods they do not isolate. A side with ClusterNetworkPolicy rules may allow
+ * what its NetworkPolicies do not, so such groups are candidates for every peer on that side.
  */
 import { ReachableRows } from "../reachableRow";
 import { Labels } from "../calicoSelector";
 import { compareNames, externalName, formatConnectionSet } from "./format";
 import { Interval } from "./intervals";
-import { Address, externalRanges } from "./ipRanges";
-import { NetworkPolicy, PodIdentity, podLabelsRead, PolicyRule, policySelects, ruleAdmitsAddress, ruleAdmitsPod, ruleIpBlocks } from "./policy";
+import { Address, addressesEmpty, externalRanges } from "./ipRanges";
+import { NetworkPolicy, PodIdentity, podLabelsRead, PolicyRule, policySelects, ruleAdmitsPod, ruleIpBlocks } from "./policy";
+import { KeyIndex, kubernetesPolicyKeys, kubernetesRuleKeys, podIdentityKeys } from "../calico/peerKeys";
 import { ConnectionSet, ContainerPort } from "./ports";
 import { Cluster, selectorView, Workload, workloadId } from "./workloads";
 import { Connection, Endpoint } from "./connection";
@@ -29,6 +39,8 @@ import { ClusterPolicies, decideDirection, PodClusterRules } from "../clusterPol
 /** Workloads that every policy treats alike, with the rules of the policies isolating them. */
 interface Group {
     readonly identity: PodIdentity;
+    /** Its index keys (calico/peerKeys.ts podIdentityKeys). */
+    readonly keys: readonly string[];
     readonly containerPorts: readonly ContainerPort[];
     /** Absent when no policy isolates this direction. */
     readonly ingress?: readonly PolicyRule[];
@@ -56,7 +68,7 @@ export function allowedConnections(cluster: Cluster, policies: readonly NetworkP
     const ingressRanges = externalPeers(policies, clusterPolicies, "ingress", options);
     const egressRanges = externalPeers(policies, clusterPolicies, "egress", options);
     const ranges = { ingress: new RangeIndex(ingressRanges), egress: new RangeIndex(egressRanges) };
-    const evaluator = new Evaluator(new Set(workloads.map((peer) => peer.group)), byName([...workloads, ...egressRanges]), ranges);
+    const evaluator = new Evaluator([...new Set(workloads.map((peer) => peer.group))], byName([...workloads, ...egressRanges]), ranges);
     const connections: Connection[] = [];
     for (const src of byName([...workloads, ...ingressRanges])) {
         for (const { dst, allowed } of evaluator.reachable(src)) {
@@ -70,27 +82,30 @@ export function allowedConnections(cluster: Cluster, policies: readonly NetworkP
 
 function workloadPeers(cluster: Cluster, policies: readonly NetworkPolicy[], clusterPolicies: ClusterPolicies): PodsPeer[] {
     const labelsRead = new Set([...policies.flatMap(podLabelsRead), ...clusterPolicies.labelsRead()]);
+    const policyIndex = new KeyIndex(policies, kubernetesPolicyKeys);
     const groups = new Map<string, Group>();
     return cluster.workloads.map((workload) => {
         const key = JSON.stringify(selectorView(workload, labelsRead));
         let group = groups.get(key);
         if (!group) {
-            group = makeGroup(workload, cluster.namespaces.get(workload.namespace) ?? {}, policies, clusterPolicies);
+            group = makeGroup(workload, cluster.namespaces.get(workload.namespace) ?? {}, policyIndex, clusterPolicies);
             groups.set(key, group);
         }
         return { kind: "pods", endpoint: { kind: "workload", name: workloadId(workload), workload }, group };
     });
 }
 
-function makeGroup(workload: Workload, namespaceLabels: Labels, policies: readonly NetworkPolicy[], clusterPolicies: ClusterPolicies): Group {
+function makeGroup(workload: Workload, namespaceLabels: Labels, policies: KeyIndex<NetworkPolicy>, clusterPolicies: ClusterPolicies): Group {
     const identity: PodIdentity = { namespace: workload.namespace, namespaceLabels, labels: workload.labels };
-    const selecting = policies.filter((policy) => policySelects(policy, identity));
+    const keys = podIdentityKeys(identity);
+    // In the order given, so each side's rules are too.
+    const selecting = policies.lookup(keys).filter((policy) => policySelects(policy, identity));
     const isolating = (direction: "ingress" | "egress") => {
         const isolators = selecting.filter((policy) => policy[direction] !== undefined);
         return isolators.length === 0 ? undefined : isolators.flatMap((policy) => policy[direction] ?? []);
     };
     const clusterRules = clusterPolicies.rulesOf(identity);
-    return { identity, containerPorts: workload.containerPorts, ingress: isolating("ingress"), egress: isolating("egress"), ...(clusterRules ? { clusterRules } : {}) };
+    return { identity, keys, containerPorts: workload.containerPorts, ingress: isolating("ingress"), egress: isolating("egress"), ...(clusterRules ? { clusterRules } : {}) };
 }
 
 /** The External ranges that the ipBlocks (and ClusterNetworkPolicy networks) of one direction cut the address space into (ipRanges.ts externalRanges). */
@@ -105,20 +120,49 @@ function byName(peers: Peer[]): Peer[] {
 
 class Evaluator {
     private readonly rows = new Map<Group | Interval<Address>, Reach[]>();
-    private readonly admittedGroups = new Map<PolicyRule | ClusterPolicyRule, Set<Group>>();
-    /** By a group's isolating rules of one side: what they allow with each External range, by position. */
-    private readonly externalRows = new Map<readonly PolicyRule[], ConnectionSet[]>();
+    private readonly admittedGroups = new Map<PolicyRule, Set<Group>>();
+    private readonly clusterAdmittedGroups = new Map<ClusterPolicyRule, Set<Group>>();
+    /** By External source range: the groups whose isolating ingress rules admit it, with what (externalSources). */
+    private fromExternal?: ReadonlyMap<Interval<Address>, ReadonlyMap<Group, ConnectionSet>>;
+    /** By source group: what its isolating egress rules allow towards the External ranges they hold. */
+    private readonly egressToExternal = new Map<Group, ReadonlyMap<Interval<Address>, ConnectionSet>>();
     private readonly destinations: ReachableRows<Peer, Group | Interval<Address>>;
+    /** Groups by their keys, to find those a rule may admit. */
+    private readonly groupIndex: KeyIndex<Group>;
+    /** Every group's isolating ingress rules, by the keys of the sources they may admit... */
+    private readonly ingressRules: KeyIndex<PolicyRule>;
+    /** ...and the groups each of them isolates. */
+    private readonly ingressOwners = new Map<PolicyRule, Group[]>();
+    /** Groups whose ingress admits every source: not isolated, or isolated with a rule without peers. */
+    private readonly openIngress: ReadonlySet<Group>;
+    /** Groups that no ingress policy isolates, or whose ingress ClusterNetworkPolicy rules may decide. */
+    private readonly unisolatedIngress: readonly Group[];
 
     /** `ranges`: the External sources (cut by ingress ipBlocks) and destinations (by egress ones). */
-    constructor(private readonly groups: ReadonlySet<Group>, destinations: readonly Peer[], private readonly ranges: Readonly<Record<"ingress" | "egress", RangeIndex<ExternalPeer>>>) {
+    constructor(private readonly groups: readonly Group[], destinations: readonly Peer[], private readonly ranges: Readonly<Record<"ingress" | "egress", RangeIndex<ExternalPeer>>>) {
         this.destinations = new ReachableRows(destinations, evaluationUnit);
+        this.groupIndex = new KeyIndex(groups, (group) => group.keys);
+        for (const group of groups) {
+            for (const rule of group.ingress ?? []) {
+                const owners = this.ingressOwners.get(rule);
+                if (owners) {
+                    owners.push(group);
+                } else {
+                    this.ingressOwners.set(rule, [group]);
+                }
+            }
+        }
+        this.ingressRules = new KeyIndex([...this.ingressOwners.keys()], kubernetesRuleKeys);
+        // ClusterNetworkPolicy rules may accept what the NetworkPolicies do not: such a group is open to every source here.
+        this.openIngress = new Set(groups.filter((group) => group.ingress === undefined || group.ingress.some((rule) => !rule.peers) || group.clusterRules?.ingress));
+        this.unisolatedIngress = groups.filter((group) => group.ingress === undefined || group.clusterRules?.ingress);
     }
 
     /**
      * The destinations `src` may reach, in the order given, with what it may send them. Found
-     * once per group (or range) of the source, evaluating once per group of the destination,
-     * and skipped pairs cost nothing later: denied pairs are most pairs in a policed cluster.
+     * once per group (or range) of the source, evaluating once per candidate group of the
+     * destination (and External range its egress holds): denied pairs, most pairs in a policed
+     * cluster, are mostly never tried.
      */
     reachable(src: Peer): readonly Reach[] {
         let row = this.rows.get(evaluationUnit(src));
@@ -130,111 +174,223 @@ class Evaluator {
     }
 
     private computeRow(src: Peer): Reach[] {
-        return this.destinations.row(src, (from, to) => this.evaluate(from, to));
+        const evaluate = (from: Peer, to: Peer) => this.evaluate(from, to);
+        if (src.kind === "external") {
+            return this.destinations.row(src, evaluate, [...this.unisolatedIngress, ...(this.externalSources().get(src.range)?.keys() ?? [])]);
+        }
+        const external = src.group.clusterRules?.egress ? "all" : this.externalDestinations(src.group);
+        const ranges = external === "all" ? this.ranges.egress.items.map((peer) => peer.range) : external.keys();
+        return this.destinations.row(src, evaluate, [...this.candidates(src.group), ...ranges]);
+    }
+
+    /**
+     * The destination groups that may allow `source` anything: those its egress admits (every
+     * group, when it is not isolated or has a rule without peers) whose ingress is open or has
+     * a rule admitting it. A superset: evaluation decides each.
+     */
+    private candidates(source: Group): Iterable<Group> {
+        const admitting = new Set<Group>();
+        for (const rule of this.ingressRules.lookup(source.keys)) {
+            if (this.admittedBy(rule).has(source)) {
+                this.ingressOwners.get(rule)!.forEach((group) => admitting.add(group));
+            }
+        }
+        const egress = source.egress;
+        if (egress === undefined || egress.some((rule) => !rule.peers) || source.clusterRules?.egress) {
+            this.openIngress.forEach((group) => admitting.add(group));
+            return admitting;
+        }
+        const found = new Set<Group>();
+        for (const rule of egress) {
+            for (const group of this.admittedBy(rule)) {
+                if (this.openIngress.has(group) || admitting.has(group)) {
+                    found.add(group);
+                }
+            }
+        }
+        return found;
     }
 
     /** Named ports always resolve against the destination, whichever side's rule names them. */
     private evaluate(src: Peer, dst: Peer): ConnectionSet {
-        const destinationPorts = dst.kind === "pods" ? dst.group.containerPorts : [];
-        const egress = src.kind === "pods" ? this.side(src.group, "egress", dst, destinationPorts) : ConnectionSet.all;
-        if (egress.isEmpty() || dst.kind === "external") {
+        if (dst.kind === "external") {
+            // External sources are not evaluated towards External (ReachableRows skips those pairs).
+            if (src.kind !== "pods") {
+                return ConnectionSet.all;
+            }
+            return this.side(src.group, "egress", dst, [], () => {
+                const allowed = this.externalDestinations(src.group);
+                return allowed === "all" ? ConnectionSet.all : allowed.get(dst.range) ?? ConnectionSet.none;
+            });
+        }
+        const destinationPorts = dst.group.containerPorts;
+        if (src.kind === "external") {
+            // External has no egress policy.
+            return this.side(dst.group, "ingress", src, destinationPorts, () => this.externalSources().get(src.range)?.get(dst.group) ?? ConnectionSet.none);
+        }
+        const egress = this.side(src.group, "egress", dst, destinationPorts, () => this.allowedBy(src.group.egress, dst.group, destinationPorts));
+        if (egress.isEmpty()) {
             return egress;
         }
-        return egress.intersect(this.side(dst.group, "ingress", src, destinationPorts));
+        return egress.intersect(this.side(dst.group, "ingress", src, destinationPorts, () => this.allowedBy(dst.group.ingress, src.group, destinationPorts)));
     }
 
-    /** One direction of `own`'s traffic with `peer`: its NetworkPolicies, in the ClusterNetworkPolicy tiers where they apply. */
-    private side(own: Group, direction: "ingress" | "egress", peer: Peer, destinationPorts: readonly ContainerPort[]): ConnectionSet {
-        const networkPolicy = () => this.allowedBy(own[direction], peer, destinationPorts, this.ranges[direction]);
+    /**
+     * One direction of `own`'s traffic with `peer`: `networkPolicy` (what its isolating
+     * NetworkPolicies allow; everything when none isolates it), in the ClusterNetworkPolicy
+     * tiers where they apply.
+     */
+    private side(own: Group, direction: "ingress" | "egress", peer: Peer, destinationPorts: readonly ContainerPort[], networkPolicy: () => ConnectionSet): ConnectionSet {
         const clusterRules = own.clusterRules?.[direction];
         if (clusterRules === undefined) {
-            return networkPolicy();
+            return own[direction] === undefined ? ConnectionSet.all : networkPolicy();
         }
-        const admits = (rule: ClusterPolicyRule) => (peer.kind === "pods"
-            ? this.admittedBy(rule, clusterRuleAdmitsPod).has(peer.group)
-            : clusterRuleAdmitsAddress(rule, peer.range.start));
+        // A range lies wholly inside or outside each network (see externalRanges), so its first address decides.
+        const admits = (rule: ClusterPolicyRule) => (peer.kind === "pods" ? this.clusterAdmittedBy(rule).has(peer.group) : clusterRuleAdmitsAddress(rule, peer.range.start));
         return decideDirection(clusterRules, admits, destinationPorts, own[direction] === undefined ? undefined : networkPolicy);
     }
 
-    /**
-     * What the isolating `rules` of one side allow with `peer` on the other side: the union over
-     * the rules that admit it. External ranges on the other side are found for all ranges at once.
-     */
-    private allowedBy(rules: readonly PolicyRule[] | undefined, peer: Peer, destinationPorts: readonly ContainerPort[], ranges: RangeIndex<ExternalPeer>): ConnectionSet {
+    /** What the isolating `rules` of one side allow with `peer` on the other side: the union over the rules that admit it. */
+    private allowedBy(rules: readonly PolicyRule[] | undefined, peer: Group, destinationPorts: readonly ContainerPort[]): ConnectionSet {
         if (rules === undefined) {
             return ConnectionSet.all;
         }
-        if (peer.kind === "external") {
-            const position = ranges.positionOf(peer.range);
-            if (position !== undefined) {
-                return this.externalRow(rules, destinationPorts, ranges)[position];
-            }
-        }
-        return rules.filter((rule) => this.admits(rule, peer)).reduce((allowed, rule) => allowed.union(rule.ports(destinationPorts)), ConnectionSet.none);
+        return rules.filter((rule) => this.admittedBy(rule).has(peer)).reduce((allowed, rule) => allowed.union(rule.ports(destinationPorts)), ConnectionSet.none);
     }
 
     /**
-     * What `rules` allow with each External range, by position: one sweep over the positions,
-     * each rule entering where its ipBlocks begin and leaving where they end, so the cost follows
-     * the ranges and the blocks, not their product. A position's set is the union of the ports of
-     * the rules holding it (kept by spelling, as many rules share their ports).
+     * The External destinations that `group`'s egress allows, with what: "all" when no egress
+     * policy isolates it, else the ranges its rules hold, found once per group (externalRuns).
      */
-    private externalRow(rules: readonly PolicyRule[], destinationPorts: readonly ContainerPort[], ranges: RangeIndex<ExternalPeer>): ConnectionSet[] {
-        let row = this.externalRows.get(rules);
-        if (row) {
-            return row;
+    private externalDestinations(group: Group): ReadonlyMap<Interval<Address>, ConnectionSet> | "all" {
+        if (group.egress === undefined) {
+            return "all";
         }
-        let everywhere = ConnectionSet.none;
-        const changes: { at: number; ports: ConnectionSet; count: 1 | -1 }[] = [];
-        for (const rule of rules) {
-            const ports = rule.ports(destinationPorts);
-            if (!rule.peers) {
-                everywhere = everywhere.union(ports);
-                continue;
+        let allowed = this.egressToExternal.get(group);
+        if (!allowed) {
+            const items = this.ranges.egress.items;
+            const found = new Map<Interval<Address>, ConnectionSet>();
+            for (const run of externalRuns(group.egress, [], this.ranges.egress)) {
+                for (let position = run.start; position <= run.end; position++) {
+                    found.set(items[position].range, run.allowed);
+                }
             }
-            for (const run of ranges.within(rule.peers.addresses).intervals) {
-                changes.push({ at: run.start, ports, count: 1 }, { at: run.end + 1, ports, count: -1 });
-            }
+            allowed = found;
+            this.egressToExternal.set(group, allowed);
         }
-        changes.sort((a, b) => a.at - b.at);
-        const holding = new Map<string, { ports: ConnectionSet; count: number }>();
-        row = [];
-        let current = everywhere;
-        for (let position = 0, next = 0; position < ranges.size; position++) {
-            if (next < changes.length && changes[next].at === position) {
-                for (; next < changes.length && changes[next].at === position; next++) {
-                    const { ports, count } = changes[next];
-                    const key = formatConnectionSet(ports);
-                    const held = holding.get(key) ?? { ports, count: 0 };
-                    held.count += count;
-                    if (held.count === 0) {
-                        holding.delete(key);
-                    } else {
-                        holding.set(key, held);
+        return allowed;
+    }
+
+    /**
+     * For each External source range, the groups isolated for ingress whose rules admit it, with
+     * what: found once, from each such group's runs of ranges (externalRuns), so an External
+     * source meets only the groups that admit it, not every group.
+     */
+    private externalSources(): ReadonlyMap<Interval<Address>, ReadonlyMap<Group, ConnectionSet>> {
+        if (!this.fromExternal) {
+            const items = this.ranges.ingress.items;
+            const bySource = new Map<Interval<Address>, Map<Group, ConnectionSet>>();
+            for (const group of this.groups) {
+                if (group.ingress === undefined || !group.ingress.some((rule) => !rule.peers || !addressesEmpty(rule.peers.addresses))) {
+                    continue;
+                }
+                for (const run of externalRuns(group.ingress, group.containerPorts, this.ranges.ingress)) {
+                    for (let position = run.start; position <= run.end; position++) {
+                        const range = items[position].range;
+                        const groups = bySource.get(range);
+                        if (groups) {
+                            groups.set(group, run.allowed);
+                        } else {
+                            bySource.set(range, new Map([[group, run.allowed]]));
+                        }
                     }
                 }
-                current = [...holding.values()].reduce((allowed, held) => allowed.union(held.ports), everywhere);
             }
-            row.push(current);
+            this.fromExternal = bySource;
         }
-        this.externalRows.set(rules, row);
-        return row;
+        return this.fromExternal;
     }
 
-    private admits(rule: PolicyRule, peer: Peer): boolean {
-        // A range lies wholly inside or outside each ipBlock (see externalRanges), so its first address decides.
-        return peer.kind === "pods" ? this.admittedBy(rule, ruleAdmitsPod).has(peer.group) : ruleAdmitsAddress(rule, peer.range.start);
-    }
-
-    /** The groups a rule (of a NetworkPolicy or a ClusterNetworkPolicy) admits, found once per rule rather than once per pair. */
-    private admittedBy<R extends PolicyRule | ClusterPolicyRule>(rule: R, admitsPod: (rule: R, pod: PodIdentity) => boolean): Set<Group> {
+    /** The groups a rule admits, found once per rule among those its keys allow, rather than once per pair. */
+    private admittedBy(rule: PolicyRule): Set<Group> {
         let admitted = this.admittedGroups.get(rule);
         if (!admitted) {
-            admitted = new Set([...this.groups].filter((group) => admitsPod(rule, group.identity)));
+            const keys = kubernetesRuleKeys(rule);
+            const candidates = keys === undefined ? this.groups : this.groupIndex.lookup(keys);
+            admitted = new Set(candidates.filter((group) => ruleAdmitsPod(rule, group.identity)));
             this.admittedGroups.set(rule, admitted);
         }
         return admitted;
     }
+
+    /** The groups a ClusterNetworkPolicy rule admits, found once per rule. */
+    private clusterAdmittedBy(rule: ClusterPolicyRule): Set<Group> {
+        let admitted = this.clusterAdmittedGroups.get(rule);
+        if (!admitted) {
+            admitted = new Set(this.groups.filter((group) => clusterRuleAdmitsPod(rule, group.identity)));
+            this.clusterAdmittedGroups.set(rule, admitted);
+        }
+        return admitted;
+    }
+}
+
+/** Each port set's spelling, found once per set: runs hold the sets of their rules by it. */
+const spellings = new WeakMap<ConnectionSet, string>();
+
+function spelling(ports: ConnectionSet): string {
+    let text = spellings.get(ports);
+    if (text === undefined) {
+        text = formatConnectionSet(ports);
+        spellings.set(ports, text);
+    }
+    return text;
+}
+
+/**
+ * What `rules` allow with the External ranges of `ranges`, as runs of positions with the same
+ * non-empty set: one sweep over the points where a rule's ipBlocks begin or end, so the cost
+ * follows the blocks and the runs, not the ranges times the rules. A run's set is the union of
+ * the ports of the rules holding it (kept by spelling, as many rules share their ports).
+ */
+function externalRuns(rules: readonly PolicyRule[], destinationPorts: readonly ContainerPort[], ranges: RangeIndex<ExternalPeer>): { start: number; end: number; allowed: ConnectionSet }[] {
+    let everywhere = ConnectionSet.none;
+    const changes: { at: number; ports: ConnectionSet; count: 1 | -1 }[] = [];
+    for (const rule of rules) {
+        const ports = rule.ports(destinationPorts);
+        if (!rule.peers) {
+            everywhere = everywhere.union(ports);
+            continue;
+        }
+        for (const run of ranges.within(rule.peers.addresses).intervals) {
+            changes.push({ at: run.start, ports, count: 1 }, { at: run.end + 1, ports, count: -1 });
+        }
+    }
+    changes.push({ at: 0, ports: ConnectionSet.none, count: 1 }, { at: ranges.size, ports: ConnectionSet.none, count: -1 });
+    changes.sort((a, b) => a.at - b.at);
+    const holding = new Map<string, { ports: ConnectionSet; count: number }>();
+    const runs: { start: number; end: number; allowed: ConnectionSet }[] = [];
+    for (let next = 0; next < changes.length;) {
+        const at = changes[next].at;
+        for (; next < changes.length && changes[next].at === at; next++) {
+            const { ports, count } = changes[next];
+            const key = spelling(ports);
+            const held = holding.get(key) ?? { ports, count: 0 };
+            held.count += count;
+            if (held.count === 0) {
+                holding.delete(key);
+            } else {
+                holding.set(key, held);
+            }
+        }
+        const end = next < changes.length ? Math.min(changes[next].at, ranges.size) - 1 : -1;
+        if (at < ranges.size && end >= at) {
+            const allowed = [...holding.values()].reduce((union, held) => union.union(held.ports), everywhere);
+            if (!allowed.isEmpty()) {
+                runs.push({ start: at, end, allowed });
+            }
+        }
+    }
+    return runs;
 }
 
 function evaluationUnit(peer: Peer): Group | Interval<Address> {

@@ -70,9 +70,14 @@ export function* connectionLines(connections: readonly Connection[]): Generator<
     }
 }
 
-/** Connections by source name, then destination name. */
-export function sortedByNames<T extends Pick<Connection, "src" | "dst">>(connections: readonly T[]): T[] {
-    return [...connections].sort((a, b) => compareNames(a.src.name, b.src.name) || compareNames(a.dst.name, b.dst.name));
+/**
+ * Connections by source name, then destination name. The engines list them in that order
+ * already, so one pass checks it and only another order is sorted (a copy).
+ */
+export function sortedByNames<T extends Pick<Connection, "src" | "dst">>(connections: readonly T[]): readonly T[] {
+    const compare = (a: T, b: T) => compareNames(a.src.name, b.src.name) || compareNames(a.dst.name, b.dst.name);
+    const inOrder = connections.every((connection, index) => index === 0 || compare(connections[index - 1], connection) <= 0);
+    return inOrder ? connections : [...connections].sort(compare);
 }
 
 /** Code-unit order, the analyzer's (and `LC_ALL=C sort`'s); `localeCompare` would differ. */

@@ -10,11 +10,9 @@
  */
 import { KubeObject } from "../manifests";
 import { ClusterPolicies } from "../clusterPolicy/kubernetesOrder";
-import { isClusterNetworkPolicy, parseClusterNetworkPolicy } from "../clusterPolicy/clusterNetworkPolicy";
+import { asClusterModel, ClusterModel } from "../model/cluster";
 import { allowedConnections, ExternalOptions } from "./connections";
 import { Connection } from "./connection";
-import { isKubernetesNetworkPolicy, parseNetworkPolicy } from "./policy";
-import { clusterFromObjects } from "./workloads";
 
 export type { Connection, Endpoint } from "./connection";
 export { formatConnections, formatConnectionSet } from "./format";
@@ -22,13 +20,14 @@ export type { ConnectionSet, Protocol } from "./ports";
 export type { Workload } from "./workloads";
 
 /**
- * Every allowed connection among the workloads, NetworkPolicies and ClusterNetworkPolicies in `objects` (other kinds
- * are ignored), ordered by source name, then destination name. Throws on a malformed policy.
- * `withIpv6` lists the IPv6 External space even where no policy names an IPv6 block.
+/**
+ * Every allowed connection among the workloads, Kubernetes NetworkPolicies and
+ * ClusterNetworkPolicies of `input` (the objects, or their model; other kinds are ignored, and
+ * so are Calico's namespaced policies, which share the kind: they are reach.ts's concern),
+ * ordered by source name, then destination name. Throws on a malformed policy. `withIpv6`
+ * lists the IPv6 External space even where no policy names an IPv6 block.
  */
-export function connectivity(objects: readonly KubeObject[], options: ExternalOptions = {}): Connection[] {
-    // Calico's namespaced policies share the kind; they are reach.ts's concern, not this engine's.
-    const policies = objects.filter(isKubernetesNetworkPolicy).map(parseNetworkPolicy);
-    const clusterPolicies = new ClusterPolicies(objects.filter(isClusterNetworkPolicy).map(parseClusterNetworkPolicy));
-    return allowedConnections(clusterFromObjects(objects), policies, options, clusterPolicies);
+export function connectivity(input: readonly KubeObject[] | ClusterModel, options: ExternalOptions = {}): Connection[] {
+    const model = asClusterModel(input);
+    return allowedConnections(model.cluster, model.kubernetesPolicies, options, new ClusterPolicies(model.clusterNetworkPolicies));
 }

@@ -2,17 +2,50 @@
  * Schema validation of the objects `ztmesh reach` reads, against the OpenAPI schemas of the
  * pinned versions (generated/schemas.json: Kubernetes v1.36.3's built-in kinds, and the CRDs of
  * Calico, Istio and Gateway API; scripts/generateSchemas.ts writes it). Each kind's validator
- * is compiled on first use: a run pays only for the kinds its input holds.
+ * is made on first use: a run pays only for the kinds its input holds. `npm run build` also
+ * writes each kind's validator as a module of its own (scripts/compileValidators.ts: ajv's
+ * standalone code, from the same schemas and options), which the built command loads instead
+ * of compiling: compiling the Deployment schema (the pod spec) was about half of the command's
+ * start-up. Run from the sources, or for a kind without such a module, the validator is
+ * compiled here.
  */
+import * as fs from "fs";
+import * as path from "path";
 import type Ajv from "ajv";
-import type { ErrorObject, ValidateFunction } from "ajv";
+import type { ErrorObject, Options, ValidateFunction } from "ajv";
 import type { UnknownFieldDropped } from "./fieldValidation";
 import { describeSchemaError, fieldPath, valueAt } from "./schemaErrors";
 
 const schemaId = "ztmesh-schemas";
 
+/**
+ * validateSchema off: the generated schemas are checked once, by the generator's test, not on every run.
+ * Each definition compiled once as its own function (no inlining, no code optimisation pass):
+ * a cold run compiles about half as long, and validates about as fast.
+ */
+const ajvOptions: Options = { allErrors: false, validateSchema: false, strict: false, addUsedSchema: false, inlineRefs: false, code: { optimize: false } };
+
+/** Where the built package keeps each kind's precompiled validator: a folder beside this module. */
+export const precompiledFolder = "validators";
+
+/** The module file of a kind's precompiled validator: `apps_v1_Deployment.js` (no API group, version or kind has an underscore). */
+export function precompiledFile(kindKey: string): string {
+    return `${kindKey.replace(/\//g, "_")}.js`;
+}
+
+/** `apiVersion/kind` → the `$ref` of the definition that validates it, for every kind with a schema. */
+export function kindRefs(): Map<string, string> {
+    return new Map([...load().kinds].map(([key, definition]) => [key, `${schemaId}#/definitions/${definition}`]));
+}
+
+/** An ajv holding every definition; with `source`, one that keeps the code it generates (for standalone modules). */
+export function definitionsAjv(source = false): Ajv {
+    const { schemas } = require("./generatedSchemas") as typeof import("./generatedSchemas");
+    const AjvClass = (require("ajv") as typeof import("ajv")).default;
+    return new AjvClass({ ...ajvOptions, code: { ...ajvOptions.code, source } }).addSchema({ $id: schemaId, definitions: schemas.definitions });
+}
+
 interface Loaded {
-    readonly ajv: Ajv;
     /** `apiVersion/kind` → the definition that validates it. */
     readonly kinds: ReadonlyMap<string, string>;
     /** The API versions serving each kind, e.g. NetworkPolicy: crd.projectcalico.org/v1, networking.k8s.io/v1, projectcalico.org/v3. */
@@ -20,24 +53,19 @@ interface Loaded {
 }
 
 let loaded: Loaded | undefined;
+let ajv: Ajv | undefined;
 const validators = new Map<string, ValidateFunction>();
 
 function load(): Loaded {
     if (loaded === undefined) {
         const { schemas } = require("./generatedSchemas") as typeof import("./generatedSchemas");
-        const AjvClass = (require("ajv") as typeof import("ajv")).default;
         const kinds = new Map(Object.entries(schemas.kinds));
         const servedVersions = new Map<string, string[]>();
         for (const key of kinds.keys()) {
             const slash = key.lastIndexOf("/");
             servedVersions.set(key.slice(slash + 1), [...(servedVersions.get(key.slice(slash + 1)) ?? []), key.slice(0, slash)]);
         }
-        // validateSchema off: the generated schemas are checked once, by the generator's test, not on every run.
-        // Each definition compiled once as its own function (no inlining, no code optimisation pass):
-        // a cold run compiles about half as long, and validates about as fast.
-        const ajv = new AjvClass({ allErrors: false, validateSchema: false, strict: false, addUsedSchema: false, inlineRefs: false, code: { optimize: false } })
-            .addSchema({ $id: schemaId, definitions: schemas.definitions });
-        loaded = { ajv, kinds, servedVersions };
+        loaded = { kinds, servedVersions };
     }
     return loaded;
 }
@@ -61,7 +89,7 @@ export function schemaProblem(object: Record<string, unknown>, apiVersion: strin
     const key = `${apiVersion}/${kind}`;
     let validate = validators.get(key);
     if (validate === undefined) {
-        validate = load().ajv.compile({ $ref: `${schemaId}#/definitions/${load().kinds.get(key)}` });
+        validate = precompiled(key) ?? (ajv ??= definitionsAjv()).compile({ $ref: kindRefs().get(key)! });
         validators.set(key, validate);
     }
     // ajv stops at the first error (allErrors off: faster, and one error is all a message names),
@@ -88,4 +116,10 @@ function unknownField(errors: readonly ErrorObject[]): { instancePath: string; f
         return undefined;
     }
     return { instancePath: errors[0].instancePath, field: String(errors[0].params.additionalProperty) };
+}
+
+/** The kind's validator as `npm run build` wrote it, if it did. */
+function precompiled(kindKey: string): ValidateFunction | undefined {
+    const file = path.join(__dirname, precompiledFolder, precompiledFile(kindKey));
+    return fs.existsSync(file) ? (require(file) as Record<string, ValidateFunction>)[kindKey] : undefined;
 }

@@ -8,8 +8,7 @@ import { matchesPattern } from "../../analysis/istio/matching";
 import { formatGrants } from "../../analysis/istio/format";
 import { parseManifests } from "../../analysis/manifests";
 import { IntervalSet } from "../../analysis/netpol/intervals";
-import { clusterFromObjects } from "../../analysis/netpol/workloads";
-import { podDetailsByWorkload } from "../../analysis/podDetails";
+import { clusterModel } from "../../analysis/model/cluster";
 import { reachability } from "../../analysis/reach";
 import { cluster, curl, external, into, l7Flows, pp, ratings, reviews } from "./istioFixture";
 
@@ -177,7 +176,7 @@ describe("rule-level explanation data", () => {
   - to: [{operation: {methods: [DELETE]}}]
     when: [{key: "request.headers[x-a]", values: ["1"]}]
   - to: [{operation: {methods: [PATCH]}}]`)}`, "c.yaml");
-        const layer = IstioLayer.of(objects, clusterFromObjects(objects), podDetailsByWorkload(objects))!;
+        const layer = IstioLayer.of(clusterModel(objects))!;
         const explanation = layer.explain(pp, reviews)!;
         assert.deepStrictEqual(explanation.rules, [
             { policy: "AuthorizationPolicy bookinfo/deny", rule: 1, action: "DENY", conditional: true },
@@ -190,7 +189,7 @@ describe("rule-level explanation data", () => {
     it("explains an External range by its addresses", () => {
         const objects = parseManifests(`${cluster}\n---\n${policy("deny-range", `  action: DENY
   rules: [{from: [{source: {ipBlocks: ["10.0.0.0/8"]}}]}]`)}`, "c.yaml");
-        const layer = IstioLayer.of(objects, clusterFromObjects(objects), podDetailsByWorkload(objects))!;
+        const layer = IstioLayer.of(clusterModel(objects))!;
         assert.deepStrictEqual(layer.explain("10.0.0.0-10.255.255.255[External]", reviews)!.deniedBy, ["AuthorizationPolicy bookinfo/deny-range"]);
         assert.deepStrictEqual(layer.explain("11.0.0.0-255.255.255.255[External]", reviews)!.rules, []);
     });

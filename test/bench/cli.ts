@@ -7,7 +7,8 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { writeClusterFiles } from "./clusterFiles";
+import { writeClusterFiles, writeObjectFiles } from "./clusterFiles";
+import { kubernetesCluster } from "./kubernetesCluster";
 
 const projectRoot = path.resolve(__dirname, "..", "..");
 const bin = path.join(projectRoot, "dist", "analysis", "bin.js");
@@ -33,6 +34,15 @@ export function clusterFolder(workloads: number, scratch: string): string {
     const folder = path.join(scratch, `cluster-${workloads}`);
     if (!fs.existsSync(folder)) {
         writeClusterFiles(workloads, folder);
+    }
+    return folder;
+}
+
+/** Writes the Kubernetes-only cluster of `workloads` workloads (kubernetesCluster.ts) under `scratch` once; returns its folder. */
+export function kubernetesClusterFolder(workloads: number, scratch: string): string {
+    const folder = path.join(scratch, `kubernetes-${workloads}`);
+    if (!fs.existsSync(folder)) {
+        writeObjectFiles(kubernetesCluster(workloads), folder);
     }
     return folder;
 }

@@ -8,7 +8,12 @@
  * on those of 10 (start-up), 1,000 and 5,000 written as manifest files, with --json and
  * --html on that of 5,000 (with the size of what they write), on those of 1,000 and 5,000 with
  * their guardrails as ClusterNetworkPolicies (clusterPolicyCluster.ts: without Calico, and beside
- * it), and on 2,000 and 10,000 Calico policies that each name an address (netsCluster.ts). Each measurement runs
+ * it), on 2,000 and 10,000 Calico
+ * policies that each name an address (netsCluster.ts), and, medians of 3, on clusters of
+ * Kubernetes NetworkPolicy only of 1,000, 5,000 and 20,000 workloads (kubernetesCluster.ts).
+ * Sizes are chosen by environment variables (BENCH_SIZES, BENCH_REACH_SIZES, BENCH_CLI_SIZES,
+ * BENCH_OUTPUT_SIZES, BENCH_NETS_SIZES, BENCH_KUBERNETES_SIZES; empty skips a block), and runs by
+ * BENCH_RUNS and BENCH_KUBERNETES_RUNS. Each measurement runs
  * in a fresh process, after a pause (settle). Figures, not assertions: nothing passes or fails
  * on timing.
  */
@@ -16,7 +21,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { buildCli, CliSample, clusterFolder, measureCli } from "./cli";
+import { buildCli, CliSample, clusterFolder, kubernetesClusterFolder, measureCli } from "./cli";
 import { writeClusterFiles } from "./clusterFiles";
 import { clusterPolicyCluster, ClusterPolicyShape } from "./clusterPolicyCluster";
 import { writeNetsCluster } from "./netsCluster";
@@ -109,12 +114,12 @@ function inScratch(prefix: string, body: (scratch: string) => void): void {
     }
 }
 
-/** The whole command on `folder` in `runs` fresh processes, each after a pause; the median of each figure. */
-function cliMedians(what: string, folder: string, scratch: string, options: readonly string[] = []): (key: keyof CliSample) => number {
-    const samples = Array.from({ length: runs }, (_, run) => {
+/** The whole command on `folder` in `count` fresh processes, each after a pause; the median of each figure. */
+function cliMedians(what: string, folder: string, scratch: string, options: readonly string[] = [], count = runs): (key: keyof CliSample) => number {
+    const samples = Array.from({ length: count }, (_, run) => {
         settle();
         const sample = measureCli(folder, scratch, options);
-        console.error(`[bench +${Math.round((Date.now() - started) / 1000)}s] ztmesh reach${options.map((option) => ` ${option}`).join("")}, ${what}: run ${run + 1}/${runs}`);
+        console.error(`[bench +${Math.round((Date.now() - started) / 1000)}s] ztmesh reach${options.map((option) => ` ${option}`).join("")}, ${what}: run ${run + 1}/${count}`);
         return sample;
     });
     return (key) => median(samples.map((s) => s[key]));
@@ -186,5 +191,22 @@ if (netsSizes.length > 0) {
         console.log("\n`ztmesh reach <folder>` on GlobalNetworkPolicies selecting all(), each allowing egress to its own /32, over two pods:");
         console.log(" policies     lines        ms    RSS MB");
         netsRows.forEach((row) => console.log(row));
+    });
+}
+
+// Kubernetes NetworkPolicy only, shaped like netpol-analyzer's inputs: the NetworkPolicy engine's path.
+const kubernetesSizes = (process.env.BENCH_KUBERNETES_SIZES ?? "1000,5000,20000").split(",").filter(Boolean).map(Number);
+const kubernetesRuns = Number(process.env.BENCH_KUBERNETES_RUNS ?? 3);
+if (kubernetesSizes.length > 0) {
+    inScratch("ztmesh-bench-kubernetes-", (scratch) => {
+        const kubernetesRows = kubernetesSizes.map((count) => {
+            const med = cliMedians(`${count} workloads, Kubernetes NetworkPolicy only`, kubernetesClusterFolder(count, scratch), scratch, [], kubernetesRuns);
+            return [String(count).padStart(9), fixed(med("lines")), fixed(med("ms")), fixed(med("peakRssMb"))].join(" ");
+        });
+        console.log(`\n\`ztmesh reach <folder>\` on clusters of Kubernetes NetworkPolicy only (medians of ${kubernetesRuns}): 100 workloads per namespace`);
+        console.log("(Deployments, StatefulSets, Pods; labels, named ports), deny-alls, per app ingress and egress policies with");
+        console.log("matchExpressions, namespace selectors, ipBlocks with excepts, named ports and port ranges. Targets: 0.6 s, 3 s, 15 s and 1 GB.");
+        console.log("workloads     lines        ms    RSS MB");
+        kubernetesRows.forEach((row) => console.log(row));
     });
 }

@@ -80,8 +80,10 @@ spec:
         assertSameText(text({ focusConn: "tcp-8080" }), "Permitted connections on TCP 8080:\n\nExposure Analysis Result On TCP 8080:\nIngress Exposure:\na/web[Pod] \t<= \tentire-cluster\n");
     });
 
-    it("refuses input with Calico or Istio policies, whose rules it would leave out", () => {
+    it("refuses input with Calico, ClusterNetworkPolicy or Istio policies, whose rules it would leave out", () => {
         const withIstio = parseManifests("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: deny, namespace: a}\nspec: {action: DENY, rules: [{}]}\n", "istio.yaml");
         assert.throws(() => exposure([...objects, ...withIstio]), (error: unknown) => error instanceof ExposureError && /Kubernetes NetworkPolicies only/.test(error.message));
+        const withClusterPolicy = parseManifests("apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: guard}\nspec: {tier: Admin, priority: 1, subject: {namespaces: {}}, ingress: [{action: Deny, from: [{namespaces: {}}]}]}\n", "cnp.yaml");
+        assert.throws(() => exposure([...objects, ...withClusterPolicy]), (error: unknown) => error instanceof ExposureError && /ClusterNetworkPolicy/.test(error.message));
     });
 });

@@ -23,18 +23,7 @@ import { ConnectionSet } from "../../analysis/netpol/ports";
 import { clusterFromObjects, workloadId } from "../../analysis/netpol/workloads";
 import { externalName } from "../../analysis/netpol/format";
 import { netsCluster, netsShapes } from "../bench/netsCluster";
-
-/** mulberry32: a small seeded generator, so a failing seed can be replayed. */
-function random(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
+import { seededRandom as random } from "../harness/random";
 
 const cidrs = [
     "0.0.0.0/0", "10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "10.1.2.3/32", "10.1.2.4", "10.200.0.0/14", "192.168.0.0/16", "192.168.1.0/24",

@@ -176,7 +176,7 @@ class Evaluator {
     private computeRow(src: Peer): Reach[] {
         const evaluate = (from: Peer, to: Peer) => this.evaluate(from, to);
         if (src.kind === "external") {
-            return this.destinations.row(src, evaluate, [...this.unisolatedIngress, ...(this.externalSources().get(src.range)?.keys() ?? [])]);
+            return this.destinations.row(src, evaluate, new Set([...this.unisolatedIngress, ...(this.externalSources().get(src.range)?.keys() ?? [])]));
         }
         const external = src.group.clusterRules?.egress ? "all" : this.externalDestinations(src.group);
         const ranges = external === "all" ? this.ranges.egress.items.map((peer) => peer.range) : external.keys();

@@ -4,8 +4,13 @@
  * pair of workloads (and of workload and External range) the source's egress and the
  * destination's ingress are each the union of the ports of the isolating policies' rules that
  * admit the other side, or everything where no policy isolates that side. What the engine
- * lists must be exactly this (netpolIndexes.test.ts).
+ * lists must be exactly this (netpolIndexes.test.ts). ClusterNetworkPolicies, where present,
+ * decide each side around that union in Kubernetes' order, through the same tier semantics
+ * the engine uses (clusterPolicy/kubernetesOrder.ts decideDirection, checked on its own by the
+ * conformance cases): what this compares is which pairs and peers reach those semantics.
  */
+import { ClusterPolicyRule, isClusterNetworkPolicy, parseClusterNetworkPolicy, ruleAdmitsAddress as clusterRuleAdmitsAddress, ruleAdmitsPod as clusterRuleAdmitsPod } from "../../analysis/clusterPolicy/clusterNetworkPolicy";
+import { ClusterPolicies, decideDirection } from "../../analysis/clusterPolicy/kubernetesOrder";
 import { KubeObject } from "../../analysis/manifests";
 import { externalName, formatConnectionSet } from "../../analysis/netpol/format";
 import { Address, externalRanges } from "../../analysis/netpol/ipRanges";
@@ -21,12 +26,13 @@ type Side = { readonly pod: PodIdentity; readonly ports: readonly ContainerPort[
 /** Every allowed flow as `SRC => DST : CONNECTIONS`, in code-unit order. */
 export function plainNetworkPolicyFlows(objects: readonly KubeObject[]): string[] {
     const policies = objects.filter((object) => object.kind === "NetworkPolicy").map(parseNetworkPolicy);
+    const clusterPolicies = new ClusterPolicies(objects.filter(isClusterNetworkPolicy).map(parseClusterNetworkPolicy));
     const cluster = clusterFromObjects(objects);
     const workloads = cluster.workloads.map((workload) => ({
         name: workloadId(workload),
         side: { pod: { namespace: workload.namespace, namespaceLabels: cluster.namespaces.get(workload.namespace) ?? {}, labels: workload.labels }, ports: workload.containerPorts },
     }));
-    const ranges = (direction: Direction) => externalRanges(policies.flatMap((policy) => ruleIpBlocks(policy[direction])))
+    const ranges = (direction: Direction) => externalRanges([...policies.flatMap((policy) => ruleIpBlocks(policy[direction])), ...clusterPolicies.networks(direction)])
         .map((range) => ({ name: externalName(range), side: { address: range.start } }));
     const flows: string[] = [];
     for (const src of [...workloads, ...ranges("ingress")]) {
@@ -36,8 +42,8 @@ export function plainNetworkPolicyFlows(objects: readonly KubeObject[]): string[
             }
             // Named ports resolve against the destination's containers; an External destination has none.
             const destinationPorts = "pod" in dst.side ? dst.side.ports : [];
-            const egress = "pod" in src.side ? sideAllows(policies, src.side.pod, "egress", dst.side, destinationPorts) : ConnectionSet.all;
-            const allowed = "pod" in dst.side ? egress.intersect(sideAllows(policies, dst.side.pod, "ingress", src.side, destinationPorts)) : egress;
+            const egress = "pod" in src.side ? sideAllows(policies, clusterPolicies, src.side.pod, "egress", dst.side, destinationPorts) : ConnectionSet.all;
+            const allowed = "pod" in dst.side ? egress.intersect(sideAllows(policies, clusterPolicies, dst.side.pod, "ingress", src.side, destinationPorts)) : egress;
             if (!allowed.isEmpty()) {
                 flows.push(`${src.name} => ${dst.name} : ${formatConnectionSet(allowed)}`);
             }
@@ -46,12 +52,19 @@ export function plainNetworkPolicyFlows(objects: readonly KubeObject[]): string[
     return flows.sort();
 }
 
-/** What the policies isolating `pod` in `direction` allow with `other`: everything if none isolates it. */
-function sideAllows(policies: readonly NetworkPolicy[], pod: PodIdentity, direction: Direction, other: Side, destinationPorts: readonly ContainerPort[]): ConnectionSet {
+/**
+ * What `pod`'s side in `direction` allows with `other`: the ClusterNetworkPolicy tiers around the
+ * NetworkPolicies isolating it, whose rules admitting `other` allow the union of their ports
+ * (everything if none isolates it and no ClusterNetworkPolicy applies).
+ */
+function sideAllows(policies: readonly NetworkPolicy[], clusterPolicies: ClusterPolicies, pod: PodIdentity, direction: Direction, other: Side, destinationPorts: readonly ContainerPort[]): ConnectionSet {
     const isolating = policies.filter((policy) => policySelects(policy, pod) && policy[direction] !== undefined);
-    if (isolating.length === 0) {
-        return ConnectionSet.all;
-    }
     const admits = (rule: PolicyRule) => ("pod" in other ? ruleAdmitsPod(rule, other.pod) : ruleAdmitsAddress(rule, other.address));
-    return isolating.flatMap((policy) => policy[direction]!).filter(admits).reduce((allowed, rule) => allowed.union(rule.ports(destinationPorts)), ConnectionSet.none);
+    const networkPolicy = () => isolating.flatMap((policy) => policy[direction]!).filter(admits).reduce((allowed, rule) => allowed.union(rule.ports(destinationPorts)), ConnectionSet.none);
+    const clusterRules = clusterPolicies.rulesOf(pod)?.[direction];
+    if (clusterRules === undefined) {
+        return isolating.length === 0 ? ConnectionSet.all : networkPolicy();
+    }
+    const clusterAdmits = (rule: ClusterPolicyRule) => ("pod" in other ? clusterRuleAdmitsPod(rule, other.pod) : clusterRuleAdmitsAddress(rule, other.address));
+    return decideDirection(clusterRules, clusterAdmits, destinationPorts, isolating.length === 0 ? undefined : networkPolicy);
 }

@@ -154,7 +154,7 @@ spec: {selector: {app: api}, ports: [{port: 80, targetPort: 8080}]}
             assert.match(reachHelp.stdout, /^Usage: ztmesh reach <dir-or-file>\.\.\. \[--l7\] \[--json \| --html\] \[--output FILE\]/, asked.join(" "));
             assert.match(reachHelp.stdout, /\n {2}--field-validation <mode> +fields the schemas do not know/);
         }
-        assert.match((await run(["list", "--help"])).stdout, /^Usage: ztmesh list --dirpath DIR\.\.\. \[-o txt\|json\|html\] \[-f FILE\]/);
+        assert.match((await run(["list", "--help"])).stdout, /^Usage: ztmesh list --dirpath DIR\.\.\. \[-o txt\|json\|html\|csv\|md\|dot\|svg\] \[-f FILE\]/);
         const none = await run([]);
         assert.strictEqual(none.code, 2);
         assert.match(none.stderr, /^ztmesh: no command given\n\nUsage: ztmesh <command>/);
@@ -232,9 +232,11 @@ spec: {selector: {app: api}, ports: [{port: 80, targetPort: 8080}]}
 
         it("refuses output flags that contradict each other or name no format, before reading anything", async () => {
             const refusals: [string[], RegExp][] = [
-                [["list", "--dirpath", folder, "-o", "flows.txt"], /^ztmesh list: -o\/--output takes an output format \(txt, json, html\), found "flows\.txt"; write to a file with -f\/--file FILE\n\nUsage: ztmesh list /],
-                [["reach", folder, "-o", "csv"], /^ztmesh reach: -o csv: this command writes txt, json, html only \(to write a file named csv, give -f csv\)\n/],
-                [["list", "--dirpath", folder, "-o", "svg"], /^ztmesh list: -o svg: this command writes txt, json, html only\n/],
+                [["list", "--dirpath", folder, "-o", "flows.txt"], /^ztmesh list: -o\/--output takes an output format \(txt, json, html, csv, md, dot, svg\), found "flows\.txt"; write to a file with -f\/--file FILE\n\nUsage: ztmesh list /],
+                [["reach", folder, "-o", "html", "--focusworkload", "web"], /^ztmesh reach: the focus flags and --exposure apply to -o txt, csv, md, dot, svg \(and the focus flags to json\); the html report shows every workload\n/],
+                [["list", "--dirpath", folder, "-o", "json", "--exposure"], /^ztmesh list: --exposure is written in -o txt, csv, md, dot and svg; json has no exposure section\n/],
+                [["reach", folder, "--focusworkload", "web", "--focus-direction", "both"], /^ztmesh reach: invalid focus direction value: both; value must be one of \[ingress,egress\]\n\nUsage: ztmesh reach /],
+                [["reach", folder, "--focus-conn", "tcp:80"], /^ztmesh reach: invalid focus connection: tcp:80; must be <protocol-port> format, e.g. tcp-8080\n/],
                 [["reach", folder, "-o", "json", "--html"], /^ztmesh reach: -o json and --html are two output formats; give one\n/],
                 [["reach", folder, "-o", "out.txt", "-f", "out2.txt"], /^ztmesh reach: -o FILE and -f FILE both name the file to write; give one\n/],
                 [["reach", folder, "-o"], /^ztmesh reach: option '-o, --output <format>' argument missing\n/],

@@ -2,14 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { main } from "../../analysis/cli";
-
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = "";
-    let stderr = "";
-    const code = await main(args, { stdout: (text) => { stdout += text; }, stderr: (text) => { stderr += text; } });
-    return { code, stdout, stderr };
-}
+import { runCli as run } from "./cliRun";
 
 describe("ztmesh reach (command line)", () => {
     let folder: string;

@@ -19,7 +19,7 @@ import { reportModel } from "../report/model";
 import { pageParts } from "../report/page";
 import { consoleSummary } from "../report/words";
 import { escapeControl } from "../text/escape";
-import { failureExitCode, namingFailingFile, readInput } from "./analysedInput";
+import { AnalysedInput, failureExitCode, namingFailingFile, readInput } from "./analysedInput";
 import { addFocusOptions, FocusChoice, focusChoice, FocusFlags } from "./focusOptions";
 import { addInputOptions, InputFlags, readChoice } from "./inputOptions";
 import { Io, writeInChunks } from "./io";
@@ -133,7 +133,7 @@ async function runReach(command: Command, args: readonly string[], flags: ReachF
         const flows = namingFailingFile(input.entries, () => reachability(objects), (object) => reachability([object]));
         notEvaluated.forEach(warn);
         choice.warnings.forEach(warn);
-        const listed = listedFlows(objects, flows, output.format, choice, flags.l7 === true, warn);
+        const listed = listedFlows(input, flows, output.format, choice, flags.l7 === true, warn);
         const model = output.format === "html" ? reportModel(objects, flows, { title: "Reachability report", source: paths.join(", "), limits: notEvaluated.length === 0 ? [] : [notEvaluatedLimit(notEvaluated)] }) : undefined;
         const text: Iterable<string> = model ? pageParts(model)
             : listed !== undefined ? [output.format === "svg" ? await dotToSvg(listed) : listed]
@@ -158,7 +158,7 @@ async function runReach(command: Command, args: readonly string[], flags: ReachF
  * (its DOT), and for txt and json when a focus flag or --exposure is given; undefined where the
  * plain listing, JSON or report page is written as before. The focus warnings go to `warn`.
  */
-function listedFlows(objects: readonly KubeObject[], flows: readonly Flow[], format: OutputFormat, choice: FocusChoice, l7: boolean, warn: Warn): string | undefined {
+function listedFlows({ objects, notEvaluated }: AnalysedInput, flows: readonly Flow[], format: OutputFormat, choice: FocusChoice, l7: boolean, warn: Warn): string | undefined {
     const plain = choice.focus === undefined && !choice.exposure;
     if (format === "html" || (plain && (format === "txt" || format === "json"))) {
         return undefined;
@@ -166,7 +166,7 @@ function listedFlows(objects: readonly KubeObject[], flows: readonly Flow[], for
     const list = focusList(flows, clusterFromObjects(objects).workloads, choice.focus);
     list.warnings.forEach(warn);
     if (format === "json") {
-        return Array.from(flowsJsonParts(list.connections, publicFlows(objects, list.connections))).join("");
+        return Array.from(flowsJsonParts(list.connections, publicFlows(objects, list.connections), notEvaluated)).join("");
     }
     const exposed = choice.exposure ? exposure(objects, choice.focus) : undefined;
     const text = formatList(list, { output: format === "svg" ? "dot" : format as ListFormat, l7, exposure: exposed });

@@ -114,6 +114,16 @@ describe("ztmesh diff and the list formats (command line)", () => {
         assert.ok(exposed.stdout.includes("\nExposure Analysis Result:\n"), exposed.stdout);
     });
 
+    it("--json with a focus flag writes the focused flows", async () => {
+        const { code, stdout } = await runCli(["reach", changed, "--json", "--focus-workload", "shop/web", "--focus-direction", "egress"]);
+        assert.strictEqual(code, 0);
+        const document = JSON.parse(stdout) as { flows: { src: string; dst: string; connections: string }[] };
+        assert.deepStrictEqual(document.flows.map((flow) => [flow.src, flow.dst, flow.connections]), [
+            ["shop/web[Pod]", "0.0.0.0-255.255.255.255[External]", "All Connections"],
+            ["shop/web[Pod]", "shop/api[Pod]", "TCP 8080"],
+        ]);
+    });
+
     it("--exposure on Calico or Istio policy exits 2 naming the flag", async () => {
         const istio = path.join(folder, "istio.yaml");
         fs.writeFileSync(istio, `${pods}---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: deny, namespace: shop}\nspec: {action: DENY, rules: [{}]}\n`);

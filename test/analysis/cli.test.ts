@@ -140,6 +140,8 @@ spec: {selector: {app: api}, ports: [{port: 80, targetPort: 8080}]}
         assert.match(help.stdout, /^Usage: ztmesh <command> \[options\]\n/);
         assert.match(help.stdout, /\n {2}reach \[options\] \[dir-or-file\.\.\.\] +the connections policy allows/);
         assert.match(help.stdout, /\n {2}list \[options\] \[dir-or-file\.\.\.\] +ztmesh reach in netpol-analyzer's spelling/);
+        assert.match(help.stdout, /\n {2}diff \[options\] \[before\] \[after\] +the connections added, removed and changed/);
+        assert.match((await run(["diff", "--help"])).stdout, /^Usage: ztmesh diff BEFORE AFTER \| --dir1 BEFORE --dir2 AFTER/);
         for (const asked of [["reach", "--help"], ["reach", "-h"], ["help", "reach"], ["reach", folder, "--help"]]) {
             const reachHelp = await run(asked);
             assert.strictEqual(reachHelp.code, 0, asked.join(" "));

@@ -4,10 +4,12 @@
  * unknown flags). A command file exports a function that, given where to write (`Io`) and where
  * to report its exit code, returns its commander `Command`, reporting through
  * `commands/usage.ts`; it is added to the program below. The options two commands share live in
- * `commands/inputOptions.ts` and `commands/outputOptions.ts`. Exit codes: 0 success, 1 unexpected
- * failure, 2 bad usage or a manifest or policy that cannot be read.
+ * `commands/inputOptions.ts`, `commands/outputOptions.ts` and `commands/focusOptions.ts`. Exit
+ * codes: 0 success, 1 unexpected failure (and `diff --fail-on-change` when something changed),
+ * 2 bad usage or a manifest or policy that cannot be read.
  */
 import { Command, CommanderError } from "commander";
+import { diffCommand } from "./commands/diff";
 import { Io, processIo } from "./commands/io";
 import { listCommand } from "./commands/list";
 import { reachCommand, reachSpelling } from "./commands/reach";
@@ -25,7 +27,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         .usage("<command> [options]")
         .description("Evaluates Kubernetes NetworkPolicy, Calico and Istio policy in manifests: which workloads may reach which.\n`ztmesh <command> --help` describes a command.")
         .addCommand(reachCommand(reachSpelling, io, done))
-        .addCommand(listCommand(io, done));
+        .addCommand(listCommand(io, done))
+        .addCommand(diffCommand(io, done));
     if (argv.length === 0) {
         io.stderr(`ztmesh: no command given\n\n${program.helpInformation()}`);
         return 2;

@@ -32,11 +32,13 @@ export interface ReadChoice {
     readonly verbosity: Verbosity;
 }
 
-/** Adds the input flags to `command` (its paths are its arguments). */
-export function addInputOptions(command: Command): Command {
+/** Adds the input flags to `command` (its paths are its arguments; with `dirpath`, also `--dirpath DIR`). */
+export function addInputOptions(command: Command, { dirpath = true } = {}): Command {
+    if (dirpath) {
+        command.addOption(new Option("--dirpath <dir>", "a folder (or file) of manifests to read, as an argument would; may be repeated")
+            .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]));
+    }
     return command
-        .addOption(new Option("--dirpath <dir>", "a folder (or file) of manifests to read, as an argument would; may be repeated")
-            .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]))
         .addOption(new Option("--follow-symlinks", "also follow symbolic links that lead out of the folders given"))
         .addOption(new Option("--max-file-size <mib>", `read files of up to MIB mebibytes (default 64, at most ${maxFileSizeMiB})`))
         .addOption(new Option("--field-validation <mode>", "fields the schemas do not know: strict refuses the object, warn drops each with a warning, ignore drops them silently, as the API server stores the object")

@@ -5,29 +5,31 @@
  * or a manifest or policy that cannot be read.
  */
 import { Command } from "commander";
-import { OutputError, writeOutputFile } from "../files/outputFile";
+import { exposure } from "../exposure/exposure";
+import { writeOutputFile } from "../files/outputFile";
 import { flowLines, flowsJsonParts, formatPublicRoutes } from "../flowFormat";
-import { IntentError } from "../intent";
-import { KubeObject, ManifestError, ReadOptions, readManifests, Warn } from "../manifests";
-import { DifferingPodsError } from "../ownerLabels";
+import { formatList, ListFormat } from "../formats/connlist";
+import { focusList } from "../formats/focus";
+import { dotToSvg } from "../formats/svg";
+import { KubeObject, Warn } from "../manifests";
+import { clusterFromObjects } from "../netpol/workloads";
 import { Flow, publicFlows, reachability } from "../reach";
 import { notEvaluatedLimit } from "../report/limits";
 import { reportModel } from "../report/model";
 import { pageParts } from "../report/page";
 import { consoleSummary } from "../report/words";
-import { nameWarning } from "../schema/rules/names";
-import { notEvaluatedReason } from "../schema/servedKinds";
-import { describeKubeObject } from "../schema/validate";
 import { escapeControl } from "../text/escape";
+import { AnalysedInput, failureExitCode, namingFailingFile, readInput } from "./analysedInput";
+import { addFocusOptions, FocusChoice, focusChoice, FocusFlags } from "./focusOptions";
 import { addInputOptions, InputFlags, readChoice } from "./inputOptions";
 import { Io, writeInChunks } from "./io";
 import { addOutputOptions, checkedOutputFile, OutputFlag, OutputFlags, outputChoice, OutputFormat } from "./outputOptions";
-import { commandPrefix, reportingTo, reportUsageError, UsageError } from "./usage";
+import { commandPrefix, reportingTo, UsageError } from "./usage";
 
 /** The formats `reach` and `list` write. */
-const reachFormats: readonly OutputFormat[] = ["txt", "json", "html"];
+const reachFormats: readonly OutputFormat[] = ["txt", "json", "html", "csv", "md", "dot", "svg"];
 
-export interface ReachFlags extends InputFlags, OutputFlags {
+export interface ReachFlags extends InputFlags, OutputFlags, FocusFlags {
     readonly l7?: boolean;
 }
 
@@ -68,7 +70,15 @@ callers that Services declare (annotation ztmesh.io/declared-callers, as MeshSer
 writes it). Up to 150 workloads and address ranges the matrix and graph show
 workloads (about 12 MB if all reach each other); above, the matrix shows namespaces,
 and a click on a cell lists its workload pairs (about 20 bytes per pair: 3 MB for
-5,000 workloads in 500 namespaces).`;
+5,000 workloads in 500 namespaces). csv, md and dot: netpol-analyzer's list formats; svg,
+the dot graph drawn in-process (no Graphviz needed).
+
+Focus (netpol-analyzer's list flags): --focusworkload W[,W...] keeps the pairs with a
+focus workload on one side, --focusworkload-peer with it the pairs with these peers,
+--focus-direction ingress|egress one direction, --focus-conn tcp-8080 the pairs that allow
+that connection. --exposure adds which workloads are open to the whole cluster, to
+namespaces or pods that no input workload matches, or to External (Kubernetes NetworkPolicy
+input only: with Calico or Istio policy objects it stops with exit code 2).`;
 
 export interface ReachSpelling {
     readonly name: string;
@@ -82,8 +92,9 @@ export interface ReachSpelling {
 export const reachSpelling: ReachSpelling = {
     name: "reach",
     usage: `<dir-or-file>... [--l7] [--json | --html] [--output FILE]
-                    [-o txt|json|html] [-f FILE] [--field-validation strict|warn|ignore]
-                    [--follow-symlinks] [--max-file-size MIB] [-q | -v]`,
+                    [-o txt|json|html|csv|md|dot|svg] [-f FILE] [--exposure]
+                    [--focusworkload W] [--focusworkload-peer W] [--focus-direction D]
+                    [--focus-conn P-N] [--field-validation strict|warn|ignore] [--follow-symlinks] [--max-file-size MIB] [-q | -v]`,
     summary: "the connections policy allows between the workloads of manifest files and folders",
     description: reachDescription,
     outputFlag: "format-or-file",
@@ -98,22 +109,36 @@ export function reachCommand(spelling: ReachSpelling, io: Io, done: (code: numbe
         .argument("[dir-or-file...]", "manifest files and folders (YAML or JSON; folders are read recursively)")
         .option("--l7", "append the HTTP requests allowed at meshed destinations, e.g. [GET /reviews/*], notes on them, and the public routes (External -> gateway -> Service -> workload, with hostnames and paths) of Gateway API and Istio gateways");
     addOutputOptions(command, spelling.outputFlag, reachFormats);
+    addFocusOptions(command);
     addInputOptions(command);
-    return command.action(async (paths: string[], flags: ReachFlags) => done(runReach(command, paths, flags, spelling.outputFlag, io)));
+    return command.action(async (paths: string[], flags: ReachFlags) => done(await runReach(command, paths, flags, spelling.outputFlag, io)));
 }
 
-function runReach(command: Command, args: readonly string[], flags: ReachFlags, outputFlag: OutputFlag, io: Io): number {
+async function runReach(command: Command, args: readonly string[], flags: ReachFlags, outputFlag: OutputFlag, io: Io): Promise<number> {
     const prefix = commandPrefix(command);
     try {
         const { paths, options, verbosity } = readChoice(args, flags);
         const output = outputChoice(flags, outputFlag, reachFormats);
+        const choice = focusChoice(flags);
+        if (output.format === "html" && (choice.focus !== undefined || flags.exposure === true)) {
+            throw new UsageError("the focus flags and --exposure apply to -o txt, csv, md, dot, svg (and the focus flags to json); the html report shows every workload");
+        }
+        if (output.format === "json" && flags.exposure === true) {
+            throw new UsageError("--exposure is written in -o txt, csv, md, dot and svg; json has no exposure section");
+        }
         const file = output.file === undefined ? undefined : checkedOutputFile(output.file, paths);
         const warn: Warn = verbosity === "quiet" ? () => undefined : (message) => io.stderr(`${prefix}: warning: ${escapeControl(message)}\n`);
-        const { objects, flows, notEvaluated } = reachabilityOfFiles(paths, warn, options, verbosity === "verbose" ? (line) => io.stderr(`${prefix}: ${escapeControl(line)}\n`) : undefined);
+        const input = readInput(paths, warn, options, verbosity === "verbose" ? (line) => io.stderr(`${prefix}: ${escapeControl(line)}\n`) : undefined);
+        const { objects, notEvaluated } = input;
+        const flows = namingFailingFile(input.entries, () => reachability(objects), (object) => reachability([object]));
         notEvaluated.forEach(warn);
-        const limits = notEvaluated.length === 0 ? [] : [notEvaluatedLimit(notEvaluated)];
-        const model = output.format === "html" ? reportModel(objects, flows, { title: "Reachability report", source: paths.join(", "), limits }) : undefined;
-        const text: Iterable<string> = model ? pageParts(model) : output.format === "json" ? flowsJsonParts(flows, publicFlows(objects, flows), notEvaluated) : listing(objects, flows, flags.l7 === true);
+        choice.warnings.forEach(warn);
+        const listed = listedFlows(input, flows, output.format, choice, flags.l7 === true, warn);
+        const model = output.format === "html" ? reportModel(objects, flows, { title: "Reachability report", source: paths.join(", "), limits: notEvaluated.length === 0 ? [] : [notEvaluatedLimit(notEvaluated)] }) : undefined;
+        const text: Iterable<string> = model ? pageParts(model)
+            : listed !== undefined ? [output.format === "svg" ? await dotToSvg(listed) : listed]
+            : output.format === "json" ? flowsJsonParts(flows, publicFlows(objects, flows), notEvaluated)
+            : listing(objects, flows, flags.l7 === true);
         if (file === undefined) {
             writeInChunks(text, io.stdout);
         } else {
@@ -124,61 +149,28 @@ function runReach(command: Command, args: readonly string[], flags: ReachFlags, 
         if (model && verbosity !== "quiet") io.stderr(consoleSummary(model));
         return 0;
     } catch (error) {
-        if (error instanceof UsageError) {
-            return reportUsageError(command, io, error);
-        }
-        if (error instanceof InputError || error instanceof ManifestError || error instanceof OutputError || error instanceof IntentError || error instanceof DifferingPodsError) {
-            io.stderr(`${prefix}: ${escapeControl(error.message)}\n`);
-            return 2;
-        }
-        io.stderr(`${prefix}: internal error: ${(error as Error).stack ?? String(error)}\n`);
-        return 1;
+        return failureExitCode(command, io, error);
     }
 }
 
-/** An object that does not compile: the message names its file and the object. */
-class InputError extends Error {}
-
 /**
- * Loads and validates every file, keeping each object's file, and evaluates; an object that
- * fails is named with its file. `notEvaluated`: "file: Kind ns/name: not evaluated: why" for
- * each policy read but left out of the flows (servedKinds.ts). `note`, when given, hears how
- * many objects each file held.
+ * The output of netpol-analyzer's list formats (formats/connlist.ts): for csv, md, dot and svg
+ * (its DOT), and for txt and json when a focus flag or --exposure is given; undefined where the
+ * plain listing, JSON or report page is written as before. The focus warnings go to `warn`.
  */
-function reachabilityOfFiles(paths: readonly string[], warn: Warn, options: ReadOptions, note?: (line: string) => void): { objects: KubeObject[]; flows: Flow[]; notEvaluated: string[] } {
-    const entries = readManifests(paths, warn, options);
-    if (note) {
-        const perFile = new Map<string, number>();
-        entries.forEach(({ file }) => perFile.set(file, (perFile.get(file) ?? 0) + 1));
-        perFile.forEach((count, file) => note(`read ${file}: ${count} object${count === 1 ? "" : "s"}`));
+function listedFlows({ objects, notEvaluated }: AnalysedInput, flows: readonly Flow[], format: OutputFormat, choice: FocusChoice, l7: boolean, warn: Warn): string | undefined {
+    const plain = choice.focus === undefined && !choice.exposure;
+    if (format === "html" || (plain && (format === "txt" || format === "json"))) {
+        return undefined;
     }
-    const objects = entries.map((entry) => entry.object);
-    const notEvaluated = entries.flatMap(({ object, file }) => {
-        const reason = notEvaluatedReason(object);
-        return reason === undefined ? [] : [`${file}: ${describeKubeObject(object)}: not evaluated: ${reason}`];
-    });
-    for (const { object, file } of entries) {
-        const warning = nameWarning(object);
-        if (warning !== undefined) {
-            warn(`${file}: ${describeKubeObject(object)}: ${warning}`);
-        }
+    const list = focusList(flows, clusterFromObjects(objects).workloads, choice.focus);
+    list.warnings.forEach(warn);
+    if (format === "json") {
+        return Array.from(flowsJsonParts(list.connections, publicFlows(objects, list.connections), notEvaluated)).join("");
     }
-    try {
-        return { objects, flows: reachability(objects), notEvaluated };
-    } catch (error) {
-        if (error instanceof DifferingPodsError) {
-            throw error; // about several objects together, and it names them
-        }
-        // Find the object that fails on its own (each alone is cheap to evaluate), to name its file.
-        for (const { object, file } of entries) {
-            try {
-                reachability([object]);
-            } catch (alone) {
-                throw new InputError(`${file}: ${(alone as Error).message}`);
-            }
-        }
-        throw error;
-    }
+    const exposed = choice.exposure ? exposure(objects, choice.focus) : undefined;
+    const text = formatList(list, { output: format === "svg" ? "dot" : format as ListFormat, l7, exposure: exposed });
+    return format === "txt" && l7 ? `${text}${formatPublicRoutes(publicFlows(objects, flows))}` : text;
 }
 
 /** The flow lines, and with `l7` the public routes after them. */

@@ -2,14 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { main } from "../../analysis/cli";
-
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = "";
-    let stderr = "";
-    const code = await main(args, { stdout: (text) => { stdout += text; }, stderr: (text) => { stderr += text; } });
-    return { code, stdout, stderr };
-}
+import { runCli as run } from "./cliRun";
 
 describe("ztmesh reach (command line)", () => {
     let folder: string;
@@ -147,6 +140,8 @@ spec: {selector: {app: api}, ports: [{port: 80, targetPort: 8080}]}
         assert.match(help.stdout, /^Usage: ztmesh <command> \[options\]\n/);
         assert.match(help.stdout, /\n {2}reach \[options\] \[dir-or-file\.\.\.\] +the connections policy allows/);
         assert.match(help.stdout, /\n {2}list \[options\] \[dir-or-file\.\.\.\] +ztmesh reach in netpol-analyzer's spelling/);
+        assert.match(help.stdout, /\n {2}diff \[options\] \[before\] \[after\] +the connections added, removed and changed/);
+        assert.match((await run(["diff", "--help"])).stdout, /^Usage: ztmesh diff BEFORE AFTER \| --dir1 BEFORE --dir2 AFTER/);
         for (const asked of [["reach", "--help"], ["reach", "-h"], ["help", "reach"], ["reach", folder, "--help"]]) {
             const reachHelp = await run(asked);
             assert.strictEqual(reachHelp.code, 0, asked.join(" "));
@@ -154,7 +149,7 @@ spec: {selector: {app: api}, ports: [{port: 80, targetPort: 8080}]}
             assert.match(reachHelp.stdout, /^Usage: ztmesh reach <dir-or-file>\.\.\. \[--l7\] \[--json \| --html\] \[--output FILE\]/, asked.join(" "));
             assert.match(reachHelp.stdout, /\n {2}--field-validation <mode> +fields the schemas do not know/);
         }
-        assert.match((await run(["list", "--help"])).stdout, /^Usage: ztmesh list --dirpath DIR\.\.\. \[-o txt\|json\|html\] \[-f FILE\]/);
+        assert.match((await run(["list", "--help"])).stdout, /^Usage: ztmesh list --dirpath DIR\.\.\. \[-o txt\|json\|html\|csv\|md\|dot\|svg\] \[-f FILE\]/);
         const none = await run([]);
         assert.strictEqual(none.code, 2);
         assert.match(none.stderr, /^ztmesh: no command given\n\nUsage: ztmesh <command>/);
@@ -232,9 +227,11 @@ spec: {selector: {app: api}, ports: [{port: 80, targetPort: 8080}]}
 
         it("refuses output flags that contradict each other or name no format, before reading anything", async () => {
             const refusals: [string[], RegExp][] = [
-                [["list", "--dirpath", folder, "-o", "flows.txt"], /^ztmesh list: -o\/--output takes an output format \(txt, json, html\), found "flows\.txt"; write to a file with -f\/--file FILE\n\nUsage: ztmesh list /],
-                [["reach", folder, "-o", "csv"], /^ztmesh reach: -o csv: this command writes txt, json, html only \(to write a file named csv, give -f csv\)\n/],
-                [["list", "--dirpath", folder, "-o", "svg"], /^ztmesh list: -o svg: this command writes txt, json, html only\n/],
+                [["list", "--dirpath", folder, "-o", "flows.txt"], /^ztmesh list: -o\/--output takes an output format \(txt, json, html, csv, md, dot, svg\), found "flows\.txt"; write to a file with -f\/--file FILE\n\nUsage: ztmesh list /],
+                [["reach", folder, "-o", "html", "--focusworkload", "web"], /^ztmesh reach: the focus flags and --exposure apply to -o txt, csv, md, dot, svg \(and the focus flags to json\); the html report shows every workload\n/],
+                [["list", "--dirpath", folder, "-o", "json", "--exposure"], /^ztmesh list: --exposure is written in -o txt, csv, md, dot and svg; json has no exposure section\n/],
+                [["reach", folder, "--focusworkload", "web", "--focus-direction", "both"], /^ztmesh reach: invalid focus direction value: both; value must be one of \[ingress,egress\]\n\nUsage: ztmesh reach /],
+                [["reach", folder, "--focus-conn", "tcp:80"], /^ztmesh reach: invalid focus connection: tcp:80; must be <protocol-port> format, e.g. tcp-8080\n/],
                 [["reach", folder, "-o", "json", "--html"], /^ztmesh reach: -o json and --html are two output formats; give one\n/],
                 [["reach", folder, "-o", "out.txt", "-f", "out2.txt"], /^ztmesh reach: -o FILE and -f FILE both name the file to write; give one\n/],
                 [["reach", folder, "-o"], /^ztmesh reach: option '-o, --output <format>' argument missing\n/],

@@ -17,9 +17,14 @@ export function caseNames(folder: string): string[] {
     return fs.readdirSync(folder, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
 }
 
+/** A case's `args` file: netpol-analyzer's command-line words, one a line (empty for a plain list). */
+export function caseArgs(caseFolder: string): string[] {
+    return fs.readFileSync(path.join(caseFolder, "args"), "utf8").split("\n").map((line) => line.trim()).filter((line) => line !== "");
+}
+
 /** A case's `args` file as netpol-analyzer's flags: `--exposure`, `--focusworkload W`, `--focus-direction D`. */
 export function caseFlags(caseFolder: string): { exposure: boolean; focusworkload?: string[]; focusDirection?: string } {
-    const words = fs.readFileSync(path.join(caseFolder, "args"), "utf8").split("\n").map((line) => line.trim()).filter((line) => line !== "");
+    const words = caseArgs(caseFolder);
     const valueOf = (flag: string) => {
         const at = words.indexOf(flag);
         return at < 0 ? undefined : words[at + 1];

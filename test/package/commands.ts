@@ -111,7 +111,11 @@ spec:
     ],
 };
 
-/** `ztmesh --help` and `ztmesh reach` on the two pods, run with `npx` in `cwd` (a project that has ztmesh). */
+/**
+ * `ztmesh --help`, `ztmesh reach` on the two pods (also as SVG, drawn by the installed WebAssembly
+ * Graphviz), and `ztmesh diff` from the pods without their policy, run with `npx` in `cwd` (a
+ * project that has ztmesh).
+ */
 export function checkBinWithNpx(commands: Commands, cwd: string, scratch: string): void {
     const help = commands.runOk("npx", ["--no-install", "ztmesh", "--help"], cwd);
     assert.match(help, /^Usage: ztmesh <command> \[options\]\n[^]*\n  reach \[options\]/);
@@ -120,4 +124,14 @@ export function checkBinWithNpx(commands: Commands, cwd: string, scratch: string
     writeFile(path.join(folder, "shop.yaml"), twoPods.manifest);
     const printed = commands.runOk("npx", ["--no-install", "ztmesh", "reach", folder], cwd);
     assert.deepStrictEqual(printed.trimEnd().split("\n"), twoPods.flows);
+    const svg = commands.runOk("npx", ["--no-install", "ztmesh", "reach", folder, "-o", "svg"], cwd);
+    assert.match(svg, /<svg [^]*<title>shop\/a\[Pod\]&#45;&gt;shop\/b\[Pod\]<\/title>/);
+    const open = path.join(scratch, "two-pods-open.yaml");
+    writeFile(open, twoPods.manifest.slice(0, twoPods.manifest.indexOf("---\napiVersion: networking.k8s.io/v1")));
+    assert.strictEqual(commands.runOk("npx", ["--no-install", "ztmesh", "diff", open, folder], cwd), [
+        "Connectivity diff:",
+        "diff-type: changed, source: shop/a[Pod], destination: shop/b[Pod], dir1: All Connections, dir2: TCP 8080",
+        "diff-type: removed, source: 0.0.0.0-255.255.255.255[External], destination: shop/b[Pod], dir1: All Connections, dir2: No Connections",
+        "",
+    ].join("\n"));
 }

@@ -1,0 +1,98 @@
+/**
+ * What `reach`, `list` and `diff` share between reading the manifests and printing: each file's
+ * objects (validated, so a bad object stops the run naming its file), the policies read but not
+ * evaluated, an evaluation that names the file of the object it fails on, and how a failure
+ * becomes a message and an exit code.
+ */
+import { Command } from "commander";
+import { ExposureError } from "../exposure/exposure";
+import { OutputError } from "../files/outputFile";
+import { IntentError } from "../intent";
+import { KubeObject, ManifestError, ReadOptions, readManifests, Warn } from "../manifests";
+import { DifferingPodsError } from "../ownerLabels";
+import { nameWarning } from "../schema/rules/names";
+import { notEvaluatedReason } from "../schema/servedKinds";
+import { describeKubeObject } from "../schema/validate";
+import { escapeControl } from "../text/escape";
+import { Io } from "./io";
+import { commandPrefix, reportUsageError, UsageError } from "./usage";
+
+/** The objects of the files read, each beside its file. */
+export interface AnalysedInput {
+    readonly entries: readonly { readonly object: KubeObject; readonly file: string }[];
+    readonly objects: readonly KubeObject[];
+    /** "file: Kind ns/name: not evaluated: why" for each policy read but left out of the flows (servedKinds.ts). */
+    readonly notEvaluated: readonly string[];
+}
+
+/** An object that does not compile: the message names its file and the object. */
+export class InputError extends Error {}
+
+/**
+ * Loads and validates every file, keeping each object's file; warns about names evaluated with
+ * a warning. `note`, when given, hears how many objects each file held.
+ */
+export function readInput(paths: readonly string[], warn: Warn, options: ReadOptions, note?: (line: string) => void): AnalysedInput {
+    const entries = readManifests(paths, warn, options);
+    if (note) {
+        const perFile = new Map<string, number>();
+        entries.forEach(({ file }) => perFile.set(file, (perFile.get(file) ?? 0) + 1));
+        perFile.forEach((count, file) => note(`read ${file}: ${count} object${count === 1 ? "" : "s"}`));
+    }
+    const notEvaluated = entries.flatMap(({ object, file }) => {
+        const reason = notEvaluatedReason(object);
+        return reason === undefined ? [] : [`${file}: ${describeKubeObject(object)}: not evaluated: ${reason}`];
+    });
+    for (const { object, file } of entries) {
+        const warning = nameWarning(object);
+        if (warning !== undefined) {
+            warn(`${file}: ${describeKubeObject(object)}: ${warning}`);
+        }
+    }
+    return { entries, objects: entries.map((entry) => entry.object), notEvaluated };
+}
+
+/**
+ * `evaluate()`, and when it fails, the object of `entries` that fails on its own (each alone is
+ * cheap to evaluate) named with its file, as an InputError.
+ */
+export function namingFailingFile<T>(entries: AnalysedInput["entries"], evaluate: () => T, evaluateAlone: (object: KubeObject) => unknown): T {
+    try {
+        return evaluate();
+    } catch (error) {
+        if (error instanceof DifferingPodsError) {
+            throw error; // about several objects together, and it names them
+        }
+        for (const { object, file } of entries) {
+            try {
+                evaluateAlone(object);
+            } catch (alone) {
+                throw new InputError(`${file}: ${(alone as Error).message}`);
+            }
+        }
+        throw error;
+    }
+}
+
+/**
+ * The exit code of a command that failed with `error`, after its message: bad usage (with the
+ * help), input that cannot be read or evaluated, an output that cannot be written, or a flag the
+ * input does not allow (`--exposure` on Calico or Istio policy) are 2; anything else is an
+ * internal error, 1.
+ */
+export function failureExitCode(command: Command, io: Io, error: unknown): number {
+    const prefix = commandPrefix(command);
+    if (error instanceof UsageError) {
+        return reportUsageError(command, io, error);
+    }
+    if (error instanceof ExposureError) {
+        io.stderr(`${prefix}: --exposure: ${escapeControl(error.message)}\n`);
+        return 2;
+    }
+    if (error instanceof InputError || error instanceof ManifestError || error instanceof OutputError || error instanceof IntentError || error instanceof DifferingPodsError) {
+        io.stderr(`${prefix}: ${escapeControl(error.message)}\n`);
+        return 2;
+    }
+    io.stderr(`${prefix}: internal error: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+}

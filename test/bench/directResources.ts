@@ -12,7 +12,7 @@ const isComponent = (resource: RecordedResource) => resource.type.startsWith("zt
  * The log holds registrations in the order the mocks answered them, and the runtime answers
  * like objects together: every ServiceAccount, then every Service, every VirtualService, ...
  * Written in that order, the same objects registered measurably faster than written service by
- * service (see the README's bench section), and the comparison counted the order as component
+ * service (see docs/development.md, the benchmarks), and the comparison counted the order as component
  * overhead. Within a component the log's order stays (the sort is stable), so an object still
  * follows the objects it depends on.
  */

@@ -81,7 +81,8 @@ Exit codes: 0 allowed, 3 denied, 2 bad usage or input, 1 unexpected failure
         .addOption(new Option("--port <port>", "the same as --destination-port"))
         .addOption(new Option("--protocol <protocol>", "tcp, udp or sctp (any case; printed as given)").default("tcp"))
         .addOption(new Option("--method <method>", "at a meshed destination: the HTTP method of the request (TCP only)"))
-        .addOption(new Option("--path <path>", "at a meshed destination: the HTTP path of the request (TCP only)"));
+        .addOption(new Option("--path <path>", "at a meshed destination: the HTTP path of the request (TCP only)"))
+        .option("--fail", "netpol-analyzer's: stop at the first error (ztmesh always does; accepted so that its scripts run unchanged)");
     addInputOptions(command);
     return command.action(async (paths: string[], flags: EvalFlags) => done(await runEval(command, paths, flags, io)));
 }

@@ -98,7 +98,7 @@ spec:
         const shop = () => path.join(folder, "shop.yaml");
 
         it("a replica's pod stands for its workload, and a named port of the destination resolves", async () => {
-            const { code, stdout } = await runCli(["eval", shop(), "--source", "shop/client", "--destination", "shop/web-5d8f9-abcde", "-p", "http"]);
+            const { code, stdout } = await runCli(["eval", shop(), "--source", "shop/client", "--destination", "shop/web-5d8f9-abcde", "-p", "http", "--fail"]);
             assert.strictEqual(code, evalExitCodes.allowed);
             assert.deepStrictEqual(stdout.split("\n").slice(0, 3), [
                 "shop/client => shop/web-5d8f9-abcde over tcp/http: true",

@@ -10,7 +10,7 @@
 import { KubeObject } from "../manifests";
 import { matchesPattern } from "../istio/matching";
 import type { Grant } from "../istio/grants";
-import { Endpoint, Flow, reachability } from "../reach";
+import { analysedObjects, Endpoint, Flow, reachability } from "../reach";
 import { clusterFromObjects, namespaceOf, Workload, workloadId, workloadIdOf } from "../netpol/workloads";
 import { Address, parseAddress } from "../netpol/ipRanges";
 import { Protocol } from "../netpol/ports";
@@ -66,9 +66,11 @@ export class PeerError extends Error {}
 
 /** The verdict on `query` under the policies of `objects`. Throws PeerError on a peer the input does not hold. */
 export function evaluateConnection(objects: readonly KubeObject[], query: ConnectionQuery, flows: readonly Flow[] = reachability(objects)): Verdict {
-    const workloads = clusterFromObjects(objects).workloads;
-    const src = resolvePeer(objects, workloads, query.src, "source");
-    const dst = resolvePeer(objects, workloads, query.dst, "destination");
+    // As reachability sees them: a gateway Deployment Istio creates, or a waypoint, is a peer too.
+    const analysed = analysedObjects(objects);
+    const workloads = clusterFromObjects(analysed).workloads;
+    const src = resolvePeer(analysed, workloads, query.src, "source");
+    const dst = resolvePeer(analysed, workloads, query.dst, "destination");
     if (src.workload === undefined && dst.workload === undefined) {
         throw new PeerError(`${describeQuery(query.src)} and ${describeQuery(query.dst)} are both outside the cluster; give a workload or pod on one side`);
     }

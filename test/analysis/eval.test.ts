@@ -81,6 +81,13 @@ spec:
             assert.strictEqual(code, evalExitCodes.denied);
         });
 
+        it("the gateway Deployment Istio creates for a Gateway is a peer: External reaches it, and it reaches productpage with a declared path only", async () => {
+            const fromOutside = await runCli(["eval", dev, "--source", "203.0.113.7", "--destination", "istio-ingress/mesh-gateway-istio", "-p", "443", "-q"]);
+            assert.deepStrictEqual([fromOutside.code, fromOutside.stdout], [evalExitCodes.allowed, "203.0.113.7 => istio-ingress/mesh-gateway-istio over tcp/443: true\n"]);
+            const args = ["eval", dev, "--source", "istio-ingress/mesh-gateway-istio", "--destination", "bookinfo/productpage-v1", "-p", "9080", "--method", "GET", "-q", "--path"];
+            assert.deepStrictEqual(await Promise.all(["/productpage", "/admin"].map(async (path) => (await runCli([...args, path])).code)), [evalExitCodes.allowed, evalExitCodes.denied]);
+        });
+
         it("an undeclared pair is denied, with the Calico tier ends and the AuthorizationPolicies that decided it", async () => {
             const { code, stdout } = await runCli(["eval", dev, "--source", "bookinfo/details-v1", "--destination", "bookinfo/ratings-v1", "-p", "9080"]);
             assert.strictEqual(code, evalExitCodes.denied);

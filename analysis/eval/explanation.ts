@@ -22,23 +22,37 @@ export function verdictExplainer(objects: readonly KubeObject[]): (verdict: Verd
         const allowedNow = flow === undefined ? "no connection" : escapeControl(formatConnectionSet(flow.allowed));
         const port = verdict.port === undefined ? ["the destination declares no container port of that name and protocol, so no connection matches it"] : [];
         const why = explainFlow(src.name, dst.name);
-        const request = verdict.request;
-        const l7 = request === undefined
-            ? query.request !== undefined && flow !== undefined && flow.l7 === undefined ? [`no proxy enforces layer 7 policy at ${escapeControl(dst.name)}: every request the connection carries passes`]
-            : flow?.l7 !== undefined && flow.l7.length > 0 ? [`requests allowed at ${escapeControl(dst.name)}: ${escapeControl(formatGrants(flow.l7, flow.allowed.ports("TCP")))}`] : []
-            : [
-                request.admittedBy.length > 0
-                    ? `the request is allowed by: ${escapeControl(formatGrants(request.admittedBy, flow!.allowed.ports("TCP")))}`
-                    : `no request grant at ${escapeControl(dst.name)} holds it; allowed: ${flow!.l7!.length === 0 ? "none" : escapeControl(formatGrants(flow!.l7!, flow!.allowed.ports("TCP")))}`,
-                ...(request.conditionallyBy.length > 0 && request.admittedBy.length === 0 ? [`only under conditions the manifests cannot decide (not counted): ${escapeControl(formatGrants(request.conditionallyBy, flow!.allowed.ports("TCP")))}`] : []),
-            ];
         return [
             ...mapped,
             `${escapeControl(src.name)} => ${escapeControl(dst.name)} allowed: ${allowedNow}`,
             ...port,
             ...(why.layer4 ? [why.layer4] : []),
             ...(why.layer7 ? [why.layer7] : []),
-            ...l7,
+            ...requestLines(verdict, query).map(escapeControl),
         ];
     };
+}
+
+/**
+ * Layer 7 at the destination: whether the request asked for is granted (and by which grants),
+ * or, with no request asked, the requests granted; nothing where the pair has no connection.
+ */
+function requestLines({ dst, flow, request }: Verdict, query: ConnectionQuery): string[] {
+    if (flow === undefined) {
+        return [];
+    }
+    const ports = flow.allowed.ports("TCP");
+    if (flow.l7 === undefined) {
+        return query.request === undefined ? [] : [`no proxy enforces layer 7 policy at ${dst.name}: every request the connection carries passes`];
+    }
+    if (request === undefined) {
+        return flow.l7.length === 0 ? [] : [`requests allowed at ${dst.name}: ${formatGrants(flow.l7, ports)}`];
+    }
+    if (request.admittedBy.length > 0) {
+        return [`the request is allowed by: ${formatGrants(request.admittedBy, ports)}`];
+    }
+    return [
+        `no request grant at ${dst.name} holds it; allowed: ${flow.l7.length === 0 ? "none" : formatGrants(flow.l7, ports)}`,
+        ...(request.conditionallyBy.length > 0 ? [`only under conditions the manifests cannot decide (not counted): ${formatGrants(request.conditionallyBy, ports)}`] : []),
+    ];
 }

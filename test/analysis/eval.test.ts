@@ -7,6 +7,7 @@ import { parseEnvironment } from "../../stacks/config";
 import { stackObjects } from "../../stacks/offline";
 import { kubeconfigIsSecret, stackConfig } from "../harness/stackConfig";
 import { runCli } from "./cliRun";
+import { cluster } from "./istioFixture";
 
 describe("ztmesh eval (command line)", () => {
     let folder: string;
@@ -18,6 +19,18 @@ describe("ztmesh eval (command line)", () => {
         const objects = (await stackObjects(parseEnvironment(stackConfig("dev"), kubeconfigIsSecret), "dev")).filter((object) => object.kind !== "Secret");
         dev = path.join(folder, "dev.json");
         fs.writeFileSync(dev, JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }));
+        fs.writeFileSync(path.join(folder, "conditional.yaml"), `${cluster}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: reviews-viewer, namespace: bookinfo}
+spec:
+  selector: {matchLabels: {app: reviews}}
+  rules:
+  - from: [{source: {principals: ["cluster.local/ns/bookinfo/sa/bookinfo-productpage"]}}]
+    to: [{operation: {methods: [GET], paths: ["/reviews/*"]}}]
+    when: [{key: "request.headers[x-user]", values: [alice]}]
+`);
         fs.writeFileSync(path.join(folder, "shop.yaml"), `
 apiVersion: apps/v1
 kind: Deployment
@@ -86,6 +99,12 @@ spec:
             assert.deepStrictEqual([fromOutside.code, fromOutside.stdout], [evalExitCodes.allowed, "203.0.113.7 => istio-ingress/mesh-gateway-istio over tcp/443: true\n"]);
             const args = ["eval", dev, "--source", "istio-ingress/mesh-gateway-istio", "--destination", "bookinfo/productpage-v1", "-p", "9080", "--method", "GET", "-q", "--path"];
             assert.deepStrictEqual(await Promise.all(["/productpage", "/admin"].map(async (path) => (await runCli([...args, path])).code)), [evalExitCodes.allowed, evalExitCodes.denied]);
+        });
+
+        it("a request granted only under a condition on request data is denied, and the condition named", async () => {
+            const { code, stdout } = await runCli(["eval", path.join(folder, "conditional.yaml"), "--source", "bookinfo/productpage", "--destination", "bookinfo/reviews", "-p", "9080", "--method", "GET", "--path", "/reviews/1"]);
+            assert.strictEqual(code, evalExitCodes.denied);
+            assert.ok(stdout.includes("\n  only under conditions the manifests cannot decide (not counted): GET /reviews/* when request.headers[x-user] in [alice]\n"), stdout);
         });
 
         it("an undeclared pair is denied, with the Calico tier ends and the AuthorizationPolicies that decided it", async () => {

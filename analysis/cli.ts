@@ -6,10 +6,11 @@
  * `commands/usage.ts`; it is added to the program below. The options two commands share live in
  * `commands/inputOptions.ts`, `commands/outputOptions.ts` and `commands/focusOptions.ts`. Exit
  * codes: 0 success, 1 unexpected failure (and `diff --fail-on-change` when something changed),
- * 2 bad usage or a manifest or policy that cannot be read.
+ * 2 bad usage or a manifest or policy that cannot be read, 3 `eval`'s verdict "denied".
  */
 import { Command, CommanderError } from "commander";
 import { diffCommand } from "./commands/diff";
+import { evalCommand } from "./commands/eval";
 import { Io, processIo } from "./commands/io";
 import { listCommand } from "./commands/list";
 import { reachCommand, reachSpelling } from "./commands/reach";
@@ -28,7 +29,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         .description("Evaluates Kubernetes NetworkPolicy, Calico and Istio policy in manifests: which workloads may reach which.\n`ztmesh <command> --help` describes a command.")
         .addCommand(reachCommand(reachSpelling, io, done))
         .addCommand(listCommand(io, done))
-        .addCommand(diffCommand(io, done));
+        .addCommand(diffCommand(io, done))
+        .addCommand(evalCommand(io, done));
     if (argv.length === 0) {
         io.stderr(`ztmesh: no command given\n\n${program.helpInformation()}`);
         return 2;

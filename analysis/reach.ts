@@ -63,9 +63,8 @@ export interface ReachOptions {
  */
 export function reachability(given: readonly KubeObject[], options: ReachOptions = {}): Flow[] {
     checkOwnersPodsAlike(given);
-    const withGateways = withGatewayDeployments(given);
-    const ambientMode = hasAmbientWorkloads(withGateways);
-    const objects = ambientMode ? withWaypointWorkloads(withGateways) : withGateways;
+    const objects = analysedObjects(given);
+    const ambientMode = hasAmbientWorkloads(objects);
     // One model for every layer (model/cluster.ts).
     const model = clusterModel(objects);
     const istio = options.istio === false ? undefined : IstioLayer.of(model);
@@ -88,6 +87,15 @@ export function reachability(given: readonly KubeObject[], options: ReachOptions
         : layer4;
     const ambient = ambientMode ? AmbientLayer.of(model) : undefined;
     return ambient ? ambient.apply(flows) : flows;
+}
+
+/**
+ * The objects as `reachability` evaluates them: those given, the gateway Deployments Istio
+ * creates for Gateway API Gateways, and in ambient mode the waypoints' pods.
+ */
+export function analysedObjects(given: readonly KubeObject[]): readonly KubeObject[] {
+    const withGateways = withGatewayDeployments(given);
+    return hasAmbientWorkloads(withGateways) ? withWaypointWorkloads(withGateways) : withGateways;
 }
 
 /** The public routes (External → gateway → Service → workload) of `objects`, given their flows. */

@@ -119,11 +119,15 @@ function cut<T extends Point>(blocks: readonly IntervalSet<T>[], first: T, end: 
 
 /** The first address of a range as `formatRange` spells it (`a.b.c.d-...` or `x::y-...`); undefined if it is none. */
 export function rangeStart(text: string): Address | undefined {
-    const first = text.slice(0, text.indexOf("-"));
-    if (ipaddr.IPv4.isValidFourPartDecimal(first)) {
-        return ipaddr.IPv4.parse(first).octets.reduce((value, octet) => value * 256 + octet, 0);
+    return parseAddress(text.slice(0, text.indexOf("-")));
+}
+
+/** An IPv4 address (`a.b.c.d`) as a number, an IPv6 one as a bigint; undefined if `text` is neither. */
+export function parseAddress(text: string): Address | undefined {
+    if (ipaddr.IPv4.isValidFourPartDecimal(text)) {
+        return ipaddr.IPv4.parse(text).octets.reduce((value, octet) => value * 256 + octet, 0);
     }
-    return ipaddr.IPv6.isValid(first) ? toBigInt(ipaddr.IPv6.parse(first).toByteArray()) : undefined;
+    return ipaddr.IPv6.isValid(text) ? toBigInt(ipaddr.IPv6.parse(text).toByteArray()) : undefined;
 }
 
 /** `a.b.c.d-e.f.g.h`, the analyzer's spelling, also for a single address; IPv6 in RFC 5952's short form. */

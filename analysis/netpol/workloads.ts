@@ -85,6 +85,15 @@ export function selectorView(workload: Workload, labelsRead: ReadonlySet<string>
     return [workload.namespace, labels, namedPorts];
 }
 
+/**
+ * The analyzer's name (`workloadId`) of the workload a Pod or workload object belongs to: a
+ * replica's Pod names its controlling owner's. Undefined for other kinds.
+ */
+export function workloadIdOf(object: KubeObject): string | undefined {
+    const template = podTemplates.get(object.kind)?.(object);
+    return template === undefined ? undefined : workloadId(workloadOf(object, template));
+}
+
 export function namespaceOf(object: KubeObject): string {
     return object.metadata?.namespace || "default";
 }

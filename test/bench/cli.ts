@@ -1,6 +1,6 @@
 /**
- * The whole `ztmesh reach` command on synthetic clusters written as manifest files: reading
- * YAML, evaluating every layer and printing every flow, as a user runs it (the built bin, in a
+ * The whole `ztmesh reach` command (or another, measureCommand) on synthetic clusters written as
+ * manifest files: reading YAML, evaluating every layer and printing every flow, as a user runs it (the built bin, in a
  * fresh process, standard output to a file). Wall time from spawn to exit; peak RSS and CPU time
  * (user and system, steadier than wall time on a busy machine) from inside the process (peakRss.js).
  */
@@ -47,17 +47,20 @@ export function kubernetesClusterFolder(workloads: number, scratch: string): str
     return folder;
 }
 
-/** One run of `ztmesh reach <folder> ...options` (`--json`, `--html`), standard output to a file. */
-export function measureCli(folder: string, scratch: string, options: readonly string[] = []): CliSample {
-    const outputFile = path.join(scratch, "reach-output.txt");
+/**
+ * One run of `ztmesh ...args` (`reach FOLDER --json`, `diff A B`, ...), standard output to a
+ * file; `exitCodes`: those that mean success (`eval` exits 3 on a denial).
+ */
+export function measureCommand(args: readonly string[], scratch: string, exitCodes: readonly number[] = [0]): CliSample {
+    const outputFile = path.join(scratch, "command-output.txt");
     const output = fs.openSync(outputFile, "w");
     const started = performance.now();
-    const result = spawnSync(process.execPath, ["-r", path.join(__dirname, "peakRss.js"), bin, "reach", folder, ...options], { stdio: ["ignore", output, "pipe"], encoding: "utf8", maxBuffer: 1 << 26 });
+    const result = spawnSync(process.execPath, ["-r", path.join(__dirname, "peakRss.js"), bin, ...args], { stdio: ["ignore", output, "pipe"], encoding: "utf8", maxBuffer: 1 << 26 });
     const ms = performance.now() - started;
     fs.closeSync(output);
     const peak = /peakRssKiB=(\d+) cpuMs=(\d+)\s*$/.exec(result.stderr);
-    if (result.status !== 0 || !peak) {
-        throw new Error(`ztmesh reach ${folder} ${options.join(" ")} exited ${result.status}: ${result.stderr}`);
+    if (result.status === null || !exitCodes.includes(result.status) || !peak) {
+        throw new Error(`ztmesh ${args.join(" ")} exited ${result.status}: ${result.stderr}`);
     }
     const text = fs.readFileSync(outputFile, "utf8");
     return { ms, cpuMs: Number(peak[2]), peakRssMb: Number(peak[1]) / 1024, lines: text.split("\n").length - 1, outputMb: Buffer.byteLength(text) / 1e6 };

@@ -10,9 +10,11 @@
  * their guardrails as ClusterNetworkPolicies (clusterPolicyCluster.ts: without Calico, and beside
  * it), on 2,000 and 10,000 Calico
  * policies that each name an address (netsCluster.ts), and, medians of 3, on clusters of
- * Kubernetes NetworkPolicy only of 1,000, 5,000 and 20,000 workloads (kubernetesCluster.ts).
+ * Kubernetes NetworkPolicy only of 1,000, 5,000 and 20,000 workloads (kubernetesCluster.ts),
+ * and `ztmesh eval` (one request) and `ztmesh diff` (the cluster against itself with one policy
+ * changed) beside `ztmesh reach` on the synthetic clusters of 1,000 and 5,000.
  * Sizes are chosen by environment variables (BENCH_SIZES, BENCH_REACH_SIZES, BENCH_CLI_SIZES,
- * BENCH_OUTPUT_SIZES, BENCH_NETS_SIZES, BENCH_KUBERNETES_SIZES; empty skips a block), and runs by
+ * BENCH_OUTPUT_SIZES, BENCH_NETS_SIZES, BENCH_KUBERNETES_SIZES, BENCH_EVAL_SIZES; empty skips a block), and runs by
  * BENCH_RUNS and BENCH_KUBERNETES_RUNS. Each measurement runs
  * in a fresh process, after a pause (settle). Figures, not assertions: nothing passes or fails
  * on timing.
@@ -21,10 +23,11 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { buildCli, CliSample, clusterFolder, kubernetesClusterFolder, measureCli } from "./cli";
+import { buildCli, CliSample, clusterFolder, kubernetesClusterFolder, measureCommand } from "./cli";
 import { writeClusterFiles } from "./clusterFiles";
 import { clusterPolicyCluster, ClusterPolicyShape } from "./clusterPolicyCluster";
 import { writeNetsCluster } from "./netsCluster";
+import { syntheticCluster } from "./syntheticCluster";
 import type { Sample } from "./worker";
 
 const sizes = (process.env.BENCH_SIZES ?? "10,100,500").split(",").filter(Boolean).map(Number);
@@ -103,7 +106,7 @@ console.log("2 NetworkPolicies, a Calico policy, 2 AuthorizationPolicies; per na
 console.log("workloads  policies     flows        ms    RSS MB");
 reachRows.forEach((row) => console.log(row));
 
-/** Runs `measureCli` in a scratch folder made for `body` and removed after it. */
+/** Runs `body` (measuring commands) in a scratch folder made for `body` and removed after it. */
 function inScratch(prefix: string, body: (scratch: string) => void): void {
     buildCli();
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -114,12 +117,17 @@ function inScratch(prefix: string, body: (scratch: string) => void): void {
     }
 }
 
-/** The whole command on `folder` in `count` fresh processes, each after a pause; the median of each figure. */
+/** `ztmesh reach` on `folder` in `count` fresh processes, each after a pause; the median of each figure. */
 function cliMedians(what: string, folder: string, scratch: string, options: readonly string[] = [], count = runs): (key: keyof CliSample) => number {
+    return commandMedians(`ztmesh reach${options.map((option) => ` ${option}`).join("")}, ${what}`, ["reach", folder, ...options], scratch, [0], count);
+}
+
+/** `ztmesh ...args` in `count` fresh processes, each after a pause; the median of each figure. */
+function commandMedians(what: string, args: readonly string[], scratch: string, exitCodes: readonly number[] = [0], count = runs): (key: keyof CliSample) => number {
     const samples = Array.from({ length: count }, (_, run) => {
         settle();
-        const sample = measureCli(folder, scratch, options);
-        console.error(`[bench +${Math.round((Date.now() - started) / 1000)}s] ztmesh reach${options.map((option) => ` ${option}`).join("")}, ${what}: run ${run + 1}/${count}`);
+        const sample = measureCommand(args, scratch, exitCodes);
+        console.error(`[bench +${Math.round((Date.now() - started) / 1000)}s] ${what}: run ${run + 1}/${count}`);
         return sample;
     });
     return (key) => median(samples.map((s) => s[key]));
@@ -208,5 +216,29 @@ if (kubernetesSizes.length > 0) {
         console.log("matchExpressions, namespace selectors, ipBlocks with excepts, named ports and port ranges. Targets: 0.6 s, 3 s, 15 s and 1 GB.");
         console.log("workloads     lines        ms    RSS MB");
         kubernetesRows.forEach((row) => console.log(row));
+    });
+}
+
+// One question and one change on the synthetic clusters: `eval` of a request the policies admit
+// (app-0 → app-1, GET /api/items), and `diff` of the cluster against a copy where one policy
+// (app-1's ingress) admits another port, both beside `reach` on the same folder.
+const evalSizes = (process.env.BENCH_EVAL_SIZES ?? "1000,5000").split(",").filter(Boolean).map(Number);
+if (evalSizes.length > 0) {
+    inScratch("ztmesh-bench-eval-", (scratch) => {
+        const evalRows = evalSizes.map((count) => {
+            const folder = clusterFolder(count, scratch);
+            const changed = path.join(scratch, `changed-${count}`);
+            writeClusterFiles(count, changed, syntheticCluster(count).map((object) => (object.metadata?.name === "app-1-ingress"
+                ? { ...object, spec: { ...(object.spec as object), ingress: [{ from: [{ namespaceSelector: {}, podSelector: { matchLabels: { app: "app-0" } } }], ports: [{ port: 9090 }] }] } }
+                : object)));
+            const reach = cliMedians(`${count} workloads`, folder, scratch);
+            const evaluation = commandMedians(`ztmesh eval, ${count} workloads`, ["eval", folder, "--source", "team-0/w-0", "--destination", "team-0/w-5", "--port", "8080", "--method", "GET", "--path", "/api/items"], scratch, [0]);
+            const diff = commandMedians(`ztmesh diff, ${count} workloads`, ["diff", folder, changed], scratch);
+            return [String(count).padStart(9), fixed(reach("ms")), fixed(evaluation("ms")), fixed(evaluation("peakRssMb")), fixed(diff("ms")), fixed(diff("peakRssMb")), fixed(diff("ms") / reach("ms"), 2)].join(" ");
+        });
+        console.log("\n`ztmesh eval` (one allowed request) and `ztmesh diff` (the cluster against itself with app-1's ingress policy changed)");
+        console.log("on the synthetic clusters, beside `ztmesh reach` on the same folder. Target: diff/reach <= 2.");
+        console.log("workloads  reach ms   eval ms  eval RSS   diff ms  diff RSS diff/reach");
+        evalRows.forEach((row) => console.log(row));
     });
 }

@@ -134,4 +134,9 @@ export function checkBinWithNpx(commands: Commands, cwd: string, scratch: string
         "diff-type: removed, source: 0.0.0.0-255.255.255.255[External], destination: shop/b[Pod], dir1: All Connections, dir2: No Connections",
         "",
     ].join("\n"));
+    // eval in netpol-analyzer's spelling: the verdict line, and the verdict as the exit code (0 allowed, 3 denied).
+    const evalArgs = (port: string) => ["--no-install", "ztmesh", "eval", "--dirpath", folder, "-s", "a", "-n", "shop", "-d", "b", "--destination-namespace", "shop", "-p", port, "-q"];
+    assert.strictEqual(commands.runOk("npx", evalArgs("8080"), cwd), "shop/a => shop/b over tcp/8080: true\n");
+    const denied = commands.run("npx", evalArgs("9090"), cwd);
+    assert.deepStrictEqual([denied.status, denied.stdout], [3, "shop/a => shop/b over tcp/9090: false\n"]);
 }

@@ -4,8 +4,9 @@
  * command in netpol-analyzer's spelling. Exit codes: 0 success, 1 unexpected failure, 2 bad usage
  * or a manifest or policy that cannot be read.
  */
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { exposure } from "../exposure/exposure";
+import { ExplainOnly, explainOnlyValues, explainText } from "../explanation/explainList";
 import { writeOutputFile } from "../files/outputFile";
 import { flowLines, flowsJsonParts, formatPublicRoutes } from "../flowFormat";
 import { formatList, ListFormat } from "../formats/connlist";
@@ -31,6 +32,8 @@ const reachFormats: readonly OutputFormat[] = ["txt", "json", "html", "csv", "md
 
 export interface ReachFlags extends InputFlags, OutputFlags, FocusFlags {
     readonly l7?: boolean;
+    readonly explain?: boolean;
+    readonly explainOnly?: ExplainOnly;
 }
 
 const reachDescription = `Lists the connections that Kubernetes NetworkPolicy and ClusterNetworkPolicy
@@ -107,6 +110,8 @@ export function reachCommand(spelling: ReachSpelling, io: Io, done: (code: numbe
         .summary(spelling.summary)
         .description(spelling.description)
         .argument("[dir-or-file...]", "manifest files and folders (YAML or JSON; folders are read recursively)")
+        .option("--explain", "for every pair of peers, the policies and rules that allow or deny each connection, in each direction (netpol-analyzer's explain text; Kubernetes NetworkPolicy input, -o txt)")
+        .addOption(new Option("--explain-only <allow|deny>", "with --explain: only the allowed or only the denied connections").choices(explainOnlyValues))
         .option("--l7", "append the HTTP requests allowed at meshed destinations, e.g. [GET /reviews/*], notes on them, and the public routes (External -> gateway -> Service -> workload, with hostnames and paths) of Gateway API and Istio gateways");
     addOutputOptions(command, spelling.outputFlag, reachFormats);
     addFocusOptions(command);
@@ -126,6 +131,10 @@ async function runReach(command: Command, args: readonly string[], flags: ReachF
         if (output.format === "json" && flags.exposure === true) {
             throw new UsageError("--exposure is written in -o txt, csv, md, dot and svg; json has no exposure section");
         }
+        const explain = flags.explain === true || flags.explainOnly !== undefined;
+        if (explain && (output.format !== "txt" || flags.l7 === true)) {
+            throw new UsageError("--explain is written in -o txt, without --l7");
+        }
         const file = output.file === undefined ? undefined : checkedOutputFile(output.file, paths);
         const warn: Warn = verbosity === "quiet" ? () => undefined : (message) => io.stderr(`${prefix}: warning: ${escapeControl(message)}\n`);
         const input = readInput(paths, warn, options, verbosity === "verbose" ? (line) => io.stderr(`${prefix}: ${escapeControl(line)}\n`) : undefined);
@@ -133,7 +142,9 @@ async function runReach(command: Command, args: readonly string[], flags: ReachF
         const flows = namingFailingFile(input.entries, () => reachability(objects), (object) => reachability([object]));
         notEvaluated.forEach(warn);
         choice.warnings.forEach(warn);
-        const listed = listedFlows(input, flows, output.format, choice, flags.l7 === true, warn);
+        const listed = explain
+            ? explainText(objects, flows, { focus: choice.focus, exposure: choice.exposure, only: flags.explainOnly }, warn)
+            : listedFlows(input, flows, output.format, choice, flags.l7 === true, warn);
         const model = output.format === "html" ? reportModel(objects, flows, { title: "Reachability report", source: paths.join(", "), limits: notEvaluated.length === 0 ? [] : [notEvaluatedLimit(notEvaluated)] }) : undefined;
         const text: Iterable<string> = model ? pageParts(model)
             : listed !== undefined ? [output.format === "svg" ? await dotToSvg(listed) : listed]

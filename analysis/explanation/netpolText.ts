@@ -21,20 +21,20 @@ function banner(title: string): string {
 
 /**
  * The explain text of `pairs`, then `appendix` (the exposure section) if given: the pairs a policy
- * isolates, then those left to the system default (when there are any), each section after an
+ * isolates, then those left to the system default (when there are any), sections apart by an
  * empty line.
  */
 export function formatExplanations(pairs: readonly PairExplanation[], appendix?: string): string {
     const sorted = [...pairs].sort((a, b) => compareNames(a.src.name, b.src.name) || compareNames(a.dst.name, b.dst.name));
     const systemDefault = sorted.filter((pair) => !pair.policed);
-    // Each block ends with an empty line: the sections after it need one more only after the system default's lines.
-    let text = `\n${banner("Specific connections and their reasons")}${sorted.filter((pair) => pair.policed).map(pairBlock).join("")}\n`;
+    const sections = [`\n${banner("Specific connections and their reasons")}${sorted.filter((pair) => pair.policed).map(pairBlock).join("")}`];
     if (systemDefault.length > 0) {
-        text += banner("All Connections due to the system default (Allow all)");
-        text += systemDefault.map((pair) => `${escapeControl(pair.src.name)} => ${escapeControl(pair.dst.name)}\n`).join("");
-        text += appendix === undefined ? "" : "\n";
+        sections.push(banner("All Connections due to the system default (Allow all)") + systemDefault.map((pair) => `${escapeControl(pair.src.name)} => ${escapeControl(pair.dst.name)}\n`).join(""));
     }
-    return text + (appendix ?? "");
+    if (appendix !== undefined) {
+        sections.push(appendix);
+    }
+    return sections.join("\n");
 }
 
 function pairBlock(pair: PairExplanation): string {

@@ -27,11 +27,28 @@ export interface FlowExplanation {
     readonly layer7?: string;
 }
 
+/** The sentences of a pair, one per enforcement point: layer 3/4 egress and ingress, then layer 7. */
+export interface FlowExplanationParts {
+    /** The source's egress (absent from External), then the destination's ingress (absent towards External). */
+    readonly layer4: readonly string[];
+    /** The destination's sidecar or ambient enforcement points; absent when it is in no mesh. */
+    readonly layer7?: string;
+}
+
 /**
  * Explains pairs of endpoints, by name, under the policies in `objects`. The evaluators are
  * built on the first question, so asking none (a stack without differences) costs nothing.
  */
 export function flowExplainer(objects: readonly KubeObject[]): (src: string, dst: string) => FlowExplanation {
+    const explainParts = flowPartsExplainer(objects);
+    return (src, dst) => {
+        const { layer4, layer7 } = explainParts(src, dst);
+        return { ...(layer4.length > 0 ? { layer4: layer4.join("; ") } : {}), ...(layer7 !== undefined ? { layer7 } : {}) };
+    };
+}
+
+/** flowExplainer's sentences one by one (escaped), for a listing that puts each on its own line. */
+export function flowPartsExplainer(objects: readonly KubeObject[]): (src: string, dst: string) => FlowExplanationParts {
     let explainers: { layer4: ReturnType<typeof calicoExplainer>; istio?: IstioLayer; ambient?: (src: string, dst: string) => string | undefined } | undefined;
     return (src, dst) => {
         if (!explainers) {
@@ -45,11 +62,11 @@ export function flowExplainer(objects: readonly KubeObject[]): (src: string, dst
         const pair = explainers.layer4(src, dst);
         const authorization = explainers.istio?.explain(src, dst);
         const ambient = authorization ? undefined : explainers.ambient?.(src, dst);
+        const layer7 = authorization ? formatLayer7(authorization, src, dst) : ambient;
         // Escaped: the sentences name objects, and are printed on the console (consoleSummary).
         return {
-            ...(pair ? { layer4: escapeControl(formatLayer4(pair, src, dst)) } : {}),
-            ...(authorization ? { layer7: escapeControl(formatLayer7(authorization, src, dst)) } : {}),
-            ...(ambient ? { layer7: escapeControl(ambient) } : {}),
+            layer4: (pair ? layer4Sentences(pair, src, dst) : []).map(escapeControl),
+            ...(layer7 !== undefined ? { layer7: escapeControl(layer7) } : {}),
         };
     };
 }
@@ -59,11 +76,11 @@ export function formatFlowExplanation(explanation: FlowExplanation): string {
     return [explanation.layer4, explanation.layer7].filter((part): part is string => part !== undefined).join("; ");
 }
 
-function formatLayer4(explanation: PairExplanation, src: string, dst: string): string {
+function layer4Sentences(explanation: PairExplanation, src: string, dst: string): string[] {
     return [
         ...(explanation.egress ? [describeDirection(explanation.egress, `egress of ${src}`)] : []),
         ...(explanation.ingress ? [describeDirection(explanation.ingress, `ingress of ${dst}`)] : []),
-    ].join("; ");
+    ];
 }
 
 function describeDirection(direction: DirectionExplanation, what: string): string {

@@ -1,10 +1,10 @@
 /**
- * `--explain`: netpol-analyzer's explanation of every pair (allowed and denied) of Kubernetes
- * NetworkPolicy input, after the same focus filters as the list, optionally only the allowed or
- * only the denied connections (`--explain-only`), with the exposure section after it.
- *
- * Kubernetes NetworkPolicy input only, failing closed like the exposure analysis: an explanation
- * that leaves out Calico, ClusterNetworkPolicy or Istio rules would name the wrong reasons.
+ * `--explain`: why every pair (allowed and denied) may or may not connect, after the same focus
+ * filters as the list, optionally only the allowed or only the denied connections
+ * (`--explain-only`). On Kubernetes NetworkPolicy input, netpol-analyzer's explanation
+ * (netpolPairs.ts, netpolText.ts), with the exposure section after it on request; when Calico,
+ * ClusterNetworkPolicy or Istio objects take part, the explanation of every layer
+ * (layeredPairs.ts, layeredText.ts).
  */
 import { exposure } from "../exposure/exposure";
 import { exposureSection } from "../formats/connlist";
@@ -13,6 +13,8 @@ import { hasIstioPolicy } from "../istio/evaluate";
 import { KubeObject } from "../manifests";
 import { clusterModel } from "../model/cluster";
 import { Flow } from "../reach";
+import { explainLayers } from "./layeredPairs";
+import { formatLayeredExplanations } from "./layeredText";
 import { explainNetworkPolicies, PairExplanation } from "./netpolPairs";
 import { formatExplanations } from "./netpolText";
 
@@ -35,11 +37,17 @@ export interface ExplainOptions {
  */
 export function explainText(objects: readonly KubeObject[], flows: readonly Flow[], options: ExplainOptions, warn: (message: string) => void): string {
     const model = clusterModel(objects);
-    if (model.hasCalicoObjects || model.ofKind("ClusterNetworkPolicy").length > 0 || hasIstioPolicy(objects)) {
-        throw new ExplainError("explanations cover Kubernetes NetworkPolicies only, and the input holds Calico, ClusterNetworkPolicy or Istio policy objects, whose rules they would leave out; run it on the Kubernetes objects alone");
-    }
     if (options.focus?.focusConn !== undefined) {
         throw new ExplainError("--focus-conn lists pairs on one connection, which --explain does not split; leave one of them out");
+    }
+    if (model.hasCalicoObjects || model.ofKind("ClusterNetworkPolicy").length > 0 || hasIstioPolicy(objects)) {
+        if (options.exposure === true) {
+            throw new ExplainError("--exposure reads Kubernetes NetworkPolicies only, and the input holds Calico, ClusterNetworkPolicy or Istio policy objects; leave --exposure out to explain every layer");
+        }
+        const layered = explainLayers(objects, flows).filter((pair) => options.only === undefined || (options.only === "allow" ? !pair.allowed.isEmpty() : !pair.allowed.isAll()));
+        const list = focusList(layered, model.workloads, options.focus);
+        list.warnings.forEach(warn);
+        return formatLayeredExplanations(list.connections);
     }
     const pairs = explainNetworkPolicies(model).flatMap((pair) => onlyParts(pair, options.only));
     const list = focusList(pairs, model.workloads, options.focus);

@@ -40,7 +40,7 @@ export function explainLayers(objects: readonly KubeObject[], flows: readonly Fl
         }
     }
     const peers = [...workloads, ...externalNamed.values()].sort((a, b) => compareNames(a.name, b.name));
-    const explain = flowPartsExplainer(objects);
+    const explain = flowPartsExplainer(objects, { tierPolicies: true });
     const pairs: LayeredPairExplanation[] = [];
     for (const src of peers) {
         for (const dst of peers) {

@@ -142,11 +142,12 @@ async function runReach(command: Command, args: readonly string[], flags: ReachF
         const flows = namingFailingFile(input.entries, () => reachability(objects), (object) => reachability([object]));
         notEvaluated.forEach(warn);
         choice.warnings.forEach(warn);
-        const listed = explain
-            ? explainText(objects, flows, { focus: choice.focus, exposure: choice.exposure, only: flags.explainOnly }, warn)
-            : listedFlows(input, flows, output.format, choice, flags.l7 === true, warn);
+        // Explanations are written a pair at a time: a large cluster's run to gigabytes.
+        const explained = explain ? explainText(objects, flows, { focus: choice.focus, exposure: choice.exposure, only: flags.explainOnly }, warn) : undefined;
+        const listed = explained === undefined ? listedFlows(input, flows, output.format, choice, flags.l7 === true, warn) : undefined;
         const model = output.format === "html" ? reportModel(objects, flows, { title: "Reachability report", source: paths.join(", "), limits: notEvaluated.length === 0 ? [] : [notEvaluatedLimit(notEvaluated)] }) : undefined;
-        const text: Iterable<string> = model ? pageParts(model)
+        const text: Iterable<string> = explained !== undefined ? explained
+            : model ? pageParts(model)
             : listed !== undefined ? [output.format === "svg" ? await dotToSvg(listed) : listed]
             : output.format === "json" ? flowsJsonParts(flows, publicFlows(objects, flows), notEvaluated)
             : listing(objects, flows, flags.l7 === true);

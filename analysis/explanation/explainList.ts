@@ -8,7 +8,7 @@
  */
 import { exposure } from "../exposure/exposure";
 import { exposureSection } from "../formats/connlist";
-import { focusList, FocusOptions } from "../formats/focus";
+import { focusList, FocusOptions, focusPredicate } from "../formats/focus";
 import { hasIstioPolicy } from "../istio/evaluate";
 import { KubeObject } from "../manifests";
 import { clusterModel } from "../model/cluster";
@@ -32,37 +32,43 @@ export interface ExplainOptions {
 }
 
 /**
- * The explain text of `objects`; `flows` is their reachability (reach.ts), from which the exposure
- * section takes the connections with External. Focus warnings go to `warn`.
+ * The explain text of `objects` in parts, a pair at a time; `flows` is their reachability
+ * (reach.ts). Focus warnings go to `warn`. Throws an ExplainError on flags it cannot honour.
  */
-export function explainText(objects: readonly KubeObject[], flows: readonly Flow[], options: ExplainOptions, warn: (message: string) => void): string {
+export function explainText(objects: readonly KubeObject[], flows: readonly Flow[], options: ExplainOptions, warn: (message: string) => void): Iterable<string> {
     const model = clusterModel(objects);
     if (options.focus?.focusConn !== undefined) {
         throw new ExplainError("--focus-conn lists pairs on one connection, which --explain does not split; leave one of them out");
     }
+    const focus = focusPredicate(model.workloads, options.focus);
+    focus.warnings.forEach(warn);
     if (model.hasCalicoObjects || model.ofKind("ClusterNetworkPolicy").length > 0 || hasIstioPolicy(objects)) {
         if (options.exposure === true) {
             throw new ExplainError("--exposure reads Kubernetes NetworkPolicies only, and the input holds Calico, ClusterNetworkPolicy or Istio policy objects; leave --exposure out to explain every layer");
         }
-        const layered = explainLayers(objects, flows).filter((pair) => options.only === undefined || (options.only === "allow" ? !pair.allowed.isEmpty() : !pair.allowed.isAll()));
-        const list = focusList(layered, model.workloads, options.focus);
-        list.warnings.forEach(warn);
-        return formatLayeredExplanations(list.connections);
+        const only = options.only;
+        return formatLayeredExplanations(filtered(explainLayers(objects, flows, focus.keeps), (pair) => only === undefined || (only === "allow" ? !pair.allowed.isEmpty() : !pair.allowed.isAll())));
     }
-    const pairs = explainNetworkPolicies(model).flatMap((pair) => onlyParts(pair, options.only));
-    const list = focusList(pairs, model.workloads, options.focus);
-    list.warnings.forEach(warn);
-    const exposed = options.exposure === true ? exposureSection(exposure(objects, options.focus), focusList(flows, model.workloads, options.focus)) : undefined;
-    return formatExplanations(list.connections, exposed);
+    const exposed = options.exposure === true ? () => exposureSection(exposure(objects, options.focus), focusList(flows, model.workloads, options.focus)) : undefined;
+    const pairs = explainNetworkPolicies(model, focus.keeps);
+    return formatExplanations(options.only === undefined ? pairs : onlyParts(pairs, options.only), exposed);
 }
 
-/** The pair with only its allowed or denied parts; nothing when none is left. */
-function onlyParts(pair: PairExplanation, only: ExplainOnly | undefined): PairExplanation[] {
-    if (only === undefined) {
-        return [pair];
+function* filtered<T>(items: Iterable<T>, keeps: (item: T) => boolean): Generator<T> {
+    for (const item of items) {
+        if (keeps(item)) {
+            yield item;
+        }
     }
-    const parts = pair.parts.filter((part) => part.allowed === (only === "allow"));
-    // A pair left to the system default is allowed everything.
-    const kept = pair.policed ? parts.length > 0 : only === "allow";
-    return kept ? [{ ...pair, parts }] : [];
+}
+
+/** The pairs with only their allowed or denied parts; those with none left are left out. */
+function* onlyParts(pairs: Iterable<PairExplanation>, only: ExplainOnly): Generator<PairExplanation> {
+    for (const pair of pairs) {
+        const parts = pair.parts.filter((part) => part.allowed === (only === "allow"));
+        // A pair left to the system default is allowed everything.
+        if (pair.policed ? parts.length > 0 : only === "allow") {
+            yield { ...pair, parts };
+        }
+    }
 }

@@ -27,8 +27,11 @@ export interface LayeredPairExplanation {
     readonly layer7?: string;
 }
 
-/** Every pair some layer explains, by source name then destination name; `flows` is reachability(objects). */
-export function explainLayers(objects: readonly KubeObject[], flows: readonly Flow[]): LayeredPairExplanation[] {
+/**
+ * Every pair that `keeps` accepts and some layer explains, by source name then destination name,
+ * one at a time; `flows` is reachability(objects).
+ */
+export function* explainLayers(objects: readonly KubeObject[], flows: readonly Flow[], keeps: (pair: Pick<LayeredPairExplanation, "src" | "dst">) => boolean = () => true): Generator<LayeredPairExplanation> {
     const allowed = new Map(flows.map((flow) => [pairKey(flow.src.name, flow.dst.name), flow.allowed]));
     const workloads: Endpoint[] = clusterModel(objects).workloads.map((workload) => ({ kind: "workload", name: workloadId(workload), workload }));
     const externalNamed = new Map<string, Endpoint>();
@@ -41,19 +44,17 @@ export function explainLayers(objects: readonly KubeObject[], flows: readonly Fl
     }
     const peers = [...workloads, ...externalNamed.values()].sort((a, b) => compareNames(a.name, b.name));
     const explain = flowPartsExplainer(objects, { tierPolicies: true });
-    const pairs: LayeredPairExplanation[] = [];
     for (const src of peers) {
         for (const dst of peers) {
-            if (src === dst || (src.kind === "external" && dst.kind === "external")) {
+            if (src === dst || (src.kind === "external" && dst.kind === "external") || !keeps({ src, dst })) {
                 continue;
             }
             const { layer4, layer7 } = explain(src.name, dst.name);
             if (layer4.length > 0 || layer7 !== undefined) {
-                pairs.push({ src, dst, allowed: allowed.get(pairKey(src.name, dst.name)) ?? ConnectionSet.none, layer4, ...(layer7 !== undefined ? { layer7 } : {}) });
+                yield { src, dst, allowed: allowed.get(pairKey(src.name, dst.name)) ?? ConnectionSet.none, layer4, ...(layer7 !== undefined ? { layer7 } : {}) };
             }
         }
     }
-    return pairs;
 }
 
 function pairKey(src: string, dst: string): string {

@@ -18,10 +18,14 @@ import { LayeredPairExplanation } from "./layeredPairs";
 
 const pairRule = "-".repeat(160);
 
-export function formatLayeredExplanations(pairs: readonly LayeredPairExplanation[]): string {
+/** The text in parts, a pair at a time. */
+export function* formatLayeredExplanations(pairs: Iterable<LayeredPairExplanation>): Generator<string> {
     const title = "# Specific connections and their reasons, layer by layer #";
     const banner = "#".repeat(title.length);
-    return `\n${banner}\n${title}\n${banner}\n${pairs.map(pairBlock).join("")}`;
+    yield `\n${banner}\n${title}\n${banner}\n`;
+    for (const pair of pairs) {
+        yield pairBlock(pair);
+    }
 }
 
 function pairBlock(pair: LayeredPairExplanation): string {

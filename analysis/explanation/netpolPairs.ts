@@ -76,8 +76,12 @@ interface PeerView {
     readonly containerPorts: readonly ContainerPort[];
 }
 
-/** Every ordered pair of distinct peers (External to External aside), by source name then destination name. */
-export function explainNetworkPolicies(model: ClusterModel): PairExplanation[] {
+/**
+ * Every ordered pair of distinct peers (External to External aside) that `keeps` accepts, by
+ * source name then destination name, one at a time: a large cluster's pairs are written as they
+ * are explained, never held together.
+ */
+export function* explainNetworkPolicies(model: ClusterModel, keeps: (pair: Pick<PairExplanation, "src" | "dst">) => boolean = () => true): Generator<PairExplanation> {
     const policies = model.kubernetesPolicies;
     const workloads: PeerView[] = model.cluster.workloads.map((workload) => ({
         endpoint: { kind: "workload", name: workloadId(workload), workload },
@@ -89,15 +93,13 @@ export function explainNetworkPolicies(model: ClusterModel): PairExplanation[] {
     const byName = (peers: PeerView[]) => peers.sort((a, b) => compareNames(a.endpoint.name, b.endpoint.name));
     const sources = byName([...workloads, ...ranges("ingress")]);
     const destinations = byName([...workloads, ...ranges("egress")]);
-    const pairs: PairExplanation[] = [];
     for (const src of sources) {
         for (const dst of destinations) {
-            if (src !== dst && (src.identity !== undefined || dst.identity !== undefined)) {
-                pairs.push(explainPair(policies, src, dst));
+            if (src !== dst && (src.identity !== undefined || dst.identity !== undefined) && keeps({ src: src.endpoint, dst: dst.endpoint })) {
+                yield explainPair(policies, src, dst);
             }
         }
     }
-    return pairs;
 }
 
 function explainPair(policies: readonly NetworkPolicy[], src: PeerView, dst: PeerView): PairExplanation {

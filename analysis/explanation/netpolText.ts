@@ -5,7 +5,6 @@
  * pairs left to the system default. Checked byte for byte against its outputs in
  * test/conformance/netpolExplain.test.ts.
  */
-import { compareNames } from "../netpol/format";
 import { Interval } from "../netpol/intervals";
 import { allPorts, ConnectionSet, Protocol } from "../netpol/ports";
 import { escapeControl } from "../text/escape";
@@ -20,21 +19,28 @@ function banner(title: string): string {
 }
 
 /**
- * The explain text of `pairs`, then `appendix` (the exposure section) if given: the pairs a policy
- * isolates, then those left to the system default (when there are any), sections apart by an
- * empty line.
+ * The explain text of `pairs` (in source, then destination order), then `appendix` (the exposure
+ * section) if given, in parts: the pairs a policy isolates, then those left to the system default
+ * (when there are any), sections apart by an empty line.
  */
-export function formatExplanations(pairs: readonly PairExplanation[], appendix?: string): string {
-    const sorted = [...pairs].sort((a, b) => compareNames(a.src.name, b.src.name) || compareNames(a.dst.name, b.dst.name));
-    const systemDefault = sorted.filter((pair) => !pair.policed);
-    const sections = [`\n${banner("Specific connections and their reasons")}${sorted.filter((pair) => pair.policed).map(pairBlock).join("")}`];
+export function* formatExplanations(pairs: Iterable<PairExplanation>, appendix?: () => string): Generator<string> {
+    // Only the system default's lines wait for the end, as they are listed after every block.
+    const systemDefault: string[] = [];
+    yield `\n${banner("Specific connections and their reasons")}`;
+    for (const pair of pairs) {
+        if (pair.policed) {
+            yield pairBlock(pair);
+        } else {
+            systemDefault.push(`${escapeControl(pair.src.name)} => ${escapeControl(pair.dst.name)}\n`);
+        }
+    }
     if (systemDefault.length > 0) {
-        sections.push(banner("All Connections due to the system default (Allow all)") + systemDefault.map((pair) => `${escapeControl(pair.src.name)} => ${escapeControl(pair.dst.name)}\n`).join(""));
+        yield `\n${banner("All Connections due to the system default (Allow all)")}`;
+        yield* systemDefault;
     }
     if (appendix !== undefined) {
-        sections.push(appendix);
+        yield `\n${appendix()}`;
     }
-    return sections.join("\n");
 }
 
 function pairBlock(pair: PairExplanation): string {

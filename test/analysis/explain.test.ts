@@ -19,7 +19,7 @@ function pairBlock(text: string, src: string, dst: string): string {
     return text.slice(start, end < 0 ? undefined : end);
 }
 
-const explained = (objects: KubeObject[], options: Parameters<typeof explainText>[2] = {}) => explainText(objects, reachability(objects), options, () => undefined);
+const explained = (objects: KubeObject[], options: Parameters<typeof explainText>[2] = {}) => [...explainText(objects, reachability(objects), options, () => undefined)].join("");
 
 const twoPolicies = `
 apiVersion: v1

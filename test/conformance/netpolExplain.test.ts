@@ -39,7 +39,7 @@ describe("netpol-analyzer's list --explain command line (conformance)", () => {
             assert.ok(stderr.includes(refusal), stderr);
             const objects = loadManifests(input);
             const { exposure, focusworkload, focusDirection } = caseFlags(folder);
-            assertSameText(explainText(objects, reachability(objects), { exposure, focus: { focusworkload, focusDirection } }, () => undefined), expected);
+            assertSameText([...explainText(objects, reachability(objects), { exposure, focus: { focusworkload, focusDirection } }, () => undefined)].join(""), expected);
         });
     }
 });

@@ -74,6 +74,8 @@ interface PeerView {
     readonly endpoint: Endpoint;
     readonly identity?: PodIdentity;
     readonly containerPorts: readonly ContainerPort[];
+    /** The policies isolating it in each direction, by name (none for External): found once per peer, not per pair. */
+    readonly isolating: Readonly<Record<"ingress" | "egress", readonly NetworkPolicy[]>>;
 }
 
 /**
@@ -83,34 +85,35 @@ interface PeerView {
  */
 export function* explainNetworkPolicies(model: ClusterModel, keeps: (pair: Pick<PairExplanation, "src" | "dst">) => boolean = () => true): Generator<PairExplanation> {
     const policies = model.kubernetesPolicies;
-    const workloads: PeerView[] = model.cluster.workloads.map((workload) => ({
-        endpoint: { kind: "workload", name: workloadId(workload), workload },
-        identity: { namespace: workload.namespace, namespaceLabels: model.cluster.namespaces.get(workload.namespace) ?? {}, labels: workload.labels },
-        containerPorts: workload.containerPorts,
-    }));
+    const workloads: PeerView[] = model.cluster.workloads.map((workload) => {
+        const identity: PodIdentity = { namespace: workload.namespace, namespaceLabels: model.cluster.namespaces.get(workload.namespace) ?? {}, labels: workload.labels };
+        const isolating = (direction: "ingress" | "egress") => policies.filter((policy) => policy[direction] !== undefined && policySelects(policy, identity))
+            .sort((a, b) => compareNames(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`));
+        return { endpoint: { kind: "workload", name: workloadId(workload), workload }, identity, containerPorts: workload.containerPorts, isolating: { ingress: isolating("ingress"), egress: isolating("egress") } };
+    });
     const ranges = (direction: "ingress" | "egress"): PeerView[] => externalRanges(policies.flatMap((policy) => ruleIpBlocks(policy[direction])))
-        .map((range) => ({ endpoint: { kind: "external", name: externalName(range), range }, containerPorts: [] }));
+        .map((range) => ({ endpoint: { kind: "external", name: externalName(range), range }, containerPorts: [], isolating: { ingress: [], egress: [] } }));
     const byName = (peers: PeerView[]) => peers.sort((a, b) => compareNames(a.endpoint.name, b.endpoint.name));
     const sources = byName([...workloads, ...ranges("ingress")]);
     const destinations = byName([...workloads, ...ranges("egress")]);
     for (const src of sources) {
         for (const dst of destinations) {
             if (src !== dst && (src.identity !== undefined || dst.identity !== undefined) && keeps({ src: src.endpoint, dst: dst.endpoint })) {
-                yield explainPair(policies, src, dst);
+                yield explainPair(src, dst);
             }
         }
     }
 }
 
-function explainPair(policies: readonly NetworkPolicy[], src: PeerView, dst: PeerView): PairExplanation {
-    const egress = sideRules(policies, src, dst, "egress", dst.containerPorts);
-    const ingress = sideRules(policies, dst, src, "ingress", dst.containerPorts);
+function explainPair(src: PeerView, dst: PeerView): PairExplanation {
+    const egress = sideRules(src, dst, "egress", dst.containerPorts);
+    const ingress = sideRules(dst, src, "ingress", dst.containerPorts);
     const parts: ExplainedConnections[] = [];
     for (const atom of atoms([...egress.portSets(), ...ingress.portSets()])) {
         const egressVerdict = egress.verdict(atom.protocol, atom.port);
         const ingressVerdict = ingress.verdict(atom.protocol, atom.port);
         const allowed = egressVerdict.allowed && ingressVerdict.allowed;
-        const same = parts.find((part) => part.allowed === allowed && sameVerdict(part.egress, egressVerdict) && sameVerdict(part.ingress, ingressVerdict));
+        const same = parts.find((part) => part.egress === egressVerdict && part.ingress === ingressVerdict);
         const connections = ConnectionSet.of(atom.protocol, atom.ports);
         if (same) {
             parts[parts.indexOf(same)] = { ...same, connections: same.connections.union(connections) };
@@ -144,12 +147,9 @@ interface SideRules {
  * the rules admitting `peer` with the connections they allow (named ports resolved at the
  * destination's `destinationPorts`).
  */
-function sideRules(policies: readonly NetworkPolicy[], own: PeerView, peer: PeerView, direction: "ingress" | "egress", destinationPorts: readonly ContainerPort[]): SideRules {
+function sideRules(own: PeerView, peer: PeerView, direction: "ingress" | "egress", destinationPorts: readonly ContainerPort[]): SideRules {
     const name: PolicyDirection = direction === "ingress" ? "Ingress" : "Egress";
-    const identity = own.identity;
-    // External has no policy of its own.
-    const isolating = identity === undefined ? [] : policies.filter((policy) => policy[direction] !== undefined && policySelects(policy, identity))
-        .sort((a, b) => compareNames(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`));
+    const isolating = own.isolating[direction];
     if (isolating.length === 0) {
         const verdict: DirectionVerdict = { direction: name, allowed: true, systemDefault: true, reasons: [] };
         return { systemDefault: true, portSets: () => [], verdict: () => verdict };
@@ -160,6 +160,8 @@ function sideRules(policies: readonly NetworkPolicy[], own: PeerView, peer: Peer
         hasRules: (policy[direction] ?? []).length > 0,
         admitting: (policy[direction] ?? []).flatMap((rule, index) => (admits(rule) ? [{ number: index + 1, rule, allowed: rule.ports(destinationPorts) }] : [])),
     }));
+    // One object per distinct verdict, so that the parts of a pair compare verdicts by identity.
+    const verdicts = new Map<string, DirectionVerdict>();
     return {
         systemDefault: false,
         portSets: () => compiled.flatMap((policy) => policy.admitting.map((rule) => rule.allowed)),
@@ -178,7 +180,14 @@ function sideRules(policies: readonly NetworkPolicy[], own: PeerView, peer: Peer
                     : { kind: "ports-not-matched", policy: policy.policy, rule: first.number, namedPorts: first.rule.namesPorts && first.allowed.isEmpty() };
             });
             const allowing = reasons.filter((reason) => reason.kind === "allowed-by-rule");
-            return { direction: name, allowed: allowing.length > 0, systemDefault: false, reasons: allowing.length > 0 ? allowing : reasons };
+            const shown = allowing.length > 0 ? allowing : reasons;
+            const key = shown.map((reason) => `${reason.kind} ${reason.policy} ${"rule" in reason ? reason.rule : ""} ${"namedPorts" in reason ? reason.namedPorts : ""}`).join("\n");
+            let verdict = verdicts.get(key);
+            if (verdict === undefined) {
+                verdict = { direction: name, allowed: allowing.length > 0, systemDefault: false, reasons: shown };
+                verdicts.set(key, verdict);
+            }
+            return verdict;
         },
     };
 }
@@ -191,8 +200,4 @@ function atoms(sets: readonly ConnectionSet[]): { protocol: (typeof protocols)[n
         const sorted = [...cuts].sort((a, b) => a - b);
         return sorted.slice(1).map((after, i) => ({ protocol, ports: IntervalSet.range(sorted[i], after - 1), port: sorted[i] }));
     });
-}
-
-function sameVerdict(a: DirectionVerdict, b: DirectionVerdict): boolean {
-    return a.allowed === b.allowed && a.systemDefault === b.systemDefault && JSON.stringify(a.reasons) === JSON.stringify(b.reasons);
 }

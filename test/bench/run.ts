@@ -10,9 +10,10 @@
  * their guardrails as ClusterNetworkPolicies (clusterPolicyCluster.ts: without Calico, and beside
  * it), on 2,000 and 10,000 Calico
  * policies that each name an address (netsCluster.ts), and, medians of 3, on clusters of
- * Kubernetes NetworkPolicy only of 1,000, 5,000 and 20,000 workloads (kubernetesCluster.ts).
+ * Kubernetes NetworkPolicy only of 1,000, 5,000 and 20,000 workloads (kubernetesCluster.ts),
+ * and `--explain` (every pair, and one focus workload's) beside plain `reach` on that of 1,000.
  * Sizes are chosen by environment variables (BENCH_SIZES, BENCH_REACH_SIZES, BENCH_CLI_SIZES,
- * BENCH_OUTPUT_SIZES, BENCH_NETS_SIZES, BENCH_KUBERNETES_SIZES; empty skips a block), and runs by
+ * BENCH_OUTPUT_SIZES, BENCH_NETS_SIZES, BENCH_KUBERNETES_SIZES, BENCH_EXPLAIN_SIZES; empty skips a block), and runs by
  * BENCH_RUNS and BENCH_KUBERNETES_RUNS. Each measurement runs
  * in a fresh process, after a pause (settle). Figures, not assertions: nothing passes or fails
  * on timing.
@@ -208,5 +209,25 @@ if (kubernetesSizes.length > 0) {
         console.log("matchExpressions, namespace selectors, ipBlocks with excepts, named ports and port ranges. Targets: 0.6 s, 3 s, 15 s and 1 GB.");
         console.log("workloads     lines        ms    RSS MB");
         kubernetesRows.forEach((row) => console.log(row));
+    });
+}
+
+// --explain visits every pair, denied ones too, and writes a block per pair the policies isolate
+// (about 1.7 GB at 1,000 workloads): the whole listing, one focus workload's, and plain reach.
+const explainSizes = (process.env.BENCH_EXPLAIN_SIZES ?? "1000").split(",").filter(Boolean).map(Number);
+const explainRuns = Number(process.env.BENCH_EXPLAIN_RUNS ?? 1);
+if (explainSizes.length > 0) {
+    inScratch("ztmesh-bench-explain-", (scratch) => {
+        const explainRows = explainSizes.flatMap((count) => {
+            const folder = kubernetesClusterFolder(count, scratch);
+            const variants: readonly (readonly string[])[] = [[], ["--explain", "--focusworkload", "monitoring/prometheus"], ["--explain"]];
+            return variants.map((options) => {
+                const med = cliMedians(`${count} workloads, Kubernetes NetworkPolicy only`, folder, scratch, options, explainRuns);
+                return [String(count).padStart(9), (options.length === 0 ? "reach" : options.join(" ")).padStart(34), fixed(med("ms")), fixed(med("peakRssMb")), fixed(med("outputMb"), 1)].join(" ");
+            });
+        });
+        console.log(`\n\`ztmesh reach <folder> --explain\` on the Kubernetes NetworkPolicy clusters above (medians of ${explainRuns}), output to a file:`);
+        console.log("workloads                            options        ms    RSS MB output MB");
+        explainRows.forEach((row) => console.log(row));
     });
 }

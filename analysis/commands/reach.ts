@@ -81,7 +81,13 @@ focus workload on one side, --focusworkload-peer with it the pairs with these pe
 --focus-direction ingress|egress one direction, --focus-conn tcp-8080 the pairs that allow
 that connection. --exposure adds which workloads are open to the whole cluster, to
 namespaces or pods that no input workload matches, or to External (Kubernetes NetworkPolicy
-input only: with Calico or Istio policy objects it stops with exit code 2).`;
+input only: with Calico or Istio policy objects it stops with exit code 2).
+
+Explain (--explain, -o txt): for every pair of peers, allowed or denied, the policies and
+rules that decided each direction. On Kubernetes NetworkPolicy input, netpol-analyzer's
+explain text; with Calico, ClusterNetworkPolicy or Istio objects, one line per enforcement
+point naming its layer (the rule, tier end or profile at layer 3/4, the AuthorizationPolicy,
+PeerAuthentication or ambient waypoint at layer 7). --explain-only allow|deny keeps one side.`;
 
 export interface ReachSpelling {
     readonly name: string;
@@ -95,7 +101,7 @@ export interface ReachSpelling {
 export const reachSpelling: ReachSpelling = {
     name: "reach",
     usage: `<dir-or-file>... [--l7] [--json | --html] [--output FILE]
-                    [-o txt|json|html|csv|md|dot|svg] [-f FILE] [--exposure]
+                    [-o txt|json|html|csv|md|dot|svg] [-f FILE] [--explain] [--explain-only allow|deny] [--exposure]
                     [--focusworkload W] [--focusworkload-peer W] [--focus-direction D]
                     [--focus-conn P-N] [--field-validation strict|warn|ignore] [--follow-symlinks] [--max-file-size MIB] [-q | -v]`,
     summary: "the connections policy allows between the workloads of manifest files and folders",
@@ -110,7 +116,7 @@ export function reachCommand(spelling: ReachSpelling, io: Io, done: (code: numbe
         .summary(spelling.summary)
         .description(spelling.description)
         .argument("[dir-or-file...]", "manifest files and folders (YAML or JSON; folders are read recursively)")
-        .option("--explain", "for every pair of peers, the policies and rules that allow or deny each connection, in each direction (netpol-analyzer's explain text; Kubernetes NetworkPolicy input, -o txt)")
+        .option("--explain", "for every pair of peers, the policies and rules that allow or deny each connection, in each direction (-o txt: netpol-analyzer's explain text on Kubernetes NetworkPolicy input; one line per layer with Calico, ClusterNetworkPolicy or Istio)")
         .addOption(new Option("--explain-only <allow|deny>", "with --explain: only the allowed or only the denied connections").choices(explainOnlyValues))
         .option("--l7", "append the HTTP requests allowed at meshed destinations, e.g. [GET /reviews/*], notes on them, and the public routes (External -> gateway -> Service -> workload, with hostnames and paths) of Gateway API and Istio gateways");
     addOutputOptions(command, spelling.outputFlag, reachFormats);

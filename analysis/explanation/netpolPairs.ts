@@ -65,7 +65,7 @@ export interface PairExplanation {
     readonly allowed: ConnectionSet;
     /** Whether some policy isolates the source's egress or the destination's ingress. */
     readonly policed: boolean;
-    /** Allowed parts first, each kind in the order of its connections' spelling. */
+    /** The connections split by their explanation, in the order of their first protocol and port. */
     readonly parts: readonly ExplainedConnections[];
 }
 
@@ -126,13 +126,8 @@ function explainPair(src: PeerView, dst: PeerView): PairExplanation {
         dst: dst.endpoint,
         allowed: parts.filter((part) => part.allowed).reduce((union, part) => union.union(part.connections), ConnectionSet.none),
         policed: !egress.systemDefault || !ingress.systemDefault,
-        parts: parts.sort((a, b) => Number(b.allowed) - Number(a.allowed) || compareNames(connectionsKey(a.connections), connectionsKey(b.connections))),
+        parts,
     };
-}
-
-/** The ports of each protocol as a sortable key (port ranges zero-padded). */
-function connectionsKey(connections: ConnectionSet): string {
-    return protocols.map((protocol) => connections.ports(protocol).intervals.map((interval) => `${String(interval.start).padStart(5, "0")}-${String(interval.end).padStart(5, "0")}`).join(",")).join("|");
 }
 
 interface SideRules {

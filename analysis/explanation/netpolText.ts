@@ -5,6 +5,7 @@
  * pairs left to the system default. Checked byte for byte against its outputs in
  * test/conformance/netpolExplain.test.ts.
  */
+import { compareNames } from "../netpol/format";
 import { Interval } from "../netpol/intervals";
 import { allPorts, ConnectionSet, Protocol } from "../netpol/ports";
 import { escapeControl } from "../text/escape";
@@ -48,18 +49,20 @@ function pairBlock(pair: PairExplanation): string {
     const dst = escapeControl(pair.dst.name);
     let text = `${pairRule}\nConnections between ${src} => ${dst}:\n\n`;
     for (const allowed of [true, false]) {
-        const parts = pair.parts.filter((part) => part.allowed === allowed);
+        // In the order of their spelling, as netpol-analyzer lists them (`TCP:[1-8079,...]` before `TCP:[8080]`).
+        const parts = pair.parts.filter((part) => part.allowed === allowed).map((part) => ({ part, spelled: explainedSet(part.connections) }))
+            .sort((a, b) => compareNames(a.spelled, b.spelled));
         if (parts.length > 0) {
             text += `${allowed ? "Allowed" : "Denied"} connections:\n`;
-            text += parts.map((part) => partText(part, src, dst)).join("");
+            text += parts.map(({ part, spelled }) => partText(part, spelled, src, dst)).join("");
         }
     }
     return text;
 }
 
-function partText(part: ExplainedConnections, src: string, dst: string): string {
+function partText(part: ExplainedConnections, spelled: string, src: string, dst: string): string {
     const word = part.allowed ? "Allowed" : "Denied";
-    return `\t${word} ${explainedSet(part.connections)} due to the following policies and rules:\n`
+    return `\t${word} ${spelled} due to the following policies and rules:\n`
         + verdictText(part.egress, src, dst)
         + verdictText(part.ingress, dst, src)
         + "\n";

@@ -86,6 +86,22 @@ describe("--explain on Kubernetes NetworkPolicy input (netpol-analyzer's text)",
         ].join("\n"));
     });
 
+    it("lists a pair's sets of connections in the order of their spelling, each with its own reasons", () => {
+        const egressDenied = parseManifests(`${twoPolicies}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: backend-netpol, namespace: default}
+spec: {podSelector: {matchLabels: {app: backend}}, policyTypes: [Egress]}
+`, "policies.yaml");
+        const block = pairBlock(explained(egressDenied), "default/backend[Deployment]", "default/frontend[Deployment]");
+        assert.doesNotMatch(block, /Allowed connections/);
+        const rest = block.indexOf("\tDenied TCP:[1-8079,8081-65535], UDP, SCTP due to");
+        const http = block.indexOf("\tDenied TCP:[8080] due to");
+        assert.ok(rest > 0 && http > rest, block);
+        assert.match(block.slice(http), /^\tDenied TCP:\[8080\] due to the following policies and rules:\n\t\tEgress \(Denied\)\n\t\t\tNetworkPolicy 'default\/backend-netpol' selects default\/backend\[Deployment\], but default\/frontend\[Deployment\] is not allowed by any Egress rule \(no rules defined\)\n\t\tIngress \(Allowed\)\n\t\t\tNetworkPolicy 'default\/frontend-netpol' allows connections by Ingress rule #1\n\n$/);
+    });
+
     it("--explain-only allow keeps the allowed connections and the system default's pairs; deny the denied ones", () => {
         const allow = explained(objects, { only: "allow" });
         assert.doesNotMatch(allow, /Denied/);

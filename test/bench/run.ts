@@ -223,11 +223,11 @@ if (explainSizes.length > 0) {
             const variants: readonly (readonly string[])[] = [[], ["--explain", "--focusworkload", "monitoring/prometheus"], ["--explain"]];
             return variants.map((options) => {
                 const med = cliMedians(`${count} workloads, Kubernetes NetworkPolicy only`, folder, scratch, options, explainRuns);
-                return [String(count).padStart(9), (options.length === 0 ? "reach" : options.join(" ")).padStart(34), fixed(med("ms")), fixed(med("peakRssMb")), fixed(med("outputMb"), 1)].join(" ");
+                return [String(count).padStart(9), (options.length === 0 ? "reach" : options.join(" ")).padStart(47), fixed(med("ms")), fixed(med("peakRssMb")), fixed(med("outputMb"), 1)].join(" ");
             });
         });
         console.log(`\n\`ztmesh reach <folder> --explain\` on the Kubernetes NetworkPolicy clusters above (medians of ${explainRuns}), output to a file:`);
-        console.log("workloads                            options        ms    RSS MB output MB");
+        console.log(`workloads ${"options".padStart(47)}        ms    RSS MB output MB`);
         explainRows.forEach((row) => console.log(row));
     });
 }

@@ -27,11 +27,33 @@ export interface FlowExplanation {
     readonly layer7?: string;
 }
 
+/** The sentences of a pair, one per enforcement point: layer 3/4 egress and ingress, then layer 7. */
+export interface FlowExplanationParts {
+    /** The source's egress (absent from External), then the destination's ingress (absent towards External). */
+    readonly layer4: readonly string[];
+    /** The destination's sidecar or ambient enforcement points; absent when it is in no mesh. */
+    readonly layer7?: string;
+}
+
 /**
  * Explains pairs of endpoints, by name, under the policies in `objects`. The evaluators are
  * built on the first question, so asking none (a stack without differences) costs nothing.
  */
 export function flowExplainer(objects: readonly KubeObject[]): (src: string, dst: string) => FlowExplanation {
+    const explainParts = flowPartsExplainer(objects);
+    return (src, dst) => {
+        const { layer4, layer7 } = explainParts(src, dst);
+        return { ...(layer4.length > 0 ? { layer4: layer4.join("; ") } : {}), ...(layer7 !== undefined ? { layer7 } : {}) };
+    };
+}
+
+export interface FlowPartsOptions {
+    /** Name the policies of a tier that selected the endpoint where the tier's end decides: the default-deny that denies. */
+    readonly tierPolicies?: boolean;
+}
+
+/** flowExplainer's sentences one by one (escaped), for a listing that puts each on its own line. */
+export function flowPartsExplainer(objects: readonly KubeObject[], options: FlowPartsOptions = {}): (src: string, dst: string) => FlowExplanationParts {
     let explainers: { layer4: ReturnType<typeof calicoExplainer>; istio?: IstioLayer; ambient?: (src: string, dst: string) => string | undefined } | undefined;
     return (src, dst) => {
         if (!explainers) {
@@ -45,11 +67,11 @@ export function flowExplainer(objects: readonly KubeObject[]): (src: string, dst
         const pair = explainers.layer4(src, dst);
         const authorization = explainers.istio?.explain(src, dst);
         const ambient = authorization ? undefined : explainers.ambient?.(src, dst);
+        const layer7 = authorization ? formatLayer7(authorization, src, dst) : ambient;
         // Escaped: the sentences name objects, and are printed on the console (consoleSummary).
         return {
-            ...(pair ? { layer4: escapeControl(formatLayer4(pair, src, dst)) } : {}),
-            ...(authorization ? { layer7: escapeControl(formatLayer7(authorization, src, dst)) } : {}),
-            ...(ambient ? { layer7: escapeControl(ambient) } : {}),
+            layer4: (pair ? layer4Sentences(pair, src, dst, options.tierPolicies === true) : []).map(escapeControl),
+            ...(layer7 !== undefined ? { layer7: escapeControl(layer7) } : {}),
         };
     };
 }
@@ -59,20 +81,20 @@ export function formatFlowExplanation(explanation: FlowExplanation): string {
     return [explanation.layer4, explanation.layer7].filter((part): part is string => part !== undefined).join("; ");
 }
 
-function formatLayer4(explanation: PairExplanation, src: string, dst: string): string {
+function layer4Sentences(explanation: PairExplanation, src: string, dst: string, tierPolicies: boolean): string[] {
     return [
-        ...(explanation.egress ? [describeDirection(explanation.egress, `egress of ${src}`)] : []),
-        ...(explanation.ingress ? [describeDirection(explanation.ingress, `ingress of ${dst}`)] : []),
-    ].join("; ");
+        ...(explanation.egress ? [describeDirection(explanation.egress, `egress of ${src}`, tierPolicies)] : []),
+        ...(explanation.ingress ? [describeDirection(explanation.ingress, `ingress of ${dst}`, tierPolicies)] : []),
+    ];
 }
 
-function describeDirection(direction: DirectionExplanation, what: string): string {
+function describeDirection(direction: DirectionExplanation, what: string, tierPolicies: boolean): string {
     const [first] = direction.decisions;
     const notes = direction.notes.map((note) => `, note: ${note}`).join("");
     if (direction.unselected && direction.decisions.length === 1 && first.kind === "profile" && first.action === "Allow" && first.connections.isAll()) {
         return `${what}: no policy selects it, so ${first.profile} allows everything${notes}`;
     }
-    const parts = direction.decisions.map((decision, index) => describeDecision(decision, index > 0));
+    const parts = direction.decisions.map((decision, index) => describeDecision(decision, index > 0, tierPolicies));
     return `${what}: ${parts.join(", ")}${notes}`;
 }
 
@@ -82,8 +104,11 @@ function traffic(connections: ConnectionSet, rest: boolean): string {
     return rest ? "the rest" : connections.isAll() ? "everything" : formatConnectionSet(connections);
 }
 
-/** One decision as a clause; `later`: an earlier decision took part of the traffic, so a catch-all speaks of "the rest". */
-function describeDecision(decision: Decision, later: boolean): string {
+/**
+ * One decision as a clause; `later`: an earlier decision took part of the traffic, so a
+ * catch-all speaks of "the rest"; `tierPolicies`: a tier's end names the policies selecting the endpoint.
+ */
+function describeDecision(decision: Decision, later: boolean, tierPolicies: boolean): string {
     switch (decision.kind) {
         case "rule": {
             const tier = decision.tier === defaultTierName ? "" : ` in tier ${decision.tier}`;
@@ -92,7 +117,7 @@ function describeDecision(decision: Decision, later: boolean): string {
             return `${traffic(decision.connections, false)} ${verbs[decision.action]} by ${decision.policy} rule ${decision.rule}${name}${tier}${sourcePorts}`;
         }
         case "endOfTier":
-            return `${traffic(decision.connections, later)} ${verbs[decision.action]} at the end of tier ${decision.tier}`;
+            return `${traffic(decision.connections, later)} ${verbs[decision.action]} at the end of tier ${decision.tier}${tierPolicies && decision.policies.length > 0 ? ` (selected by ${decision.policies.join(", ")})` : ""}`;
         case "profile":
             return `${traffic(decision.connections, false)} ${verbs[decision.action]} by ${decision.profile} rule ${decision.rule}`;
         case "noProfile":

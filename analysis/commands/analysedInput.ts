@@ -5,6 +5,7 @@
  * becomes a message and an exit code.
  */
 import { Command } from "commander";
+import { ExplainError } from "../explanation/explainList";
 import { ExposureError } from "../exposure/exposure";
 import { OutputError } from "../files/outputFile";
 import { IntentError } from "../intent";
@@ -84,6 +85,10 @@ export function failureExitCode(command: Command, io: Io, error: unknown): numbe
     const prefix = commandPrefix(command);
     if (error instanceof UsageError) {
         return reportUsageError(command, io, error);
+    }
+    if (error instanceof ExplainError) {
+        io.stderr(`${prefix}: --explain: ${escapeControl(error.message)}\n`);
+        return 2;
     }
     if (error instanceof ExposureError) {
         io.stderr(`${prefix}: --exposure: ${escapeControl(error.message)}\n`);

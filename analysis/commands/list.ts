@@ -11,7 +11,7 @@ export function listCommand(io: Io, done: (code: number) => void): Command {
     return reachCommand({
         name: "list",
         usage: `--dirpath DIR... [-o txt|json|html|csv|md|dot|svg] [-f FILE] [--l7]
-                   [--exposure] [--focusworkload W] [--focusworkload-peer W] [--focus-direction D]
+                   [--explain] [--explain-only allow|deny] [--exposure] [--focusworkload W] [--focusworkload-peer W] [--focus-direction D]
                    [--focus-conn P-N] [--field-validation strict|warn|ignore] [-q | -v]`,
         summary: "ztmesh reach in netpol-analyzer's spelling: --dirpath DIR, -o FORMAT, -f FILE",
         description: `The same as ztmesh reach (ztmesh reach --help says what it evaluates and reads), in

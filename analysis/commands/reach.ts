@@ -4,8 +4,9 @@
  * command in netpol-analyzer's spelling. Exit codes: 0 success, 1 unexpected failure, 2 bad usage
  * or a manifest or policy that cannot be read.
  */
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { exposure } from "../exposure/exposure";
+import { ExplainOnly, explainOnlyValues, explainText } from "../explanation/explainList";
 import { writeOutputFile } from "../files/outputFile";
 import { flowLines, flowsJsonParts, formatPublicRoutes } from "../flowFormat";
 import { formatList, ListFormat } from "../formats/connlist";
@@ -31,6 +32,8 @@ const reachFormats: readonly OutputFormat[] = ["txt", "json", "html", "csv", "md
 
 export interface ReachFlags extends InputFlags, OutputFlags, FocusFlags {
     readonly l7?: boolean;
+    readonly explain?: boolean;
+    readonly explainOnly?: ExplainOnly;
 }
 
 const reachDescription = `Lists the connections that Kubernetes NetworkPolicy and ClusterNetworkPolicy
@@ -78,7 +81,13 @@ focus workload on one side, --focusworkload-peer with it the pairs with these pe
 --focus-direction ingress|egress one direction, --focus-conn tcp-8080 the pairs that allow
 that connection. --exposure adds which workloads are open to the whole cluster, to
 namespaces or pods that no input workload matches, or to External (Kubernetes NetworkPolicy
-input only: with Calico or Istio policy objects it stops with exit code 2).`;
+input only: with Calico or Istio policy objects it stops with exit code 2).
+
+Explain (--explain, -o txt): for every pair of peers, allowed or denied, the policies and
+rules that decided each direction. On Kubernetes NetworkPolicy input, netpol-analyzer's
+explain text; with Calico, ClusterNetworkPolicy or Istio objects, one line per enforcement
+point naming its layer (the rule, tier end or profile at layer 3/4, the AuthorizationPolicy,
+PeerAuthentication or ambient waypoint at layer 7). --explain-only allow|deny keeps one side.`;
 
 export interface ReachSpelling {
     readonly name: string;
@@ -92,7 +101,7 @@ export interface ReachSpelling {
 export const reachSpelling: ReachSpelling = {
     name: "reach",
     usage: `<dir-or-file>... [--l7] [--json | --html] [--output FILE]
-                    [-o txt|json|html|csv|md|dot|svg] [-f FILE] [--exposure]
+                    [-o txt|json|html|csv|md|dot|svg] [-f FILE] [--explain] [--explain-only allow|deny] [--exposure]
                     [--focusworkload W] [--focusworkload-peer W] [--focus-direction D]
                     [--focus-conn P-N] [--field-validation strict|warn|ignore] [--follow-symlinks] [--max-file-size MIB] [-q | -v]`,
     summary: "the connections policy allows between the workloads of manifest files and folders",
@@ -107,6 +116,8 @@ export function reachCommand(spelling: ReachSpelling, io: Io, done: (code: numbe
         .summary(spelling.summary)
         .description(spelling.description)
         .argument("[dir-or-file...]", "manifest files and folders (YAML or JSON; folders are read recursively)")
+        .option("--explain", "for every pair of peers, the policies and rules that allow or deny each connection, in each direction (-o txt: netpol-analyzer's explain text on Kubernetes NetworkPolicy input; one line per layer with Calico, ClusterNetworkPolicy or Istio)")
+        .addOption(new Option("--explain-only <allow|deny>", "with --explain: only the allowed or only the denied connections").choices(explainOnlyValues))
         .option("--l7", "append the HTTP requests allowed at meshed destinations, e.g. [GET /reviews/*], notes on them, and the public routes (External -> gateway -> Service -> workload, with hostnames and paths) of Gateway API and Istio gateways");
     addOutputOptions(command, spelling.outputFlag, reachFormats);
     addFocusOptions(command);
@@ -126,6 +137,10 @@ async function runReach(command: Command, args: readonly string[], flags: ReachF
         if (output.format === "json" && flags.exposure === true) {
             throw new UsageError("--exposure is written in -o txt, csv, md, dot and svg; json has no exposure section");
         }
+        const explain = flags.explain === true || flags.explainOnly !== undefined;
+        if (explain && (output.format !== "txt" || flags.l7 === true)) {
+            throw new UsageError("--explain is written in -o txt, without --l7");
+        }
         const file = output.file === undefined ? undefined : checkedOutputFile(output.file, paths);
         const warn: Warn = verbosity === "quiet" ? () => undefined : (message) => io.stderr(`${prefix}: warning: ${escapeControl(message)}\n`);
         const input = readInput(paths, warn, options, verbosity === "verbose" ? (line) => io.stderr(`${prefix}: ${escapeControl(line)}\n`) : undefined);
@@ -133,9 +148,12 @@ async function runReach(command: Command, args: readonly string[], flags: ReachF
         const flows = namingFailingFile(input.entries, () => reachability(objects), (object) => reachability([object]));
         notEvaluated.forEach(warn);
         choice.warnings.forEach(warn);
-        const listed = listedFlows(input, flows, output.format, choice, flags.l7 === true, warn);
+        // Explanations are written a pair at a time: a large cluster's run to gigabytes.
+        const explained = explain ? explainText(objects, flows, { focus: choice.focus, exposure: choice.exposure, only: flags.explainOnly }, warn) : undefined;
+        const listed = explained === undefined ? listedFlows(input, flows, output.format, choice, flags.l7 === true, warn) : undefined;
         const model = output.format === "html" ? reportModel(objects, flows, { title: "Reachability report", source: paths.join(", "), limits: notEvaluated.length === 0 ? [] : [notEvaluatedLimit(notEvaluated)] }) : undefined;
-        const text: Iterable<string> = model ? pageParts(model)
+        const text: Iterable<string> = explained !== undefined ? explained
+            : model ? pageParts(model)
             : listed !== undefined ? [output.format === "svg" ? await dotToSvg(listed) : listed]
             : output.format === "json" ? flowsJsonParts(flows, publicFlows(objects, flows), notEvaluated)
             : listing(objects, flows, flags.l7 === true);

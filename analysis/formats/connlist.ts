@@ -147,8 +147,17 @@ function txtList(list: FocusedList<Flow>, l7: boolean, exposure: ExposureRows | 
     if (text !== "" && text !== "\n") {
         text += "\n";
     }
+    return text + exposureTxt(exposure, focusText);
+}
+
+/** The txt exposure section of `exposed` (the workloads of `list`, as exposure/exposure.ts found them), from `Exposure Analysis Result:` on. */
+export function exposureSection(exposed: readonly ExposedWorkload[], list: FocusedList<Flow>): string {
+    return exposureTxt(exposureRows(exposed, list), undefined);
+}
+
+function exposureTxt(exposure: ExposureRows, focusText: string | undefined): string {
     const line = (workload: string, arrow: string, target: string, conn: string) => `${workload.padEnd(exposure.width)} \t${arrow} \t${target}${focusText === undefined ? ` : ${conn}` : ""}`;
-    text += `Exposure Analysis Result${focusText === undefined ? "" : ` On ${focusText}`}:\n`;
+    let text = `Exposure Analysis Result${focusText === undefined ? "" : ` On ${focusText}`}:\n`;
     text += section("Egress Exposure:\n", exposure.egress.map((row) => line(row.src, "=>", row.dst, row.conn)));
     text += section(`${exposure.egress.length > 0 ? "\n" : ""}Ingress Exposure:\n`, exposure.ingress.map((row) => line(row.dst, "<=", row.src, row.conn)));
     if (focusText === undefined) {

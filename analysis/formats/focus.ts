@@ -40,12 +40,22 @@ export interface FocusedList<C extends Connection> {
 /** Bad flag values, with the value and what is expected. */
 export class FocusError extends Error {}
 
-/** The connections and workloads the focus options keep; throws a FocusError on a malformed option. */
-export function focusList<C extends Connection>(connections: readonly C[], workloads: readonly Workload[], options: FocusOptions = {}): FocusedList<C> {
+/** Which pairs the focus workload options keep, as a test on each pair, for a listing made pair by pair. */
+export interface FocusPredicate {
+    readonly keeps: (pair: Pick<Connection, "src" | "dst">) => boolean;
+    /** The workloads a graph draws even without a connection: all, or the focus workloads and peers. */
+    readonly workloads: readonly Workload[];
+    readonly warnings: readonly string[];
+}
+
+/**
+ * The pairs `--focusworkload`, `--focusworkload-peer` and `--focus-direction` keep (not
+ * `--focus-conn`, which looks at what a pair allows); throws a FocusError on a malformed option.
+ */
+export function focusPredicate(workloads: readonly Workload[], options: FocusOptions = {}): FocusPredicate {
     const focus = options.focusworkload ?? [];
     const peers = options.focusworkloadPeer ?? [];
     const direction = parseFocusDirection(options.focusDirection);
-    const focusConnection = options.focusConn === undefined ? undefined : parseFocusConn(options.focusConn);
     const warnings: string[] = [];
     if (focus.length === 0 && direction !== undefined) {
         warnings.push("focus-direction may be used only with focusworkload, will be ignored");
@@ -62,20 +72,27 @@ export function focusList<C extends Connection>(connections: readonly C[], workl
     warnings.push(...[...missingFocus, ...missingPeers].map((name) => `Workload ${name} does not exist in the input resources.`));
     if ((focus.length > 0 && missingFocus.length === focus.length) || (peers.length > 0 && missingPeers.length === peers.length && focus.length > 0)) {
         warnings.push("no focus workload (or focus workload peer) exists in the input: the list is empty");
-        return { connections: [], workloads: drawn, focusConnection, warnings };
+        return { keeps: () => false, workloads: drawn, warnings };
     }
     const focused = (endpoint: Endpoint) => endpoint.kind === "workload" && isFocus(endpoint.workload);
     const focusedPeer = (endpoint: Endpoint) => peers.length === 0 || (endpoint.kind === "workload" && isFocusPeer(endpoint.workload));
-    const kept = connections.filter((connection) => {
-        if (focus.length > 0 && direction === "ingress" && !focused(connection.dst)) {
+    const keeps = (pair: Pick<Connection, "src" | "dst">) => {
+        if (focus.length > 0 && direction === "ingress" && !focused(pair.dst)) {
             return false;
         }
-        if (focus.length > 0 && direction === "egress" && !focused(connection.src)) {
+        if (focus.length > 0 && direction === "egress" && !focused(pair.src)) {
             return false;
         }
-        const inFocus = focus.length === 0 || (focused(connection.src) && focusedPeer(connection.dst)) || (focused(connection.dst) && focusedPeer(connection.src));
-        return inFocus && (focusConnection === undefined || contains(connection.allowed, focusConnection));
-    });
+        return focus.length === 0 || (focused(pair.src) && focusedPeer(pair.dst)) || (focused(pair.dst) && focusedPeer(pair.src));
+    };
+    return { keeps, workloads: drawn, warnings };
+}
+
+/** The connections and workloads the focus options keep; throws a FocusError on a malformed option. */
+export function focusList<C extends Connection>(connections: readonly C[], workloads: readonly Workload[], options: FocusOptions = {}): FocusedList<C> {
+    const focusConnection = options.focusConn === undefined ? undefined : parseFocusConn(options.focusConn);
+    const { keeps, workloads: drawn, warnings } = focusPredicate(workloads, options);
+    const kept = connections.filter((connection) => keeps(connection) && (focusConnection === undefined || contains(connection.allowed, focusConnection)));
     return {
         connections: focusConnection === undefined ? kept : kept.map((connection) => ({ ...connection, allowed: focusConnection })),
         workloads: drawn,

@@ -32,6 +32,8 @@ export interface PolicyRule {
         readonly addresses: AddressSet;
     };
     readonly ports: RulePorts;
+    /** Whether `ports` names a port by name (which only the destination's container ports resolve): explanations say so. */
+    readonly namesPorts: boolean;
 }
 
 export interface NetworkPolicy {
@@ -98,8 +100,9 @@ function policyTypes(spec: NetworkPolicySpec): Set<string> {
 }
 
 function compileRule(peers: NetworkPolicyPeer[] | undefined, ports: NetworkPolicyRule["ports"], namespace: string): PolicyRule {
+    const namesPorts = (ports ?? []).some((entry) => typeof entry.port === "string");
     if (!peers || peers.length === 0) {
-        return { ports: compileRulePorts(ports) };
+        return { ports: compileRulePorts(ports), namesPorts };
     }
     const pods: PodPeer[] = [];
     const ipBlocks: AddressSet[] = [];
@@ -118,7 +121,7 @@ function compileRule(peers: NetworkPolicyPeer[] | undefined, ports: NetworkPolic
             throw new Error("a rule peer needs a podSelector, a namespaceSelector or an ipBlock");
         }
     }
-    return { peers: { pods, ipBlocks, addresses: ipBlocks.reduce(unionAddresses, noAddresses) }, ports: compileRulePorts(ports) };
+    return { peers: { pods, ipBlocks, addresses: ipBlocks.reduce(unionAddresses, noAddresses) }, ports: compileRulePorts(ports), namesPorts };
 }
 
 /** Whether the policy applies to (isolates, in the directions it names) the pod. */

@@ -11,10 +11,12 @@
  * it), on 2,000 and 10,000 Calico
  * policies that each name an address (netsCluster.ts), and, medians of 3, on clusters of
  * Kubernetes NetworkPolicy only of 1,000, 5,000 and 20,000 workloads (kubernetesCluster.ts),
- * and `ztmesh eval` (one request) and `ztmesh diff` (the cluster against itself with one policy
- * changed) beside `ztmesh reach` on the synthetic clusters of 1,000 and 5,000.
+ * `ztmesh eval` (one request) and `ztmesh diff` (the cluster against itself with one policy
+ * changed) beside `ztmesh reach` on the synthetic clusters of 1,000 and 5,000, and `--explain`
+ * (every pair, and one focus workload's) beside plain `reach` on the Kubernetes-only one of 1,000.
  * Sizes are chosen by environment variables (BENCH_SIZES, BENCH_REACH_SIZES, BENCH_CLI_SIZES,
- * BENCH_OUTPUT_SIZES, BENCH_NETS_SIZES, BENCH_KUBERNETES_SIZES, BENCH_EVAL_SIZES; empty skips a block), and runs by
+ * BENCH_OUTPUT_SIZES, BENCH_NETS_SIZES, BENCH_KUBERNETES_SIZES, BENCH_EVAL_SIZES, BENCH_EXPLAIN_SIZES;
+ * empty skips a block), and runs by
  * BENCH_RUNS and BENCH_KUBERNETES_RUNS. Each measurement runs
  * in a fresh process, after a pause (settle). Figures, not assertions: nothing passes or fails
  * on timing.
@@ -240,5 +242,25 @@ if (evalSizes.length > 0) {
         console.log("on the synthetic clusters, beside `ztmesh reach` on the same folder. Target: diff/reach <= 2.");
         console.log("workloads  reach ms   eval ms  eval RSS   diff ms  diff RSS diff/reach");
         evalRows.forEach((row) => console.log(row));
+    });
+}
+
+// --explain visits every pair, denied ones too, and writes a block per pair the policies isolate
+// (about 1.7 GB at 1,000 workloads): the whole listing, one focus workload's, and plain reach.
+const explainSizes = (process.env.BENCH_EXPLAIN_SIZES ?? "1000").split(",").filter(Boolean).map(Number);
+const explainRuns = Number(process.env.BENCH_EXPLAIN_RUNS ?? 1);
+if (explainSizes.length > 0) {
+    inScratch("ztmesh-bench-explain-", (scratch) => {
+        const explainRows = explainSizes.flatMap((count) => {
+            const folder = kubernetesClusterFolder(count, scratch);
+            const variants: readonly (readonly string[])[] = [[], ["--explain", "--focusworkload", "monitoring/prometheus"], ["--explain"]];
+            return variants.map((options) => {
+                const med = cliMedians(`${count} workloads, Kubernetes NetworkPolicy only`, folder, scratch, options, explainRuns);
+                return [String(count).padStart(9), (options.length === 0 ? "reach" : options.join(" ")).padStart(47), fixed(med("ms")), fixed(med("peakRssMb")), fixed(med("outputMb"), 1)].join(" ");
+            });
+        });
+        console.log(`\n\`ztmesh reach <folder> --explain\` on the Kubernetes NetworkPolicy clusters above (medians of ${explainRuns}), output to a file:`);
+        console.log(`workloads ${"options".padStart(47)}        ms    RSS MB output MB`);
+        explainRows.forEach((row) => console.log(row));
     });
 }

@@ -22,14 +22,14 @@ export function caseArgs(caseFolder: string): string[] {
     return fs.readFileSync(path.join(caseFolder, "args"), "utf8").split("\n").map((line) => line.trim()).filter((line) => line !== "");
 }
 
-/** A case's `args` file as netpol-analyzer's flags: `--exposure`, `--focusworkload W`, `--focus-direction D`. */
+/** A case's `args` file as netpol-analyzer's flags (`--explain` aside, which the caller knows): `--exposure`, `--focusworkload W`, `--focus-direction D`. */
 export function caseFlags(caseFolder: string): { exposure: boolean; focusworkload?: string[]; focusDirection?: string } {
     const words = caseArgs(caseFolder);
     const valueOf = (flag: string) => {
         const at = words.indexOf(flag);
         return at < 0 ? undefined : words[at + 1];
     };
-    const known = new Set(["--exposure", "--focusworkload", "--focus-direction"]);
+    const known = new Set(["--explain", "--exposure", "--focusworkload", "--focus-direction"]);
     const unknown = words.filter((word, i) => word.startsWith("--") && !known.has(word) && !known.has(words[i - 1]));
     assert.deepStrictEqual(unknown, [], `flags this test does not map in ${caseFolder}`);
     return { exposure: words.includes("--exposure"), focusworkload: valueOf("--focusworkload")?.split(","), focusDirection: valueOf("--focus-direction") };

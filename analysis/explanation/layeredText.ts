@@ -1,0 +1,35 @@
+/**
+ * Layered pair explanations (layeredPairs.ts) in the block structure of netpol-analyzer's explain
+ * text, one line per enforcement point naming its layer:
+ *
+ *   ----------------...
+ *   Connections between bookinfo/reviews-v1[Deployment] => bookinfo/ratings-v1[Deployment]:
+ *
+ *   Allowed connections: TCP 9080
+ *   	Layer 3/4: egress of bookinfo/reviews-v1[Deployment]: ...
+ *   	Layer 3/4: ingress of bookinfo/ratings-v1[Deployment]: TCP 9080 allowed by ...
+ *   	Layer 7: sidecar of bookinfo/ratings-v1[Deployment]: ALLOW by AuthorizationPolicy ...
+ *
+ * A pair allowed nothing reads `Denied connections: All Connections`.
+ */
+import { escapeControl } from "../text/escape";
+import { formatConnectionSet } from "../netpol/format";
+import { LayeredPairExplanation } from "./layeredPairs";
+
+const pairRule = "-".repeat(160);
+
+/** The text in parts, a pair at a time. */
+export function* formatLayeredExplanations(pairs: Iterable<LayeredPairExplanation>): Generator<string> {
+    const title = "# Specific connections and their reasons, layer by layer #";
+    const banner = "#".repeat(title.length);
+    yield `\n${banner}\n${title}\n${banner}\n`;
+    for (const pair of pairs) {
+        yield pairBlock(pair);
+    }
+}
+
+function pairBlock(pair: LayeredPairExplanation): string {
+    const verdict = pair.allowed.isEmpty() ? "Denied connections: All Connections" : `Allowed connections: ${formatConnectionSet(pair.allowed)}`;
+    const lines = [...pair.layer4.map((sentence) => `\tLayer 3/4: ${sentence}`), ...(pair.layer7 === undefined ? [] : [`\tLayer 7: ${pair.layer7}`])];
+    return `${pairRule}\nConnections between ${escapeControl(pair.src.name)} => ${escapeControl(pair.dst.name)}:\n\n${verdict}\n${lines.join("\n")}\n\n`;
+}

@@ -109,7 +109,10 @@ function sameFile(a: string, b: string): boolean {
 export async function providePackages(project: string, checkout: string, progress: (line: string) => void): Promise<"linked" | "installed"> {
     const installed = path.join(checkout, "node_modules");
     if (sameFile(path.join(project, "package-lock.json"), path.join(checkout, "package-lock.json")) && fs.existsSync(installed)) {
-        fs.symlinkSync(fs.realpathSync(installed), path.join(project, "node_modules"), "dir");
+        const link = path.join(project, "node_modules");
+        // Only a revision that committed a node_modules link has one here; the packages are this checkout's.
+        fs.rmSync(link, { force: true });
+        fs.symlinkSync(fs.realpathSync(installed), link, "dir");
         return "linked";
     }
     progress("package-lock.json differs from this checkout's: npm ci (a few minutes)");

@@ -25,7 +25,7 @@ import { OutputError, outputTarget, writeOutputFile } from "../analysis/files/ou
 import { ManifestError, readManifests } from "../analysis/manifests";
 import { escapeControl } from "../analysis/text/escape";
 import { diffComment } from "./diffComment";
-import { RenderError, Rendered, renderRevision } from "./renderRevision";
+import { RenderError, Rendered, renderRevision, renderStackFile, stopRenders } from "./renderRevision";
 import { copyWorkingTree, exportCommit, providePackages, repositoryOf, resolveCommit, RevisionError } from "./revisions";
 import { projectRoot } from "./stackFile";
 
@@ -94,7 +94,10 @@ function temporaryFolder(): string {
     const remove = () => fs.rmSync(folder, { recursive: true, force: true });
     process.on("exit", remove);
     for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-        process.once(signal, () => process.exit(signal === "SIGINT" ? 130 : 143));
+        process.once(signal, () => {
+            stopRenders();
+            process.exit(signal === "SIGINT" ? 130 : 143);
+        });
     }
     return folder;
 }
@@ -112,27 +115,40 @@ async function main(argv: readonly string[]): Promise<number> {
     const commit = resolveCommit(repository, args.base);
     const work = temporaryFolder();
 
-    /** One side: its copy of the project, its packages, its render. */
-    const render = async (side: "base" | "head", copy: (target: string) => string): Promise<Rendered> => {
-        const say = progress(side);
-        const project = copy(path.join(work, side, "tree"));
-        say(`packages: ${await providePackages(project, projectRoot, say)}`);
+    progress("base")(`${args.base} is commit ${commit.slice(0, 12)}; rendering it and the working tree`);
+    const sides = [
+        { side: "base", shown: args.base, project: exportCommit(repository, commit, path.join(work, "base", "tree")) },
+        { side: "head", shown: "working tree", project: copyWorkingTree(repository, path.join(work, "head", "tree")) },
+    ];
+    /** `error` with the side it happened on. */
+    const onSide = (side: (typeof sides)[number], error: unknown) => (error instanceof RenderError ? new RenderError(`${side.side} (${side.shown}): ${error.message}`) : error);
+    // A side without the stack stops the run before anything renders.
+    for (const side of sides) {
         try {
-            return await renderRevision({ project, stack: args.stack, renderDirectory: path.join(work, side, "rendered"), backend: path.join(work, side, "state"), progress: say });
+            renderStackFile(side.project, args.stack, "");
         } catch (error) {
-            throw error instanceof RenderError ? new RenderError(`${side} (${side === "base" ? args.base : "working tree"}): ${error.message}`) : error;
+            throw onSide(side, error);
+        }
+    }
+    /** One side: its packages, its render. */
+    const render = async (side: (typeof sides)[number]): Promise<Rendered> => {
+        const say = progress(side.side);
+        try {
+            say(`packages: ${await providePackages(side.project, projectRoot, say)}`);
+            return await renderRevision({ project: side.project, stack: args.stack, renderDirectory: path.join(work, side.side, "rendered"), backend: path.join(work, side.side, "state"), progress: say });
+        } catch (error) {
+            throw onSide(side, error);
         }
     };
-    progress("base")(`${args.base} is commit ${commit.slice(0, 12)}; rendering it and the working tree`);
-    const results = await Promise.allSettled([
-        render("base", (folder) => exportCommit(repository, commit, folder)),
-        render("head", (folder) => copyWorkingTree(repository, folder)),
-    ]);
-    const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
-    if (failed) {
-        throw failed.reason;
+    let base: Rendered;
+    let head: Rendered;
+    try {
+        [base, head] = await Promise.all(sides.map(render));
+    } catch (error) {
+        // The other side's render is of no use any more.
+        stopRenders();
+        throw error;
     }
-    const [base, head] = results.map((result) => (result as PromiseFulfilledResult<Rendered>).value);
     const read = (rendered: Rendered) => readManifests([rendered.directory], (message) => progress("read")(message)).map((entry) => entry.object);
     const [before, after] = diffSides(read(base), read(head));
     const diff = connectivityDiff(before, after, { l7: true });

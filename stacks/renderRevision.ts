@@ -11,7 +11,7 @@
  * needs what `pulumi up` of that stack needs (PULUMI_CONFIG_PASSPHRASE, or access to the KMS key).
  * Pulumi's output is kept, not shown (it masks secrets anyway): a failed run shows its end.
  */
-import { spawn } from "child_process";
+import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
@@ -62,10 +62,19 @@ export function renderStackFile(project: string, stack: string, renderDirectory:
     };
 }
 
+/** The Pulumi processes running now, to stop when the run is interrupted. */
+const running = new Set<ChildProcess>();
+
+/** Stops every Pulumi process still running (the run was interrupted; its folder is about to go). */
+export function stopRenders(): void {
+    running.forEach((child) => child.kill("SIGTERM"));
+}
+
 /** Runs `pulumi args` in `cwd`; resolves with its output, rejects naming the command when it fails. */
 function pulumi(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, onLine: (line: string) => void = () => {}): Promise<string> {
     return new Promise((resolve, reject) => {
         const child = spawn("pulumi", [...args, "--non-interactive"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+        running.add(child);
         let output = "";
         let partial = "";
         const collect = (chunk: Buffer) => {
@@ -78,9 +87,14 @@ function pulumi(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, on
         child.stdout.on("data", collect);
         child.stderr.on("data", collect);
         child.on("error", (error) => reject(new RenderError(`pulumi cannot be started (${error.message}); npm run diff finds it on PATH or builds it into .toolchain/`)));
-        child.on("close", (code) => (code === 0
-            ? resolve(output)
-            : reject(new RenderError(`pulumi ${args.join(" ")} exited ${code}:\n${output.trim().split("\n").slice(-30).join("\n")}`))));
+        child.on("close", (code) => {
+            running.delete(child);
+            if (code === 0) {
+                resolve(output);
+            } else {
+                reject(new RenderError(`pulumi ${args.join(" ")} exited ${code}:\n${output.trim().split("\n").slice(-30).join("\n")}`));
+            }
+        });
     });
 }
 

@@ -57,7 +57,8 @@ describe("e2e: npm run diff -- --stack dev --base REF (the pull-request comment)
         const { status, stdout, stderr } = diff("--base", "HEAD~1", "--fail-on-change");
         assert.strictEqual(status, 1, stderr);
         const base = git("rev-parse", "--short=7", "HEAD~1").trim();
-        assert.ok(stdout.startsWith(`### Connectivity of stack dev: HEAD~1 (${base}) → working tree\n\n1 connection added, 0 connections removed, 0 connections changed`), stdout);
+        // `~` is escaped: GitHub reads `~text~` as struck through.
+        assert.ok(stdout.startsWith(`### Connectivity of stack dev: HEAD\\~1 (${base}) → working tree\n\n1 connection added, 0 connections removed, 0 connections changed`), stdout);
         assert.deepStrictEqual(rows(stdout), ["| added | bookinfo/details-v1\\[Deployment\\] | bookinfo/ratings-v1\\[Deployment\\] | No Connections | TCP 9080 \\[GET /ratings/\\*\\] |  |"], stdout);
         assert.match(stderr, /base: pulumi up \(render mode\)/);
         assert.match(stderr, /head: rendered \d+ resources/);

@@ -29,9 +29,18 @@ describe("npm run diff: arguments, the stack file of a render, the pull-request 
             assert.throws(() => diffArgs(["--stack", "dev", "--base", "main", "--l8"]), (error: NodeJS.ErrnoException) => error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION");
         });
 
-        it("the command exits 2 with one line for bad usage, before rendering anything", () => {
-            const missing = spawnSync("node", ["-r", "ts-node/register/transpile-only", "stacks/diff.ts", "--stack", "dev"], { cwd: projectRoot, encoding: "utf8" });
-            assert.deepStrictEqual([missing.status, missing.stderr, missing.stdout], [2, "diff: --base is required\n", ""]);
+        it("the command exits 2 with one line for a stack the base does not have, before rendering anything, and removes its temporary folder", () => {
+            const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-prdiff-tmp-"));
+            try {
+                const missing = spawnSync("node", ["-r", "ts-node/register/transpile-only", "stacks/diff.ts", "--stack", "staging", "--base", "HEAD"], { cwd: projectRoot, encoding: "utf8", env: { ...process.env, TMPDIR: tmp } });
+                assert.strictEqual(missing.status, 2, missing.stderr);
+                assert.strictEqual(missing.stdout, "");
+                assert.match(missing.stderr, /\ndiff: base \(HEAD\): no stack "staging" there: Pulumi\.staging\.yaml does not exist \(stacks: ambient, dev, [^)]*\)\n$/);
+                assert.doesNotMatch(missing.stderr, /pulumi up/);
+                assert.deepStrictEqual(fs.readdirSync(tmp).filter((name) => name.startsWith("ztmesh-diff-")), []);
+            } finally {
+                fs.rmSync(tmp, { recursive: true, force: true });
+            }
         });
 
         it("resolves the base to its commit, and names a base that is no commit with the fix for shallow CI checkouts", () => {

@@ -51,7 +51,7 @@ describe("e2e: npm run diff -- --stack dev --base REF (the pull-request comment)
     }
 
     /** The comment's table rows, without the header and separator. */
-    const rows = (comment: string) => comment.split("\n").filter((line) => line.startsWith("| ")).slice(1);
+    const rows = (comment: string) => comment.split("\n").filter((line) => line.startsWith("| ")).slice(2);
 
     it("the added caller is the one added flow, at layers 4 and 7, and --fail-on-change exits 1", () => {
         const { status, stdout, stderr } = diff("--base", "HEAD~1", "--fail-on-change");

@@ -91,13 +91,16 @@ function progressOf(started: number): (side: string) => (line: string) => void {
 /** The temporary folder of this run, removed on exit, also on Ctrl-C or termination. */
 function temporaryFolder(): string {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-diff-"));
-    const remove = () => fs.rmSync(folder, { recursive: true, force: true });
+    const remove = () => {
+        try {
+            fs.rmSync(folder, { recursive: true, force: true, maxRetries: 3 });
+        } catch (error) {
+            process.stderr.write(`diff: ${folder} could not be removed (${(error as Error).message}); remove it by hand\n`);
+        }
+    };
     process.on("exit", remove);
     for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-        process.once(signal, () => {
-            stopRenders();
-            process.exit(signal === "SIGINT" ? 130 : 143);
-        });
+        process.once(signal, () => void stopRenders().then(() => process.exit(signal === "SIGINT" ? 130 : 143)));
     }
     return folder;
 }
@@ -146,7 +149,7 @@ async function main(argv: readonly string[]): Promise<number> {
         [base, head] = await Promise.all(sides.map(render));
     } catch (error) {
         // The other side's render is of no use any more.
-        stopRenders();
+        await stopRenders();
         throw error;
     }
     const read = (rendered: Rendered) => readManifests([rendered.directory], (message) => progress("read")(message)).map((entry) => entry.object);

@@ -65,9 +65,17 @@ export function renderStackFile(project: string, stack: string, renderDirectory:
 /** The Pulumi processes running now, to stop when the run is interrupted. */
 const running = new Set<ChildProcess>();
 
-/** Stops every Pulumi process still running (the run was interrupted; its folder is about to go). */
-export function stopRenders(): void {
-    running.forEach((child) => child.kill("SIGTERM"));
+/**
+ * Stops every Pulumi process still running (the run was interrupted, or the other side failed;
+ * its folder is about to go) and resolves once they have exited, so that none writes into the
+ * folder while it is removed; after 10 s it resolves anyway.
+ */
+export function stopRenders(): Promise<void> {
+    const exited = [...running].map((child) => new Promise<void>((resolve) => {
+        child.once("close", () => resolve());
+        child.kill("SIGTERM");
+    }));
+    return Promise.race([Promise.all(exited).then(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref())]);
 }
 
 /** Runs `pulumi args` in `cwd`; resolves with its output, rejects naming the command when it fails. */

@@ -46,7 +46,7 @@ describe("e2e: npm run diff -- --stack dev --base REF (the pull-request comment)
         const result = spawnSync("npm", ["run", "-s", "diff", "--", "--stack", "dev", ...args], { cwd: repo, env: { ...toolchainEnv(), TMPDIR: tmp }, encoding: "utf8", timeout: 900_000 });
         console.log(`      npm run diff -- ${args.join(" ")}: exit ${result.status} in ${Math.round((Date.now() - started) / 1000)}s`);
         // (Node.js tools keep caches of their own there, such as v8-compile-cache.)
-        assert.deepStrictEqual(fs.readdirSync(tmp).filter((name) => name.startsWith("ztmesh-diff-")), [], "the temporary folders are removed");
+        assert.deepStrictEqual(fs.readdirSync(tmp).filter((name) => name.startsWith("ztmesh-diff-")), [], `the temporary folders are removed\n${result.stderr}`);
         return result;
     }
 

@@ -99,8 +99,9 @@ function temporaryFolder(): string {
         }
     };
     process.on("exit", remove);
-    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-        process.once(signal, () => void stopRenders().then(() => process.exit(signal === "SIGINT" ? 130 : 143)));
+    // The shell's exit codes for a process ended by each signal (128 + its number).
+    for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+        process.once(signal, () => void stopRenders().then(() => process.exit(code)));
     }
     return folder;
 }

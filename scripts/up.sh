@@ -3,10 +3,7 @@
 # backend inside the project (.pulumi/, git-ignored). Extra arguments go to `pulumi up`;
 # `--preview` runs `pulumi preview` instead.
 #
-# Pulumi: a `pulumi` >= 3.221 on PATH (the official install) is used as it is, with your own
-# PULUMI_HOME and plugins. Without one, scripts/toolchain.sh builds the pinned CLI, the Node.js
-# language host and the Kubernetes provider from Go modules into .toolchain/ (once; ~15 min cold
-# on 2 cores, seconds afterwards) and this script uses those.
+# Pulumi: the one on PATH, or the pinned toolchain built into .toolchain/ (scripts/usePulumi.sh).
 #
 # The dev stack uses an empty passphrase for its secrets (the self-signed key): dev only.
 # Production stacks set PULUMI_CONFIG_PASSPHRASE (or a KMS secrets provider) and a shared
@@ -20,27 +17,13 @@ cd "$root"
 started=$(date +%s)
 step() { echo "[up +$(( $(date +%s) - started ))s] $*"; }
 
-min_pulumi="3.221.0"
-path_pulumi_ok() {
-    local v
-    command -v pulumi >/dev/null 2>&1 || return 1
-    v=$(pulumi version 2>/dev/null | tr -d '[:space:]v') || return 1
-    [ "$(printf '%s\n%s\n' "$min_pulumi" "$v" | sort -V | head -n1)" = "$min_pulumi" ]
-}
-
 if [ ! -d node_modules ]; then
     step "installing dependencies (npm ci)"
     npm ci --no-audit --no-fund
 fi
 
-if path_pulumi_ok; then
-    step "using $(command -v pulumi) ($(pulumi version))"
-else
-    step "no pulumi >= $min_pulumi on PATH: building the toolchain into .toolchain/ (progress below)"
-    exports=$(bash scripts/toolchain.sh env)
-    eval "$exports"
-    step "using $(command -v pulumi) ($(pulumi version)) from .toolchain/"
-fi
+# shellcheck source=scripts/usePulumi.sh
+source "$root/scripts/usePulumi.sh"
 
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$root/.pulumi}"
 export PULUMI_SKIP_UPDATE_CHECK=true

@@ -2,6 +2,18 @@ import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as path from "path";
 import { projectRoot } from "../harness/stackConfig";
 
+/** The environment that puts the Pulumi CLI, language host and provider built by scripts/toolchain.sh first. */
+export function toolchainEnv(): NodeJS.ProcessEnv {
+    const toolchain = path.join(projectRoot, ".toolchain");
+    return {
+        ...process.env,
+        PATH: `${path.join(toolchain, "bin")}:${process.env.PATH}`,
+        PULUMI_HOME: process.env.PULUMI_HOME ?? path.join(toolchain, "pulumi-home"),
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    };
+}
+
 /** The Pulumi CLI built by scripts/toolchain.sh, run against a throw-away backend. */
 export class PulumiCli {
     private readonly started = Date.now();
@@ -9,16 +21,11 @@ export class PulumiCli {
     constructor(private readonly backendDirectory: string, private readonly stack: string, readonly configFile: string, private readonly extraEnv: NodeJS.ProcessEnv = {}) {}
 
     private get env(): NodeJS.ProcessEnv {
-        const toolchain = path.join(projectRoot, ".toolchain");
         return {
-            ...process.env,
-            PATH: `${path.join(toolchain, "bin")}:${process.env.PATH}`,
-            PULUMI_HOME: process.env.PULUMI_HOME ?? path.join(toolchain, "pulumi-home"),
+            ...toolchainEnv(),
             PULUMI_BACKEND_URL: `file://${this.backendDirectory}`,
             // The throw-away stack's secrets (the dev certificate key) use an empty passphrase.
             PULUMI_CONFIG_PASSPHRASE: "",
-            PULUMI_SKIP_UPDATE_CHECK: "true",
-            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
             ...this.extraEnv,
         };
     }

@@ -19,7 +19,7 @@ import { reportModel } from "../report/model";
 import { pageParts } from "../report/page";
 import { consoleSummary } from "../report/words";
 import { escapeControl } from "../text/escape";
-import { AnalysedInput, failureExitCode, namingFailingFile, readInput } from "./analysedInput";
+import { AnalysedInput, choiceSource, failureExitCode, namingFailingFile, readChosenInput } from "./analysedInput";
 import { addFocusOptions, FocusChoice, focusChoice, FocusFlags } from "./focusOptions";
 import { addInputOptions, InputFlags, readChoice } from "./inputOptions";
 import { Io, writeInChunks } from "./io";
@@ -117,7 +117,8 @@ export function reachCommand(spelling: ReachSpelling, io: Io, done: (code: numbe
 async function runReach(command: Command, args: readonly string[], flags: ReachFlags, outputFlag: OutputFlag, io: Io): Promise<number> {
     const prefix = commandPrefix(command);
     try {
-        const { paths, options, verbosity } = readChoice(args, flags);
+        const read = readChoice(args, flags);
+        const { paths, verbosity } = read;
         const output = outputChoice(flags, outputFlag, reachFormats);
         const choice = focusChoice(flags);
         if (output.format === "html" && (choice.focus !== undefined || flags.exposure === true)) {
@@ -128,13 +129,14 @@ async function runReach(command: Command, args: readonly string[], flags: ReachF
         }
         const file = output.file === undefined ? undefined : checkedOutputFile(output.file, paths);
         const warn: Warn = verbosity === "quiet" ? () => undefined : (message) => io.stderr(`${prefix}: warning: ${escapeControl(message)}\n`);
-        const input = readInput(paths, warn, options, verbosity === "verbose" ? (line) => io.stderr(`${prefix}: ${escapeControl(line)}\n`) : undefined);
+        const say = (line: string) => io.stderr(`${prefix}: ${escapeControl(line)}\n`);
+        const input = await readChosenInput(read, warn, verbosity === "quiet" ? () => undefined : say, verbosity === "verbose" ? say : undefined);
         const { objects, notEvaluated } = input;
         const flows = namingFailingFile(input.entries, () => reachability(objects), (object) => reachability([object]));
         notEvaluated.forEach(warn);
         choice.warnings.forEach(warn);
         const listed = listedFlows(input, flows, output.format, choice, flags.l7 === true, warn);
-        const model = output.format === "html" ? reportModel(objects, flows, { title: "Reachability report", source: paths.join(", "), limits: notEvaluated.length === 0 ? [] : [notEvaluatedLimit(notEvaluated)] }) : undefined;
+        const model = output.format === "html" ? reportModel(objects, flows, { title: "Reachability report", source: choiceSource(read), limits: notEvaluated.length === 0 ? [] : [notEvaluatedLimit(notEvaluated)] }) : undefined;
         const text: Iterable<string> = model ? pageParts(model)
             : listed !== undefined ? [output.format === "svg" ? await dotToSvg(listed) : listed]
             : output.format === "json" ? flowsJsonParts(flows, publicFlows(objects, flows), notEvaluated)

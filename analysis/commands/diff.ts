@@ -35,7 +35,7 @@ interface DiffFlags extends InputFlags, OutputFlags {
 export function diffCommand(io: Io, done: (code: number) => void): Command {
     const command = reportingTo(new Command("diff"), io)
         .usage(`BEFORE AFTER | --dir1 BEFORE --dir2 AFTER [-o txt|csv|md|dot|svg|json] [--json]
-                   [-f FILE] [--l7] [--fail-on-change] [--field-validation strict|warn|ignore] [-q | -v]`)
+                   [-f FILE] [--l7] [--fail-on-change] [-k KUBECONFIG] [-c CONTEXT] [--field-validation strict|warn|ignore] [-q | -v]`)
         .summary("the connections added, removed and changed between two sets of manifests")
         .description(`Evaluates two sets of manifests as ztmesh reach does (files or folders: BEFORE, the
 original, and AFTER, the changed one) and prints every source and destination whose allowed

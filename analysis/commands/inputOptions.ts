@@ -72,7 +72,7 @@ export function readChoice(args: readonly string[], flags: InputFlags, live: Liv
         throw new UsageError("read either manifest files and folders or a live cluster (-k/--kubeconfig, -c/--context), not both");
     }
     if (paths.length === 0 && live === undefined) {
-        throw new UsageError("no manifest files or folders given (or a live cluster: -k/--kubeconfig FILE, -c/--context NAME)");
+        throw new UsageError("no manifest files or folders given");
     }
     const maxFileBytes = fileSizeBound(flags.maxFileSize);
     if (maxFileBytes === undefined) {

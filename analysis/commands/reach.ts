@@ -51,6 +51,14 @@ the request (requestPrincipals, request.headers, request.auth.*, destination.ip,
 connection.sni) is shown as a condition on the requests an ALLOW grants ("when ..."); a
 DENY or CUSTOM rule under such a condition removes nothing and is shown as a note.
 
+A live cluster: with -k/--kubeconfig FILE and/or -c/--context NAME (alone, the kubeconfig
+of $KUBECONFIG or ~/.kube/config) the objects of every kind named above, and workloads,
+Services, ServiceAccounts, Namespaces and the mesh's ConfigMap, are read from the cluster's
+API server instead of files (all namespaces, in pages of 500), and checked as files are;
+API groups the cluster does not serve are skipped. The kubeconfig's user needs list on
+each resource (docs/cli.md lists them as a ClusterRole); a list RBAC forbids stops the run
+with exit code 2, naming the resource.
+
 What is read: regular files only (no FIFOs or devices), each at most 64 MiB, as UTF-8.
 In a folder, a symbolic link is followed only to a file or folder inside that folder.
 
@@ -94,7 +102,8 @@ export const reachSpelling: ReachSpelling = {
     usage: `<dir-or-file>... [--l7] [--json | --html] [--output FILE]
                     [-o txt|json|html|csv|md|dot|svg] [-f FILE] [--exposure]
                     [--focusworkload W] [--focusworkload-peer W] [--focus-direction D]
-                    [--focus-conn P-N] [--field-validation strict|warn|ignore] [--follow-symlinks] [--max-file-size MIB] [-q | -v]`,
+                    [--focus-conn P-N] [--field-validation strict|warn|ignore] [--follow-symlinks] [--max-file-size MIB] [-q | -v]
+       ztmesh reach -k KUBECONFIG [-c CONTEXT] | -c CONTEXT [the flags above]`,
     summary: "the connections policy allows between the workloads of manifest files and folders",
     description: reachDescription,
     outputFlag: "format-or-file",

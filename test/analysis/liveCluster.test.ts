@@ -11,7 +11,10 @@ import * as http from "http";
 import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
+import * as jsYaml from "js-yaml";
+import { readResources } from "../../analysis/live/clusterReader";
 import type { KubeObject } from "../../analysis/manifests";
+import { projectRoot } from "../harness/stackConfig";
 import { writeObjectFiles } from "../bench/clusterFiles";
 import { syntheticCluster } from "../bench/syntheticCluster";
 import { runCli } from "./cliRun";
@@ -220,5 +223,15 @@ describe("ztmesh reach, list and diff on a live cluster (a fake API server)", fu
         const noClusterSide = await runCli(["diff", "-k", server.kubeconfig, files, changed]);
         assert.strictEqual(noClusterSide.code, 2);
         assert.match(noClusterSide.stderr, /give one as cluster:CONTEXT/);
+    });
+
+    it("docs/cli.md's ClusterRole and Role grant list on exactly the resources read", () => {
+        const page = fs.readFileSync(path.join(projectRoot, "docs", "cli.md"), "utf8");
+        const block = /```yaml\n(apiVersion: rbac[\s\S]*?)```/.exec(page)?.[1];
+        assert.ok(block, "docs/cli.md has the RBAC objects");
+        const granted = jsYaml.loadAll(block).flatMap((role: any) => role.rules.flatMap((rule: any) => rule.verbs.includes("list")
+            ? rule.apiGroups.flatMap((group: string) => rule.resources.map((resource: string) => (group === "" ? resource : `${resource}.${group}`))) : []));
+        // The Calico API server's per-tier authorization of policy reads (tier.networkpolicies) is not a resource listed.
+        assert.deepStrictEqual(granted.filter((resource: string) => !resource.startsWith("tier.")).sort(), [...readResources()].sort());
     });
 });

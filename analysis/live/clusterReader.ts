@@ -23,7 +23,6 @@ export interface LiveSource {
     readonly context?: string;
 }
 
-
 /** A resource the engine evaluates, in the versions to try in order (the first one served is read). */
 interface LiveResource {
     readonly group: string;
@@ -47,10 +46,6 @@ const kinds: Readonly<Record<string, string>> = {
     tiers: "Tier", globalnetworkpolicies: "GlobalNetworkPolicy", networkpolicies: "NetworkPolicy", globalnetworksets: "GlobalNetworkSet", networksets: "NetworkSet", hostendpoints: "HostEndpoint",
 };
 
-function kindOf(plural: string): string {
-    return kinds[plural];
-}
-
 /**
  * Every kind with a schema the engine evaluates (schema/generated/schemas.json), newest API
  * version first. Calico's policy is read from projectcalico.org/v3 where the Calico API server
@@ -58,9 +53,9 @@ function kindOf(plural: string): string {
  * serves the CRDs' objects, and reading both would count each policy twice.
  */
 const builtInResources: readonly LiveResource[] = [
-    ...["namespaces", "pods", "services", "serviceaccounts", "replicationcontrollers"].map((plural) => ({ group: "", versions: ["v1"], plural, kind: kindOf(plural), builtIn: true })),
-    ...["deployments", "daemonsets", "replicasets", "statefulsets"].map((plural) => ({ group: "apps", versions: ["v1"], plural, kind: kindOf(plural), builtIn: true })),
-    ...["jobs", "cronjobs"].map((plural) => ({ group: "batch", versions: ["v1"], plural, kind: kindOf(plural), builtIn: true })),
+    ...["namespaces", "pods", "services", "serviceaccounts", "replicationcontrollers"].map((plural) => ({ group: "", versions: ["v1"], plural, kind: kinds[plural], builtIn: true })),
+    ...["deployments", "daemonsets", "replicasets", "statefulsets"].map((plural) => ({ group: "apps", versions: ["v1"], plural, kind: kinds[plural], builtIn: true })),
+    ...["jobs", "cronjobs"].map((plural) => ({ group: "batch", versions: ["v1"], plural, kind: kinds[plural], builtIn: true })),
     { group: "networking.k8s.io", versions: ["v1"], plural: "networkpolicies", kind: "NetworkPolicy", builtIn: true },
     // MeshConfig: the ConfigMap `istio` (or `istio-REVISION`) in istio-system (istio/meshConfig.ts).
     { group: "", versions: ["v1"], plural: "configmaps", kind: "ConfigMap", builtIn: true, namespace: "istio-system", names: /^istio(-.+)?$/ },
@@ -70,9 +65,9 @@ const calicoPlurals = ["tiers", "globalnetworkpolicies", "networkpolicies", "glo
 
 const crdResources: readonly LiveResource[] = [
     { group: "policy.networking.k8s.io", versions: ["v1alpha2"], plural: "clusternetworkpolicies", kind: "ClusterNetworkPolicy" },
-    ...["authorizationpolicies", "peerauthentications", "requestauthentications"].map((plural) => ({ group: "security.istio.io", versions: ["v1", "v1beta1"], plural, kind: kindOf(plural) })),
-    ...["gateways", "serviceentries", "sidecars", "virtualservices"].map((plural) => ({ group: "networking.istio.io", versions: ["v1", "v1beta1", "v1alpha3"], plural, kind: kindOf(plural) })),
-    ...["gatewayclasses", "gateways", "httproutes"].map((plural) => ({ group: "gateway.networking.k8s.io", versions: ["v1", "v1beta1"], plural, kind: kindOf(plural) })),
+    ...["authorizationpolicies", "peerauthentications", "requestauthentications"].map((plural) => ({ group: "security.istio.io", versions: ["v1", "v1beta1"], plural, kind: kinds[plural] })),
+    ...["gateways", "serviceentries", "sidecars", "virtualservices"].map((plural) => ({ group: "networking.istio.io", versions: ["v1", "v1beta1", "v1alpha3"], plural, kind: kinds[plural] })),
+    ...["gatewayclasses", "gateways", "httproutes"].map((plural) => ({ group: "gateway.networking.k8s.io", versions: ["v1", "v1beta1"], plural, kind: kinds[plural] })),
 ];
 
 /** The resources read, as `plural.group` (what RBAC names), for the documentation and its test. */
@@ -104,27 +99,24 @@ export async function readLiveCluster(source: LiveSource, progress: (line: strin
     const client = await connect(source);
     const objects: KubeObject[] = [];
     let reported = 0;
-    const collect = async (resource: LiveResource, version: string): Promise<boolean> => {
-        const read = await listAll(client, resource, version, (items) => {
-            objects.push(...items);
-            if (objects.length - reported >= progressEvery) {
-                reported = objects.length - (objects.length % progressEvery);
-                progress(`read ${objects.length.toLocaleString("en-US")} objects from cluster ${client.context} (now ${resourceName(resource)})`);
-            }
-        });
-        return read;
-    };
+    const collect = (resource: LiveResource, version: string): Promise<boolean> => listAll(client, resource, version, (items) => {
+        objects.push(...items);
+        if (objects.length - reported >= progressEvery) {
+            reported = objects.length - (objects.length % progressEvery);
+            progress(`read ${objects.length.toLocaleString("en-US")} objects from cluster ${client.context} (now ${resourceName(resource)})`);
+        }
+    });
     for (const resource of [...builtInResources, ...crdResources]) {
         await readFirstServed(resource, collect);
     }
     // Calico: the API server's projectcalico.org/v3 where it is installed, else the CRDs.
     let calicoServed = false;
     for (const plural of calicoPlurals) {
-        calicoServed = await readFirstServed({ group: "projectcalico.org", versions: ["v3"], plural, kind: kindOf(plural) }, collect) || calicoServed;
+        calicoServed = await readFirstServed({ group: "projectcalico.org", versions: ["v3"], plural, kind: kinds[plural] }, collect) || calicoServed;
     }
     if (!calicoServed) {
         for (const plural of calicoPlurals) {
-            await readFirstServed({ group: "crd.projectcalico.org", versions: ["v1"], plural, kind: kindOf(plural) }, collect);
+            await readFirstServed({ group: "crd.projectcalico.org", versions: ["v1"], plural, kind: kinds[plural] }, collect);
         }
     }
     return { context: client.context, objects };
@@ -215,7 +207,7 @@ async function listAll(client: Client, resource: LiveResource, version: string, 
         if (response.status === 403) {
             const scope = resource.namespace === undefined ? "in all namespaces" : `in namespace ${resource.namespace}`;
             throw new LiveClusterError(`the kubeconfig's user (context ${client.context}) may not list ${resourceName(resource)} ${scope} (403 Forbidden): `
-                + "grant list on it, e.g. with the ClusterRole in the documentation of the command (docs/cli.md, Live clusters), or read the objects from files");
+                + "grant list on it (ztmesh's docs/cli.md, Live clusters, gives a ClusterRole for every resource read), or read the objects from files");
         }
         if (response.status === 401) {
             throw new LiveClusterError(`the API server of context ${client.context} (${client.server.origin}) refused the kubeconfig's credentials (401 Unauthorized)`);
@@ -276,9 +268,8 @@ interface Answer {
 }
 
 function get(client: Client, pathAndQuery: string): Promise<Answer> {
-    const url = new URL(pathAndQuery, client.server.href.endsWith("/") ? client.server.href : `${client.server.href}/`);
     // A server URL with a path (a proxy in front of the API server) keeps it.
-    url.pathname = `${client.server.pathname.replace(/\/$/, "")}${pathAndQuery.split("?")[0]}`;
+    const url = new URL(`${client.server.href.replace(/\/$/, "")}${pathAndQuery}`);
     const transport = url.protocol === "http:" ? http : https;
     return new Promise((resolve, reject) => {
         const request = transport.request(url, { ...client.options, method: "GET", headers: { ...client.options.headers, Accept: "application/json" } }, (response) => {

@@ -105,7 +105,7 @@ async function runDiff(command: Command, args: readonly (string | undefined)[], 
         const before = sideChoice(beforePath, flags);
         const after = sideChoice(afterPath, flags);
         const output = outputChoice(flags, "format", diffOutputFormats);
-        const file = output.file === undefined ? undefined : checkedOutputFile(output.file, [beforePath, afterPath]);
+        const file = output.file === undefined ? undefined : checkedOutputFile(output.file, [beforePath, afterPath].filter((side) => !clusterSide.test(side)));
         const warn: Warn = before.verbosity === "quiet" ? () => undefined : (message) => io.stderr(`${prefix}: warning: ${escapeControl(message)}\n`);
         const note = before.verbosity === "verbose" ? (line: string) => io.stderr(`${prefix}: ${escapeControl(line)}\n`) : undefined;
         const progress = before.verbosity === "quiet" ? () => undefined : (line: string) => io.stderr(`${prefix}: ${escapeControl(line)}\n`);

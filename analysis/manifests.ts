@@ -66,22 +66,36 @@ export interface ReadOptions extends InputOptions {
  * stores the object (warn: one warning each).
  */
 export function readManifests(paths: readonly string[], warn: Warn = warnOnStderr, options: ReadOptions = {}): ManifestObject[] {
-    const entries = inputFiles(paths, options).flatMap((input) => parseManifests(readInputFile(input, options.maxFileBytes), input.file, warn).map((object) => {
-        const file = input.file;
-        const dropUnknown: UnknownFieldDropped | undefined = options.fieldValidation === "warn"
-            ? (field) => warn(`${file}: ${describeKubeObject(object)}: ${field}: unknown field, dropped as the API server stores the object (--field-validation warn)`)
-            : options.fieldValidation === "ignore" ? () => undefined : undefined;
-        const problem = objectProblem(object, dropUnknown);
-        if (problem !== undefined) {
-            throw new ManifestError(file, `${describeKubeObject(object)}: ${problem}`);
-        }
-        return { object, file };
-    }));
+    const entries = inputFiles(paths, options).flatMap((input) => parseManifests(readInputFile(input, options.maxFileBytes), input.file, warn)
+        .map((object) => validated({ object, file: input.file }, warn, options)));
     if (entries.length === 0) {
         throw new ManifestError(paths.join(", "), `no Kubernetes objects found in ${paths.join(", ")}`);
     }
     rejectDuplicates(entries, (file, problem) => new ManifestError(file, problem));
     return entries;
+}
+
+/**
+ * Validates objects read from elsewhere (a live cluster), as `readManifests` validates a file's,
+ * each named by where it came from.
+ */
+export function validateObjects(entries: readonly ManifestObject[], warn: Warn, options: Pick<ReadOptions, "fieldValidation">): ManifestObject[] {
+    const checked = entries.map((entry) => validated(entry, warn, options));
+    rejectDuplicates(checked, (file, problem) => new ManifestError(file, problem));
+    return checked;
+}
+
+/** `entry`, or a `ManifestError` naming its file, the object, the field and the problem when the API server would refuse it. */
+function validated(entry: ManifestObject, warn: Warn, options: Pick<ReadOptions, "fieldValidation">): ManifestObject {
+    const { object, file } = entry;
+    const dropUnknown: UnknownFieldDropped | undefined = options.fieldValidation === "warn"
+        ? (field) => warn(`${file}: ${describeKubeObject(object)}: ${field}: unknown field, dropped as the API server stores the object (--field-validation warn)`)
+        : options.fieldValidation === "ignore" ? () => undefined : undefined;
+    const problem = objectProblem(object, dropUnknown);
+    if (problem !== undefined) {
+        throw new ManifestError(file, `${describeKubeObject(object)}: ${problem}`);
+    }
+    return entry;
 }
 
 /** The manifest files at `location`: the file itself, or a folder's `.yaml`, `.yml` and `.json` files, recursively, in name order. */

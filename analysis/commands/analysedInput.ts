@@ -9,12 +9,14 @@ import { ExplainError } from "../explanation/explainList";
 import { ExposureError } from "../exposure/exposure";
 import { OutputError } from "../files/outputFile";
 import { IntentError } from "../intent";
-import { KubeObject, ManifestError, ReadOptions, readManifests, Warn } from "../manifests";
+import { LiveClusterError } from "../live/liveClusterError";
+import { KubeObject, ManifestError, ManifestObject, ReadOptions, readManifests, validateObjects, Warn } from "../manifests";
 import { DifferingPodsError } from "../ownerLabels";
 import { nameWarning } from "../schema/rules/names";
 import { notEvaluatedReason } from "../schema/servedKinds";
 import { describeKubeObject } from "../schema/validate";
 import { escapeControl } from "../text/escape";
+import type { ReadChoice } from "./inputOptions";
 import { Io } from "./io";
 import { commandPrefix, reportUsageError, UsageError } from "./usage";
 
@@ -34,7 +36,34 @@ export class InputError extends Error {}
  * a warning. `note`, when given, hears how many objects each file held.
  */
 export function readInput(paths: readonly string[], warn: Warn, options: ReadOptions, note?: (line: string) => void): AnalysedInput {
-    const entries = readManifests(paths, warn, options);
+    return analysedEntries(readManifests(paths, warn, options), warn, note);
+}
+
+/**
+ * What `choice` asks for: its files (`readInput`) or its live cluster, whose objects are
+ * validated as files are, each named "cluster CONTEXT". `progress` hears how far a long read
+ * of a cluster is; `note`, as for files, how many objects were read.
+ */
+export async function readChosenInput(choice: ReadChoice, warn: Warn, progress: (line: string) => void, note?: (line: string) => void): Promise<AnalysedInput> {
+    if (choice.live === undefined) {
+        return readInput(choice.paths, warn, choice.options, note);
+    }
+    // Loaded only for a live cluster, with its HTTP clients (the kubeconfig library loads later still).
+    const { readLiveCluster } = await import("../live/clusterReader");
+    const { context, objects } = await readLiveCluster(choice.live, progress);
+    const source = `cluster ${context}`;
+    if (objects.length === 0) {
+        throw new LiveClusterError(`${source}: no objects to read (no namespaces, workloads or policies)`);
+    }
+    return analysedEntries(validateObjects(objects.map((object) => ({ object, file: source })), warn, choice.options), warn, note);
+}
+
+/** The name of what `choice` reads, for a report's title: its paths, or its cluster's context. */
+export function choiceSource(choice: ReadChoice): string {
+    return choice.live === undefined ? choice.paths.join(", ") : `cluster ${choice.live.context ?? "(current context)"}`;
+}
+
+function analysedEntries(entries: readonly ManifestObject[], warn: Warn, note: ((line: string) => void) | undefined): AnalysedInput {
     if (note) {
         const perFile = new Map<string, number>();
         entries.forEach(({ file }) => perFile.set(file, (perFile.get(file) ?? 0) + 1));
@@ -94,7 +123,7 @@ export function failureExitCode(command: Command, io: Io, error: unknown): numbe
         io.stderr(`${prefix}: --exposure: ${escapeControl(error.message)}\n`);
         return 2;
     }
-    if (error instanceof InputError || error instanceof ManifestError || error instanceof OutputError || error instanceof IntentError || error instanceof DifferingPodsError) {
+    if (error instanceof InputError || error instanceof ManifestError || error instanceof LiveClusterError || error instanceof OutputError || error instanceof IntentError || error instanceof DifferingPodsError) {
         io.stderr(`${prefix}: ${escapeControl(error.message)}\n`);
         return 2;
     }

@@ -1,6 +1,7 @@
 /**
  * `ztmesh diff BEFORE AFTER` (netpol-analyzer: `diff --dir1 BEFORE --dir2 AFTER`): the
  * connections added, removed and changed between two sets of manifests (diff/connectivityDiff.ts),
+ * each a file, a folder or a live cluster (`cluster:CONTEXT`),
  * in netpol-analyzer's diff formats (diff/format.ts) and JSON; with --l7, a change in the requests
  * a flow allows is a change too. Exit codes: 0 the diff was written (whatever it holds; with
  * --fail-on-change, only when it is empty), 1 with --fail-on-change when something changed, or an
@@ -14,8 +15,8 @@ import { dotToSvg } from "../formats/svg";
 import { Warn } from "../manifests";
 import { reachability } from "../reach";
 import { escapeControl } from "../text/escape";
-import { failureExitCode, namingFailingFile, readInput } from "./analysedInput";
-import { addInputOptions, InputFlags, readChoice } from "./inputOptions";
+import { failureExitCode, namingFailingFile, readChosenInput } from "./analysedInput";
+import { addInputOptions, InputFlags, liveSource, ReadChoice, readChoice } from "./inputOptions";
 import { Io } from "./io";
 import { addOutputOptions, checkedOutputFile, OutputFlags, outputChoice, OutputFormat } from "./outputOptions";
 import { commandPrefix, reportingTo, UsageError } from "./usage";
@@ -34,7 +35,7 @@ interface DiffFlags extends InputFlags, OutputFlags {
 export function diffCommand(io: Io, done: (code: number) => void): Command {
     const command = reportingTo(new Command("diff"), io)
         .usage(`BEFORE AFTER | --dir1 BEFORE --dir2 AFTER [-o txt|csv|md|dot|svg|json] [--json]
-                   [-f FILE] [--l7] [--fail-on-change] [--field-validation strict|warn|ignore] [-q | -v]`)
+                   [-f FILE] [--l7] [--fail-on-change] [-k KUBECONFIG] [-c CONTEXT] [--field-validation strict|warn|ignore] [-q | -v]`)
         .summary("the connections added, removed and changed between two sets of manifests")
         .description(`Evaluates two sets of manifests as ztmesh reach does (files or folders: BEFORE, the
 original, and AFTER, the changed one) and prints every source and destination whose allowed
@@ -44,16 +45,25 @@ one side only, "workloads-diff-info: workload W added|removed". No difference: n
 csv and md are the same columns as tables; dot (and svg, drawn from it in-process) a graph
 of every pair, unchanged ones grey; json one document of the changed, added and removed pairs.
 --fail is netpol-analyzer's "fail on the first encountered error", what ztmesh always does;
---fail-on-change makes a difference exit code 1.`)
-        .argument("[before]", "the original manifests: a file or folder (netpol-analyzer: --dir1)")
-        .argument("[after]", "the changed manifests: a file or folder (netpol-analyzer: --dir2)")
+--fail-on-change makes a difference exit code 1.
+
+A side may be a live cluster: cluster:CONTEXT reads that context's cluster from its API
+server (cluster: alone, the context -c/--context names, else the kubeconfig's current one),
+with the kubeconfig -k/--kubeconfig names, else $KUBECONFIG or ~/.kube/config. E.g. what a
+change would do to production: ztmesh diff cluster:prod rendered/. (A folder named
+"cluster:x" is ./cluster:x.)`)
+        .argument("[before]", "the original manifests: a file or folder, or cluster:CONTEXT (netpol-analyzer: --dir1)")
+        .argument("[after]", "the changed manifests: a file or folder, or cluster:CONTEXT (netpol-analyzer: --dir2)")
         .addOption(new Option("--dir1 <dir>", "the original manifests, as BEFORE"))
         .addOption(new Option("--dir2 <dir>", "the changed manifests, as AFTER"))
         .option("--l7", "a change in the HTTP requests a flow allows at a meshed destination (methods, paths, hosts) is a change too, and the requests are printed in brackets")
         .option("--fail", "netpol-analyzer's: stop at the first error (ztmesh always does; accepted so that its scripts run unchanged)")
         .option("--fail-on-change", "exit with code 1 when the diff is not empty");
     addOutputOptions(command, "format", diffOutputFormats);
-    addInputOptions(command, { dirpath: false });
+    addInputOptions(command, { dirpath: false, kubeconfigHelp: {
+        kubeconfig: "the kubeconfig of the sides given as cluster:CONTEXT (default $KUBECONFIG, else ~/.kube/config)",
+        context: "the context of a side given as cluster: without one (default the kubeconfig's current one)",
+    } });
     return command.action(async (before: string | undefined, after: string | undefined, flags: DiffFlags) => done(await runDiff(command, [before, after], flags, io)));
 }
 
@@ -70,18 +80,37 @@ function sides(args: readonly (string | undefined)[], flags: DiffFlags): [string
     return [before, after];
 }
 
+/** The spelling of a side read from a live cluster: `cluster:` or `cluster:CONTEXT`. */
+const clusterSide = /^cluster:(.*)$/s;
+
+/** How `side` is read: its files, or with `cluster:CONTEXT` the cluster, with -k/--kubeconfig and -c/--context. */
+function sideChoice(side: string, flags: DiffFlags): ReadChoice {
+    const fileFlags = { ...flags, kubeconfig: undefined, context: undefined };
+    const cluster = clusterSide.exec(side);
+    if (cluster === null) {
+        return readChoice([side], fileFlags);
+    }
+    const context = cluster[1] === "" ? flags.context : cluster[1];
+    const live = liveSource({ kubeconfig: flags.kubeconfig, ...(context === undefined ? {} : { context }) }) ?? {};
+    return readChoice([], fileFlags, live);
+}
+
 async function runDiff(command: Command, args: readonly (string | undefined)[], flags: DiffFlags, io: Io): Promise<number> {
     const prefix = commandPrefix(command);
     try {
         const [beforePath, afterPath] = sides(args, flags);
-        const before = readChoice([beforePath], flags);
-        const after = readChoice([afterPath], flags);
+        if ((flags.kubeconfig !== undefined || flags.context !== undefined) && ![beforePath, afterPath].some((side) => clusterSide.test(side))) {
+            throw new UsageError("-k/--kubeconfig and -c/--context are for sides read from a live cluster: give one as cluster:CONTEXT (or cluster: for the current context)");
+        }
+        const before = sideChoice(beforePath, flags);
+        const after = sideChoice(afterPath, flags);
         const output = outputChoice(flags, "format", diffOutputFormats);
-        const file = output.file === undefined ? undefined : checkedOutputFile(output.file, [beforePath, afterPath]);
+        const file = output.file === undefined ? undefined : checkedOutputFile(output.file, [beforePath, afterPath].filter((side) => !clusterSide.test(side)));
         const warn: Warn = before.verbosity === "quiet" ? () => undefined : (message) => io.stderr(`${prefix}: warning: ${escapeControl(message)}\n`);
         const note = before.verbosity === "verbose" ? (line: string) => io.stderr(`${prefix}: ${escapeControl(line)}\n`) : undefined;
-        const beforeInput = readInput(before.paths, warn, before.options, note);
-        const afterInput = readInput(after.paths, warn, after.options, note);
+        const progress = before.verbosity === "quiet" ? () => undefined : (line: string) => io.stderr(`${prefix}: ${escapeControl(line)}\n`);
+        const beforeInput = await readChosenInput(before, warn, progress, note);
+        const afterInput = await readChosenInput(after, warn, progress, note);
         [...beforeInput.notEvaluated, ...afterInput.notEvaluated].forEach(warn);
         const [beforeSide, afterSide] = namingFailingFile([...beforeInput.entries, ...afterInput.entries],
             () => diffSides(beforeInput.objects, afterInput.objects), (object) => reachability([object]));

@@ -12,7 +12,8 @@ export function listCommand(io: Io, done: (code: number) => void): Command {
         name: "list",
         usage: `--dirpath DIR... [-o txt|json|html|csv|md|dot|svg] [-f FILE] [--l7]
                    [--explain] [--explain-only allow|deny] [--exposure] [--focusworkload W] [--focusworkload-peer W] [--focus-direction D]
-                   [--focus-conn P-N] [--field-validation strict|warn|ignore] [-q | -v]`,
+                   [--focus-conn P-N] [--field-validation strict|warn|ignore] [-q | -v]
+       ztmesh list -k KUBECONFIG [-c CONTEXT] | -c CONTEXT [the flags above]`,
         summary: "ztmesh reach in netpol-analyzer's spelling: --dirpath DIR, -o FORMAT, -f FILE",
         description: `The same as ztmesh reach (ztmesh reach --help says what it evaluates and reads), in
 netpol-analyzer's spelling: the manifests are given with --dirpath DIR (or as arguments),

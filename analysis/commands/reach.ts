@@ -20,7 +20,7 @@ import { reportModel } from "../report/model";
 import { pageParts } from "../report/page";
 import { consoleSummary } from "../report/words";
 import { escapeControl } from "../text/escape";
-import { AnalysedInput, failureExitCode, namingFailingFile, readInput } from "./analysedInput";
+import { AnalysedInput, choiceSource, failureExitCode, namingFailingFile, readChosenInput } from "./analysedInput";
 import { addFocusOptions, FocusChoice, focusChoice, FocusFlags } from "./focusOptions";
 import { addInputOptions, InputFlags, readChoice } from "./inputOptions";
 import { Io, writeInChunks } from "./io";
@@ -53,6 +53,14 @@ destination.port are evaluated. What depends on
 the request (requestPrincipals, request.headers, request.auth.*, destination.ip,
 connection.sni) is shown as a condition on the requests an ALLOW grants ("when ..."); a
 DENY or CUSTOM rule under such a condition removes nothing and is shown as a note.
+
+A live cluster: with -k/--kubeconfig FILE and/or -c/--context NAME (alone, the kubeconfig
+of $KUBECONFIG or ~/.kube/config) the objects of every kind named above, and workloads,
+Services, ServiceAccounts, Namespaces and the mesh's ConfigMap, are read from the cluster's
+API server instead of files (all namespaces, in pages of 500), and checked as files are;
+API groups the cluster does not serve are skipped. The kubeconfig's user needs list on
+each resource (docs/cli.md lists them as a ClusterRole); a list RBAC forbids stops the run
+with exit code 2, naming the resource.
 
 What is read: regular files only (no FIFOs or devices), each at most 64 MiB, as UTF-8.
 In a folder, a symbolic link is followed only to a file or folder inside that folder.
@@ -103,7 +111,8 @@ export const reachSpelling: ReachSpelling = {
     usage: `<dir-or-file>... [--l7] [--json | --html] [--output FILE]
                     [-o txt|json|html|csv|md|dot|svg] [-f FILE] [--explain] [--explain-only allow|deny] [--exposure]
                     [--focusworkload W] [--focusworkload-peer W] [--focus-direction D]
-                    [--focus-conn P-N] [--field-validation strict|warn|ignore] [--follow-symlinks] [--max-file-size MIB] [-q | -v]`,
+                    [--focus-conn P-N] [--field-validation strict|warn|ignore] [--follow-symlinks] [--max-file-size MIB] [-q | -v]
+       ztmesh reach -k KUBECONFIG [-c CONTEXT] | -c CONTEXT [the flags above]`,
     summary: "the connections policy allows between the workloads of manifest files and folders",
     description: reachDescription,
     outputFlag: "format-or-file",
@@ -128,7 +137,8 @@ export function reachCommand(spelling: ReachSpelling, io: Io, done: (code: numbe
 async function runReach(command: Command, args: readonly string[], flags: ReachFlags, outputFlag: OutputFlag, io: Io): Promise<number> {
     const prefix = commandPrefix(command);
     try {
-        const { paths, options, verbosity } = readChoice(args, flags);
+        const read = readChoice(args, flags);
+        const { paths, verbosity } = read;
         const output = outputChoice(flags, outputFlag, reachFormats);
         const choice = focusChoice(flags);
         if (output.format === "html" && (choice.focus !== undefined || flags.exposure === true)) {
@@ -143,7 +153,8 @@ async function runReach(command: Command, args: readonly string[], flags: ReachF
         }
         const file = output.file === undefined ? undefined : checkedOutputFile(output.file, paths);
         const warn: Warn = verbosity === "quiet" ? () => undefined : (message) => io.stderr(`${prefix}: warning: ${escapeControl(message)}\n`);
-        const input = readInput(paths, warn, options, verbosity === "verbose" ? (line) => io.stderr(`${prefix}: ${escapeControl(line)}\n`) : undefined);
+        const say = (line: string) => io.stderr(`${prefix}: ${escapeControl(line)}\n`);
+        const input = await readChosenInput(read, warn, verbosity === "quiet" ? () => undefined : say, verbosity === "verbose" ? say : undefined);
         const { objects, notEvaluated } = input;
         const flows = namingFailingFile(input.entries, () => reachability(objects), (object) => reachability([object]));
         notEvaluated.forEach(warn);
@@ -151,7 +162,7 @@ async function runReach(command: Command, args: readonly string[], flags: ReachF
         // Explanations are written a pair at a time: a large cluster's run to gigabytes.
         const explained = explain ? explainText(objects, flows, { focus: choice.focus, exposure: choice.exposure, only: flags.explainOnly }, warn) : undefined;
         const listed = explained === undefined ? listedFlows(input, flows, output.format, choice, flags.l7 === true, warn) : undefined;
-        const model = output.format === "html" ? reportModel(objects, flows, { title: "Reachability report", source: paths.join(", "), limits: notEvaluated.length === 0 ? [] : [notEvaluatedLimit(notEvaluated)] }) : undefined;
+        const model = output.format === "html" ? reportModel(objects, flows, { title: "Reachability report", source: choiceSource(read), limits: notEvaluated.length === 0 ? [] : [notEvaluatedLimit(notEvaluated)] }) : undefined;
         const text: Iterable<string> = explained !== undefined ? explained
             : model ? pageParts(model)
             : listed !== undefined ? [output.format === "svg" ? await dotToSvg(listed) : listed]

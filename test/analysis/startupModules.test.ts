@@ -1,6 +1,7 @@
 /**
  * What `ztmesh reach` loads: the `yaml` library is about a sixth of the start-up's module
  * loading, so it is loaded only for what js-yaml cannot read and to read an Istio mesh config.
+ * The live cluster reader and its kubeconfig library (about half a second) load only for -k/-c.
  */
 import * as assert from "assert";
 import { spawnSync } from "child_process";
@@ -11,12 +12,13 @@ import { writeObjectFiles } from "../bench/clusterFiles";
 import { kubernetesCluster } from "../bench/kubernetesCluster";
 import { projectRoot } from "../harness/stackConfig";
 
-/** Runs the command on `folder` in a fresh process; whether it loaded `yaml`, and its exit code. */
-function loadsYaml(folder: string): { yaml: boolean; code: number } {
+/** Runs the command on `folder` in a fresh process; whether it loaded `yaml`, whether the live cluster reader, and its exit code. */
+function loadsYaml(folder: string): { yaml: boolean; live: boolean; code: number } {
     const script = [
         "const { main } = require('./analysis/cli');",
         `main(['reach', ${JSON.stringify(folder)}], { stdout: () => {}, stderr: () => {} })`,
-        "  .then((code) => console.log(JSON.stringify({ yaml: Object.keys(require.cache).some((file) => file.includes(require('path').join('node_modules', 'yaml', ''))), code })));",
+        "  .then((code) => console.log(JSON.stringify({ yaml: Object.keys(require.cache).some((file) => file.includes(require('path').join('node_modules', 'yaml', ''))),",
+        "    live: Object.keys(require.cache).some((file) => file.includes('client-node') || file.includes(require('path').join('analysis', 'live', 'clusterReader'))), code })));",
     ].join("\n");
     const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: projectRoot, encoding: "utf8" });
     assert.strictEqual(result.status, 0, result.stderr);
@@ -31,11 +33,11 @@ describe("ztmesh reach: modules loaded", () => {
         this.timeout(120000);
         const plain = path.join(scratch, "plain");
         writeObjectFiles(kubernetesCluster(30), plain);
-        assert.deepStrictEqual(loadsYaml(plain), { yaml: false, code: 0 });
+        assert.deepStrictEqual(loadsYaml(plain), { yaml: false, live: false, code: 0 });
         const meshed = path.join(scratch, "meshed");
         writeObjectFiles([...kubernetesCluster(30), {
             apiVersion: "v1", kind: "ConfigMap", metadata: { name: "istio", namespace: "istio-system" }, data: { mesh: "outboundTrafficPolicy:\n  mode: REGISTRY_ONLY\n" },
         }], meshed);
-        assert.deepStrictEqual(loadsYaml(meshed), { yaml: true, code: 0 });
+        assert.deepStrictEqual(loadsYaml(meshed), { yaml: true, live: false, code: 0 });
     });
 });

@@ -2,6 +2,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { runCli } from "../analysis/cliRun";
+import { writeObjectFiles } from "../bench/clusterFiles";
 import { syntheticEnvironment } from "../bench/generate";
 import { PulumiCli } from "../e2e/pulumiCli";
 import { calicoCharts, crdFile, istioCharts, writeStackConfig } from "../e2e/stackFiles";
@@ -83,6 +85,39 @@ describe("cluster: the dev stack applied to kube-apiserver v1.36.3", function ()
         assert.deepStrictEqual(istiodPolicy?.spec.podSelector, { matchLabels: { app: "istiod", "istio.io/rev": "default" } });
         const policies = await cluster.list("crd.projectcalico.org/v1", "GlobalNetworkPolicy");
         assert.ok(policies.some((p) => p.metadata!.name === "default.ztmesh-default-deny"), "the Calico default-deny, in the storage API");
+    });
+
+    it("ztmesh reach --kubeconfig on the deployed stack prints what ztmesh reach prints on the same objects as files", async () => {
+        // The objects as `kubectl get -A -o yaml` writes them (status, managed fields and all),
+        // listed by the test's own client: every kind the engine evaluates that this server serves.
+        const kinds: readonly [string, readonly string[]][] = [
+            ["v1", ["Namespace", "Pod", "Service", "ServiceAccount", "ReplicationController"]],
+            ["apps/v1", ["Deployment", "DaemonSet", "ReplicaSet", "StatefulSet"]], ["batch/v1", ["Job", "CronJob"]],
+            ["networking.k8s.io/v1", ["NetworkPolicy"]], ["policy.networking.k8s.io/v1alpha2", ["ClusterNetworkPolicy"]],
+            ["crd.projectcalico.org/v1", ["Tier", "GlobalNetworkPolicy", "NetworkPolicy", "GlobalNetworkSet", "NetworkSet", "HostEndpoint"]],
+            ["security.istio.io/v1", ["AuthorizationPolicy", "PeerAuthentication", "RequestAuthentication"]],
+            ["networking.istio.io/v1", ["Gateway", "ServiceEntry", "Sidecar", "VirtualService"]],
+            ["gateway.networking.k8s.io/v1", ["GatewayClass", "Gateway", "HTTPRoute"]],
+        ];
+        const crds = (await cluster.list("apiextensions.k8s.io/v1", "CustomResourceDefinition")).map((crd: any) => `${crd.spec.group}/${crd.spec.names.kind}`);
+        const objects: any[] = [];
+        for (const [apiVersion, names] of kinds) {
+            for (const kind of names) {
+                const builtIn = !apiVersion.includes(".") || apiVersion.startsWith("networking.k8s.io/");
+                if (builtIn || crds.includes(`${apiVersion.split("/")[0]}/${kind}`)) {
+                    objects.push(...await cluster.list(apiVersion, kind));
+                }
+            }
+        }
+        objects.push(...(await cluster.list("v1", "ConfigMap", "istio-system")).filter((map) => /^istio(-.+)?$/.test(map.metadata!.name!)));
+        const folder = path.join(work, "listed");
+        writeObjectFiles(objects, folder);
+        const fromFiles = await runCli(["reach", folder, "--l7", "-q"]);
+        const live = await runCli(["reach", "--kubeconfig", cluster.kubeconfigPath, "--l7", "-q"]);
+        assert.strictEqual(fromFiles.code, 0, fromFiles.stderr);
+        assert.strictEqual(live.code, 0, live.stderr);
+        assert.match(live.stdout, / => /);
+        assert.strictEqual(live.stdout, fromFiles.stdout);
     });
 
     it("a second preview changes nothing", () => {

@@ -15,10 +15,9 @@
  * changed) beside `ztmesh reach` on the synthetic clusters of 1,000 and 5,000, and `--explain`
  * (every pair, and one focus workload's) beside plain `reach` on the Kubernetes-only one of 1,000.
  * Sizes are chosen by environment variables (BENCH_SIZES, BENCH_REACH_SIZES, BENCH_CLI_SIZES,
- * BENCH_OUTPUT_SIZES, BENCH_NETS_SIZES, BENCH_KUBERNETES_SIZES, BENCH_EVAL_SIZES, BENCH_EXPLAIN_SIZES;
- * empty skips a block), and runs by
- * BENCH_RUNS and BENCH_KUBERNETES_RUNS. Each measurement runs
- * in a fresh process, after a pause (settle). Figures, not assertions: nothing passes or fails
+ * BENCH_OUTPUT_SIZES, BENCH_CNP_SIZES, BENCH_NETS_SIZES, BENCH_KUBERNETES_SIZES, BENCH_EVAL_SIZES,
+ * BENCH_EXPLAIN_SIZES; empty skips a block), and runs by BENCH_RUNS, BENCH_KUBERNETES_RUNS and
+ * BENCH_EXPLAIN_RUNS. Each measurement runs in a fresh process, after a pause (settle). Figures, not assertions: nothing passes or fails
  * on timing.
  */
 import { execFileSync } from "child_process";

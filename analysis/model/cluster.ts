@@ -22,7 +22,7 @@ import { isCalicoPolicy } from "../calico/policy";
 import { calicoKinds, isCalicoKind } from "../calico/objects";
 import { KubeObject } from "../manifests";
 import { ClusterPolicy, isClusterNetworkPolicy, parseClusterNetworkPolicy } from "../clusterPolicy/clusterNetworkPolicy";
-import { NetworkPolicy, parseNetworkPolicy } from "../netpol/policy";
+import { isKubernetesNetworkPolicy, NetworkPolicy, parseNetworkPolicy } from "../netpol/policy";
 import { Cluster, clusterFromObjects, Workload, workloadId } from "../netpol/workloads";
 import { PodDetails, podDetailsByWorkload } from "../podDetails";
 
@@ -77,7 +77,7 @@ export class ClusterModel {
      * order read, compiled on first use. Throws, naming the policy, on a malformed one.
      */
     get kubernetesPolicies(): readonly NetworkPolicy[] {
-        this.compiledKubernetesPolicies ??= this.ofKind("NetworkPolicy").filter((object) => !isCalicoPolicy(object)).map(parseNetworkPolicy);
+        this.compiledKubernetesPolicies ??= this.ofKind("NetworkPolicy").filter(isKubernetesNetworkPolicy).map(parseNetworkPolicy);
         return this.compiledKubernetesPolicies;
     }
 

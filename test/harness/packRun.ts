@@ -15,6 +15,8 @@ export interface StackRunOptions {
     editConfig?: (config: Record<string, any>) => void;
     /** `--policy-pack-config`. */
     packConfig?: PolicyPackConfig;
+    /** The stack's name as the engine tells the pack (default: the stack file's). */
+    stackName?: string;
     /** Changes to the recorded resources before the pack runs, e.g. a value unknown during preview. */
     editResources?: (resources: RecordedResource[]) => void;
 }
@@ -37,5 +39,8 @@ export async function packOnStack(stack: "dev" | "prod" | "ambient", options: St
     });
     const resources = [...log.resources, ...renderedChartChildren(log.resources)];
     options.editResources?.(resources);
-    return { ...(await runPolicyPack(policies, resources, { config: options.packConfig })), resources };
+    // The engine hands the pack the stack's config as the program gets it: strings as they are, other values as JSON.
+    const engineConfig = Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
+    const stackUnderReview = { name: options.stackName ?? stack, config: engineConfig };
+    return { ...(await runPolicyPack(policies, resources, { config: options.packConfig, stack: stackUnderReview })), resources };
 }

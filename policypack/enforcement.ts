@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { isDryRun } from "../analysis/istio/dryRun";
-import { KubeObject, groupOf, known } from "./kubernetes";
+import { asEnforcedObjects, isObservingPolicy, isStagedPolicy } from "../analysis/enforcement/asEnforced";
+import { KubeObject as AnalysisObject } from "../analysis/manifests";
+import { KubeObject, known } from "./kubernetes";
 import { StackModel, StackObject } from "./stackModel";
 
 /**
@@ -9,50 +10,34 @@ import { StackModel, StackObject } from "./stackModel";
  * not enforce network traffic", Calico 3.32 reference) and Istio's dry-run AuthorizationPolicies
  * (`istio.io/dry-run`, installed as shadow rules that only log) enforce nothing. A rule that asks
  * "is this denied?" must not count them; a rule that asks "what would this object do once it
- * enforces?" must still read them, since promotion turns them into what they describe.
+ * enforces?" must still read them, since promotion turns them into what they describe. Both
+ * readings are the analyzer's (analysis/enforcement/asEnforced.ts), so the pack and `ztmesh
+ * reach --as-enforced` agree.
  */
-
-const calicoGroups = ["projectcalico.org", "crd.projectcalico.org"];
-
-/** Each staged kind, and the kind and API group it stands for once enforced. */
-const stagedKinds: Record<string, { kind: string; group?: string }> = {
-    StagedGlobalNetworkPolicy: { kind: "GlobalNetworkPolicy" },
-    StagedNetworkPolicy: { kind: "NetworkPolicy" },
-    // A StagedKubernetesNetworkPolicy is "a staged version of Kubernetes network policy": its spec is a NetworkPolicy's.
-    StagedKubernetesNetworkPolicy: { kind: "NetworkPolicy", group: "networking.k8s.io" },
-};
-
-/** The staged kinds, for rules that read them beside the kinds they stand for. */
-export const stagedPolicyKinds = Object.keys(stagedKinds);
 
 /** Whether `object` is one of Calico's staged policies (either API group). */
-export function isStaged(object: Pick<KubeObject, "apiVersion" | "kind">): boolean {
-    return object.kind in stagedKinds && calicoGroups.includes(groupOf(object));
-}
-
-/**
- * Whether a staged object describes a policy to set (`stagedAction` Set, the default). The
- * other actions (Delete, Learn, Ignore) stage no content of their own, so no rule about what a
- * policy allows applies to them.
- */
-export function stagesContent(object: KubeObject): boolean {
-    return (object.spec?.stagedAction ?? "Set") === "Set";
-}
-
-/** Whether `object` is a dry-run AuthorizationPolicy, read as istiod reads the annotation. */
-export function isDryRunPolicy(object: KubeObject): boolean {
-    return object.kind === "AuthorizationPolicy" && groupOf(object) === "security.istio.io" && isDryRun(object);
+export function isStaged(object: KubeObject): boolean {
+    return isStagedPolicy(object as AnalysisObject);
 }
 
 /** Whether `object` observes instead of enforcing: a staged Calico policy or a dry-run AuthorizationPolicy. */
 export function observesOnly(object: KubeObject): boolean {
-    return isStaged(object) || isDryRunPolicy(object);
+    return isObservingPolicy(object as AnalysisObject);
 }
 
-/** The kind and API group a policy object takes effect as: a staged object's enforced kind, any other object's own. */
-export function enforcedKind(object: Pick<KubeObject, "apiVersion" | "kind">): { kind: string; group: string } {
-    const staged = isStaged(object) ? stagedKinds[object.kind] : undefined;
-    return { kind: staged?.kind ?? object.kind, group: staged?.group ?? groupOf(object) };
+/** Whether `object` is a dry-run AuthorizationPolicy, read as istiod reads the annotation. */
+export function isDryRunPolicy(object: KubeObject): boolean {
+    return observesOnly(object) && !isStaged(object);
+}
+
+/**
+ * The policy `object` takes effect as once promoted, read as the as-enforced view reads it: a
+ * staged policy as the policy it stages (a StagedKubernetesNetworkPolicy as a networking.k8s.io
+ * NetworkPolicy), or undefined for a staged Delete, which holds no rules of its own; any other
+ * object, a dry run included, as it is.
+ */
+export function asEnforced(object: KubeObject): KubeObject | undefined {
+    return isStaged(object) ? asEnforcedObjects([object as AnalysisObject])[0] as KubeObject | undefined : object;
 }
 
 /** What a staged or dry-run object says it is in messages: why it does not count yet. */

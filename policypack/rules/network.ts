@@ -1,7 +1,7 @@
 import { selects, selectsEverything } from "../calicoSelectors";
 import { RuleConfig, approvedGatewayPods } from "../config";
-import { enforcedKind, stagesContent, whenEnforced } from "../enforcement";
-import { KubeObject, LabelSelector, isEmptySelector, labelSelectorMatches, namespaceOf } from "../kubernetes";
+import { asEnforced, whenEnforced } from "../enforcement";
+import { KubeObject, LabelSelector, groupOf, isEmptySelector, labelSelectorMatches, namespaceOf } from "../kubernetes";
 import { Report, objectRule } from "../policy";
 
 const everyAddress = ["0.0.0.0/0", "::/0"];
@@ -47,11 +47,13 @@ export const networkPolicyNoAllowAll = objectRule({
     config: ["approvedGateways", "publicServices", "controlPlaneNamespaces"],
     validate(object: KubeObject, config: RuleConfig, report: Report) {
         // The control plane is outside the default-deny; its charts bring their own policy.
-        if (enforcedKind(object).group !== "networking.k8s.io" || !stagesContent(object) || config.controlPlaneNamespaces.includes(namespaceOf(object))) {
+        // A staged policy is judged as the policy it stages; a staged Delete holds no rules.
+        const enforced = asEnforced(object);
+        if (!enforced || groupOf(enforced) !== "networking.k8s.io" || config.controlPlaneNamespaces.includes(namespaceOf(object))) {
             return;
         }
         const staged = whenEnforced(object);
-        const spec = object.spec ?? {};
+        const spec = enforced.spec ?? {};
         const gateway = onlyApprovedGateway(config, (namespace, podLabels) =>
             object.metadata.namespace === namespace && labelSelectorMatches(spec.podSelector, podLabels));
         (spec.ingress ?? []).forEach((rule: { from?: NetworkPolicyPeer[] }, index: number) => {
@@ -100,15 +102,16 @@ export const calicoPolicyNoAllowAll = objectRule({
     kinds: ["GlobalNetworkPolicy", "NetworkPolicy", "StagedGlobalNetworkPolicy", "StagedNetworkPolicy"],
     config: ["approvedGateways", "publicServices", "controlPlaneNamespaces"],
     validate(object: KubeObject, config: RuleConfig, report: Report) {
-        const { kind, group } = enforcedKind(object);
-        if (!["projectcalico.org", "crd.projectcalico.org"].includes(group) || !stagesContent(object)) {
+        const enforced = asEnforced(object);
+        if (!enforced || !["projectcalico.org", "crd.projectcalico.org"].includes(groupOf(enforced))) {
             return;
         }
+        const kind = enforced.kind;
         if (kind === "NetworkPolicy" && config.controlPlaneNamespaces.includes(namespaceOf(object))) {
             return;
         }
         const staged = whenEnforced(object);
-        const spec = object.spec ?? {};
+        const spec = enforced.spec ?? {};
         const gateway = onlyApprovedGateway(config, (namespace, podLabels) => {
             const namespaceLabels = { "projectcalico.org/name": namespace, "kubernetes.io/metadata.name": namespace };
             const inNamespace = kind === "NetworkPolicy" ? object.metadata.namespace === namespace : selects(spec.namespaceSelector, namespaceLabels);

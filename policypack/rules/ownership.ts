@@ -1,7 +1,7 @@
 import { PlatformHandle, teamLabel } from "../../components/platform/handle";
 import { RuleConfig } from "../config";
-import { enforcedKind } from "../enforcement";
-import { KubeObject, known, namespaceOf } from "../kubernetes";
+import { asEnforced } from "../enforcement";
+import { KubeObject, groupOf, known, namespaceOf } from "../kubernetes";
 import { stackRule } from "../policy";
 import { StackModel, StackObject } from "../stackModel";
 
@@ -18,12 +18,12 @@ const namespaceNameLabel = "kubernetes.io/metadata.name";
 function isGatewayEgress(object: KubeObject, handle: PlatformHandle, teamNamespaces: readonly string[]): boolean {
     const gateway = handle.gateway;
     // In audit mode the same policy is staged (a StagedKubernetesNetworkPolicy), with the same spec.
-    const { kind, group } = enforcedKind(object);
-    if (!gateway || kind !== "NetworkPolicy" || group !== "networking.k8s.io" || namespaceOf(object) !== gateway.namespace) {
+    const enforced = known(() => asEnforced(object));
+    if (!gateway || enforced?.kind !== "NetworkPolicy" || groupOf(enforced) !== "networking.k8s.io" || namespaceOf(object) !== gateway.namespace) {
         return false;
     }
     return known(() => {
-        const spec = object.spec ?? {};
+        const spec = enforced.spec ?? {};
         const selects = spec.podSelector ?? {};
         const selectsGateway = !(selects.matchExpressions ?? []).length
             && JSON.stringify(Object.entries(selects.matchLabels ?? {}).sort()) === JSON.stringify(Object.entries(gateway.identity.podLabels).sort());

@@ -1,7 +1,7 @@
 import { selects, selectsEverything } from "../calicoSelectors";
 import { deniesEverything, placedRules, subjectTakesIn } from "../clusterNetworkPolicies";
 import { RuleConfig } from "../config";
-import { declaresAudit, enforcedKind, isDryRunPolicy, observesOnly, observingNote, stackUnderReview, stagesContent } from "../enforcement";
+import { asEnforced, declaresAudit, isDryRunPolicy, observesOnly, observingNote, stackUnderReview } from "../enforcement";
 import { KubeObject, describe, groupOf, isEmptySelector, known, namespaceOf } from "../kubernetes";
 import { stackRule } from "../policy";
 import { StackModel, StackObject } from "../stackModel";
@@ -106,15 +106,20 @@ function layer4DefaultDenies(model: StackModel, namespace: string): DenyFound[] 
     ];
     for (const { object } of candidates) {
         known(() => {
-            const { kind, group } = enforcedKind(object);
-            const spec = object.spec;
+            // A staged policy is read as the policy it stages; a staged Delete holds no rules.
+            const enforced = asEnforced(object);
+            if (!enforced) {
+                return;
+            }
+            const { kind, spec } = enforced;
+            const group = groupOf(enforced);
             const takesInNamespace = group === "networking.k8s.io"
                 ? kind === "NetworkPolicy" && isEmptySelector(spec?.podSelector)
                 : ["projectcalico.org", "crd.projectcalico.org"].includes(group) && selectsEverything(spec?.selector)
                     && (kind === "NetworkPolicy" || (kind === "GlobalNetworkPolicy" && selects(spec?.namespaceSelector, nsLabels)));
             const directions = (["Ingress", "Egress"] as const).filter((type) => deniesDirection(spec, type));
             const observing = observesOnly(object);
-            if (takesInNamespace && directions.length && (!observing || stagesContent(object))) {
+            if (takesInNamespace && directions.length) {
                 found.push({ object, directions, observing });
             }
         });

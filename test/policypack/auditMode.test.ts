@@ -21,7 +21,7 @@ function audited(resources: readonly RecordedResource[]): RecordedResource[] {
         if (object === resource.inputs) {
             return resource;
         }
-        const groupVersion = object.apiVersion.includes("/") ? object.apiVersion : `core/${object.apiVersion}`;
+        const groupVersion = (object.apiVersion ?? "").includes("/") ? object.apiVersion : `core/${object.apiVersion}`;
         return { ...resource, type: `kubernetes:${groupVersion}:${object.kind}`, inputs: object };
     });
 }

@@ -1,7 +1,7 @@
 import * as assert from "assert";
-import { namespaceDefaultDenyBothLayers } from "../../policypack/rules/stackWide";
+import { meshWideStrictMtls, namespaceDefaultDenyBothLayers } from "../../policypack/rules/stackWide";
 import { calicoPolicyNoAllowAll, networkPolicyNoAllowAll } from "../../policypack/rules/network";
-import { authorizationPolicyNoAllowAll } from "../../policypack/rules/meshIdentity";
+import { authorizationPolicyNoAllowAll, peerAuthenticationStrict } from "../../policypack/rules/meshIdentity";
 import { reachabilityMatchesIntent } from "../../policypack/rules/intent";
 import { auditEnforcementImpact, productionNotInAudit } from "../../policypack/rules/rollout";
 import { RecordedResource, installMocks } from "../../stacks/offline";
@@ -94,6 +94,17 @@ describe("policy pack: audit mode", () => {
         it("stays silent where an enforcing default-deny stands beside a staged one", async () => {
             const both = [...dev.resources, ...audited(dev.resources).filter((resource) => /Staged/.test(resource.type)).map((resource) => ({ ...resource, urn: `${resource.urn}-staged` }))];
             assert.deepStrictEqual(messages((await runPolicyPack([namespaceDefaultDenyBothLayers], both, { stack: declaring("enforce") })).violations), []);
+        });
+    });
+
+    describe("peer-authentication-strict and mesh-wide-strict-mtls", () => {
+        it("accept the audit stack's PERMISSIVE mesh-wide mTLS where the stack declares audit, and refuse it where it declares enforce", async () => {
+            const mtls = async (enforcement: string) => messages((await runPolicyPack([peerAuthenticationStrict, meshWideStrictMtls], audit, { stack: declaring(enforcement) })).violations).map((m) => m.replace(/ Fix: .*/, ""));
+            assert.deepStrictEqual(await mtls("audit"), []);
+            assert.deepStrictEqual(await mtls("enforce"), [
+                "PeerAuthentication istio-system/default sets mtls.mode PERMISSIVE, which accepts plain-text traffic.",
+                "PeerAuthentication istio-system/default is missing: the stack sets no mesh-wide STRICT mTLS.",
+            ]);
         });
     });
 

@@ -26,7 +26,7 @@ export function callersYaml(declarations: readonly CallersDeclaration[]): string
 
 /** The impact section of the text output. */
 export function impactText(impact: EnforcementImpact): string {
-    const lines = [`\n${impactHeading}: ${impact.cut.length} of ${impact.observed} observed flow${impact.observed === 1 ? "" : "s"}`];
+    const lines = [`${impactHeading}: ${impact.cut.length} of ${impact.observed} observed flow${impact.observed === 1 ? "" : "s"}`];
     for (const flow of impact.cut) {
         lines.push(`  ${describeCutFlow(flow)}  (observed at ${flow.observedAt.join(", ")})`);
         flow.explanation.forEach((sentence) => lines.push(`    ${sentence}`));
@@ -38,5 +38,5 @@ export function impactText(impact: EnforcementImpact): string {
             ...callersYaml(impact.declarations).trimEnd().split("\n").map((line) => `  ${line}`));
     }
     impact.undeclarable.forEach((line) => lines.push(`  no callers entry keeps ${line}`));
-    return `${lines.map(escapeControl).join("\n")}\n`;
+    return `\n${lines.map(escapeControl).join("\n")}\n`;
 }

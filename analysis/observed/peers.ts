@@ -10,7 +10,7 @@
 import { PeerQuery, podAddresses } from "../eval/evaluate";
 import { KubeObject } from "../manifests";
 import { parseAddress } from "../netpol/ipRanges";
-import { clusterFromObjects, Workload, workloadIdOf } from "../netpol/workloads";
+import { clusterFromObjects, namespaceOf, Workload, workloadIdOf } from "../netpol/workloads";
 import type { ObservedPeer } from "./observedFlow";
 
 /** A Deployment's ReplicaSets are named `DEPLOYMENT-HASH`, their pods `DEPLOYMENT-HASH-SUFFIX`. */
@@ -18,12 +18,17 @@ const replicaSetSuffix = /^-[a-z0-9]{1,10}$/;
 
 export class PeerResolver {
     private readonly workloads: readonly Workload[];
+    /** Each pod's workload, by address and by `namespace/name`. */
     private readonly podWorkloads = new Map<bigint | number, string>();
+    private readonly pods = new Map<string, string>();
 
     constructor(objects: readonly KubeObject[]) {
         this.workloads = clusterFromObjects(objects).workloads;
         for (const pod of objects.filter((object) => object.kind === "Pod")) {
             const id = workloadIdOf(pod);
+            if (id !== undefined) {
+                this.pods.set(`${namespaceOf(pod)}/${pod.metadata?.name}`, id);
+            }
             for (const address of podAddresses(pod)) {
                 const parsed = parseAddress(address);
                 if (parsed !== undefined && id !== undefined) {
@@ -41,7 +46,10 @@ export class PeerResolver {
             return id === undefined ? peer : this.named(id);
         }
         if (peer.kind === "name") {
-            return peer;
+            // Named as its workload's id, so that the same workload named and addressed is one peer.
+            const named = this.workloads.filter((workload) => workload.namespace === peer.namespace && workload.name === peer.name && (peer.workloadKind ?? workload.kind) === workload.kind);
+            const pod = named.length === 0 ? this.pods.get(`${peer.namespace}/${peer.name}`) : undefined;
+            return named.length === 1 ? this.named(`${named[0].namespace}/${named[0].name}[${named[0].kind}]`) : pod !== undefined ? this.named(pod) : peer;
         }
         const stem = peer.name.replace(/\*$/, "").replace(/-$/, "");
         const owners = this.workloads.filter((workload) => workload.namespace === peer.namespace

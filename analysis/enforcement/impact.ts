@@ -9,7 +9,7 @@
  * its port and, where the log shows it, its HTTP request; flows alike after mapping their peers
  * to workloads are evaluated once, and keep every place they were observed at.
  */
-import { evaluateConnection, PeerError, PeerQuery, Verdict } from "../eval/evaluate";
+import { ConnectionQuery, evaluateConnection, PeerError, PeerQuery, RequestQuery, Verdict } from "../eval/evaluate";
 import { flowPartsExplainer } from "../explain";
 import { KubeObject } from "../manifests";
 import type { Protocol } from "../netpol/ports";
@@ -20,10 +20,7 @@ import { asEnforcedObjects } from "./asEnforced";
 import { callersDeclarations, CallersDeclaration } from "./callersDeclarations";
 
 /** An HTTP request as observed; an omitted method or path was not logged. */
-export interface ObservedRequest {
-    readonly method?: string;
-    readonly path?: string;
-}
+export type ObservedRequest = RequestQuery;
 
 /** An observed flow as the analyzer names it: a pair of peers on one port, with the requests observed on it. */
 export interface ImpactFlow {
@@ -58,15 +55,9 @@ export interface EnforcementImpact {
     readonly unresolved: readonly string[];
 }
 
-interface Connection {
-    readonly src: PeerQuery;
-    readonly dst: PeerQuery;
-    readonly protocol: Protocol;
-    readonly port: string;
-}
-
 interface Observed {
-    readonly connection: Connection;
+    /** The connection, without a request. */
+    readonly connection: ConnectionQuery;
     readonly requests: Map<string, ObservedRequest>;
     readonly observedAt: string[];
     readonly calico: Set<string>;
@@ -137,7 +128,7 @@ function compareRequests(a: ObservedRequest, b: ObservedRequest): number {
 }
 
 /** Verdicts under `objects`, their flows computed once; a peer the input does not hold is counted as unresolved. */
-function verdicts(objects: readonly KubeObject[], unresolved: Map<string, number>): (query: Connection & { readonly request?: ObservedRequest }) => Verdict | undefined {
+function verdicts(objects: readonly KubeObject[], unresolved: Map<string, number>): (query: ConnectionQuery) => Verdict | undefined {
     const flows = reachability(objects);
     return (query) => {
         try {

@@ -15,7 +15,7 @@
  * endpoints that are no workload (hosts, network sets, unnamed networks); and the last line of
  * a log still being written (no newline yet, cut off).
  */
-import type { PeerQuery } from "../eval/evaluate";
+import type { PeerQuery, RequestQuery } from "../eval/evaluate";
 import { readInputFile } from "../files/inputFiles";
 import type { Protocol } from "../netpol/ports";
 
@@ -28,7 +28,7 @@ export interface ObservedFlow {
     readonly protocol: Protocol;
     readonly port: number;
     /** The HTTP request, where the log shows one (Envoy's access log, ztmesh's format). */
-    readonly request?: { readonly method?: string; readonly path?: string };
+    readonly request?: RequestQuery;
     /** What Calico recorded of the flow's verdicts, enforced and pending (staged), when it is a Calico flow record. */
     readonly calico?: string;
 }

@@ -14,7 +14,7 @@
 import type { KubeObject } from "../manifests";
 import { clusterFromObjects, namespaceOf, Workload, workloadId } from "../netpol/workloads";
 import { analysedObjects } from "../reach";
-import type { ImpactFlow } from "./impact";
+import type { ImpactFlow } from "./impactFlow";
 
 /** A `callers` entry of `ztmesh:services`, as stacks/schema.ts declares it. */
 export interface CallerEntry {

@@ -9,29 +9,17 @@
  * its port and, where the log shows it, its HTTP request; flows alike after mapping their peers
  * to workloads are evaluated once, and keep every place they were observed at.
  */
-import { ConnectionQuery, evaluateConnection, PeerError, PeerQuery, RequestQuery, Verdict } from "../eval/evaluate";
+import { ConnectionQuery, evaluateConnection, PeerError, PeerQuery, Verdict } from "../eval/evaluate";
 import { flowPartsExplainer } from "../explain";
 import { KubeObject } from "../manifests";
-import type { Protocol } from "../netpol/ports";
 import type { ObservedFlow } from "../observed/observedFlow";
 import { PeerResolver } from "../observed/peers";
 import { analysedObjects, reachability } from "../reach";
 import { asEnforcedObjects } from "./asEnforced";
 import { callersDeclarations, CallersDeclaration } from "./callersDeclarations";
+import type { ImpactFlow, ObservedRequest } from "./impactFlow";
 
-/** An HTTP request as observed; an omitted method or path was not logged. */
-export type ObservedRequest = RequestQuery;
-
-/** An observed flow as the analyzer names it: a pair of peers on one port, with the requests observed on it. */
-export interface ImpactFlow {
-    /** `namespace/name[Kind]`, or the External range of an address outside the cluster. */
-    readonly src: string;
-    readonly dst: string;
-    readonly protocol: Protocol;
-    readonly port: number;
-    /** The requests cut; none where the flow was observed at layer 3/4 only (Calico's records). */
-    readonly requests: readonly ObservedRequest[];
-}
+export type { ImpactFlow, ObservedRequest } from "./impactFlow";
 
 /** A flow enforcement would cut. */
 export interface CutFlow extends ImpactFlow {

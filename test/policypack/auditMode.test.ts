@@ -170,6 +170,16 @@ describe("policy pack: audit mode", () => {
                 `Service bookinfo/ratings once enforced declares bookinfo/reviews-${version}[Deployment] as a caller of bookinfo/ratings-v1[Deployment], but TCP 9080 is blocked`));
         });
 
+        it("reachability-matches-intent refuses an audit stack that refuses a declared caller now: an enforcing Calico allow isolates the pods it selects", async () => {
+            // The allow of DNS left enforcing: it selects every app pod for egress, so the end of tier default denies the rest.
+            const enforcedDns = dev.resources.find((resource) => resource.inputs.metadata?.name === "default.ztmesh-allow-dns")!;
+            const mixed = [...audit.filter((resource) => resource.inputs.metadata?.name !== "default.ztmesh-allow-dns"), enforcedDns];
+            const result = await runPolicyPack([reachabilityMatchesIntent], mixed, { stack: declaring("audit") });
+            const found = messages(result.violations);
+            assert.ok(found.length > 0 && found.every((m) => m.includes(" is in audit mode, which must refuse nothing, yet now declares ")), found.join("\n"));
+            assert.ok(found.some((m) => m.startsWith("Service bookinfo/ratings is in audit mode, which must refuse nothing, yet now declares bookinfo/reviews-v1[Deployment] as a caller of bookinfo/ratings-v1[Deployment], but TCP 9080 is blocked; egress of bookinfo/reviews-v1[Deployment]: everything denied at the end of tier default")), found.join("\n"));
+        });
+
         it("audit-enforcement-impact lists, per declared Service, the flows promotion cuts, and the declared callers it would break", async () => {
             const impact = async (resources: RecordedResource[]) => (await runPolicyPack([auditEnforcementImpact], resources, { stack: declaring("audit") })).violations;
             const broken = await impact(withoutRatingsAllow());

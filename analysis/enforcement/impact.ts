@@ -15,7 +15,7 @@ import { KubeObject } from "../manifests";
 import type { ObservedFlow } from "../observed/observedFlow";
 import { PeerResolver } from "../observed/peers";
 import { analysedObjects, reachability } from "../reach";
-import { asEnforcedObjects } from "./asEnforced";
+import { asEnforcedObjects, observingPolicyNames } from "./asEnforced";
 import { callersDeclarations, CallersDeclaration } from "./callersDeclarations";
 import type { ImpactFlow, ObservedRequest } from "./impactFlow";
 
@@ -27,6 +27,8 @@ export interface CutFlow extends ImpactFlow {
     readonly observedAt: readonly string[];
     /** The sentences of the enforcement points in the as-enforced view: layer 3/4 egress and ingress, then layer 7. */
     readonly explanation: readonly string[];
+    /** The staged and dry-run policies the explanation names as enforced: "NetworkPolicy bookinfo/ratings is StagedKubernetesNetworkPolicy bookinfo/ratings". */
+    readonly observing: readonly string[];
     /** What Calico recorded of it (enforced and pending verdicts), when it was read from Calico's flow records. */
     readonly calico?: readonly string[];
 }
@@ -79,6 +81,7 @@ export function enforcementImpact(objects: readonly KubeObject[], observed: read
     // The same peers in both views: a peer the input lacks is counted once, from the first.
     const enforced = verdicts(enforcedObjects, new Map());
     const explain = flowPartsExplainer(enforcedObjects, { tierPolicies: true });
+    const observing = observingPolicyNames(objects);
     const cut: CutFlow[] = [];
     for (const { connection, requests, observedAt, calico } of distinct.values()) {
         const before = now(connection);
@@ -92,11 +95,14 @@ export function enforcementImpact(objects: readonly KubeObject[], observed: read
             continue;
         }
         const { layer4, layer7 } = explain(after.src.name, after.dst.name);
+        const explanation = [...layer4, ...(layer7 !== undefined ? [layer7] : [])];
+        const named = (name: string) => explanation.some((sentence) => new RegExp(`(^|[^A-Za-z])${escapeRegExp(name)}($|[^A-Za-z0-9./-])`).test(sentence));
         cut.push({
             src: before.src.name, dst: before.dst.name, protocol: connection.protocol, port: Number(connection.port),
             requests: cutRequests.sort(compareRequests),
             observedAt,
-            explanation: [...layer4, ...(layer7 !== undefined ? [layer7] : [])],
+            explanation,
+            observing: observing.filter(({ enforcedAs }) => named(enforcedAs)).map(({ enforcedAs, observing: is }) => `${enforcedAs} is ${is}`),
             ...(calico.size > 0 ? { calico: [...calico] } : {}),
         });
     }
@@ -129,4 +135,8 @@ function verdicts(objects: readonly KubeObject[], unresolved: Map<string, number
             throw error;
         }
     };
+}
+
+function escapeRegExp(text: string): string {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

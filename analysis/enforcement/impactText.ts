@@ -30,6 +30,7 @@ export function impactText(impact: EnforcementImpact): string {
     for (const flow of impact.cut) {
         lines.push(`  ${describeCutFlow(flow)}  (observed at ${flow.observedAt.join(", ")})`);
         flow.explanation.forEach((sentence) => lines.push(`    ${sentence}`));
+        if (flow.observing.length > 0) lines.push(`    as enforced: ${flow.observing.join("; ")}`);
         flow.calico?.forEach((recorded) => lines.push(`    Calico recorded: ${recorded}`));
     }
     impact.unresolved.forEach((line) => lines.push(`  not evaluated: ${line}`));

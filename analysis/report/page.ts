@@ -82,7 +82,7 @@ function impactSection(model: ReportModel): string {
     const flows = impact.cut.length === 0
         ? `<p class="none">None of the ${impact.observed} observed flows would be denied when enforced.</p>`
         : `<ul>${impact.cut.map((flow) => `<li class="blocked" data-src="${escapeHtml(flow.src)}" data-dst="${escapeHtml(flow.dst)}"><span class="swatch blocked"></span>${escapeHtml(describeCutFlow(flow))}`
-            + `<div class="because">${[...flow.explanation, ...(flow.calico ?? []).map((recorded) => `Calico recorded: ${recorded}`)].map(escapeHtml).join("<br>")}</div>`
+            + `<div class="because">${[...flow.explanation, ...(flow.observing.length > 0 ? [`as enforced: ${flow.observing.join("; ")}`] : []), ...(flow.calico ?? []).map((recorded) => `Calico recorded: ${recorded}`)].map(escapeHtml).join("<br>")}</div>`
             + `<div class="because">observed at ${escapeHtml(flow.observedAt.join(", "))}</div></li>`).join("")}</ul>`;
     const notes = [...impact.unresolved.map((line) => `not evaluated: ${line}`), ...impact.undeclarable.map((line) => `no callers entry keeps ${line}`)];
     const declarations = impact.declarations.length === 0 ? ""

@@ -45,6 +45,12 @@ function assertOnlyTheUndeclaredFlow(impact: EnforcementImpact, requests: readon
     assert.deepStrictEqual(impact.cut[0].requests, requests);
     assert.strictEqual(impact.cut[0].explanation.length, cutBy.length, impact.cut[0].explanation.join("\n"));
     impact.cut[0].explanation.forEach((sentence, index) => assert.match(sentence, cutBy[index]));
+    // Which staged and dry-run policies the sentences name as enforced, in both API groups the fixture uses.
+    for (const observing of ["NetworkPolicy bookinfo/ratings is StagedKubernetesNetworkPolicy bookinfo/ratings",
+        "GlobalNetworkPolicy default.ztmesh-default-deny is StagedGlobalNetworkPolicy default.ztmesh-default-deny",
+        `AuthorizationPolicy bookinfo/ratings is AuthorizationPolicy bookinfo/ratings (istio.io/dry-run: "true")`]) {
+        assert.ok(impact.cut[0].observing.includes(observing), impact.cut[0].observing.join("\n"));
+    }
     assert.deepStrictEqual(impact.declarations, [{ name: "ratings", namespace: "bookinfo", callers: [callers] }]);
     assert.deepStrictEqual([impact.undeclarable, impact.unresolved], [[], []]);
 }

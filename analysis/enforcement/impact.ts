@@ -37,6 +37,11 @@ export interface EnforcementImpact {
     /** How many distinct flows (pairs of peers on a port) were evaluated. */
     readonly observed: number;
     readonly cut: readonly CutFlow[];
+    /**
+     * Observed flows the policies enforced now deny already, explained in that view: traffic the
+     * audit rollout itself would cut (or, read from logs older than it, has cut). None should be.
+     */
+    readonly deniedNow: readonly CutFlow[];
     /** The `callers` entries that would keep the cut flows, for a person to review: never applied. */
     readonly declarations: readonly CallersDeclaration[];
     /** Cut flows no `callers` entry can keep, each with why. */
@@ -83,33 +88,43 @@ export function enforcementImpact(objects: readonly KubeObject[], observed: read
     const explain = flowPartsExplainer(enforcedObjects, { tierPolicies: true });
     const observing = observingPolicyNames(objects);
     const cut: CutFlow[] = [];
+    const explainNow = flowPartsExplainer(objects, { tierPolicies: true });
+    const deniedNow: CutFlow[] = [];
     for (const { connection, requests, observedAt, calico } of distinct.values()) {
         const before = now(connection);
         const after = enforced(connection);
         if (before === undefined || after === undefined) {
             continue;
         }
-        const connectionCut = before.allowed && !after.allowed;
-        const cutRequests = [...requests.values()].filter((request) => now({ ...connection, request })?.allowed === true && enforced({ ...connection, request })?.allowed === false);
-        if (!connectionCut && cutRequests.length === 0) {
+        const record = (verdict: Verdict, sentences: typeof explain, cutRequests: ObservedRequest[], named: typeof observing): CutFlow => {
+            const { layer4, layer7 } = sentences(verdict.src.name, verdict.dst.name);
+            const explanation = [...layer4, ...(layer7 !== undefined ? [layer7] : [])];
+            const mentioned = (name: string) => explanation.some((sentence) => new RegExp(`(^|[^A-Za-z])${escapeRegExp(name)}($|[^A-Za-z0-9./-])`).test(sentence));
+            return {
+                src: before.src.name, dst: before.dst.name, protocol: connection.protocol, port: Number(connection.port),
+                requests: cutRequests.sort(compareRequests),
+                observedAt,
+                explanation,
+                observing: named.filter(({ enforcedAs }) => mentioned(enforcedAs)).map(({ enforcedAs, observing: is }) => `${enforcedAs} is ${is}`),
+                ...(calico.size > 0 ? { calico: [...calico] } : {}),
+            };
+        };
+        const deniedRequests = [...requests.values()].filter((request) => now({ ...connection, request })?.allowed === false);
+        if (!before.allowed || deniedRequests.length > 0) {
+            deniedNow.push(record(before, explainNow, before.connection ? deniedRequests : [], []));
             continue;
         }
-        const { layer4, layer7 } = explain(after.src.name, after.dst.name);
-        const explanation = [...layer4, ...(layer7 !== undefined ? [layer7] : [])];
-        const named = (name: string) => explanation.some((sentence) => new RegExp(`(^|[^A-Za-z])${escapeRegExp(name)}($|[^A-Za-z0-9./-])`).test(sentence));
-        cut.push({
-            src: before.src.name, dst: before.dst.name, protocol: connection.protocol, port: Number(connection.port),
-            requests: cutRequests.sort(compareRequests),
-            observedAt,
-            explanation,
-            observing: observing.filter(({ enforcedAs }) => named(enforcedAs)).map(({ enforcedAs, observing: is }) => `${enforcedAs} is ${is}`),
-            ...(calico.size > 0 ? { calico: [...calico] } : {}),
-        });
+        const cutRequests = [...requests.values()].filter((request) => enforced({ ...connection, request })?.allowed === false);
+        if (after.allowed && cutRequests.length === 0) {
+            continue;
+        }
+        cut.push(record(after, explain, cutRequests, observing));
     }
     const { declarations, undeclarable } = callersDeclarations(objects, cut);
     return {
         observed: distinct.size,
         cut,
+        deniedNow,
         declarations,
         undeclarable,
         unresolved: [...unresolved].map(([reason, count]) => `${count} observed flow${count === 1 ? "" : "s"}: ${reason}`),

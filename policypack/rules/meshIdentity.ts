@@ -1,26 +1,38 @@
 import { RuleConfig } from "../config";
+import { declaresAudit, stackUnderReview, whenEnforced } from "../enforcement";
 import { KubeObject, PodTemplate, groupOf, namespaceOf, podTemplateOf } from "../kubernetes";
 import { Report, objectRule } from "../policy";
 
 const workloadKinds = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"];
 const acceptedModes = ["STRICT", "UNSET"];
 
+/**
+ * The mTLS modes a PeerAuthentication of `namespace` may set: STRICT (or UNSET, which
+ * inherits); where the stack declares the namespace (the root namespace: the stack) in audit
+ * mode also PERMISSIVE, which keeps plain-text callers working while audit mode finds them (the
+ * production-not-in-audit rule keeps it out of production). DISABLE never.
+ */
+function acceptedMtlsModes(namespace: string, rootNamespace: string): string[] {
+    return declaresAudit(stackUnderReview(), namespace === rootNamespace ? undefined : namespace) ? [...acceptedModes, "PERMISSIVE"] : acceptedModes;
+}
+
 export const peerAuthenticationStrict = objectRule({
     name: "peer-authentication-strict",
-    description: "PeerAuthentication may only require mutual TLS (STRICT), also per port; the mesh-wide one in the root namespace must say STRICT explicitly.",
+    description: "PeerAuthentication may only require mutual TLS (STRICT), also per port; the mesh-wide one in the root namespace must say STRICT explicitly. Where the stack declares audit mode (for the mesh, or the PeerAuthentication's namespace), PERMISSIVE is accepted too.",
     kinds: ["PeerAuthentication"],
     config: ["rootNamespace"],
     validate(object: KubeObject, config: RuleConfig, report: Report) {
+        const accepted = acceptedMtlsModes(namespaceOf(object), config.rootNamespace);
         const spec = object.spec ?? {};
         const mode: string | undefined = spec.mtls?.mode;
         const meshWide = object.metadata.namespace === config.rootNamespace && !spec.selector;
-        if (mode !== undefined && !acceptedModes.includes(mode)) {
+        if (mode !== undefined && !accepted.includes(mode)) {
             report(`sets mtls.mode ${mode}, which accepts plain-text traffic`, "set spec.mtls.mode to STRICT (migrate clients to the mesh first)");
-        } else if (meshWide && mode !== "STRICT") {
+        } else if (meshWide && (mode === undefined || mode === "UNSET")) {
             report(`is the mesh-wide policy but leaves mtls.mode ${mode ?? "unset"} (PERMISSIVE)`, "set spec.mtls.mode to STRICT");
         }
         for (const [port, setting] of Object.entries<{ mode?: string }>(spec.portLevelMtls ?? {})) {
-            if (setting?.mode !== undefined && !acceptedModes.includes(setting.mode)) {
+            if (setting?.mode !== undefined && !accepted.includes(setting.mode)) {
                 report(`sets mtls.mode ${setting.mode} on port ${port}`, `remove spec.portLevelMtls["${port}"] or set it to STRICT`);
             }
         }
@@ -76,7 +88,7 @@ function openSource(rule: any): string | undefined {
 
 export const authorizationPolicyNoAllowAll = objectRule({
     name: "authorization-policy-no-allow-all",
-    description: "An ALLOW AuthorizationPolicy must name who is allowed: no empty rule, no rule without `from`, no `*` principal or namespace.",
+    description: "An ALLOW AuthorizationPolicy must name who is allowed: no empty rule, no rule without `from`, no `*` principal or namespace. A dry run is judged too: it takes effect at promotion.",
     kinds: ["AuthorizationPolicy"],
     validate(object: KubeObject, _config: RuleConfig, report: Report) {
         if (groupOf(object) !== "security.istio.io") {
@@ -89,7 +101,7 @@ export const authorizationPolicyNoAllowAll = objectRule({
         (spec.rules ?? []).forEach((rule: any, index: number) => {
             const problem = openSource(rule);
             if (problem) {
-                report(`rule spec.rules[${index}] ${problem}`, "allow the callers' principals (cluster.local/ns/<ns>/sa/<sa>), e.g. by declaring them as callers of the MeshService");
+                report(`rule spec.rules[${index}] ${problem}${whenEnforced(object)}`, "allow the callers' principals (cluster.local/ns/<ns>/sa/<sa>), e.g. by declaring them as callers of the MeshService");
             }
         });
     },

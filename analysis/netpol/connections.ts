@@ -430,18 +430,6 @@ function clusterSide(tiers: TierRules): { readonly admitting: readonly ClusterPo
     };
 }
 
-/** Each port set's spelling, found once per set: runs hold the sets of their rules by it. */
-const spellings = new WeakMap<ConnectionSet, string>();
-
-function spelling(ports: ConnectionSet): string {
-    let text = spellings.get(ports);
-    if (text === undefined) {
-        text = formatConnectionSet(ports);
-        spellings.set(ports, text);
-    }
-    return text;
-}
-
 /**
  * What `rules` allow with the External ranges of `ranges`, as runs of positions with the same
  * non-empty set: one sweep over the points where a rule's ipBlocks begin or end, so the cost
@@ -469,7 +457,7 @@ function externalRuns(rules: readonly PolicyRule[], destinationPorts: readonly C
         const at = changes[next].at;
         for (; next < changes.length && changes[next].at === at; next++) {
             const { ports, count } = changes[next];
-            const key = spelling(ports);
+            const key = formatConnectionSet(ports);
             const held = holding.get(key) ?? { ports, count: 0 };
             held.count += count;
             if (held.count === 0) {

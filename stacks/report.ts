@@ -11,13 +11,6 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { reachability } from "../analysis/reach";
-import { reportModel } from "../analysis/report/model";
-import { unexpandedChartsLimit } from "../analysis/report/limits";
-import { renderPage } from "../analysis/report/page";
-import { consoleSummary } from "../analysis/report/words";
-import { ConfigError, parseEnvironment } from "./config";
-import { stackObjects } from "./offline";
 import { offlineStackConfig, projectRoot, StackFileError } from "./stackFile";
 
 const usage = `Usage: npm run report -- --stack <name> [--output FILE]
@@ -29,6 +22,9 @@ the callers each MeshService declares.
 
 /** A problem the user can fix; printed as one message, exit code 2. */
 class UsageError extends Error {}
+
+/** The stack config's error, once ./config is loaded (before, no error is one). */
+let configErrorType: typeof import("./config").ConfigError | undefined;
 
 async function main(argv: readonly string[]): Promise<number> {
     const { values } = parseArgs({
@@ -45,7 +41,18 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     const stack = values.stack;
     const started = performance.now();
-    const env = parseEnvironment(offlineStackConfig(stack));
+    const config = offlineStackConfig(stack);
+    // Loaded once the arguments and the stack file are read: Pulumi, the components and the
+    // analyzer take seconds to load, and a usage error or a missing stack needs none of them.
+    const { ConfigError, parseEnvironment } = await import("./config");
+    configErrorType = ConfigError;
+    const { stackObjects } = await import("./offline");
+    const { reachability } = await import("../analysis/reach");
+    const { reportModel } = await import("../analysis/report/model");
+    const { unexpandedChartsLimit } = await import("../analysis/report/limits");
+    const { renderPage } = await import("../analysis/report/page");
+    const { consoleSummary } = await import("../analysis/report/words");
+    const env = parseEnvironment(config);
     const objects = await stackObjects(env, stack);
     const flows = reachability(objects, { istio: true });
     const model = reportModel(objects, flows, { title: `Reachability of stack ${stack}`, source: `stack ${stack} (Pulumi.${stack}.yaml)`, limits: [unexpandedChartsLimit(stack)] });
@@ -59,7 +66,7 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-        const known = error instanceof UsageError || error instanceof StackFileError || error instanceof ConfigError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+        const known = error instanceof UsageError || error instanceof StackFileError || (configErrorType !== undefined && error instanceof configErrorType) || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
         process.stderr.write(`report: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}\n`);
         // The offline runtime keeps handles open, so exit explicitly.
         process.exit(known ? 2 : 1);

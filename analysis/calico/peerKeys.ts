@@ -7,6 +7,7 @@
  * pod. Keys are necessary conditions only; the rule's own predicate still decides.
  */
 import { SelectorNode } from "../calicoSelector";
+import type { ClusterPolicyRule } from "../clusterPolicy/clusterNetworkPolicy";
 import { NetworkPolicy, PodIdentity, PolicyRule } from "../netpol/policy";
 import { EndpointIdentity, NetworkSetView } from "./model";
 
@@ -86,6 +87,20 @@ export function kubernetesRuleKeys(rule: PolicyRule): string[] | undefined {
     const each = rule.peers.pods.map((peer) => {
         const labelKeys = selectorKeys(peer.pods, "pod");
         const namespaceKeys = typeof peer.namespaces === "string" ? [namespaceKey(peer.namespaces)] : selectorKeys(peer.namespaces, "namespace");
+        return labelKeys && namespaceKeys ? namespaceKeys.flatMap((namespace) => labelKeys.map((label) => both(namespace, label))) : labelKeys ?? namespaceKeys;
+    });
+    return each.every((keys) => keys !== undefined) ? each.flat() as string[] : undefined;
+}
+
+/**
+ * The keys of the pods a ClusterNetworkPolicy rule admits as its peers (its `networks` admit no
+ * pod): a `namespaces` peer's namespace selector's, a `pods` peer's pairs of namespace and label
+ * keys where both selectors give keys, as kubernetesRuleKeys.
+ */
+export function clusterRuleKeys(rule: ClusterPolicyRule): string[] | undefined {
+    const each = rule.pods.map((peer) => {
+        const labelKeys = selectorKeys(peer.pods, "pod");
+        const namespaceKeys = selectorKeys(peer.namespaces, "namespace");
         return labelKeys && namespaceKeys ? namespaceKeys.flatMap((namespace) => labelKeys.map((label) => both(namespace, label))) : labelKeys ?? namespaceKeys;
     });
     return each.every((keys) => keys !== undefined) ? each.flat() as string[] : undefined;

@@ -18,7 +18,6 @@ import type { Endpoint } from "../netpol/connection";
 import { compareNames, externalName, formatConnectionSet } from "../netpol/format";
 import { Interval } from "../netpol/intervals";
 import { Address } from "../netpol/ipRanges";
-import type { ConnectionSet } from "../netpol/ports";
 import { clusterFromObjects, Workload, workloadId } from "../netpol/workloads";
 import type { KubeObject } from "../manifests";
 import { Flow, reachability, ReachOptions } from "../reach";
@@ -85,19 +84,8 @@ export function isEmptyDiff(diff: ConnectivityDiff): boolean {
 
 /** The diff from `before` to `after`; each group sorted by source, then destination name. */
 export function connectivityDiff(before: DiffSide, after: DiffSide, options: DiffOptions = {}): ConnectivityDiff {
-    // Flows between workloads of the same groups share one ConnectionSet: each is spelled once (when no grants follow it).
-    const spelled = new Map<ConnectionSet, string>();
-    const spell = (flow: Flow): SideConnections => {
-        if (options.l7 && flow.l7 !== undefined) {
-            return { flow, text: connectionsText(flow, true) };
-        }
-        let text = spelled.get(flow.allowed);
-        if (text === undefined) {
-            text = formatConnectionSet(flow.allowed);
-            spelled.set(flow.allowed, text);
-        }
-        return { flow, text };
-    };
+    // Flows between workloads of the same groups share one ConnectionSet, spelled once (formatConnectionSet), when no grants follow it.
+    const spell = (flow: Flow): SideConnections => ({ flow, text: options.l7 && flow.l7 !== undefined ? connectionsText(flow, true) : formatConnectionSet(flow.allowed) });
     const beforeWorkloads = workloadNames(before);
     const afterWorkloads = workloadNames(after);
     const result: Record<DiffType, PairDiff[]> = { changed: [], added: [], removed: [], unchanged: [] };

@@ -19,8 +19,11 @@
  *
  * ClusterNetworkPolicies, where given, decide each direction around the NetworkPolicies, in
  * Kubernetes' order (clusterPolicy/kubernetesOrder.ts): the Admin tier before them, the
- * Baseline tier for pods they do not isolate. A side with ClusterNetworkPolicy rules may allow
- * what its NetworkPolicies do not, so such groups are candidates for every peer on that side.
+ * Baseline tier for pods they do not isolate. A side with ClusterNetworkPolicy rules allows a
+ * peer something only if one of its Accept or Pass rules admits the peer, or its NetworkPolicies
+ * would (where they isolate it), or, where they do not, if no Deny rule of every port admits the
+ * peer (what no rule decides is allowed; see clusterSide). The groups each such rule admits are
+ * found through the same label-key index (peerKeys.ts clusterRuleKeys).
  */
 import { ReachableRows } from "../reachableRow";
 import { Labels } from "../calicoSelector";
@@ -28,13 +31,13 @@ import { compareNames, externalName, formatConnectionSet } from "./format";
 import { Interval } from "./intervals";
 import { Address, addressesEmpty, externalRanges } from "./ipRanges";
 import { NetworkPolicy, PodIdentity, podLabelsRead, PolicyRule, policySelects, ruleAdmitsPod, ruleIpBlocks } from "./policy";
-import { KeyIndex, kubernetesPolicyKeys, kubernetesRuleKeys, podIdentityKeys } from "../calico/peerKeys";
+import { clusterRuleKeys, KeyIndex, kubernetesPolicyKeys, kubernetesRuleKeys, podIdentityKeys } from "../calico/peerKeys";
 import { ConnectionSet, ContainerPort } from "./ports";
 import { Cluster, selectorView, Workload, workloadId } from "./workloads";
 import { Connection, Endpoint } from "./connection";
 import { RangeIndex } from "./rangeIndex";
 import { ClusterPolicyRule, ruleAdmitsAddress as clusterRuleAdmitsAddress, ruleAdmitsPod as clusterRuleAdmitsPod } from "../clusterPolicy/clusterNetworkPolicy";
-import { ClusterPolicies, decideDirection, PodClusterRules } from "../clusterPolicy/kubernetesOrder";
+import { ClusterPolicies, decideDirection, PodClusterRules, TierRules } from "../clusterPolicy/kubernetesOrder";
 
 /** Workloads that every policy treats alike, with the rules of the policies isolating them. */
 interface Group {
@@ -133,10 +136,20 @@ class Evaluator {
     private readonly ingressRules: KeyIndex<PolicyRule>;
     /** ...and the groups each of them isolates. */
     private readonly ingressOwners = new Map<PolicyRule, Group[]>();
-    /** Groups whose ingress admits every source: not isolated, or isolated with a rule without peers. */
+    /** Groups whose ingress admits every source: not isolated (by any policy), or isolated with a NetworkPolicy rule without peers. */
     private readonly openIngress: ReadonlySet<Group>;
     /** Groups that no ingress policy isolates, or whose ingress ClusterNetworkPolicy rules may decide. */
     private readonly unisolatedIngress: readonly Group[];
+    /** The Accept and Pass ingress rules of ClusterNetworkPolicies, by the keys of the sources they may admit... */
+    private readonly clusterIngressRules: KeyIndex<ClusterPolicyRule>;
+    /** ...and the groups each of them applies to. */
+    private readonly clusterIngressOwners = new Map<ClusterPolicyRule, Group[]>();
+    /**
+     * Groups with ingress ClusterNetworkPolicy rules that no NetworkPolicy isolates for ingress,
+     * by the Deny rules of every port among those: such a group admits every source that none of
+     * them admits (clusterSide).
+     */
+    private readonly guardedIngress = new Map<string, { readonly denying: readonly ClusterPolicyRule[]; readonly groups: Group[] }>();
 
     /** `ranges`: the External sources (cut by ingress ipBlocks) and destinations (by egress ones). */
     constructor(private readonly groups: readonly Group[], destinations: readonly Peer[], private readonly ranges: Readonly<Record<"ingress" | "egress", RangeIndex<ExternalPeer>>>) {
@@ -153,8 +166,34 @@ class Evaluator {
             }
         }
         this.ingressRules = new KeyIndex([...this.ingressOwners.keys()], kubernetesRuleKeys);
-        // ClusterNetworkPolicy rules may accept what the NetworkPolicies do not: such a group is open to every source here.
-        this.openIngress = new Set(groups.filter((group) => group.ingress === undefined || group.ingress.some((rule) => !rule.peers) || group.clusterRules?.ingress));
+        const ruleIds = new Map<ClusterPolicyRule, number>();
+        for (const group of groups) {
+            const tiers = group.clusterRules?.ingress;
+            if (tiers === undefined) {
+                continue;
+            }
+            const side = clusterSide(tiers);
+            for (const rule of side.admitting) {
+                const owners = this.clusterIngressOwners.get(rule);
+                if (owners) {
+                    owners.push(group);
+                } else {
+                    this.clusterIngressOwners.set(rule, [group]);
+                }
+            }
+            if (group.ingress === undefined) {
+                side.denying.forEach((rule) => ruleIds.has(rule) || ruleIds.set(rule, ruleIds.size));
+                const key = side.denying.map((rule) => ruleIds.get(rule)).join(",");
+                const guarded = this.guardedIngress.get(key);
+                if (guarded) {
+                    guarded.groups.push(group);
+                } else {
+                    this.guardedIngress.set(key, { denying: side.denying, groups: [group] });
+                }
+            }
+        }
+        this.clusterIngressRules = new KeyIndex([...this.clusterIngressOwners.keys()], clusterRuleKeys);
+        this.openIngress = new Set(groups.filter((group) => (group.ingress === undefined && !group.clusterRules?.ingress) || group.ingress?.some((rule) => !rule.peers)));
         this.unisolatedIngress = groups.filter((group) => group.ingress === undefined || group.clusterRules?.ingress);
     }
 
@@ -184,9 +223,10 @@ class Evaluator {
     }
 
     /**
-     * The destination groups that may allow `source` anything: those its egress admits (every
-     * group, when it is not isolated or has a rule without peers) whose ingress is open or has
-     * a rule admitting it. A superset: evaluation decides each.
+     * The destination groups that may allow `source` anything: those its egress may allow
+     * (egressCandidates) whose ingress is open or may admit it (a NetworkPolicy or
+     * ClusterNetworkPolicy rule admitting it, or no Deny of every port that admits it where only
+     * ClusterNetworkPolicies decide). A superset: evaluation decides each.
      */
     private candidates(source: Group): Iterable<Group> {
         const admitting = new Set<Group>();
@@ -195,19 +235,57 @@ class Evaluator {
                 this.ingressOwners.get(rule)!.forEach((group) => admitting.add(group));
             }
         }
-        const egress = source.egress;
-        if (egress === undefined || egress.some((rule) => !rule.peers) || source.clusterRules?.egress) {
+        for (const rule of this.clusterIngressRules.lookup(source.keys)) {
+            if (this.clusterAdmittedBy(rule).has(source)) {
+                this.clusterIngressOwners.get(rule)!.forEach((group) => admitting.add(group));
+            }
+        }
+        for (const { denying, groups } of this.guardedIngress.values()) {
+            if (!denying.some((rule) => this.clusterAdmittedBy(rule).has(source))) {
+                groups.forEach((group) => admitting.add(group));
+            }
+        }
+        const egress = this.egressCandidates(source);
+        if (egress === "all") {
             this.openIngress.forEach((group) => admitting.add(group));
             return admitting;
         }
-        const found = new Set<Group>();
-        for (const rule of egress) {
-            for (const group of this.admittedBy(rule)) {
-                if (this.openIngress.has(group) || admitting.has(group)) {
-                    found.add(group);
-                }
+        const found: Group[] = [];
+        const consider = (group: Group) => {
+            if (this.openIngress.has(group) || admitting.has(group)) {
+                found.push(group);
             }
+        };
+        if ("except" in egress) {
+            this.groups.forEach((group) => egress.except.has(group) || consider(group));
+        } else {
+            egress.forEach(consider);
         }
+        return found;
+    }
+
+    /**
+     * The destination groups `source`'s egress may allow something: every group (not isolated,
+     * or a NetworkPolicy rule without peers); every group but those a Deny of every port admits
+     * and no Accept or Pass rule does (isolated by ClusterNetworkPolicies only); else those its
+     * NetworkPolicy rules and ClusterNetworkPolicy Accept and Pass rules admit.
+     */
+    private egressCandidates(source: Group): ReadonlySet<Group> | "all" | { readonly except: ReadonlySet<Group> } {
+        const egress = source.egress;
+        const tiers = source.clusterRules?.egress;
+        if (egress?.some((rule) => !rule.peers) || (egress === undefined && tiers === undefined)) {
+            return "all";
+        }
+        const side = tiers && clusterSide(tiers);
+        if (egress === undefined) {
+            const except = new Set<Group>();
+            side!.denying.forEach((rule) => this.clusterAdmittedBy(rule).forEach((group) => except.add(group)));
+            side!.admitting.forEach((rule) => this.clusterAdmittedBy(rule).forEach((group) => except.delete(group)));
+            return except.size === 0 ? "all" : { except };
+        }
+        const found = new Set<Group>();
+        egress.forEach((rule) => this.admittedBy(rule).forEach((group) => found.add(group)));
+        side?.admitting.forEach((rule) => this.clusterAdmittedBy(rule).forEach((group) => found.add(group)));
         return found;
     }
 
@@ -323,27 +401,33 @@ class Evaluator {
         return admitted;
     }
 
-    /** The groups a ClusterNetworkPolicy rule admits, found once per rule. */
+    /** The groups a ClusterNetworkPolicy rule admits, found once per rule among those its keys allow. */
     private clusterAdmittedBy(rule: ClusterPolicyRule): Set<Group> {
         let admitted = this.clusterAdmittedGroups.get(rule);
         if (!admitted) {
-            admitted = new Set(this.groups.filter((group) => clusterRuleAdmitsPod(rule, group.identity)));
+            const keys = clusterRuleKeys(rule);
+            const candidates = keys === undefined ? this.groups : this.groupIndex.lookup(keys);
+            admitted = new Set(candidates.filter((group) => clusterRuleAdmitsPod(rule, group.identity)));
             this.clusterAdmittedGroups.set(rule, admitted);
         }
         return admitted;
     }
 }
 
-/** Each port set's spelling, found once per set: runs hold the sets of their rules by it. */
-const spellings = new WeakMap<ConnectionSet, string>();
-
-function spelling(ports: ConnectionSet): string {
-    let text = spellings.get(ports);
-    if (text === undefined) {
-        text = formatConnectionSet(ports);
-        spellings.set(ports, text);
-    }
-    return text;
+/**
+ * Of one direction's ClusterNetworkPolicy rules (both tiers), those that can make it allow a peer
+ * the NetworkPolicies do not: Accept, and Pass (to the NetworkPolicies, or past the Baseline tier
+ * to what is allowed); and the Deny rules of every port, one of which, where no Accept or Pass
+ * rule admits the peer, leaves the peer nothing (decideDirection: for a pod no NetworkPolicy
+ * isolates, only a Deny denies; a Deny of some ports leaves the others to the rest).
+ */
+function clusterSide(tiers: TierRules): { readonly admitting: readonly ClusterPolicyRule[]; readonly denying: readonly ClusterPolicyRule[] } {
+    const rules = [...tiers.admin, ...tiers.baseline];
+    return {
+        admitting: rules.filter((rule) => rule.action !== "Deny"),
+        // Named ports only add to a rule's ports, so a rule of every port without them has every port with them.
+        denying: rules.filter((rule) => rule.action === "Deny" && rule.ports([]).isAll()),
+    };
 }
 
 /**
@@ -373,7 +457,7 @@ function externalRuns(rules: readonly PolicyRule[], destinationPorts: readonly C
         const at = changes[next].at;
         for (; next < changes.length && changes[next].at === at; next++) {
             const { ports, count } = changes[next];
-            const key = spelling(ports);
+            const key = formatConnectionSet(ports);
             const held = holding.get(key) ?? { ports, count: 0 };
             held.count += count;
             if (held.count === 0) {

@@ -16,15 +16,29 @@ export function externalName(range: Interval<Address>): string {
 
 const allConnections = "All Connections";
 
+/**
+ * Each set's spelling but that of all connections, found once per set (sets are immutable):
+ * connections between workloads of the same groups share one set, and the engines spell sets to
+ * tell equal ones (evaluation states, rules' ports) apart. All connections is recognised without
+ * a lookup, and not kept: pairs of groups that no policy isolates each have their own set,
+ * millions in a large open cluster.
+ */
+const spellings = new WeakMap<ConnectionSet, string>();
+
 /** `All Connections`, or the protocols in name order, each with its port ranges: `SCTP 1-65535,TCP 1-65535,UDP 1-52,54-65535`. */
 export function formatConnectionSet(connections: ConnectionSet): string {
     if (connections.isAll()) {
         return allConnections;
     }
-    return protocols
-        .filter((protocol) => !connections.ports(protocol).isEmpty())
-        .map((protocol) => `${protocol} ${connections.ports(protocol).intervals.map(formatPorts).join(",")}`)
-        .join(",");
+    let text = spellings.get(connections);
+    if (text === undefined) {
+        text = protocols
+            .filter((protocol) => !connections.ports(protocol).isEmpty())
+            .map((protocol) => `${protocol} ${connections.ports(protocol).intervals.map(formatPorts).join(",")}`)
+            .join(",");
+        spellings.set(connections, text);
+    }
+    return text;
 }
 
 function formatPorts(ports: Interval): string {
@@ -37,24 +51,10 @@ export function formatConnections(connections: readonly Connection[]): string {
 }
 
 /**
- * The lines of `formatConnections` one at a time, for a listing too long to hold as one string.
- * Connections between workloads of the same groups share one ConnectionSet, so each set is
- * spelled out once; the most common one, all connections, is recognised without a lookup (pairs
- * of groups that no policy isolates each have their own set, millions in a large open cluster).
+ * The lines of `formatConnections` one at a time, for a listing too long to hold as one string
+ * (each set spelled once, see formatConnectionSet).
  */
 export function* connectionLines(connections: readonly Connection[]): Generator<string> {
-    const spelled = new Map<ConnectionSet, string>();
-    const spell = (allowed: ConnectionSet) => {
-        if (allowed.isAll()) {
-            return allConnections;
-        }
-        let text = spelled.get(allowed);
-        if (text === undefined) {
-            text = formatConnectionSet(allowed);
-            spelled.set(allowed, text);
-        }
-        return text;
-    };
     // Each name escaped once (escapeControl: no control character may forge a line), as each is on many lines.
     const escaped = new Map<string, string>();
     const printable = (name: string) => {
@@ -66,7 +66,7 @@ export function* connectionLines(connections: readonly Connection[]): Generator<
         return text;
     };
     for (const connection of sortedByNames(connections)) {
-        yield `${printable(connection.src.name)} => ${printable(connection.dst.name)} : ${spell(connection.allowed)}\n`;
+        yield `${printable(connection.src.name)} => ${printable(connection.dst.name)} : ${formatConnectionSet(connection.allowed)}\n`;
     }
 }
 

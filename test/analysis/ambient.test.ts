@@ -6,9 +6,7 @@ import { formatGrants } from "../../analysis/istio/format";
 import { KubeObject } from "../../analysis/manifests";
 import { IntervalSet } from "../../analysis/netpol/intervals";
 import { reachability } from "../../analysis/reach";
-import { parseEnvironment } from "../../stacks/config";
-import { stackObjects } from "../../stacks/offline";
-import { stackConfig } from "../harness/stackConfig";
+import { renderedStackObjects } from "../harness/renderedStacks";
 
 const bookinfo = (name: string) => `bookinfo/${name}[Deployment]`;
 
@@ -38,7 +36,7 @@ describe("reachability in ambient mode (ztunnel at L4, waypoints at L7)", () => 
     let objects: KubeObject[];
 
     before(async () => {
-        objects = await stackObjects(parseEnvironment(stackConfig("ambient")), "ambient");
+        objects = await renderedStackObjects("ambient");
     });
 
     const intoBookinfo = (flows: ReturnType<typeof reachability>) => flows.filter((flow) => flow.dst.name.startsWith("bookinfo/"));

@@ -3,9 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { evalExitCodes } from "../../analysis/commands/eval";
-import { parseEnvironment } from "../../stacks/config";
-import { stackObjects } from "../../stacks/offline";
-import { kubeconfigIsSecret, stackConfig } from "../harness/stackConfig";
+import { renderedStackObjects } from "../harness/renderedStacks";
 import { runCli } from "./cliRun";
 import { cluster } from "./istioFixture";
 
@@ -16,7 +14,7 @@ describe("ztmesh eval (command line)", () => {
     before(async () => {
         folder = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-eval-"));
         // The dev stack's objects (Calico GlobalNetworkPolicy, NetworkPolicy, Istio AuthorizationPolicy, ...) as one List; its Secrets play no part.
-        const objects = (await stackObjects(parseEnvironment(stackConfig("dev"), kubeconfigIsSecret), "dev")).filter((object) => object.kind !== "Secret");
+        const objects = (await renderedStackObjects("dev")).filter((object) => object.kind !== "Secret");
         dev = path.join(folder, "dev.json");
         fs.writeFileSync(dev, JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }));
         fs.writeFileSync(path.join(folder, "conditional.yaml"), `${cluster}

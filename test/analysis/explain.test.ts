@@ -5,10 +5,8 @@ import * as path from "path";
 import { explainText } from "../../analysis/explanation/explainList";
 import { KubeObject, loadManifests, parseManifests } from "../../analysis/manifests";
 import { reachability } from "../../analysis/reach";
-import { parseEnvironment } from "../../stacks/config";
-import { stackObjects } from "../../stacks/offline";
 import { conformanceFolder } from "../conformance/conformanceText";
-import { kubeconfigIsSecret, stackConfig } from "../harness/stackConfig";
+import { renderedStackObjects } from "../harness/renderedStacks";
 import { runCli } from "./cliRun";
 
 /** The block of one pair in an explain text, from its `Connections between` line to the next block. */
@@ -132,7 +130,7 @@ spec: {podSelector: {matchLabels: {app: backend}}, policyTypes: [Egress]}
 
 describe("--explain across the layers: Calico tiers, Kubernetes policy and Istio", () => {
     it("dev stack: a declared flow names the MeshService's NetworkPolicy and AuthorizationPolicy; an undeclared one the default-deny of each layer", async () => {
-        const objects = await stackObjects(parseEnvironment(stackConfig("dev"), kubeconfigIsSecret), "dev");
+        const objects = await renderedStackObjects("dev");
         const text = explained(objects, { focus: { focusworkload: ["bookinfo/ratings-v1"], focusDirection: "ingress" } });
         assert.strictEqual(pairBlock(text, "bookinfo/reviews-v1[Deployment]", "bookinfo/ratings-v1[Deployment]").split("\n").slice(0, 3).join("\n"),
             "Connections between bookinfo/reviews-v1[Deployment] => bookinfo/ratings-v1[Deployment]:\n\nAllowed connections: TCP 9080");
@@ -148,7 +146,7 @@ describe("--explain across the layers: Calico tiers, Kubernetes policy and Istio
     });
 
     it("ambient stack: the waypoint that admits a declared caller and refuses an undeclared one", async () => {
-        const objects = await stackObjects(parseEnvironment(stackConfig("ambient")), "ambient");
+        const objects = await renderedStackObjects("ambient");
         const text = explained(objects, { focus: { focusworkload: ["bookinfo/ratings-v1"], focusDirection: "ingress" } });
         assert.match(pairBlock(text, "bookinfo/reviews-v1[Deployment]", "bookinfo/ratings-v1[Deployment]"),
             /^Connections between .*:\n\nAllowed connections: TCP 9080\n(.*\n)*\tLayer 7: ambient: admitted by waypoint bookinfo\/waypoint for Service ratings \(L7\), then ztunnel of bookinfo\/ratings-v1\[Deployment\] \(L4\)\n/);

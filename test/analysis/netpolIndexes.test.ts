@@ -6,8 +6,11 @@
  * every pair gives (plainNetworkPolicy.ts), and it lists no other.
  */
 import * as assert from "assert";
+import { clusterRuleKeys, podIdentityKeys } from "../../analysis/calico/peerKeys";
+import { isClusterNetworkPolicy, parseClusterNetworkPolicy, ruleAdmitsPod } from "../../analysis/clusterPolicy/clusterNetworkPolicy";
 import { KubeObject } from "../../analysis/manifests";
 import { connectivity, formatConnectionSet } from "../../analysis/netpol";
+import { clusterFromObjects } from "../../analysis/netpol/workloads";
 import { seededRandom } from "../harness/random";
 import { plainNetworkPolicyFlows } from "./plainNetworkPolicy";
 
@@ -164,5 +167,28 @@ describe("NetworkPolicy engine: groups and indexes never change a result", () =>
         }
         // The ClusterNetworkPolicies change the result of many clusters (134 of these), so the comparison covers them.
         assert.ok(decided > 100, `${decided} of 300 clusters changed by their ClusterNetworkPolicies`);
+    });
+
+    it("keys a ClusterNetworkPolicy rule by its peers so that every pod it admits has one of its keys", function () {
+        // The flows above rarely hinge on a rule whose peers give keys of a namespace and a label
+        // together; this asks the index's own promise of every rule and pod of those clusters.
+        let keyedAdmissions = 0;
+        for (let seed = 1; seed <= 300; seed++) {
+            const objects = randomCluster(seed, true);
+            const cluster = clusterFromObjects(objects);
+            const pods = cluster.workloads.map((workload) => ({ namespace: workload.namespace, namespaceLabels: cluster.namespaces.get(workload.namespace) ?? {}, labels: workload.labels }));
+            for (const policy of objects.filter(isClusterNetworkPolicy).map(parseClusterNetworkPolicy)) {
+                for (const rule of [...policy.ingress, ...policy.egress]) {
+                    const keys = clusterRuleKeys(rule);
+                    for (const pod of pods.filter((candidate) => ruleAdmitsPod(rule, candidate))) {
+                        if (keys !== undefined) {
+                            assert.ok(podIdentityKeys(pod).some((key) => keys.includes(key)), `seed ${seed}: ${policy.name} rule ${rule.index} admits ${pod.namespace} ${JSON.stringify(pod.labels)} without one of its keys ${keys.join(" ")}`);
+                            keyedAdmissions++;
+                        }
+                    }
+                }
+            }
+        }
+        assert.ok(keyedAdmissions > 300, `${keyedAdmissions} admissions by keyed rules`);
     });
 });

@@ -2,14 +2,11 @@ import * as assert from "assert";
 import { KubeObject } from "../../analysis/manifests";
 import { formatFlows } from "../../analysis/flowFormat";
 import { reachability } from "../../analysis/reach";
-import { parseEnvironment } from "../../stacks/config";
-import { stackObjects } from "../../stacks/offline";
-import { kubeconfigIsSecret, stackConfig } from "../harness/stackConfig";
+import { renderedStackObjects } from "../harness/renderedStacks";
 
-/** What the stack registers offline; prod's kubeconfig only has to be present for a cluster deployment. */
+/** What the stack registers offline. */
 function objectsOf(stack: "dev" | "prod"): Promise<KubeObject[]> {
-    const config = stack === "prod" ? { ...stackConfig(stack), "ztmesh:kubeconfig": "apiVersion: v1" } : stackConfig(stack);
-    return stackObjects(parseEnvironment(config, kubeconfigIsSecret), stack);
+    return renderedStackObjects(stack);
 }
 
 describe("reachability of what the stacks deploy: exactly the declared flows", () => {

@@ -34,25 +34,38 @@ function reviewed(stack: string, parsed: Record<string, any>, name?: string): St
     return { name: name ?? stack, config: Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)])) };
 }
 
+/** The stacks' resources without options, registered once per test process (the program is most of a pack run's time). */
+const registeredAsIs = new Map<string, Promise<readonly RecordedResource[]>>();
+
 /**
  * What the REAL stack program for `stack` (its Pulumi.<stack>.yaml, optionally edited)
  * registers under mocks, plus what its charts render (fixtures), and the stack as the pack
- * is told of it.
+ * is told of it. A stack without options is registered once per test process. (Not one with
+ * `extra`: registered apart, its resources would come after the stack's, where in one program
+ * they come among them, and several messages follow the objects' order.)
  */
 export async function stackResources(stack: "dev" | "prod" | "ambient" | "audit", options: StackRunOptions = {}): Promise<{ resources: RecordedResource[]; stack: StackUnderReview }> {
     const raw = stackConfig(stack);
     // As the program reads config: JSON where it parses (objects, lists), the plain string otherwise.
     const parsed: Record<string, any> = Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, parseConfigValue(value)]));
     options.editConfig?.(parsed);
-    const config = Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, JSON.stringify(value)]));
-    if (stack === "prod") {
-        config["ztmesh:kubeconfig"] = "apiVersion: v1\nkind: Config\n";
+    const asIs = options.editConfig === undefined && options.extra === undefined && options.editResources === undefined;
+    let registered = asIs ? registeredAsIs.get(stack) : undefined;
+    if (registered === undefined) {
+        const config = Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, JSON.stringify(value)]));
+        if (stack === "prod") {
+            config["ztmesh:kubeconfig"] = "apiVersion: v1\nkind: Config\n";
+        }
+        // A copy: the log's list is cleared by the next registration.
+        registered = construct(() => {
+            deployMesh(parseEnvironment(config, kubeconfigIsSecret), stack);
+            options.extra?.();
+        }).then((log) => [...log.resources]);
+        if (asIs) {
+            registeredAsIs.set(stack, registered);
+        }
     }
-    const log = await construct(() => {
-        deployMesh(parseEnvironment(config, kubeconfigIsSecret), stack);
-        options.extra?.();
-    });
-    const resources = [...log.resources, ...renderedChartChildren(log.resources)];
+    const resources = [...(await registered), ...renderedChartChildren(await registered)];
     options.editResources?.(resources);
     return { resources, stack: reviewed(stack, parsed, options.stackName) };
 }

@@ -11,7 +11,8 @@ import { diffComment, escapeMarkdown, noChange } from "../../stacks/diffComment"
 import { stackObjects } from "../../stacks/offline";
 import { renderStackFile } from "../../stacks/renderRevision";
 import { repositoryOf, resolveCommit } from "../../stacks/revisions";
-import { editedConfig, projectRoot, stackConfig } from "../harness/stackConfig";
+import { renderedStackObjects } from "../harness/renderedStacks";
+import { editedConfig, projectRoot } from "../harness/stackConfig";
 
 describe("npm run diff: arguments, the stack file of a render, the pull-request comment", () => {
     describe("arguments", () => {
@@ -90,7 +91,7 @@ describe("npm run diff: arguments, the stack file of a render, the pull-request 
         const labels = { stack: "dev", base: "origin/main (1a2b3c4)", head: "working tree" };
 
         it("one added caller: a heading, the counts, and one row with the L4 ports and the L7 requests, escaped for GitHub", async () => {
-            const before = await stackObjects(parseEnvironment(stackConfig("dev")), "dev");
+            const before = await renderedStackObjects("dev");
             const after = await stackObjects(parseEnvironment(editedConfig("dev", "ztmesh:services", (services) => {
                 services.find((service: { name: string }) => service.name === "ratings").callers.push({ service: "details", methods: ["GET"], paths: ["/ratings/*"] });
                 return services;

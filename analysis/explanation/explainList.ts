@@ -42,14 +42,11 @@ export function explainText(objects: readonly KubeObject[], flows: readonly Flow
     }
     const focus = focusPredicate(model.workloads, options.focus);
     focus.warnings.forEach(warn);
-    if (model.hasCalicoObjects || model.ofKind("ClusterNetworkPolicy").length > 0 || hasIstioPolicy(objects)) {
-        if (options.exposure === true) {
-            throw new ExplainError("--exposure reads Kubernetes NetworkPolicies only, and the input holds Calico, ClusterNetworkPolicy or Istio policy objects; leave --exposure out to explain every layer");
-        }
-        const only = options.only;
-        return formatLayeredExplanations(filtered(explainLayers(objects, flows, focus.keeps), (pair) => only === undefined || (only === "allow" ? !pair.allowed.isEmpty() : !pair.allowed.isAll())));
-    }
     const exposed = options.exposure === true ? () => exposureSection(exposure(objects, options.focus), focusList(flows, model.workloads, options.focus)) : undefined;
+    if (model.hasCalicoObjects || model.ofKind("ClusterNetworkPolicy").length > 0 || hasIstioPolicy(objects)) {
+        const only = options.only;
+        return formatLayeredExplanations(filtered(explainLayers(objects, flows, focus.keeps), (pair) => only === undefined || (only === "allow" ? !pair.allowed.isEmpty() : !pair.allowed.isAll())), exposed);
+    }
     const pairs = explainNetworkPolicies(model, focus.keeps);
     return formatExplanations(options.only === undefined ? pairs : onlyParts(pairs, options.only), exposed);
 }

@@ -18,13 +18,16 @@ import { LayeredPairExplanation } from "./layeredPairs";
 
 const pairRule = "-".repeat(160);
 
-/** The text in parts, a pair at a time. */
-export function* formatLayeredExplanations(pairs: Iterable<LayeredPairExplanation>): Generator<string> {
+/** The text in parts, a pair at a time; `appendix` (the exposure section) after an empty line, as in netpolText.ts. */
+export function* formatLayeredExplanations(pairs: Iterable<LayeredPairExplanation>, appendix?: () => string): Generator<string> {
     const title = "# Specific connections and their reasons, layer by layer #";
     const banner = "#".repeat(title.length);
     yield `\n${banner}\n${title}\n${banner}\n`;
     for (const pair of pairs) {
         yield pairBlock(pair);
+    }
+    if (appendix !== undefined) {
+        yield `\n${appendix()}`;
     }
 }
 

@@ -32,7 +32,12 @@ export function* formatLayeredExplanations(pairs: Iterable<LayeredPairExplanatio
 }
 
 function pairBlock(pair: LayeredPairExplanation): string {
+    return `${pairRule}\n${layeredPairText(pair)}`;
+}
+
+/** A pair's block without the rule above it: `Connections between S => D:`, the verdict, a line per enforcement point. */
+export function layeredPairText(pair: LayeredPairExplanation): string {
     const verdict = pair.allowed.isEmpty() ? "Denied connections: All Connections" : `Allowed connections: ${formatConnectionSet(pair.allowed)}`;
     const lines = [...pair.layer4.map((sentence) => `\tLayer 3/4: ${sentence}`), ...(pair.layer7 === undefined ? [] : [`\tLayer 7: ${pair.layer7}`])];
-    return `${pairRule}\nConnections between ${escapeControl(pair.src.name)} => ${escapeControl(pair.dst.name)}:\n\n${verdict}\n${lines.join("\n")}\n\n`;
+    return `Connections between ${escapeControl(pair.src.name)} => ${escapeControl(pair.dst.name)}:\n\n${verdict}\n${lines.join("\n")}\n\n`;
 }

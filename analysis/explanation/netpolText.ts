@@ -45,9 +45,17 @@ export function* formatExplanations(pairs: Iterable<PairExplanation>, appendix?:
 }
 
 function pairBlock(pair: PairExplanation): string {
+    return `${pairRule}\n${pairText(pair)}`;
+}
+
+/** A pair's block without the rule above it: `Connections between S => D:`, then its parts; a pair no policy isolates says so. */
+export function pairText(pair: PairExplanation): string {
     const src = escapeControl(pair.src.name);
     const dst = escapeControl(pair.dst.name);
-    let text = `${pairRule}\nConnections between ${src} => ${dst}:\n\n`;
+    let text = `Connections between ${src} => ${dst}:\n\n`;
+    if (!pair.policed) {
+        return `${text}All Connections due to the system default (Allow all)\n\n`;
+    }
     for (const allowed of [true, false]) {
         // In the order of their spelling, as netpol-analyzer lists them (`TCP:[1-8079,...]` before `TCP:[8080]`).
         const parts = pair.parts.filter((part) => part.allowed === allowed).map((part) => ({ part, spelled: explainedSet(part.connections) }))

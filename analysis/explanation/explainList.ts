@@ -48,8 +48,10 @@ export function explainText(objects: readonly KubeObject[], flows: readonly Flow
         const only = options.only;
         return formatLayeredExplanations(filtered(explainLayers(objects, flows, focus.keeps), (pair) => only === undefined || (only === "allow" ? !pair.allowed.isEmpty() : !pair.allowed.isAll())), exposed);
     }
-    const pairs = explainNetworkPolicies(model, focus.keeps);
-    return formatExplanations(options.only === undefined ? pairs : onlyParts(pairs, options.only), exposed);
+    const policed = explainNetworkPolicies(model, focus.keeps, "policed");
+    // A pair left to the system default is allowed everything: listed unless only the denied connections are asked for.
+    const systemDefault = options.only === "deny" ? [] : explainNetworkPolicies(model, focus.keeps, "unpoliced");
+    return formatExplanations(options.only === undefined ? policed : onlyParts(policed, options.only), systemDefault, exposed);
 }
 
 /** A pair to explain: workloads by name; an External range stands for the range of the input holding its first address. */
@@ -103,12 +105,11 @@ function* filtered<T>(items: Iterable<T>, keeps: (item: T) => boolean): Generato
     }
 }
 
-/** The pairs with only their allowed or denied parts; those with none left are left out. */
+/** The policed pairs with only their allowed or denied parts; those with none left are left out. */
 function* onlyParts(pairs: Iterable<PairExplanation>, only: ExplainOnly): Generator<PairExplanation> {
     for (const pair of pairs) {
         const parts = pair.parts.filter((part) => part.allowed === (only === "allow"));
-        // A pair left to the system default is allowed everything.
-        if (pair.policed ? parts.length > 0 : only === "allow") {
+        if (parts.length > 0) {
             yield { ...pair, parts };
         }
     }

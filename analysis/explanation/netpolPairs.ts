@@ -78,12 +78,16 @@ interface PeerView {
     readonly isolating: Readonly<Record<"ingress" | "egress", readonly NetworkPolicy[]>>;
 }
 
+/** Which pairs to explain: all, those some policy isolates, or those left to the system default. */
+export type PairsPoliced = "all" | "policed" | "unpoliced";
+
 /**
- * Every ordered pair of distinct peers (External to External aside) that `keeps` accepts, by
- * source name then destination name, one at a time: a large cluster's pairs are written as they
- * are explained, never held together.
+ * Every ordered pair of distinct peers (External to External aside) that `keeps` accepts (and,
+ * with `which`, that some policy isolates or none does), by source name then destination name,
+ * one at a time: a large cluster's pairs are written as they are explained, never held together.
+ * Whether a pair is policed is known from its peers' isolating policies, before it is explained.
  */
-export function* explainNetworkPolicies(model: ClusterModel, keeps: (pair: Pick<PairExplanation, "src" | "dst">) => boolean = () => true): Generator<PairExplanation> {
+export function* explainNetworkPolicies(model: ClusterModel, keeps: (pair: Pick<PairExplanation, "src" | "dst">) => boolean = () => true, which: PairsPoliced = "all"): Generator<PairExplanation> {
     const policies = model.kubernetesPolicies;
     const workloads: PeerView[] = model.cluster.workloads.map((workload) => {
         const identity: PodIdentity = { namespace: workload.namespace, namespaceLabels: model.cluster.namespaces.get(workload.namespace) ?? {}, labels: workload.labels };
@@ -98,7 +102,8 @@ export function* explainNetworkPolicies(model: ClusterModel, keeps: (pair: Pick<
     const destinations = byName([...workloads, ...ranges("egress")]);
     for (const src of sources) {
         for (const dst of destinations) {
-            if (src !== dst && (src.identity !== undefined || dst.identity !== undefined) && keeps({ src: src.endpoint, dst: dst.endpoint })) {
+            const wanted = which === "all" || (which === "policed") === (src.isolating.egress.length > 0 || dst.isolating.ingress.length > 0);
+            if (wanted && src !== dst && (src.identity !== undefined || dst.identity !== undefined) && keeps({ src: src.endpoint, dst: dst.endpoint })) {
                 yield explainPair(src, dst);
             }
         }

@@ -113,8 +113,9 @@ function calicoPeer(entity: { selector?: unknown; namespaceSelector?: unknown } 
     if (podLabels === undefined || namespaceLabels === undefined) {
         return undefined;
     }
-    // A pod selector may name the namespace or service account through Calico's own labels.
-    const { "projectcalico.org/namespace": podNamespace, "projectcalico.org/serviceaccount": serviceAccount, "projectcalico.org/orchestrator": _orchestrator, ...labels } = podLabels;
+    // A pod selector may name the namespace or service account through the labels Calico gives every pod; the pod's own labels are the rest.
+    const { "projectcalico.org/namespace": podNamespace, "projectcalico.org/serviceaccount": serviceAccount } = podLabels;
+    const labels = Object.fromEntries(Object.entries(podLabels).filter(([key]) => !key.startsWith("projectcalico.org/")));
     const namespace = podNamespace ?? (namespaceSelector !== undefined ? namespaceNamed(namespaceLabels) : policyNamespace);
     const everyNamespace = namespaceSelector === undefined ? policyNamespace === undefined && podNamespace === undefined : namespaceSelector.kind === "all";
     const namespaceText = everyNamespace ? "all namespaces" : `namespace with {${canonical(namespaceSelector as SelectorNode)}}`;

@@ -98,8 +98,10 @@ export function* explainNetworkPolicies(model: ClusterModel, keeps: (pair: Pick<
     const ranges = (direction: "ingress" | "egress"): PeerView[] => externalRanges(policies.flatMap((policy) => ruleIpBlocks(policy[direction])))
         .map((range) => ({ endpoint: { kind: "external", name: externalName(range), range }, containerPorts: [], isolating: { ingress: [], egress: [] } }));
     const byName = (peers: PeerView[]) => peers.sort((a, b) => compareNames(a.endpoint.name, b.endpoint.name));
-    const sources = byName([...workloads, ...ranges("ingress")]);
-    const destinations = byName([...workloads, ...ranges("egress")]);
+    // Left to the system default are the pairs of a source no policy isolates on egress and a destination none isolates on ingress: only those are visited.
+    const unpoliced = which === "unpoliced";
+    const sources = byName([...workloads, ...ranges("ingress")]).filter((peer) => !unpoliced || peer.isolating.egress.length === 0);
+    const destinations = byName([...workloads, ...ranges("egress")]).filter((peer) => !unpoliced || peer.isolating.ingress.length === 0);
     for (const src of sources) {
         for (const dst of destinations) {
             const wanted = which === "all" || (which === "policed") === (src.isolating.egress.length > 0 || dst.isolating.ingress.length > 0);

@@ -6,6 +6,7 @@
 import { FocusOptions } from "../formats/focus";
 import { LabelSelector } from "../netpol/labelSelector";
 import { Workload } from "../netpol/workloads";
+import { escapeControl } from "../text/escape";
 import { ExposureConnections } from "./exposureConnections";
 
 /** What a workload is open to on one side. */
@@ -56,7 +57,9 @@ export function exposureTargetText(target: ExposureTarget): string {
     if (target.kind !== "selector") {
         return target.kind;
     }
-    return `${target.namespaceIsName ? target.namespace : `[${target.namespace}]`}/[${target.pods}]`;
+    // Escaped: Calico selectors and Istio principals are free text, and no name may forge a line (label values, which Kubernetes restricts, are unchanged).
+    const namespace = escapeControl(target.namespace);
+    return `${target.namespaceIsName ? namespace : `[${namespace}]`}/[${escapeControl(target.pods)}]`;
 }
 
 /**

@@ -140,6 +140,13 @@ describe("exposure on Calico and Istio input (every layer probed)", () => {
         ].join("\n"));
     });
 
+    it("escapes a principal's control characters: no rule text forges an exposure line", () => {
+        const forged = istio.replace("cluster.local/ns/front/sa/web", "cluster.local/ns/front/sa/web\\nEVIL <= entire-cluster : All Connections");
+        const lines = section(parseManifests(forged, "istio.yaml")).split("\n");
+        assert.ok(lines.includes("shop/api[Pod] \t<= \tfront/[service account web\\nEVIL <= entire-cluster : All Connections] : SCTP 1-65535,TCP 7070,8080,9080,UDP 1-65535"), lines.join("\n"));
+        assert.ok(!lines.some((line) => line.startsWith("EVIL")));
+    });
+
     it("lists no probe among the flows, and a pod the input holds is not inferred again", () => {
         const objects = parseManifests(`${calico}---\napiVersion: v1\nkind: Pod\nmetadata: {name: monitor, namespace: ops, labels: {app: monitor}}\nspec: {containers: [{name: c}]}\n`, "calico.yaml");
         const text = section(objects);

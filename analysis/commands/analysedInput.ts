@@ -7,7 +7,6 @@
 import { Command } from "commander";
 import { asEnforcedEntries } from "../enforcement/asEnforced";
 import { ExplainError } from "../explanation/explainList";
-import { ExposureError } from "../exposure/exposure";
 import { OutputError } from "../files/outputFile";
 import { IntentError } from "../intent";
 import { LiveClusterError } from "../live/liveClusterError";
@@ -131,9 +130,8 @@ export function namingFailingFile<T>(entries: AnalysedInput["entries"], evaluate
 
 /**
  * The exit code of a command that failed with `error`, after its message: bad usage (with the
- * help), input that cannot be read or evaluated, an output that cannot be written, or a flag the
- * input does not allow (`--exposure` on Calico or Istio policy) are 2; anything else is an
- * internal error, 1.
+ * help), input that cannot be read or evaluated, or an output that cannot be written are 2;
+ * anything else is an internal error, 1.
  */
 export function failureExitCode(command: Command, io: Io, error: unknown): number {
     const prefix = commandPrefix(command);
@@ -142,10 +140,6 @@ export function failureExitCode(command: Command, io: Io, error: unknown): numbe
     }
     if (error instanceof ExplainError) {
         io.stderr(`${prefix}: --explain: ${escapeControl(error.message)}\n`);
-        return 2;
-    }
-    if (error instanceof ExposureError) {
-        io.stderr(`${prefix}: --exposure: ${escapeControl(error.message)}\n`);
         return 2;
     }
     if (error instanceof InputError || error instanceof ManifestError || error instanceof ObservedFlowError || error instanceof LiveClusterError || error instanceof OutputError || error instanceof IntentError || error instanceof DifferingPodsError) {

@@ -9,6 +9,7 @@
  */
 import { Command, Option } from "commander";
 import { connectivityDiff, diffSides, isEmptyDiff } from "../diff/connectivityDiff";
+import { explainDiff } from "../diff/explainDiff";
 import { DiffFormat, formatDiff } from "../diff/format";
 import { writeOutputFile } from "../files/outputFile";
 import { dotToSvg } from "../formats/svg";
@@ -28,6 +29,7 @@ interface DiffFlags extends InputFlags, OutputFlags {
     readonly dir1?: string;
     readonly dir2?: string;
     readonly l7?: boolean;
+    readonly explain?: boolean;
     readonly fail?: boolean;
     readonly failOnChange?: boolean;
 }
@@ -35,7 +37,7 @@ interface DiffFlags extends InputFlags, OutputFlags {
 export function diffCommand(io: Io, done: (code: number) => void): Command {
     const command = reportingTo(new Command("diff"), io)
         .usage(`BEFORE AFTER | --dir1 BEFORE --dir2 AFTER [-o txt|csv|md|dot|svg|json] [--json]
-                   [-f FILE] [--l7] [--fail-on-change] [-k KUBECONFIG] [-c CONTEXT] [--field-validation strict|warn|ignore] [-q | -v]`)
+                   [-f FILE] [--l7] [--explain] [--fail-on-change] [-k KUBECONFIG] [-c CONTEXT] [--field-validation strict|warn|ignore] [-q | -v]`)
         .summary("the connections added, removed and changed between two sets of manifests")
         .description(`Evaluates two sets of manifests as ztmesh reach does (files or folders: BEFORE, the
 original, and AFTER, the changed one) and prints every source and destination whose allowed
@@ -47,6 +49,13 @@ of every pair, unchanged ones grey; json one document of the changed, added and 
 --fail is netpol-analyzer's "fail on the first encountered error", what ztmesh always does;
 --fail-on-change makes a difference exit code 1.
 
+--explain (txt and json): for each changed, added and removed pair, the rules that decided
+it on each side, as reach --explain writes a pair: netpol-analyzer's explain block on
+Kubernetes NetworkPolicy input, one line per enforcement point with Calico,
+ClusterNetworkPolicy or Istio. In txt, after the listing, each pair's diff line, then
+"dir1: " and "dir2: " before the side's block; in json, "explanation": {"before": [lines],
+"after": [lines]} on each pair.
+
 A side may be a live cluster: cluster:CONTEXT reads that context's cluster from its API
 server (cluster: alone, the context -c/--context names, else the kubeconfig's current one),
 with the kubeconfig -k/--kubeconfig names, else $KUBECONFIG or ~/.kube/config. E.g. what a
@@ -57,6 +66,7 @@ change would do to production: ztmesh diff cluster:prod rendered/. (A folder nam
         .addOption(new Option("--dir1 <dir>", "the original manifests, as BEFORE"))
         .addOption(new Option("--dir2 <dir>", "the changed manifests, as AFTER"))
         .option("--l7", "a change in the HTTP requests a flow allows at a meshed destination (methods, paths, hosts) is a change too, and the requests are printed in brackets")
+        .option("--explain", "for each changed, added and removed pair, the policies and rules that decided it on each side (-o txt or json)")
         .option("--fail", "netpol-analyzer's: stop at the first error (ztmesh always does; accepted so that its scripts run unchanged)")
         .option("--fail-on-change", "exit with code 1 when the diff is not empty");
     addOutputOptions(command, "format", diffOutputFormats);
@@ -105,6 +115,9 @@ async function runDiff(command: Command, args: readonly (string | undefined)[], 
         const before = sideChoice(beforePath, flags);
         const after = sideChoice(afterPath, flags);
         const output = outputChoice(flags, "format", diffOutputFormats);
+        if (flags.explain === true && output.format !== "txt" && output.format !== "json") {
+            throw new UsageError("--explain is written in -o txt and json");
+        }
         const file = output.file === undefined ? undefined : checkedOutputFile(output.file, [beforePath, afterPath].filter((side) => !clusterSide.test(side)));
         const warn: Warn = before.verbosity === "quiet" ? () => undefined : (message) => io.stderr(`${prefix}: warning: ${escapeControl(message)}\n`);
         const note = before.verbosity === "verbose" ? (line: string) => io.stderr(`${prefix}: ${escapeControl(line)}\n`) : undefined;
@@ -115,7 +128,10 @@ async function runDiff(command: Command, args: readonly (string | undefined)[], 
         const [beforeSide, afterSide] = namingFailingFile([...beforeInput.entries, ...afterInput.entries],
             () => diffSides(beforeInput.objects, afterInput.objects), (object) => reachability([object]));
         const diff = connectivityDiff(beforeSide, afterSide, { l7: flags.l7 === true });
-        const graph = formatDiff(diff, { output: (output.format === "svg" ? "dot" : output.format) as DiffFormat });
+        const explanations = flags.explain === true
+            ? explainDiff(diff, { objects: beforeInput.objects, flows: beforeSide.flows }, { objects: afterInput.objects, flows: afterSide.flows })
+            : undefined;
+        const graph = formatDiff(diff, { output: (output.format === "svg" ? "dot" : output.format) as DiffFormat, ...(explanations === undefined ? {} : { explanations }) });
         // An empty diff is no graph at all (netpol-analyzer prints nothing), so no SVG either.
         const text = output.format === "svg" && graph !== "" ? await dotToSvg(graph) : graph;
         if (file === undefined) {

@@ -39,7 +39,7 @@ export function addFocusOptions(command: Command): Command {
         .addOption(new Option("--focus-workload-peer <workloads>", "the same as --focusworkload-peer").argParser(commaSeparated))
         .addOption(new Option("--focus-direction <direction>", "with --focusworkload: only connections into (ingress) or out of (egress) them"))
         .addOption(new Option("--focus-conn <protocol-port>", "only the pairs that allow this one connection, e.g. tcp-8080"))
-        .addOption(new Option("--exposure", "add the exposure analysis: which workloads are open to the whole cluster, to namespaces or pods no input workload matches, or to External (Kubernetes NetworkPolicy input only)"));
+        .addOption(new Option("--exposure", "add the exposure analysis: which workloads are open to the whole cluster, to namespaces or pods no input workload matches, or to External (with Calico or Istio policy: every layer, probed with pods no rule names)"));
 }
 
 /**

@@ -109,8 +109,10 @@ Focus (netpol-analyzer's list flags): --focusworkload W[,W...] keeps the pairs w
 focus workload on one side, --focusworkload-peer with it the pairs with these peers,
 --focus-direction ingress|egress one direction, --focus-conn tcp-8080 the pairs that allow
 that connection. --exposure adds which workloads are open to the whole cluster, to
-namespaces or pods that no input workload matches, or to External (Kubernetes NetworkPolicy
-input only: with Calico or Istio policy objects it stops with exit code 2).
+namespaces or pods that no input workload matches, or to External: netpol-analyzer's
+analysis on Kubernetes NetworkPolicy input; with Calico, ClusterNetworkPolicy or Istio
+objects, what pods no rule names get from every layer (entire-cluster; entire-mesh, a pod
+with an Istio proxy; NS/[all pods]; the pods rule peers describe; docs/cli.md).
 
 Explain (--explain, -o txt): for every pair of peers, allowed or denied, the policies and
 rules that decided each direction. On Kubernetes NetworkPolicy input, netpol-analyzer's

@@ -9,6 +9,7 @@ import { csvRecord } from "../formats/goText";
 import { escapeControl } from "../text/escape";
 import { dotClosing, dotHeader, edgeLine, NamespaceGroups, nodeLine, workloadLabel } from "../formats/dotGraph";
 import { ConnectivityDiff, isEmptyDiff, PairDiff } from "./connectivityDiff";
+import { PairDiffExplanation } from "./explainDiff";
 
 export const diffFormats = ["txt", "csv", "md", "dot", "json"] as const;
 export type DiffFormat = (typeof diffFormats)[number];
@@ -18,6 +19,8 @@ export interface DiffOutputOptions {
     readonly output?: DiffFormat;
     /** What the two sides are called in the output (netpol-analyzer's CLI: `dir1`, `dir2`). */
     readonly names?: { readonly before: string; readonly after: string };
+    /** `--explain` (txt and json): each changed, added and removed pair's explanation on both sides (explainDiff.ts). */
+    readonly explanations?: ReadonlyMap<PairDiff, PairDiffExplanation>;
 }
 
 const noConnections = "No Connections";
@@ -51,13 +54,14 @@ export function formatDiff(diff: ConnectivityDiff, options: DiffOutputOptions = 
     const names = options.names ?? { before: "dir1", after: "dir2" };
     const output = options.output ?? "txt";
     if (output === "json") {
-        return `${JSON.stringify(diffToJson(diff), null, 2)}\n`;
+        return `${JSON.stringify(diffToJson(diff, options.explanations), null, 2)}\n`;
     }
     if (isEmptyDiff(diff)) {
         return "";
     }
     /** Each group's lines sorted as strings, groups in netpol-analyzer's order. */
-    const lines = (line: (pair: DiffFields) => string) => [diff.changed, diff.added, diff.removed].flatMap((group) => group.map((pair) => line(fields(pair))).sort(compareNames));
+    const lines = (line: (pair: DiffFields) => string) => sortedLines(diff, (pair) => line(fields(pair))).map(({ text }) => text);
+    const txtLine = (pair: DiffFields) => `diff-type: ${pair.type}, source: ${pair.src}, destination: ${pair.dst}, ${names.before}: ${pair.before}, ${names.after}: ${pair.after}${pair.info ? `, workloads-diff-info: ${pair.info}` : ""}`;
     switch (output) {
         case "csv":
             // Sorted by the fields joined with ';', as netpol-analyzer sorts its rows before splitting them into fields.
@@ -71,9 +75,33 @@ export function formatDiff(diff: ConnectivityDiff, options: DiffOutputOptions = 
             ].join("\n");
         case "dot":
             return dotDiff(diff, names.before);
-        default:
-            return `${["Connectivity diff:", ...lines((pair) => `diff-type: ${pair.type}, source: ${pair.src}, destination: ${pair.dst}, ${names.before}: ${pair.before}, ${names.after}: ${pair.after}${pair.info ? `, workloads-diff-info: ${pair.info}` : ""}`)].join("\n")}\n`;
+        default: {
+            const listing = `${["Connectivity diff:", ...lines(txtLine)].join("\n")}\n`;
+            return options.explanations === undefined ? listing : listing + explainedTxt(diff, options.explanations, names, (pair) => txtLine(fields(pair)));
+        }
     }
+}
+
+/** The changed, then added, then removed pairs, each group sorted by its printed line. */
+function sortedLines(diff: ConnectivityDiff, line: (pair: PairDiff) => string): { pair: PairDiff; text: string }[] {
+    return [diff.changed, diff.added, diff.removed].flatMap((group) => group.map((pair) => ({ pair, text: line(pair) })).sort((a, b) => compareNames(a.text, b.text)));
+}
+
+const pairRule = "-".repeat(160);
+
+/**
+ * The `--explain` section after the txt listing, in the block structure of `reach --explain`:
+ * a banner, then for each pair in the listing's order its diff line and what decided it on
+ * each side, the side's name before its block.
+ */
+function explainedTxt(diff: ConnectivityDiff, explanations: ReadonlyMap<PairDiff, PairDiffExplanation>, names: { readonly before: string; readonly after: string }, line: (pair: PairDiff) => string): string {
+    const title = `# Changed connections and their reasons in ${names.before} and ${names.after} #`;
+    const banner = "#".repeat(title.length);
+    const blocks = sortedLines(diff, line).map(({ pair, text }) => {
+        const explanation = explanations.get(pair);
+        return `${pairRule}\n${text}\n\n${names.before}: ${explanation?.before ?? "\n"}${names.after}: ${explanation?.after ?? "\n"}`;
+    });
+    return `\n${banner}\n${title}\n${banner}\n${blocks.join("")}`;
 }
 
 export interface JsonPairDiff {
@@ -86,10 +114,13 @@ export interface JsonPairDiff {
     /** Workloads that exist on one side only. */
     newWorkloads?: string[];
     lostWorkloads?: string[];
+    /** `--explain`: the lines of each side's explanation (`Connections between S => D:`, then what decided it). */
+    explanation?: { before: string[]; after: string[] };
 }
 
 /** The changed, added and removed pairs, in that order, each group by source and destination. */
-export function diffToJson(diff: ConnectivityDiff): { diff: JsonPairDiff[] } {
+export function diffToJson(diff: ConnectivityDiff, explanations?: ReadonlyMap<PairDiff, PairDiffExplanation>): { diff: JsonPairDiff[] } {
+    const lines = (text: string) => text.replace(/\n+$/, "").split("\n");
     return {
         diff: [...diff.changed, ...diff.added, ...diff.removed].map((pair) => {
             const marked = [...(pair.srcNewOrLost ? [pair.src.name] : []), ...(pair.dstNewOrLost ? [pair.dst.name] : [])];
@@ -100,6 +131,7 @@ export function diffToJson(diff: ConnectivityDiff): { diff: JsonPairDiff[] } {
                 before: pair.before?.text ?? noConnections,
                 after: pair.after?.text ?? noConnections,
                 ...(marked.length > 0 ? { [pair.type === "added" ? "newWorkloads" : "lostWorkloads"]: marked } : {}),
+                ...(explanations?.has(pair) ? { explanation: { before: lines(explanations.get(pair)?.before ?? ""), after: lines(explanations.get(pair)?.after ?? "") } } : {}),
             };
         }),
     };

@@ -18,18 +18,26 @@ import { LayeredPairExplanation } from "./layeredPairs";
 
 const pairRule = "-".repeat(160);
 
-/** The text in parts, a pair at a time. */
-export function* formatLayeredExplanations(pairs: Iterable<LayeredPairExplanation>): Generator<string> {
+/** The text in parts, a pair at a time; `appendix` (the exposure section) after an empty line, as in netpolText.ts. */
+export function* formatLayeredExplanations(pairs: Iterable<LayeredPairExplanation>, appendix?: () => string): Generator<string> {
     const title = "# Specific connections and their reasons, layer by layer #";
     const banner = "#".repeat(title.length);
     yield `\n${banner}\n${title}\n${banner}\n`;
     for (const pair of pairs) {
         yield pairBlock(pair);
     }
+    if (appendix !== undefined) {
+        yield `\n${appendix()}`;
+    }
 }
 
 function pairBlock(pair: LayeredPairExplanation): string {
+    return `${pairRule}\n${layeredPairText(pair)}`;
+}
+
+/** A pair's block without the rule above it: `Connections between S => D:`, the verdict, a line per enforcement point. */
+export function layeredPairText(pair: LayeredPairExplanation): string {
     const verdict = pair.allowed.isEmpty() ? "Denied connections: All Connections" : `Allowed connections: ${formatConnectionSet(pair.allowed)}`;
     const lines = [...pair.layer4.map((sentence) => `\tLayer 3/4: ${sentence}`), ...(pair.layer7 === undefined ? [] : [`\tLayer 7: ${pair.layer7}`])];
-    return `${pairRule}\nConnections between ${escapeControl(pair.src.name)} => ${escapeControl(pair.dst.name)}:\n\n${verdict}\n${lines.join("\n")}\n\n`;
+    return `Connections between ${escapeControl(pair.src.name)} => ${escapeControl(pair.dst.name)}:\n\n${verdict}\n${lines.join("\n")}\n\n`;
 }

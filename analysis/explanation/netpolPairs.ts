@@ -78,12 +78,16 @@ interface PeerView {
     readonly isolating: Readonly<Record<"ingress" | "egress", readonly NetworkPolicy[]>>;
 }
 
+/** Which pairs to explain: all, those some policy isolates, or those left to the system default. */
+export type PairsPoliced = "all" | "policed" | "unpoliced";
+
 /**
- * Every ordered pair of distinct peers (External to External aside) that `keeps` accepts, by
- * source name then destination name, one at a time: a large cluster's pairs are written as they
- * are explained, never held together.
+ * Every ordered pair of distinct peers (External to External aside) that `keeps` accepts (and,
+ * with `which`, that some policy isolates or none does), by source name then destination name,
+ * one at a time: a large cluster's pairs are written as they are explained, never held together.
+ * Whether a pair is policed is known from its peers' isolating policies, before it is explained.
  */
-export function* explainNetworkPolicies(model: ClusterModel, keeps: (pair: Pick<PairExplanation, "src" | "dst">) => boolean = () => true): Generator<PairExplanation> {
+export function* explainNetworkPolicies(model: ClusterModel, keeps: (pair: Pick<PairExplanation, "src" | "dst">) => boolean = () => true, which: PairsPoliced = "all"): Generator<PairExplanation> {
     const policies = model.kubernetesPolicies;
     const workloads: PeerView[] = model.cluster.workloads.map((workload) => {
         const identity: PodIdentity = { namespace: workload.namespace, namespaceLabels: model.cluster.namespaces.get(workload.namespace) ?? {}, labels: workload.labels };
@@ -94,11 +98,14 @@ export function* explainNetworkPolicies(model: ClusterModel, keeps: (pair: Pick<
     const ranges = (direction: "ingress" | "egress"): PeerView[] => externalRanges(policies.flatMap((policy) => ruleIpBlocks(policy[direction])))
         .map((range) => ({ endpoint: { kind: "external", name: externalName(range), range }, containerPorts: [], isolating: { ingress: [], egress: [] } }));
     const byName = (peers: PeerView[]) => peers.sort((a, b) => compareNames(a.endpoint.name, b.endpoint.name));
-    const sources = byName([...workloads, ...ranges("ingress")]);
-    const destinations = byName([...workloads, ...ranges("egress")]);
+    // Left to the system default are the pairs of a source no policy isolates on egress and a destination none isolates on ingress: only those are visited.
+    const unpoliced = which === "unpoliced";
+    const sources = byName([...workloads, ...ranges("ingress")]).filter((peer) => !unpoliced || peer.isolating.egress.length === 0);
+    const destinations = byName([...workloads, ...ranges("egress")]).filter((peer) => !unpoliced || peer.isolating.ingress.length === 0);
     for (const src of sources) {
         for (const dst of destinations) {
-            if (src !== dst && (src.identity !== undefined || dst.identity !== undefined) && keeps({ src: src.endpoint, dst: dst.endpoint })) {
+            const wanted = which === "all" || (which === "policed") === (src.isolating.egress.length > 0 || dst.isolating.ingress.length > 0);
+            if (wanted && src !== dst && (src.identity !== undefined || dst.identity !== undefined) && keeps({ src: src.endpoint, dst: dst.endpoint })) {
                 yield explainPair(src, dst);
             }
         }

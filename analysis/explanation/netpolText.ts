@@ -20,24 +20,25 @@ function banner(title: string): string {
 }
 
 /**
- * The explain text of `pairs` (in source, then destination order), then `appendix` (the exposure
- * section) if given, in parts: the pairs a policy isolates, then those left to the system default
- * (when there are any), sections apart by an empty line.
+ * The explain text in parts: a block per pair of `policed` (pairs some policy isolates, in
+ * source, then destination order), then, when there are any, a line per pair of `systemDefault`
+ * (those left to the system default, in the same order) under their banner, then `appendix`
+ * (the exposure section) if given; sections apart by an empty line. The system default's pairs
+ * are a second pass over the peers rather than kept from the first: in a cluster few policies
+ * isolate they are most of the square of its workloads.
  */
-export function* formatExplanations(pairs: Iterable<PairExplanation>, appendix?: () => string): Generator<string> {
-    // Only the system default's lines wait for the end, as they are listed after every block.
-    const systemDefault: string[] = [];
+export function* formatExplanations(policed: Iterable<PairExplanation>, systemDefault: Iterable<Pick<PairExplanation, "src" | "dst">>, appendix?: () => string): Generator<string> {
     yield `\n${banner("Specific connections and their reasons")}`;
-    for (const pair of pairs) {
-        if (pair.policed) {
-            yield pairBlock(pair);
-        } else {
-            systemDefault.push(`${escapeControl(pair.src.name)} => ${escapeControl(pair.dst.name)}\n`);
-        }
+    for (const pair of policed) {
+        yield pairBlock(pair);
     }
-    if (systemDefault.length > 0) {
-        yield `\n${banner("All Connections due to the system default (Allow all)")}`;
-        yield* systemDefault;
+    let first = true;
+    for (const pair of systemDefault) {
+        if (first) {
+            yield `\n${banner("All Connections due to the system default (Allow all)")}`;
+            first = false;
+        }
+        yield `${escapeControl(pair.src.name)} => ${escapeControl(pair.dst.name)}\n`;
     }
     if (appendix !== undefined) {
         yield `\n${appendix()}`;
@@ -45,9 +46,17 @@ export function* formatExplanations(pairs: Iterable<PairExplanation>, appendix?:
 }
 
 function pairBlock(pair: PairExplanation): string {
+    return `${pairRule}\n${pairText(pair)}`;
+}
+
+/** A pair's block without the rule above it: `Connections between S => D:`, then its parts; a pair no policy isolates says so. */
+export function pairText(pair: PairExplanation): string {
     const src = escapeControl(pair.src.name);
     const dst = escapeControl(pair.dst.name);
-    let text = `${pairRule}\nConnections between ${src} => ${dst}:\n\n`;
+    let text = `Connections between ${src} => ${dst}:\n\n`;
+    if (!pair.policed) {
+        return `${text}All Connections due to the system default (Allow all)\n\n`;
+    }
     for (const allowed of [true, false]) {
         // In the order of their spelling, as netpol-analyzer lists them (`TCP:[1-8079,...]` before `TCP:[8080]`).
         const parts = pair.parts.filter((part) => part.allowed === allowed).map((part) => ({ part, spelled: explainedSet(part.connections) }))

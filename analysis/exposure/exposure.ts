@@ -1,6 +1,7 @@
 /**
  * Exposure analysis, as netpol-analyzer's `list --exposure`: for each workload, what its
- * NetworkPolicies leave open beyond the workloads of the input. On each side (ingress, egress):
+ * NetworkPolicies leave open beyond the workloads of the input. Where Calico,
+ * ClusterNetworkPolicy or Istio policy takes part, layeredExposure.ts answers instead. On each side (ingress, egress):
  *   - not protected (no policy isolates that side): the whole cluster and every address;
  *   - open to the whole cluster: the ports of the rules whose peers are "any pod in any
  *     namespace" (no peers, or `namespaceSelector: {}` with an empty or absent podSelector);
@@ -34,52 +35,13 @@ import { hasIstioPolicy } from "../istio/evaluate";
 import { LabelSelector } from "../netpol/labelSelector";
 import { namespaceOf, Workload } from "../netpol/workloads";
 import { Labels } from "../calicoSelector";
-import { FocusOptions, namesWorkload, parseFocusDirection } from "../formats/focus";
+import { namesWorkload, parseFocusDirection } from "../formats/focus";
 import { ExposureConnections } from "./exposureConnections";
+import { layeredExposure } from "./layeredExposure";
+import { ExposedWorkload, ExposureEntry, ExposureOptions, ExposureTarget, labelSelectorText, SideExposure } from "./target";
 
-/** What a workload is open to on one side. */
-export type ExposureTarget =
-    | { readonly kind: "entire-cluster" }
-    | {
-        readonly kind: "selector";
-        /** `hello-world` (one namespace by name), `all namespaces` or `namespace with {...}`. */
-        readonly namespace: string;
-        /** Whether `namespace` is one namespace's name (printed without brackets). */
-        readonly namespaceIsName: boolean;
-        /** `all pods` or `pod with {...}`. */
-        readonly pods: string;
-    };
-
-export interface ExposureEntry {
-    readonly target: ExposureTarget;
-    readonly connections: ExposureConnections;
-}
-
-export interface SideExposure {
-    /** Whether some NetworkPolicy isolates this side; if not, the entries are the whole cluster's. */
-    readonly protected: boolean;
-    readonly entries: readonly ExposureEntry[];
-}
-
-export interface ExposedWorkload {
-    readonly workload: Workload;
-    readonly ingress: SideExposure;
-    readonly egress: SideExposure;
-}
-
-/** Input that exposure analysis cannot answer for. */
-export class ExposureError extends Error {}
-
-/** The exposure section's options: netpol-analyzer computes it for the focus workloads only. */
-export type ExposureOptions = Pick<FocusOptions, "focusworkload" | "focusDirection">;
-
-/** `[all namespaces]/[pod with {k8s-app=kube-dns}]`, `backend/[all pods]`, or `entire-cluster`. */
-export function exposureTargetText(target: ExposureTarget): string {
-    if (target.kind === "entire-cluster") {
-        return "entire-cluster";
-    }
-    return `${target.namespaceIsName ? target.namespace : `[${target.namespace}]`}/[${target.pods}]`;
-}
+export type { ExposedWorkload, ExposureEntry, ExposureOptions, ExposureTarget, SideExposure } from "./target";
+export { exposureTargetText } from "./target";
 
 interface RulePeer {
     readonly ipBlock: boolean;
@@ -121,10 +83,10 @@ interface Representative {
  * beyond the input is left out, as netpol-analyzer leaves it out.
  */
 export function exposure(objects: readonly KubeObject[], options: ExposureOptions = {}): ExposedWorkload[] {
-    // Fail closed: an exposure that leaves out the rules of Calico, ClusterNetworkPolicy or Istio would call open what they close, or the reverse.
+    // The rules as written answer for Kubernetes NetworkPolicies alone: where Calico, ClusterNetworkPolicy or Istio take part, every layer is probed.
     const model = clusterModel(objects);
     if (model.hasCalicoObjects || model.ofKind("ClusterNetworkPolicy").length > 0 || hasIstioPolicy(objects)) {
-        throw new ExposureError("exposure analysis reads Kubernetes NetworkPolicies only, and the input holds Calico, ClusterNetworkPolicy or Istio policy objects, whose rules it would leave out; run it on the Kubernetes objects alone");
+        return layeredExposure(objects, options);
     }
     const cluster = model.cluster;
     const policies = objects.filter(isKubernetesNetworkPolicy).map(readPolicy);
@@ -378,23 +340,10 @@ function representativeTarget(representative: Representative): ExposureTarget {
     const byName = namespaceLabels.length === 1 && namespaceLabels[0][0] === "kubernetes.io/metadata.name" && (namespaceSelector.matchExpressions ?? []).length === 0;
     return {
         kind: "selector",
-        namespace: byName ? String(namespaceLabels[0][1]) : isEmptySelector(namespaceSelector) ? "all namespaces" : `namespace with {${selectorText(namespaceSelector)}}`,
+        namespace: byName ? String(namespaceLabels[0][1]) : isEmptySelector(namespaceSelector) ? "all namespaces" : `namespace with {${labelSelectorText(namespaceSelector)}}`,
         namespaceIsName: byName,
-        pods: !podSelector || isEmptySelector(podSelector) ? "all pods" : `pod with {${selectorText(podSelector)}}`,
+        pods: !podSelector || isEmptySelector(podSelector) ? "all pods" : `pod with {${labelSelectorText(podSelector)}}`,
     };
-}
-
-/**
- * A selector as netpol-analyzer prints it: labels as `k=v` joined by commas in key order, then
- * expressions in Go's struct notation (`{Key:app,Operator:In,Values:[x y],}`), sorted.
- */
-function selectorText(selector: LabelSelector): string {
-    const labels = Object.keys(selector.matchLabels ?? {}).sort().map((key) => `${key}=${String(selector.matchLabels?.[key])}`).join(",");
-    const expressions = (selector.matchExpressions ?? [])
-        .map((expression) => `{Key:${String(expression.key)},Operator:${String(expression.operator)},Values:[${(Array.isArray(expression.values) ? expression.values.map(String) : []).join(" ")}],}`)
-        .sort()
-        .join(",");
-    return [labels, expressions].filter((part) => part !== "").join(",");
 }
 
 function isSet<T>(value: T | null | undefined): value is T {

@@ -123,12 +123,4 @@ describe("ztmesh diff and the list formats (command line)", () => {
             ["shop/web[Pod]", "shop/api[Pod]", "TCP 8080"],
         ]);
     });
-
-    it("--exposure on Calico or Istio policy exits 2 naming the flag", async () => {
-        const istio = path.join(folder, "istio.yaml");
-        fs.writeFileSync(istio, `${pods}---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: deny, namespace: shop}\nspec: {action: DENY, rules: [{}]}\n`);
-        const { code, stdout, stderr } = await runCli(["reach", istio, "--exposure"]);
-        assert.deepStrictEqual([code, stdout], [2, ""]);
-        assert.match(stderr, /^ztmesh reach: --exposure: exposure analysis reads Kubernetes NetworkPolicies only/);
-    });
 });

@@ -3,6 +3,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { explainText } from "../../analysis/explanation/explainList";
+import { PairExplanation } from "../../analysis/explanation/netpolPairs";
+import { formatExplanations } from "../../analysis/explanation/netpolText";
+import { Endpoint } from "../../analysis/netpol/connection";
 import { KubeObject, loadManifests, parseManifests } from "../../analysis/manifests";
 import { reachability } from "../../analysis/reach";
 import { conformanceFolder } from "../conformance/conformanceText";
@@ -108,6 +111,19 @@ spec: {podSelector: {matchLabels: {app: backend}}, policyTypes: [Egress]}
         const deny = explained(objects, { only: "deny" });
         assert.doesNotMatch(deny, /Allowed connections|system default \(Allow all\) #/);
         assert.match(pairBlock(deny, "default/frontend[Deployment]", "default/backend[Deployment]"), /Denied TCP, UDP, SCTP/);
+    });
+
+    it("writes the system default's pairs as it visits them, holding none: an endless supply yields its first lines", () => {
+        function* endless(): Generator<Pick<PairExplanation, "src" | "dst">> {
+            for (let i = 0; ; i++) {
+                const endpoint = (name: string): Endpoint => ({ kind: "workload", name, workload: { namespace: "a", name, kind: "Pod", labels: {}, containerPorts: [] } });
+                yield { src: endpoint(`a/w-${i}[Pod]`), dst: endpoint(`a/w-${i + 1}[Pod]`) };
+            }
+        }
+        const parts = formatExplanations([], endless())[Symbol.iterator]();
+        const first = [parts.next().value, parts.next().value, parts.next().value, parts.next().value];
+        assert.deepStrictEqual(first.slice(2), ["a/w-0[Pod] => a/w-1[Pod]\n", "a/w-1[Pod] => a/w-2[Pod]\n"]);
+        assert.match(String(first[1]), /# All Connections due to the system default \(Allow all\) #/);
     });
 
     it("is bad usage with another format than txt, and with --focus-conn", async () => {

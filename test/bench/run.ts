@@ -13,7 +13,8 @@
  * Kubernetes NetworkPolicy only of 1,000, 5,000 and 20,000 workloads (kubernetesCluster.ts),
  * `ztmesh eval` (one request) and `ztmesh diff` (the cluster against itself with one policy
  * changed) beside `ztmesh reach` on the synthetic clusters of 1,000 and 5,000, and `--explain`
- * (every pair, and one focus workload's) beside plain `reach` on the Kubernetes-only one of 1,000.
+ * beside plain `reach` on the Kubernetes-only ones of 1,000 and 5,000: one focus workload's pairs
+ * on both, every pair on that of 1,000 (BENCH_EXPLAIN_FULL_MAX; see the block).
  * Sizes are chosen by environment variables (BENCH_SIZES, BENCH_REACH_SIZES, BENCH_CLI_SIZES,
  * BENCH_OUTPUT_SIZES, BENCH_CNP_SIZES, BENCH_NETS_SIZES, BENCH_KUBERNETES_SIZES, BENCH_EVAL_SIZES,
  * BENCH_EXPLAIN_SIZES; empty skips a block), and runs by BENCH_RUNS, BENCH_KUBERNETES_RUNS and
@@ -244,21 +245,26 @@ if (evalSizes.length > 0) {
     });
 }
 
-// --explain visits every pair, denied ones too, and writes a block per pair the policies isolate
-// (about 1.7 GB at 1,000 workloads): the whole listing, one focus workload's, and plain reach.
-const explainSizes = (process.env.BENCH_EXPLAIN_SIZES ?? "1000").split(",").filter(Boolean).map(Number);
+// --explain visits every pair, denied ones too, and writes a block per pair the policies isolate:
+// 1.5 GB of text at 1,000 workloads, growing with the square of the workloads (about 37 GB and
+// 40 minutes at 5,000, more than a bench run can write). Memory does not grow with it (the text
+// is written as it is made), so above BENCH_EXPLAIN_FULL_MAX workloads the bench runs the form a
+// user runs on a cluster that size: one focus workload's pairs, beside plain reach.
+const explainSizes = (process.env.BENCH_EXPLAIN_SIZES ?? "1000,5000").split(",").filter(Boolean).map(Number);
 const explainRuns = Number(process.env.BENCH_EXPLAIN_RUNS ?? 1);
+const explainFullMax = Number(process.env.BENCH_EXPLAIN_FULL_MAX ?? 1000);
 if (explainSizes.length > 0) {
     inScratch("ztmesh-bench-explain-", (scratch) => {
         const explainRows = explainSizes.flatMap((count) => {
             const folder = kubernetesClusterFolder(count, scratch);
-            const variants: readonly (readonly string[])[] = [[], ["--explain", "--focusworkload", "monitoring/prometheus"], ["--explain"]];
+            const variants: readonly (readonly string[])[] = [[], ["--explain", "--focusworkload", "monitoring/prometheus"], ...(count <= explainFullMax ? [["--explain"]] : [])];
             return variants.map((options) => {
                 const med = cliMedians(`${count} workloads, Kubernetes NetworkPolicy only`, folder, scratch, options, explainRuns);
                 return [String(count).padStart(9), (options.length === 0 ? "reach" : options.join(" ")).padStart(47), fixed(med("ms")), fixed(med("peakRssMb")), fixed(med("outputMb"), 1)].join(" ");
             });
         });
-        console.log(`\n\`ztmesh reach <folder> --explain\` on the Kubernetes NetworkPolicy clusters above (medians of ${explainRuns}), output to a file:`);
+        console.log(`\n\`ztmesh reach <folder> --explain\` on the Kubernetes NetworkPolicy clusters above (medians of ${explainRuns}), output to a file;`);
+        console.log(`every pair (--explain alone) up to ${explainFullMax} workloads only: its text grows with the square of the workloads (1.5 GB at 1,000), its memory does not.`);
         console.log(`workloads ${"options".padStart(47)}        ms    RSS MB output MB`);
         explainRows.forEach((row) => console.log(row));
     });

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as path from "path";
-import { exposure, ExposureError } from "../../analysis/exposure/exposure";
+import { exposure } from "../../analysis/exposure/exposure";
 import { formatList, ListFormat } from "../../analysis/formats/connlist";
 import { FocusOptions, focusList } from "../../analysis/formats/focus";
 import { loadManifests, parseManifests } from "../../analysis/manifests";
@@ -78,12 +78,5 @@ spec:
     it("with --focus-conn, lists what is open on that connection: the whole cluster if it is, else the selectors", () => {
         assertSameText(text({ focusConn: "tcp-443" }), "Permitted connections on TCP 443:\n\nExposure Analysis Result On TCP 443:\nIngress Exposure:\na/web[Pod] \t<= \t[namespace with {team=t}]/[all pods]\n");
         assertSameText(text({ focusConn: "tcp-8080" }), "Permitted connections on TCP 8080:\n\nExposure Analysis Result On TCP 8080:\nIngress Exposure:\na/web[Pod] \t<= \tentire-cluster\n");
-    });
-
-    it("refuses input with Calico, ClusterNetworkPolicy or Istio policies, whose rules it would leave out", () => {
-        const withIstio = parseManifests("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: deny, namespace: a}\nspec: {action: DENY, rules: [{}]}\n", "istio.yaml");
-        assert.throws(() => exposure([...objects, ...withIstio]), (error: unknown) => error instanceof ExposureError && /Kubernetes NetworkPolicies only/.test(error.message));
-        const withClusterPolicy = parseManifests("apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: guard}\nspec: {tier: Admin, priority: 1, subject: {namespaces: {}}, ingress: [{action: Deny, from: [{namespaces: {}}]}]}\n", "cnp.yaml");
-        assert.throws(() => exposure([...objects, ...withClusterPolicy]), (error: unknown) => error instanceof ExposureError && /ClusterNetworkPolicy/.test(error.message));
     });
 });

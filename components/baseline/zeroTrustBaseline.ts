@@ -178,23 +178,66 @@ export function namespaceMode(args: Pick<ZeroTrustBaselineArgs, "enforcement">, 
 export const clusterDefaultDenyName = "ztmesh-default-deny";
 
 /**
- * The cluster default-deny, one per mode in use: the enforcing `GlobalNetworkPolicy` selects
- * the app namespaces that are enforced, the `StagedGlobalNetworkPolicy` those audited (a
- * namespace not declared here takes the baseline's mode). One policy for all would cut an
- * audited namespace (whose NetworkPolicies are staged, so nothing allows its pods' traffic),
- * or leave an enforced one open. Rule-less: selecting a pod with both types is what denies it
- * everything no other policy allows (Calico's end-of-tier drop), so order is irrelevant.
+ * The app namespaces' Calico selectors, one per mode in use: the baseline's mode covers every
+ * namespace outside the control plane but those declared with the other mode (a namespace not
+ * declared here takes the baseline's mode, as its NetworkPolicies do).
  */
-export function clusterDefaultDenies(args: ZeroTrustBaselineArgs): { staged: boolean; spec: GlobalNetworkPolicySpec }[] {
+function modeScopes(args: ZeroTrustBaselineArgs): { staged: boolean; namespaceSelector: string }[] {
     const exempt = args.controlPlaneNamespaces ?? [...controlPlaneNamespaces];
     const baselineMode = args.enforcement ?? "enforce";
     const otherMode = args.namespaces.filter((ns) => namespaceMode(args, ns) !== baselineMode).map((ns) => ns.name);
-    const deny = (namespaceSelector: string): GlobalNetworkPolicySpec => ({ namespaceSelector, selector: "all()", types: ["Ingress", "Egress"] });
-    const denies = [{ staged: baselineMode === "audit", spec: deny(appNamespaceSelector([...exempt, ...otherMode])) }];
+    const scopes = [{ staged: baselineMode === "audit", namespaceSelector: appNamespaceSelector([...exempt, ...otherMode]) }];
     if (otherMode.length > 0) {
-        denies.push({ staged: baselineMode !== "audit", spec: deny(`projectcalico.org/name in {${otherMode.map((ns) => JSON.stringify(ns)).join(", ")}}`) });
+        scopes.push({ staged: baselineMode !== "audit", namespaceSelector: `projectcalico.org/name in {${otherMode.map((ns) => JSON.stringify(ns)).join(", ")}}` });
     }
-    return denies;
+    return scopes;
+}
+
+/** Whether the pods of `namespace` are audited: the control plane never is; see `modeScopes`. */
+function namespaceAudited(args: ZeroTrustBaselineArgs, namespace: string): boolean {
+    if ((args.controlPlaneNamespaces ?? [...controlPlaneNamespaces]).includes(namespace)) {
+        return false;
+    }
+    const declared = args.namespaces.find((ns) => ns.name === namespace);
+    return (declared ? namespaceMode(args, declared) : args.enforcement ?? "enforce") === "audit";
+}
+
+/**
+ * The cluster default-deny, one per mode in use (`modeScopes`): the enforcing
+ * `GlobalNetworkPolicy` selects the app namespaces that are enforced, the
+ * `StagedGlobalNetworkPolicy` those audited. One policy for all would cut an audited namespace
+ * (whose NetworkPolicies are staged, so nothing allows its pods' traffic), or leave an enforced
+ * one open. Rule-less: selecting a pod with both types is what denies it everything no other
+ * policy allows (Calico's end-of-tier drop), so order is irrelevant.
+ */
+export function clusterDefaultDenies(args: ZeroTrustBaselineArgs): { staged: boolean; spec: GlobalNetworkPolicySpec }[] {
+    return modeScopes(args).map(({ staged, namespaceSelector }) => ({ staged, spec: { namespaceSelector, selector: "all()", types: ["Ingress", "Egress"] } }));
+}
+
+/**
+ * The cluster-wide Calico allows in the mode of the pods they select. An allow isolates too:
+ * once a policy of the default tier selects a pod, Calico drops what no policy of the tier
+ * allows (end-of-tier drop), so an enforcing DNS allow beside a staged default-deny would cut
+ * every other egress of the audited pods. An allow of every app namespace is therefore split as
+ * the default-deny is; one of a single identity takes its namespace's mode.
+ */
+export function clusterPoliciesByMode(args: ZeroTrustBaselineArgs): { name: string; staged: boolean; spec: GlobalNetworkPolicySpec }[] {
+    const apps = appNamespaceSelector(args.controlPlaneNamespaces ?? [...controlPlaneNamespaces]);
+    const selected: Record<string, string | undefined> = {
+        "ztmesh-allow-istiod-webhook": istiod.namespace,
+        "ztmesh-allow-gateway-health": args.gateway?.namespace,
+        "ztmesh-allow-monitoring-egress": args.monitoring?.namespace,
+    };
+    return Object.entries(clusterPolicies(args)).flatMap(([name, spec]) => {
+        if (spec.namespaceSelector === apps) {
+            return modeScopes(args).map(({ staged, namespaceSelector }) => ({ name, staged, spec: { ...spec, namespaceSelector } }));
+        }
+        const namespace = selected[name];
+        if (namespace === undefined) {
+            throw new Error(`cluster policy ${name} selects neither every app namespace nor a known identity's namespace`);
+        }
+        return [{ name, staged: namespaceAudited(args, namespace), spec }];
+    });
 }
 
 /**
@@ -308,8 +351,8 @@ export class ZeroTrustBaseline extends pulumi.ComponentResource {
     /** The app namespaces, by name. MeshServices in them should depend on these. */
     public readonly namespaces: Record<string, k8s.core.v1.Namespace> = {};
     /**
-     * The cluster-wide Calico policies, by name (calico mode); the staged default-deny of
-     * audited namespaces as `ztmesh-default-deny (staged)`.
+     * The cluster-wide Calico policies, by name (calico mode); the staged ones of audited
+     * namespaces as `<name> (staged)`, e.g. `ztmesh-default-deny (staged)`.
      */
     public readonly globalPolicies: Record<string, k8s.apiextensions.CustomResource> = {};
     /** The ClusterNetworkPolicies, by name (clusterNetworkPolicy mode). */
@@ -322,15 +365,19 @@ export class ZeroTrustBaseline extends pulumi.ComponentResource {
         const enforcingAllows = pulumi.output(args.enforcingAllows ?? []);
         if ((args.clusterPolicy ?? "calico") === "calico") {
             const api = args.calico!.policyApi;
-            for (const [policyName, spec] of Object.entries(clusterPolicies(args))) {
-                this.globalPolicies[policyName] = globalNetworkPolicy(`${name}-${policyName}`, policyName, api, spec, {
+            const allows: pulumi.Resource[] = [];
+            for (const { name: policyName, staged, spec } of clusterPoliciesByMode(args)) {
+                const allow = globalNetworkPolicy(`${name}-${policyName}`, policyName, api, spec, {
                     parent: this,
                     dependsOn: args.calico!.ready,
-                });
+                }, staged);
+                this.globalPolicies[staged ? `${policyName} (staged)` : policyName] = allow;
+                if (!staged) {
+                    allows.push(allow);
+                }
             }
-            // The enforcing default-deny after every allow (the cluster's and the services'), so a
-            // promotion never drops a declared flow; the staged one enforces nothing and waits for nothing more.
-            const allows = Object.values(this.globalPolicies);
+            // The enforcing default-deny after every enforcing allow (the cluster's and the services'),
+            // so a promotion never drops a declared flow; the staged one enforces nothing and waits for nothing more.
             for (const { staged, spec } of clusterDefaultDenies(args)) {
                 const deny = globalNetworkPolicy(`${name}-${clusterDefaultDenyName}`, clusterDefaultDenyName, api, spec, {
                     parent: this,

@@ -26,8 +26,9 @@ const key = ({ resourceName, object }: Registered) => `${object.kind} ${object.m
 /**
  * What audit mode must make of an object of the enforcing stack, written from the rules of
  * docs/stack-config.md ("Audit mode") rather than from the code: every NetworkPolicy of an app
- * namespace staged, the cluster default-deny staged, every AuthorizationPolicy dry-run under
- * `<name>-dry-run`, mesh mTLS PERMISSIVE; everything else (allows, routes, workloads, the
+ * namespace staged, every cluster policy that selects app pods staged (the default-deny and its
+ * allows alike), every AuthorizationPolicy dry-run under
+ * `<name>-dry-run`, mesh mTLS PERMISSIVE; everything else (the gateway's egress allows, routes, workloads, the
  * gateway's own namespace) unchanged.
  */
 function auditForm({ resourceName, object }: Registered, api: CalicoPolicyApi, appNamespaces: readonly string[]): Registered {
@@ -35,7 +36,9 @@ function auditForm({ resourceName, object }: Registered, api: CalicoPolicyApi, a
     if (kind === "NetworkPolicy" && appNamespaces.includes(metadata.namespace)) {
         return { resourceName, object: { apiVersion: api, kind: "StagedKubernetesNetworkPolicy", metadata, spec: { ...spec, stagedAction: "Set" } } };
     }
-    if (kind === "GlobalNetworkPolicy" && metadata.name.endsWith("ztmesh-default-deny")) {
+    // Every cluster policy that selects app pods isolates them (Calico's end-of-tier drop), the
+    // allows as much as the default-deny; only istiod's webhook allow selects the control plane.
+    if (kind === "GlobalNetworkPolicy" && !metadata.name.endsWith("ztmesh-allow-istiod-webhook")) {
         return { resourceName, object: { ...object, kind: "StagedGlobalNetworkPolicy", spec: { ...spec, stagedAction: "Set" } } };
     }
     if (kind === "AuthorizationPolicy") {
@@ -92,7 +95,7 @@ describe("audit mode (ztmesh:enforcement)", () => {
                 assert.deepStrictEqual(kubernetesObjects(audited), expected);
                 // The comparison covers what matters: the stack has each kind the rules change.
                 const kinds = new Set(kubernetesObjects(audited).map(({ object }) => object.kind));
-                for (const kind of ["StagedKubernetesNetworkPolicy", "StagedGlobalNetworkPolicy", "AuthorizationPolicy", "PeerAuthentication", "GlobalNetworkPolicy"]) {
+                for (const kind of ["StagedKubernetesNetworkPolicy", "StagedGlobalNetworkPolicy", "AuthorizationPolicy", "PeerAuthentication"]) {
                     assert.ok(kinds.has(kind), `no ${kind} in the audited stack`);
                 }
             });
@@ -216,7 +219,11 @@ describe("audit mode configuration", () => {
     it("audits a platform's namespaces and a team's services, the team's staged policy in its platform's Calico API", async () => {
         const audit = (config: Record<string, any>) => { config["ztmesh:enforcement"] = "audit"; };
         const { handle, log } = await platformUnderMocks("platform", audit);
-        assert.ok(log.ofKind("StagedKubernetesNetworkPolicy").length > 0 && log.ofKind("StagedGlobalNetworkPolicy").length === 1);
+        assert.ok(log.ofKind("StagedKubernetesNetworkPolicy").length > 0);
+        const names = (kind: string) => log.ofKind(kind).map((r) => r.inputs.metadata.name as string);
+        assert.ok(names("StagedGlobalNetworkPolicy").some((name) => name.endsWith("ztmesh-default-deny")) && names("StagedGlobalNetworkPolicy").some((name) => name.endsWith("ztmesh-allow-dns")));
+        // An enforcing allow of app pods would end their tier and cut what the staged policies admit.
+        assert.deepStrictEqual(names("GlobalNetworkPolicy").filter((name) => !name.endsWith("ztmesh-allow-istiod-webhook")), []);
         const objects = (await teamUnderMocks("team-reviews", handle, audit)).filter((r) => r.custom && r.inputs.kind).map((r) => r.inputs);
         const policies = objects.filter((object) => /NetworkPolicy|AuthorizationPolicy/.test(object.kind) && object.metadata.namespace !== "istio-ingress");
         assert.ok(policies.length >= 6, `${policies.length} policies`);

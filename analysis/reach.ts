@@ -25,6 +25,7 @@ import type { Connection, Endpoint } from "./netpol/connection";
 import { externalName } from "./netpol/format";
 import { AddressSet, externalRanges } from "./netpol/ipRanges";
 import { clusterModel } from "./model/cluster";
+import { asEnforcedObjects } from "./enforcement/asEnforced";
 import { checkOwnersPodsAlike } from "./ownerLabels";
 
 export type { Endpoint } from "./netpol/connection";
@@ -52,6 +53,12 @@ export interface ReachOptions {
      * listed only then): a diff compares with another input whose policies do.
      */
     readonly withIpv6?: boolean;
+    /**
+     * Evaluate the as-enforced view (enforcement/asEnforced.ts): staged Calico policies as the
+     * policies they stage, dry-run AuthorizationPolicies as enforced. By default (false) both
+     * enforce nothing, as in the cluster.
+     */
+    readonly asEnforced?: boolean;
 }
 
 /**
@@ -63,7 +70,7 @@ export interface ReachOptions {
  */
 export function reachability(given: readonly KubeObject[], options: ReachOptions = {}): Flow[] {
     checkOwnersPodsAlike(given);
-    const objects = analysedObjects(given);
+    const objects = analysedObjects(options.asEnforced === true ? asEnforcedObjects(given) : given);
     const ambientMode = hasAmbientWorkloads(objects);
     // One model for every layer (model/cluster.ts).
     const model = clusterModel(objects);

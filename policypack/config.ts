@@ -15,6 +15,8 @@ export const defaults = {
     controlPlaneNamespaces: ["kube-system", "kube-public", "kube-node-lease", "calico-system", "calico-apiserver", "tigera-operator", "istio-system"],
     /** Istio's root namespace, where mesh-wide policy lives. */
     rootNamespace: "istio-system",
+    /** Stack names that are production, where nothing may run in audit mode; `*` matches any run of characters. */
+    productionStacks: ["prod*"],
 };
 
 const stringList = (description: string, value: string[]) => ({ type: "array" as const, items: { type: "string" as const }, default: value, description });
@@ -28,6 +30,7 @@ export const schemaProperties = {
     publicServices: stringList("LoadBalancer/NodePort Services (`namespace/name`) that front an approved gateway.", defaults.publicServices),
     controlPlaneNamespaces: stringList("Control-plane namespaces, exempt from rules about application namespaces.", defaults.controlPlaneNamespaces),
     rootNamespace: { type: "string" as const, default: defaults.rootNamespace, description: "Istio's root namespace." },
+    productionStacks: stringList("Names of production stacks (as `pulumi stack ls` shows them, without organization and project); `*` matches any run of characters.", defaults.productionStacks),
 };
 
 export type ConfigKey = keyof typeof schemaProperties;
@@ -43,6 +46,7 @@ export interface RuleConfig {
     publicServices: string[];
     controlPlaneNamespaces: string[];
     rootNamespace: string;
+    productionStacks: string[];
 }
 
 /** A rule's config: what the user set, over the defaults (the CLI may or may not have filled them in). */
@@ -62,6 +66,16 @@ export function approvedGatewayPods(config: RuleConfig): { namespace: string; po
         return { namespace, podLabels: { istio: name.replace(/^istio-/, "") } };
     });
     return [...gatewayApi, ...classic];
+}
+
+/**
+ * Whether a stack name matches a `productionStacks` pattern: `*` stands for any run of
+ * characters, everything else for itself. Written here rather than with a glob library: the
+ * pattern language is this one wildcard, as in `exemptions`.
+ */
+export function stackNameMatches(pattern: string, name: string): boolean {
+    const literal = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
+    return new RegExp(`^${literal.join(".*")}$`).test(name);
 }
 
 function segmentsMatch(pattern: string, value: string): boolean {

@@ -7,6 +7,7 @@ import { meshIdentityRules } from "./rules/meshIdentity";
 import { networkRules } from "./rules/network";
 import { ownershipRules } from "./rules/ownership";
 import { referenceRules } from "./rules/references";
+import { rolloutRules } from "./rules/rollout";
 import { stackWideRules } from "./rules/stackWide";
 import { supplyChainRules } from "./rules/supplyChain";
 
@@ -22,4 +23,5 @@ export const policies: Policies = [
     ...intentRules,
     ...ambientRules,
     ...ownershipRules,
+    ...rolloutRules,
 ];

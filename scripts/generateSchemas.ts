@@ -50,10 +50,14 @@ const builtinKinds: Record<string, string[]> = {
     "apis__networking.k8s.io__v1": ["NetworkPolicy"],
 };
 
+const calicoKinds = ["GlobalNetworkPolicy", "NetworkPolicy", "GlobalNetworkSet", "NetworkSet", "HostEndpoint", "Tier",
+    "StagedGlobalNetworkPolicy", "StagedNetworkPolicy", "StagedKubernetesNetworkPolicy"];
+
 /** Custom resources the engine reads, by API group. */
 const customKinds: Record<string, string[]> = {
-    "projectcalico.org": ["GlobalNetworkPolicy", "NetworkPolicy", "GlobalNetworkSet", "NetworkSet", "HostEndpoint", "Tier"],
-    "crd.projectcalico.org": ["GlobalNetworkPolicy", "NetworkPolicy", "GlobalNetworkSet", "NetworkSet", "HostEndpoint", "Tier"],
+    // The staged kinds too: evaluated as the policies they stage with `ztmesh reach --as-enforced`, and checked like them always.
+    "projectcalico.org": calicoKinds,
+    "crd.projectcalico.org": calicoKinds,
     "security.istio.io": ["AuthorizationPolicy", "PeerAuthentication", "RequestAuthentication"],
     "networking.istio.io": ["Sidecar", "ServiceEntry", "Gateway", "VirtualService"],
     "gateway.networking.k8s.io": ["GatewayClass", "Gateway", "HTTPRoute"],

@@ -5,6 +5,7 @@
  * becomes a message and an exit code.
  */
 import { Command } from "commander";
+import { asEnforcedEntries } from "../enforcement/asEnforced";
 import { ExplainError } from "../explanation/explainList";
 import { ExposureError } from "../exposure/exposure";
 import { OutputError } from "../files/outputFile";
@@ -45,6 +46,15 @@ export function readInput(paths: readonly string[], warn: Warn, options: ReadOpt
  * of a cluster is; `note`, as for files, how many objects were read.
  */
 export async function readChosenInput(choice: ReadChoice, warn: Warn, progress: (line: string) => void, note?: (line: string) => void): Promise<AnalysedInput> {
+    return inChosenView(choice, await readChosenObjects(choice, warn, progress, note));
+}
+
+/** `input` in the view `choice` asks for: as read, or as enforced (`--as-enforced`). */
+export function inChosenView(choice: Pick<ReadChoice, "asEnforced">, input: AnalysedInput): AnalysedInput {
+    return choice.asEnforced ? asEnforcedInput(input) : input;
+}
+
+async function readChosenObjects(choice: ReadChoice, warn: Warn, progress: (line: string) => void, note?: (line: string) => void): Promise<AnalysedInput> {
     if (choice.live === undefined) {
         return readInput(choice.paths, warn, choice.options, note);
     }
@@ -69,10 +79,7 @@ function analysedEntries(entries: readonly ManifestObject[], warn: Warn, note: (
         entries.forEach(({ file }) => perFile.set(file, (perFile.get(file) ?? 0) + 1));
         perFile.forEach((count, file) => note(`read ${file}: ${count} object${count === 1 ? "" : "s"}`));
     }
-    const notEvaluated = entries.flatMap(({ object, file }) => {
-        const reason = notEvaluatedReason(object);
-        return reason === undefined ? [] : [`${file}: ${describeKubeObject(object)}: not evaluated: ${reason}`];
-    });
+    const notEvaluated = notEvaluatedPolicies(entries);
     for (const { object, file } of entries) {
         const warning = nameWarning(object);
         if (warning !== undefined) {
@@ -80,6 +87,23 @@ function analysedEntries(entries: readonly ManifestObject[], warn: Warn, note: (
         }
     }
     return { entries, objects: entries.map((entry) => entry.object), notEvaluated };
+}
+
+/**
+ * `input` in the as-enforced view (enforcement/asEnforced.ts): staged policies as the policies
+ * they stage and dry-run AuthorizationPolicies enforced, each still named with its file; the
+ * policies not evaluated are those left of the others.
+ */
+export function asEnforcedInput(input: AnalysedInput): AnalysedInput {
+    const entries = asEnforcedEntries(input.entries);
+    return { entries, objects: entries.map((entry) => entry.object), notEvaluated: notEvaluatedPolicies(entries) };
+}
+
+function notEvaluatedPolicies(entries: readonly ManifestObject[]): string[] {
+    return entries.flatMap(({ object, file }) => {
+        const reason = notEvaluatedReason(object);
+        return reason === undefined ? [] : [`${file}: ${describeKubeObject(object)}: not evaluated: ${reason}`];
+    });
 }
 
 /**

@@ -20,7 +20,7 @@ import { parseAddress } from "../netpol/ipRanges";
 import { Protocol, protocols } from "../netpol/ports";
 import { reachability } from "../reach";
 import { escapeControl } from "../text/escape";
-import { failureExitCode, namingFailingFile, readInput } from "./analysedInput";
+import { failureExitCode, inChosenView, namingFailingFile, readInput } from "./analysedInput";
 import { addInputOptions, InputFlags, readChoice } from "./inputOptions";
 import { Io } from "./io";
 import { commandPrefix, reportingTo, UsageError } from "./usage";
@@ -150,10 +150,11 @@ function connectionQuery(flags: EvalFlags): { query: ConnectionQuery; srcText: s
 async function runEval(command: Command, args: readonly string[], flags: EvalFlags, io: Io): Promise<number> {
     const prefix = commandPrefix(command);
     try {
-        const { paths, options, verbosity } = readChoice(args, flags);
+        const choice = readChoice(args, flags);
+        const { paths, options, verbosity } = choice;
         const { query, srcText, dstText } = connectionQuery(flags);
         const warn: Warn = verbosity === "quiet" ? () => undefined : (message) => io.stderr(`${prefix}: warning: ${escapeControl(message)}\n`);
-        const input = readInput(paths, warn, options, verbosity === "verbose" ? (line) => io.stderr(`${prefix}: ${escapeControl(line)}\n`) : undefined);
+        const input = inChosenView(choice, readInput(paths, warn, options, verbosity === "verbose" ? (line) => io.stderr(`${prefix}: ${escapeControl(line)}\n`) : undefined));
         input.notEvaluated.forEach(warn);
         const flows = namingFailingFile(input.entries, () => reachability(input.objects), (object) => reachability([object]));
         const verdict = evaluateConnection(input.objects, query, flows);

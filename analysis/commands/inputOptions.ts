@@ -2,7 +2,8 @@
  * What a command reads and how: manifest files and folders (as arguments, or netpol-analyzer's
  * repeatable `--dirpath DIR`) or a live cluster (`-k/--kubeconfig FILE`, `-c/--context NAME`:
  * live/clusterReader.ts), which links it follows, how large a file may be, what becomes of
- * fields the schemas do not know, and how much it says on standard error (`-q`, `-v`).
+ * fields the schemas do not know, which view it evaluates (`--as-enforced`), and how much it
+ * says on standard error (`-q`, `-v`).
  */
 import * as fs from "fs";
 import { Command, Option } from "commander";
@@ -22,6 +23,7 @@ export interface InputFlags {
     readonly verbose?: boolean;
     readonly kubeconfig?: string;
     readonly context?: string;
+    readonly asEnforced?: boolean;
 }
 
 /** The largest --max-file-size, in MiB: V8 cannot hold much more text as one string. */
@@ -37,6 +39,8 @@ export interface ReadChoice {
     readonly live?: LiveSource;
     readonly options: ReadOptions;
     readonly verbosity: Verbosity;
+    /** Evaluate the as-enforced view (staged and dry-run policies enforced: enforcement/asEnforced.ts). */
+    readonly asEnforced: boolean;
 }
 
 /** Adds the input flags to `command` (its paths are its arguments; with `dirpath`, also `--dirpath DIR`). */
@@ -52,6 +56,7 @@ export function addInputOptions(command: Command, { dirpath = true, kubeconfigHe
         .addOption(new Option("--max-file-size <mib>", `read files of up to MIB mebibytes (default 64, at most ${maxFileSizeMiB})`))
         .addOption(new Option("--field-validation <mode>", "fields the schemas do not know: strict refuses the object, warn drops each with a warning, ignore drops them silently, as the API server stores the object")
             .choices(fieldValidationModes).default("strict"))
+        .addOption(new Option("--as-enforced", "evaluate Calico's staged policies as the policies they stage (stagedAction Delete: without the enforced policy of its name) and dry-run AuthorizationPolicies (istio.io/dry-run) as enforced: what enforcing an audit rollout would allow"))
         .addOption(new Option("-q, --quiet", "print no warnings, only errors and the output"))
         .addOption(new Option("-v, --verbose", "also print each file read and how many objects it holds"));
 }
@@ -90,6 +95,7 @@ export function readChoice(args: readonly string[], flags: InputFlags, live: Liv
         ...(live === undefined ? {} : { live }),
         options: { followSymlinks: flags.followSymlinks === true, maxFileBytes, fieldValidation: flags.fieldValidation ?? "strict" },
         verbosity: flags.quiet ? "quiet" : flags.verbose ? "verbose" : "normal",
+        asEnforced: flags.asEnforced === true,
     };
 }
 

@@ -71,8 +71,15 @@ the servers' own rules; an invalid one (a bad name, a kind its API group does no
 a second object of one kind, namespace and name; with --field-validation strict, a field
 the schema does not know) stops the run with exit code 2. Documents that are no
 Kubernetes object are skipped with a warning; policies read but not evaluated (the
-v1alpha1 AdminNetworkPolicy and BaselineAdminNetworkPolicy, Calico staged policies) are
-named in one too, and in the json and html output.
+v1alpha1 AdminNetworkPolicy and BaselineAdminNetworkPolicy; Calico staged policies and
+dry-run AuthorizationPolicies, which enforce nothing) are named in one too, and in the
+json and html output.
+
+--as-enforced evaluates what enforcing an audit rollout would allow: each Calico staged
+policy (StagedNetworkPolicy, StagedGlobalNetworkPolicy, StagedKubernetesNetworkPolicy) as
+the policy it stages, in place of the enforced policy of its name (stagedAction Delete:
+that policy removed), and each AuthorizationPolicy annotated istio.io/dry-run: "true" as
+enforced.
 
 Formats (-o): txt, the flow lines; json, one JSON document (flows, with l7 grants and
 notes, and routes), written a flow at a time; html, a self-contained report: a matrix
@@ -111,7 +118,7 @@ export const reachSpelling: ReachSpelling = {
     usage: `<dir-or-file>... [--l7] [--json | --html] [--output FILE]
                     [-o txt|json|html|csv|md|dot|svg] [-f FILE] [--explain] [--explain-only allow|deny] [--exposure]
                     [--focusworkload W] [--focusworkload-peer W] [--focus-direction D]
-                    [--focus-conn P-N] [--field-validation strict|warn|ignore] [--follow-symlinks] [--max-file-size MIB] [-q | -v]
+                    [--focus-conn P-N] [--as-enforced] [--field-validation strict|warn|ignore] [--follow-symlinks] [--max-file-size MIB] [-q | -v]
        ztmesh reach -k KUBECONFIG [-c CONTEXT] | -c CONTEXT [the flags above]`,
     summary: "the connections policy allows between the workloads of manifest files and folders",
     description: reachDescription,

@@ -44,6 +44,7 @@ const kinds: Readonly<Record<string, string>> = {
     authorizationpolicies: "AuthorizationPolicy", peerauthentications: "PeerAuthentication", requestauthentications: "RequestAuthentication",
     gateways: "Gateway", serviceentries: "ServiceEntry", sidecars: "Sidecar", virtualservices: "VirtualService", gatewayclasses: "GatewayClass", httproutes: "HTTPRoute",
     tiers: "Tier", globalnetworkpolicies: "GlobalNetworkPolicy", networkpolicies: "NetworkPolicy", globalnetworksets: "GlobalNetworkSet", networksets: "NetworkSet", hostendpoints: "HostEndpoint",
+    stagedglobalnetworkpolicies: "StagedGlobalNetworkPolicy", stagednetworkpolicies: "StagedNetworkPolicy", stagedkubernetesnetworkpolicies: "StagedKubernetesNetworkPolicy",
 };
 
 /**
@@ -61,7 +62,8 @@ const builtInResources: readonly LiveResource[] = [
     { group: "", versions: ["v1"], plural: "configmaps", kind: "ConfigMap", builtIn: true, namespace: "istio-system", names: /^istio(-.+)?$/ },
 ];
 
-const calicoPlurals = ["tiers", "globalnetworkpolicies", "networkpolicies", "globalnetworksets", "networksets", "hostendpoints"];
+const calicoPlurals = ["tiers", "globalnetworkpolicies", "networkpolicies", "globalnetworksets", "networksets", "hostendpoints",
+    "stagedglobalnetworkpolicies", "stagednetworkpolicies", "stagedkubernetesnetworkpolicies"];
 
 const crdResources: readonly LiveResource[] = [
     { group: "policy.networking.k8s.io", versions: ["v1alpha2"], plural: "clusternetworkpolicies", kind: "ClusterNetworkPolicy" },

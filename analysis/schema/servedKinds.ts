@@ -1,7 +1,8 @@
 /**
  * The kinds each API group that holds policy serves, in Kubernetes v1.36 and with the pinned
  * Calico, Istio, Gateway API and network-policy-api CRDs, and which of them the engine reads but
- * does not evaluate. A kind misspelt in one of these groups (`NetworkPolicies`) would
+ * does not evaluate (Calico's staged policies only in the as-enforced view, see
+ * enforcement/asEnforced.ts). A kind misspelt in one of these groups (`NetworkPolicies`) would
  * otherwise be skipped like a ConfigMap, and a deny-all would vanish without a word; the API
  * server refuses it ("no matches for kind"), and so does `ztmesh reach`. The CRD lists are
  * checked against the pinned CRD files by a test (test/analysis/servedKinds.test.ts).
@@ -27,7 +28,7 @@ export const servedKinds: Readonly<Record<string, readonly string[]>> = {
 };
 
 const clusterPolicy = "a cluster-wide policy of network-policy-api v1alpha1 the flows leave out (v1alpha2's ClusterNetworkPolicy, which replaces it, is evaluated): where the network plugin enforces it, it may deny what the flows show as allowed, or allow what they show as denied";
-const stagedPolicy = "a staged policy only reports what it would do and enforces nothing; the flows are what the enforced policies allow";
+const stagedPolicy = "a staged policy only reports what it would do and enforces nothing; the flows are what the enforced policies allow (--as-enforced evaluates it as the policy it stages)";
 
 /** Kinds the engine reads but does not evaluate, though they are policy, with why that matters. */
 const notEvaluated: Readonly<Record<string, string>> = {
@@ -89,7 +90,7 @@ export function servedKindProblem(object: Mapping): Problem {
 export function notEvaluatedReason(object: Mapping): string | undefined {
     const group = groupOf(object);
     if (group === "security.istio.io" && object.kind === "AuthorizationPolicy" && isDryRun(object)) {
-        return `a dry run (${dryRunAnnotation}) only logs what it would decide and enforces nothing; the flows are what the enforced policies allow`;
+        return `a dry run (${dryRunAnnotation}) only logs what it would decide and enforces nothing; the flows are what the enforced policies allow (--as-enforced evaluates it as enforced)`;
     }
     return servedKinds[group]?.includes(String(object.kind)) ? notEvaluated[String(object.kind)] : undefined;
 }

@@ -1,4 +1,5 @@
 import { RuleConfig } from "../config";
+import { whenEnforced } from "../enforcement";
 import { KubeObject, PodTemplate, groupOf, namespaceOf, podTemplateOf } from "../kubernetes";
 import { Report, objectRule } from "../policy";
 
@@ -76,7 +77,7 @@ function openSource(rule: any): string | undefined {
 
 export const authorizationPolicyNoAllowAll = objectRule({
     name: "authorization-policy-no-allow-all",
-    description: "An ALLOW AuthorizationPolicy must name who is allowed: no empty rule, no rule without `from`, no `*` principal or namespace.",
+    description: "An ALLOW AuthorizationPolicy must name who is allowed: no empty rule, no rule without `from`, no `*` principal or namespace. A dry run is judged too: it takes effect at promotion.",
     kinds: ["AuthorizationPolicy"],
     validate(object: KubeObject, _config: RuleConfig, report: Report) {
         if (groupOf(object) !== "security.istio.io") {
@@ -89,7 +90,7 @@ export const authorizationPolicyNoAllowAll = objectRule({
         (spec.rules ?? []).forEach((rule: any, index: number) => {
             const problem = openSource(rule);
             if (problem) {
-                report(`rule spec.rules[${index}] ${problem}`, "allow the callers' principals (cluster.local/ns/<ns>/sa/<sa>), e.g. by declaring them as callers of the MeshService");
+                report(`rule spec.rules[${index}] ${problem}${whenEnforced(object)}`, "allow the callers' principals (cluster.local/ns/<ns>/sa/<sa>), e.g. by declaring them as callers of the MeshService");
             }
         });
     },

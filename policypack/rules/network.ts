@@ -1,5 +1,6 @@
 import { selects, selectsEverything } from "../calicoSelectors";
 import { RuleConfig, approvedGatewayPods } from "../config";
+import { asEnforced, whenEnforced } from "../enforcement";
 import { KubeObject, LabelSelector, groupOf, isEmptySelector, labelSelectorMatches, namespaceOf } from "../kubernetes";
 import { Report, objectRule } from "../policy";
 
@@ -41,27 +42,30 @@ function kubernetesPeersTooWide(peers: NetworkPolicyPeer[] | undefined): string 
 
 export const networkPolicyNoAllowAll = objectRule({
     name: "network-policy-no-allow-all",
-    description: "A Kubernetes NetworkPolicy rule must name its peers: no rule without peers, no 0.0.0.0/0, no empty selectors. Only an approved gateway's pods may take ingress from anywhere.",
-    kinds: ["NetworkPolicy"],
+    description: "A Kubernetes NetworkPolicy rule (or a StagedKubernetesNetworkPolicy's, which takes effect at promotion) must name its peers: no rule without peers, no 0.0.0.0/0, no empty selectors. Only an approved gateway's pods may take ingress from anywhere.",
+    kinds: ["NetworkPolicy", "StagedKubernetesNetworkPolicy"],
     config: ["approvedGateways", "publicServices", "controlPlaneNamespaces"],
     validate(object: KubeObject, config: RuleConfig, report: Report) {
         // The control plane is outside the default-deny; its charts bring their own policy.
-        if (groupOf(object) !== "networking.k8s.io" || config.controlPlaneNamespaces.includes(namespaceOf(object))) {
+        // A staged policy is judged as the policy it stages; a staged Delete holds no rules.
+        const enforced = asEnforced(object);
+        if (!enforced || groupOf(enforced) !== "networking.k8s.io" || config.controlPlaneNamespaces.includes(namespaceOf(object))) {
             return;
         }
-        const spec = object.spec ?? {};
+        const staged = whenEnforced(object);
+        const spec = enforced.spec ?? {};
         const gateway = onlyApprovedGateway(config, (namespace, podLabels) =>
             object.metadata.namespace === namespace && labelSelectorMatches(spec.podSelector, podLabels));
         (spec.ingress ?? []).forEach((rule: { from?: NetworkPolicyPeer[] }, index: number) => {
             const wide = kubernetesPeersTooWide(rule.from);
             if (wide && !gateway) {
-                report(`admits ingress from ${wide} in spec.ingress[${index}]`, "list the callers' pods (namespaceSelector + podSelector); declare them as callers of the MeshService");
+                report(`admits ingress from ${wide} in spec.ingress[${index}]${staged}`, "list the callers' pods (namespaceSelector + podSelector); declare them as callers of the MeshService");
             }
         });
         (spec.egress ?? []).forEach((rule: { to?: NetworkPolicyPeer[] }, index: number) => {
             const wide = kubernetesPeersTooWide(rule.to);
             if (wide) {
-                report(`allows egress to ${wide} in spec.egress[${index}]`, "list the destinations' pods or a narrow ipBlock; declare them as dependencies");
+                report(`allows egress to ${wide} in spec.egress[${index}]${staged}`, "list the destinations' pods or a narrow ipBlock; declare them as dependencies");
             }
         });
     },
@@ -94,27 +98,30 @@ function calicoEntityTooWide(entity: CalicoEntity | undefined): string | undefin
 
 export const calicoPolicyNoAllowAll = objectRule({
     name: "calico-policy-no-allow-all",
-    description: "A Calico Allow rule must narrow its source (ingress) or destination (egress): no empty entity, no all() without exclusions, no 0.0.0.0/0. Only an approved gateway's pods may take ingress from anywhere.",
-    kinds: ["GlobalNetworkPolicy", "NetworkPolicy"],
+    description: "A Calico Allow rule (staged ones too, which take effect at promotion) must narrow its source (ingress) or destination (egress): no empty entity, no all() without exclusions, no 0.0.0.0/0. Only an approved gateway's pods may take ingress from anywhere.",
+    kinds: ["GlobalNetworkPolicy", "NetworkPolicy", "StagedGlobalNetworkPolicy", "StagedNetworkPolicy"],
     config: ["approvedGateways", "publicServices", "controlPlaneNamespaces"],
     validate(object: KubeObject, config: RuleConfig, report: Report) {
-        if (!["projectcalico.org", "crd.projectcalico.org"].includes(groupOf(object))) {
+        const enforced = asEnforced(object);
+        if (!enforced || !["projectcalico.org", "crd.projectcalico.org"].includes(groupOf(enforced))) {
             return;
         }
-        if (object.kind === "NetworkPolicy" && config.controlPlaneNamespaces.includes(namespaceOf(object))) {
+        const kind = enforced.kind;
+        if (kind === "NetworkPolicy" && config.controlPlaneNamespaces.includes(namespaceOf(object))) {
             return;
         }
-        const spec = object.spec ?? {};
+        const staged = whenEnforced(object);
+        const spec = enforced.spec ?? {};
         const gateway = onlyApprovedGateway(config, (namespace, podLabels) => {
             const namespaceLabels = { "projectcalico.org/name": namespace, "kubernetes.io/metadata.name": namespace };
-            const inNamespace = object.kind === "NetworkPolicy" ? object.metadata.namespace === namespace : selects(spec.namespaceSelector, namespaceLabels);
+            const inNamespace = kind === "NetworkPolicy" ? object.metadata.namespace === namespace : selects(spec.namespaceSelector, namespaceLabels);
             return inNamespace && selects(spec.selector, podLabels);
         });
         const check = (direction: "ingress" | "egress", peer: "source" | "destination") =>
             (spec[direction] ?? []).forEach((rule: { action?: string } & Record<string, CalicoEntity>, index: number) => {
                 const wide = rule.action === "Allow" ? calicoEntityTooWide(rule[peer]) : undefined;
                 if (wide && !(direction === "ingress" && gateway)) {
-                    report(`allows ${direction} ${peer === "source" ? "from" : "to"} ${wide} in spec.${direction}[${index}]`, `narrow spec.${direction}[${index}].${peer} with a selector and namespaceSelector, or nets`);
+                    report(`allows ${direction} ${peer === "source" ? "from" : "to"} ${wide} in spec.${direction}[${index}]${staged}`, `narrow spec.${direction}[${index}].${peer} with a selector and namespaceSelector, or nets`);
                 }
             });
         check("ingress", "source");

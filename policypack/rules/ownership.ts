@@ -1,5 +1,6 @@
 import { PlatformHandle, teamLabel } from "../../components/platform/handle";
 import { RuleConfig } from "../config";
+import { asEnforced } from "../enforcement";
 import { KubeObject, groupOf, known, namespaceOf } from "../kubernetes";
 import { stackRule } from "../policy";
 import { StackModel, StackObject } from "../stackModel";
@@ -16,11 +17,13 @@ const namespaceNameLabel = "kubernetes.io/metadata.name";
  */
 function isGatewayEgress(object: KubeObject, handle: PlatformHandle, teamNamespaces: readonly string[]): boolean {
     const gateway = handle.gateway;
-    if (!gateway || object.kind !== "NetworkPolicy" || groupOf(object) !== "networking.k8s.io" || namespaceOf(object) !== gateway.namespace) {
+    // In audit mode the same policy is staged (a StagedKubernetesNetworkPolicy), with the same spec.
+    const enforced = known(() => asEnforced(object));
+    if (!gateway || enforced?.kind !== "NetworkPolicy" || groupOf(enforced) !== "networking.k8s.io" || namespaceOf(object) !== gateway.namespace) {
         return false;
     }
     return known(() => {
-        const spec = object.spec ?? {};
+        const spec = enforced.spec ?? {};
         const selects = spec.podSelector ?? {};
         const selectsGateway = !(selects.matchExpressions ?? []).length
             && JSON.stringify(Object.entries(selects.matchLabels ?? {}).sort()) === JSON.stringify(Object.entries(gateway.identity.podLabels).sort());
@@ -34,7 +37,7 @@ function isGatewayEgress(object: KubeObject, handle: PlatformHandle, teamNamespa
 
 export const teamObjectsInOwnNamespaces = stackRule({
     name: "team-objects-in-own-namespaces",
-    description: "In an application stack (one that registers a ztmesh platform stack's handle as a PlatformReference), every Kubernetes object names its team (label ztmesh.io/team, one team per stack) and lives in a namespace the platform gives that team; the only exception is a public service's egress NetworkPolicy in the gateway's namespace, reaching the team's namespaces only. Cluster-scoped objects are the platform's.",
+    description: "In an application stack (one that registers a ztmesh platform stack's handle as a PlatformReference), every Kubernetes object names its team (label ztmesh.io/team, one team per stack) and lives in a namespace the platform gives that team; the only exception is a public service's egress NetworkPolicy (or its staged form, in audit mode) in the gateway's namespace, reaching the team's namespaces only. Cluster-scoped objects are the platform's.",
     validate(model: StackModel, _config: RuleConfig, report: StackReport) {
         const { handle, problem, reference } = model.platform;
         if (problem !== undefined) {

@@ -1,7 +1,8 @@
 import { selects, selectsEverything } from "../calicoSelectors";
 import { deniesEverything, placedRules, subjectTakesIn } from "../clusterNetworkPolicies";
 import { RuleConfig } from "../config";
-import { KubeObject, groupOf, known, namespaceOf } from "../kubernetes";
+import { asEnforced, declaresAudit, isDryRunPolicy, observesOnly, observingNote, stackUnderReview } from "../enforcement";
+import { KubeObject, describe, groupOf, isEmptySelector, known, namespaceOf } from "../kubernetes";
 import { stackRule } from "../policy";
 import { StackModel, StackObject } from "../stackModel";
 import { ambient } from "../../common/wellKnown";
@@ -82,39 +83,65 @@ function deniesDirection(spec: any, type: "Ingress" | "Egress"): boolean {
     return (spec?.policyTypes ?? spec?.types ?? []).includes(type) && !(spec?.[type.toLowerCase()] ?? []).length;
 }
 
-/** Which directions a Layer 3/4 default-deny covers for every pod of `namespace`. */
-function layer4DefaultDeny(model: StackModel, namespace: string): Set<"Ingress" | "Egress"> {
-    const covered = new Set<"Ingress" | "Egress">();
+type Direction = "Ingress" | "Egress";
+
+/** A policy object that denies a direction for every pod of a namespace; `observing` when it is staged or a dry run. */
+interface DenyFound {
+    object: KubeObject;
+    directions: Direction[];
+    observing: boolean;
+}
+
+/**
+ * The Layer 3/4 policies that deny every pod of `namespace` a direction, enforcing or staged: a
+ * staged policy is read as the policy it stands for (a StagedKubernetesNetworkPolicy as a
+ * NetworkPolicy, a StagedGlobalNetworkPolicy as a GlobalNetworkPolicy), then marked observing.
+ */
+function layer4DefaultDenies(model: StackModel, namespace: string): DenyFound[] {
     const nsLabels = namespaceLabels(model, namespace);
-    const add = (spec: any) => (["Ingress", "Egress"] as const).forEach((type) => deniesDirection(spec, type) && covered.add(type));
-    for (const { object } of model.inNamespace("NetworkPolicy", namespace).filter((entry) => groupOf(entry.object) === "networking.k8s.io")) {
-        known(() => Object.keys(object.spec?.podSelector?.matchLabels ?? {}).length === 0
-            && !(object.spec?.podSelector?.matchExpressions ?? []).length && add(object.spec));
-    }
-    for (const group of ["projectcalico.org", "crd.projectcalico.org"]) {
-        for (const { object } of model.ofKind("GlobalNetworkPolicy", group)) {
-            known(() => selects(object.spec?.namespaceSelector, nsLabels) && selectsEverything(object.spec?.selector) && add(object.spec));
-        }
-        for (const { object } of model.inNamespace("NetworkPolicy", namespace).filter((entry) => groupOf(entry.object) === group)) {
-            known(() => selectsEverything(object.spec?.selector) && add(object.spec));
-        }
+    const found: DenyFound[] = [];
+    const candidates = [
+        ...["NetworkPolicy", "StagedKubernetesNetworkPolicy", "StagedNetworkPolicy"].flatMap((kind) => model.inNamespace(kind, namespace)),
+        ...["GlobalNetworkPolicy", "StagedGlobalNetworkPolicy"].flatMap((kind) => model.ofKind(kind)),
+    ];
+    for (const { object } of candidates) {
+        known(() => {
+            // A staged policy is read as the policy it stages; a staged Delete holds no rules.
+            const enforced = asEnforced(object);
+            if (!enforced) {
+                return;
+            }
+            const { kind, spec } = enforced;
+            const group = groupOf(enforced);
+            const takesInNamespace = group === "networking.k8s.io"
+                ? kind === "NetworkPolicy" && isEmptySelector(spec?.podSelector)
+                : ["projectcalico.org", "crd.projectcalico.org"].includes(group) && selectsEverything(spec?.selector)
+                    && (kind === "NetworkPolicy" || (kind === "GlobalNetworkPolicy" && selects(spec?.namespaceSelector, nsLabels)));
+            const directions = (["Ingress", "Egress"] as const).filter((type) => deniesDirection(spec, type));
+            const observing = observesOnly(object);
+            if (takesInNamespace && directions.length) {
+                found.push({ object, directions, observing });
+            }
+        });
     }
     // A Baseline-tier ClusterNetworkPolicy deny-by-default covers egress (0.0.0.0/0 and ::/0),
     // but not ingress: its ingress peers are pods only (the API has no other ingress peer), so
     // traffic from outside the cluster or the host network is allowed for a pod no NetworkPolicy selects.
-    if (placedRules(model).some((placed) => placed.tier === "Baseline" && placed.direction === "egress"
-        && deniesEverything(placed.rule, "egress") && subjectTakesIn(placed.policy.object, nsLabels, true))) {
-        covered.add("Egress");
+    const baseline = placedRules(model).find((placed) => placed.tier === "Baseline" && placed.direction === "egress"
+        && deniesEverything(placed.rule, "egress") && subjectTakesIn(placed.policy.object, nsLabels, true));
+    if (baseline) {
+        found.push({ object: baseline.policy.object, directions: ["Egress"], observing: false });
     }
-    return covered;
+    return found;
 }
 
-/** Whether an Istio allow-nothing policy covers `namespace`: ALLOW, no selector, no rules, here or in the root namespace. */
-function layer7AllowNothing(model: StackModel, namespace: string, rootNamespace: string): boolean {
-    return [...model.inNamespace("AuthorizationPolicy", namespace), ...model.inNamespace("AuthorizationPolicy", rootNamespace)].some(({ object }) => known(() => {
+/** Istio allow-nothing policies that cover `namespace`: ALLOW, no selector, no rules, here or in the root namespace. */
+function layer7AllowNothing(model: StackModel, namespace: string, rootNamespace: string): DenyFound[] {
+    return [...model.inNamespace("AuthorizationPolicy", namespace), ...model.inNamespace("AuthorizationPolicy", rootNamespace)].flatMap(({ object }) => known(() => {
         const spec = object.spec ?? {};
-        return groupOf(object) === "security.istio.io" && !spec.selector && (spec.action ?? "ALLOW") === "ALLOW" && !(spec.rules ?? []).length;
-    }) ?? false);
+        const allowsNothing = groupOf(object) === "security.istio.io" && !spec.selector && !spec.targetRefs && !spec.targetRef && (spec.action ?? "ALLOW") === "ALLOW" && !(spec.rules ?? []).length;
+        return allowsNothing ? [{ object, directions: ["Ingress" as const], observing: isDryRunPolicy(object) }] : [];
+    }) ?? []);
 }
 
 /** Namespaces the rules about applications apply to: every namespace with workloads or declared by the stack, but the control plane. */
@@ -123,21 +150,43 @@ export function appNamespaces(model: StackModel, config: RuleConfig): string[] {
     return [...new Set([...model.workloadNamespaces(), ...declared])].filter((ns) => !config.controlPlaneNamespaces.includes(ns)).sort();
 }
 
+/**
+ * What is missing of a default-deny, given what was found: nothing when an enforcing policy
+ * covers each direction, or when an observing one does in a stack that declares audit; else
+ * the uncovered directions, and the observing policies that would have covered them.
+ */
+function missingDenies(found: DenyFound[], directions: readonly Direction[], audit: boolean): { uncovered: Direction[]; observing: KubeObject[] } {
+    const counts = (deny: DenyFound) => !deny.observing || audit;
+    const uncovered = directions.filter((direction) => !found.some((deny) => counts(deny) && deny.directions.includes(direction)));
+    const observing = found.filter((deny) => deny.observing && deny.directions.some((direction) => uncovered.includes(direction))).map((deny) => deny.object);
+    return { uncovered, observing };
+}
+
+/** Why the observing policies found do not count, for a message. */
+function observingOnly(objects: KubeObject[]): string {
+    return objects.length ? `; ${objects.map((object) => `${describe(object)} only observes (${observingNote(object)})`).join("; ")}, and the stack declares ztmesh:enforcement: enforce` : "";
+}
+
+const enforceFix = "or, to roll out in audit mode, declare ztmesh:enforcement: audit for the stack";
+
 export const namespaceDefaultDenyBothLayers = stackRule({
     name: "namespace-default-deny-both-layers",
-    description: "Every application namespace is default-deny at Layer 3/4 (Kubernetes or Calico policy, both directions) and at Layer 7 (an Istio allow-nothing AuthorizationPolicy; gateway namespaces excepted, where it would block the public entry).",
+    description: "Every application namespace is default-deny at Layer 3/4 (Kubernetes or Calico policy, both directions) and at Layer 7 (an Istio allow-nothing AuthorizationPolicy; gateway namespaces excepted, where it would block the public entry). A staged policy or a dry-run allow-nothing counts only in a stack that declares ztmesh:enforcement: audit: elsewhere it enforces nothing.",
     config: ["controlPlaneNamespaces", "approvedGateways", "rootNamespace"],
     validate(model: StackModel, config: RuleConfig, report: StackReport) {
         const gatewayNamespaces = config.approvedGateways.map((ref) => ref.split("/")[0]);
+        const audit = declaresAudit(stackUnderReview());
         for (const namespace of appNamespaces(model, config)) {
             const target = model.namespace(namespace) ?? { object: missing("Namespace", undefined, namespace), urn: "" };
-            const covered = layer4DefaultDeny(model, namespace);
-            const uncovered = (["Ingress", "Egress"] as const).filter((type) => !covered.has(type));
-            if (uncovered.length) {
-                report(target.object, target.urn, `has no Layer 3/4 default-deny for ${uncovered.join(" and ")}`, "add ZeroTrustBaseline (a NetworkPolicy with podSelector {} and policyTypes [Ingress, Egress], plus the cluster default-deny: Calico's, or a Baseline ClusterNetworkPolicy)");
+            const layer4 = missingDenies(layer4DefaultDenies(model, namespace), ["Ingress", "Egress"], audit);
+            if (layer4.uncovered.length) {
+                report(target.object, target.urn, `has no Layer 3/4 default-deny for ${layer4.uncovered.join(" and ")}${observingOnly(layer4.observing)}`,
+                    `add ZeroTrustBaseline (a NetworkPolicy with podSelector {} and policyTypes [Ingress, Egress], plus the cluster default-deny: Calico's, or a Baseline ClusterNetworkPolicy)${layer4.observing.length ? `, ${enforceFix}` : ""}`);
             }
-            if (!gatewayNamespaces.includes(namespace) && !layer7AllowNothing(model, namespace, config.rootNamespace)) {
-                report(target.object, target.urn, "has no Istio allow-nothing AuthorizationPolicy", "add ZeroTrustBaseline (an AuthorizationPolicy with an empty spec in the namespace)");
+            const layer7 = missingDenies(layer7AllowNothing(model, namespace, config.rootNamespace), ["Ingress"], audit);
+            if (!gatewayNamespaces.includes(namespace) && layer7.uncovered.length) {
+                report(target.object, target.urn, `has no Istio allow-nothing AuthorizationPolicy${observingOnly(layer7.observing)}`,
+                    `add ZeroTrustBaseline (an AuthorizationPolicy with an empty spec in the namespace)${layer7.observing.length ? `, ${enforceFix}` : ""}`);
             }
         }
     },

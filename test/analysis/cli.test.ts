@@ -169,14 +169,18 @@ spec: {selector: {app: api}, ports: [{port: 80, targetPort: 8080}]}
         assert.match(missing.stderr, /nope: no such file or folder/);
     });
 
-    it("names a dry-run AuthorizationPolicy in a warning: it is read, validated and not enforced", async () => {
+    it("names a dry-run AuthorizationPolicy in a warning: it is read, validated and not enforced; --as-enforced enforces it", async () => {
         const dryRun = path.join(folder, "zz-dry-run.yaml");
         fs.writeFileSync(dryRun, "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: deny-web, namespace: shop, annotations: {istio.io/dry-run: 'true'}}\nspec: {action: DENY, rules: [{from: [{source: {principals: [cluster.local/ns/shop/sa/web]}}]}]}\n");
         try {
             const before = await run(["reach", folder, "--json"]);
             assert.strictEqual(before.code, 0, before.stderr);
-            assert.strictEqual(before.stderr, `ztmesh reach: warning: ${dryRun}: AuthorizationPolicy shop/deny-web: not evaluated: a dry run (istio.io/dry-run) only logs what it would decide and enforces nothing; the flows are what the enforced policies allow\n`);
-            assert.ok((JSON.parse(before.stdout) as { flows: { src: string; dst: string }[] }).flows.some((flow) => flow.src === "shop/web[Pod]" && flow.dst === "shop/api[Pod]"));
+            assert.strictEqual(before.stderr, `ztmesh reach: warning: ${dryRun}: AuthorizationPolicy shop/deny-web: not evaluated: a dry run (istio.io/dry-run) only logs what it would decide and enforces nothing; the flows are what the enforced policies allow (--as-enforced evaluates it as enforced)\n`);
+            const webToApi = (json: string) => (JSON.parse(json) as { flows: { src: string; dst: string }[] }).flows.some((flow) => flow.src === "shop/web[Pod]" && flow.dst === "shop/api[Pod]");
+            assert.ok(webToApi(before.stdout));
+            const asEnforced = await run(["reach", folder, "--json", "--as-enforced"]);
+            assert.strictEqual(asEnforced.stderr, "", "evaluated, so not named");
+            assert.ok(!webToApi(asEnforced.stdout), "as enforced, the DENY cuts web → api");
         } finally {
             fs.rmSync(dryRun);
         }

@@ -5,7 +5,7 @@ import { deployMesh } from "../../stacks/program";
 import { renderedChartChildren } from "./chartFixtures";
 import { construct } from "../../stacks/offline";
 import { RecordedResource } from "../../stacks/offline";
-import { PackResult, runPolicyPack } from "./policyPack";
+import { PackResult, StackUnderReview, runPolicyPack } from "./policyPack";
 import { kubeconfigIsSecret, stackConfig } from "./stackConfig";
 
 export interface StackRunOptions {
@@ -15,15 +15,23 @@ export interface StackRunOptions {
     editConfig?: (config: Record<string, any>) => void;
     /** `--policy-pack-config`. */
     packConfig?: PolicyPackConfig;
+    /** The stack's name as the engine tells the pack (default: the stack file's). */
+    stackName?: string;
     /** Changes to the recorded resources before the pack runs, e.g. a value unknown during preview. */
     editResources?: (resources: RecordedResource[]) => void;
 }
 
+/** The stack's name and config as the engine hands them to the pack: strings as they are, other values as JSON. */
+function reviewed(stack: string, parsed: Record<string, any>, name?: string): StackUnderReview {
+    return { name: name ?? stack, config: Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)])) };
+}
+
 /**
- * The REAL stack program for `stack` (its Pulumi.<stack>.yaml, optionally edited) under
- * mocks, plus what its charts render (fixtures), checked by the whole pack.
+ * What the REAL stack program for `stack` (its Pulumi.<stack>.yaml, optionally edited)
+ * registers under mocks, plus what its charts render (fixtures), and the stack as the pack
+ * is told of it.
  */
-export async function packOnStack(stack: "dev" | "prod" | "ambient", options: StackRunOptions = {}): Promise<PackResult & { resources: RecordedResource[] }> {
+export async function stackResources(stack: "dev" | "prod" | "ambient", options: StackRunOptions = {}): Promise<{ resources: RecordedResource[]; stack: StackUnderReview }> {
     const raw = stackConfig(stack);
     const parsed: Record<string, any> = Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, JSON.parse(value)]));
     options.editConfig?.(parsed);
@@ -37,5 +45,11 @@ export async function packOnStack(stack: "dev" | "prod" | "ambient", options: St
     });
     const resources = [...log.resources, ...renderedChartChildren(log.resources)];
     options.editResources?.(resources);
-    return { ...(await runPolicyPack(policies, resources, { config: options.packConfig })), resources };
+    return { resources, stack: reviewed(stack, parsed, options.stackName) };
+}
+
+/** The REAL stack program for `stack` (see stackResources), checked by the whole pack. */
+export async function packOnStack(stack: "dev" | "prod" | "ambient", options: StackRunOptions = {}): Promise<PackResult & { resources: RecordedResource[] }> {
+    const { resources, stack: underReview } = await stackResources(stack, options);
+    return { ...(await runPolicyPack(policies, resources, { config: options.packConfig, stack: underReview })), resources };
 }

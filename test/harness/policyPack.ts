@@ -13,6 +13,35 @@ const packRequire = createRequire(path.join(projectRoot, "policypack", "index.ts
 const { unknownCheckingProxy, UnknownValueError } = packRequire("@pulumi/policy") as typeof import("@pulumi/policy");
 const { unknownValue, specialSigKey, specialSecretSig } = packRequire("@pulumi/pulumi/runtime/rpc");
 const { unknownStringValue } = packRequire("@pulumi/policy/proxy");
+const { getStore } = packRequire("@pulumi/pulumi/runtime/state");
+const { configEnvKey } = packRequire("@pulumi/pulumi/runtime/config");
+
+/** The stack a pack runs for, as the engine hands it to a policy pack: its name, and its config (`project:key` → value). */
+export interface StackUnderReview {
+    name: string;
+    config?: Record<string, string>;
+}
+
+/**
+ * Runs `run` with the Pulumi runtime describing `stack`, as the engine's PULUMI_NODEJS_STACK and
+ * PULUMI_CONFIG describe it to a pack (`pulumi.getStack()`, `pulumi.Config`), then puts back
+ * what the mocks set.
+ */
+async function reviewing<T>(stack: StackUnderReview | undefined, run: () => Promise<T>): Promise<T> {
+    if (!stack) {
+        return run();
+    }
+    const store = getStore();
+    const saved = { name: store.settings.options.stack, config: store.config[configEnvKey] };
+    store.settings.options.stack = stack.name;
+    store.config[configEnvKey] = JSON.stringify(stack.config ?? {});
+    try {
+        return await run();
+    } finally {
+        store.settings.options.stack = saved.name;
+        store.config[configEnvKey] = saved.config;
+    }
+}
 
 /** One diagnostic, as `pulumi preview --policy-pack` prints it. */
 export interface Violation {
@@ -82,7 +111,15 @@ function isResourcePolicy(policy: Policies[number]): policy is ResourceValidatio
 export async function runPolicyPack(
     policies: Policies,
     resources: readonly RecordedResource[],
-    options: { config?: PolicyPackConfig; packEnforcementLevel?: EnforcementLevel } = {},
+    options: { config?: PolicyPackConfig; packEnforcementLevel?: EnforcementLevel; stack?: StackUnderReview } = {},
+): Promise<PackResult> {
+    return reviewing(options.stack, () => runPolicies(policies, resources, options));
+}
+
+async function runPolicies(
+    policies: Policies,
+    resources: readonly RecordedResource[],
+    options: { config?: PolicyPackConfig; packEnforcementLevel?: EnforcementLevel },
 ): Promise<PackResult> {
     const config = options.config ?? {};
     const result: PackResult = { violations: [], notApplicable: [] };

@@ -27,6 +27,6 @@ describe("policy pack on the real stacks", () => {
         assert.ok(names.every((name) => /^[a-z0-9]+(-[a-z0-9]+)*$/.test(name)));
         assert.ok(policies.every((p) => p.description.length > 40));
         assert.deepStrictEqual(policies.filter((p) => p.enforcementLevel !== "mandatory").map((p) => p.name), ["container-images-pinned"]);
-        assert.strictEqual(policies.length, 27);
+        assert.strictEqual(policies.length, 28);
     });
 });

@@ -5,7 +5,7 @@
  */
 import { parseSelector } from "../../calicoSelector";
 import { addressOrCidrProblem } from "./cidr";
-import { portNameProblem } from "./kubernetes";
+import { networkPolicyProblem, portNameProblem } from "./kubernetes";
 import { eachProblem, firstProblem, isPortNumber, Mapping, Problem } from "./problems";
 
 const portProtocols = new Set(["TCP", "UDP", "SCTP", "UDPLite", "6", "17", "132", "136"]);
@@ -99,6 +99,22 @@ function policyProblem(spec: Mapping): Problem {
     );
 }
 
+/**
+ * A staged policy's spec: what it stages is checked as the policy it would become, except that
+ * `stagedAction: Delete` stages the removal of the enforced policy of its name and so must stage
+ * nothing else (libcalico-go validator.go, validateStagedNetworkPolicy and its twins: every spec
+ * field but `tier`, and for a StagedKubernetesNetworkPolicy every field, zero-valued).
+ */
+function stagedProblem(spec: Mapping, kept: readonly string[], staged: (spec: Mapping) => Problem): Problem {
+    if (spec.stagedAction !== "Delete") {
+        return staged(spec);
+    }
+    const isZero = (value: unknown) => value === undefined || (typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0);
+    const set = Object.keys(spec).filter((field) => field !== "stagedAction" && !kept.includes(field) && !isZero(spec[field]));
+    return set.length === 0 ? undefined
+        : `spec.${set[0]}: a staged policy with stagedAction Delete stages the removal of the enforced policy of its name and holds no rules; remove spec.${set.join(", spec.")}${kept.length === 0 ? "" : ` (only spec.${kept.join(", spec.")} may stay)`}, or set stagedAction to Set`;
+}
+
 /** Calico's own checks of a Calico object (after its schema passed). */
 export function calicoProblem(object: Mapping): Problem {
     const spec: Mapping = object.spec ?? {};
@@ -106,6 +122,11 @@ export function calicoProblem(object: Mapping): Problem {
         case "NetworkPolicy":
         case "GlobalNetworkPolicy":
             return policyProblem(spec);
+        case "StagedNetworkPolicy":
+        case "StagedGlobalNetworkPolicy":
+            return stagedProblem(spec, ["tier"], policyProblem);
+        case "StagedKubernetesNetworkPolicy":
+            return stagedProblem(spec, [], networkPolicyProblem);
         case "NetworkSet":
         case "GlobalNetworkSet":
             return eachProblem(spec.nets, "spec.nets", addressOrCidrProblem);

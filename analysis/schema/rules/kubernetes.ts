@@ -242,7 +242,8 @@ function networkPolicyPeerProblem(peer: Mapping, at: string): Problem {
     );
 }
 
-function networkPolicyProblem(spec: Mapping | undefined): Problem {
+/** The API server's checks of a NetworkPolicy's spec (also of the spec a Calico StagedKubernetesNetworkPolicy stages). */
+export function networkPolicyProblem(spec: Mapping | undefined): Problem {
     const rules = (direction: "ingress" | "egress", peers: "from" | "to") => () => eachProblem<Mapping>(spec?.[direction], `spec.${direction}`, (rule, at) => firstProblem(
         () => eachProblem<Mapping>(rule.ports, `${at}.ports`, networkPolicyPortProblem),
         () => eachProblem<Mapping>(rule[peers], `${at}.${peers}`, networkPolicyPeerProblem),

@@ -90,7 +90,7 @@ describe("engine event log: the order in which policy objects begin and stop enf
             assert.deepStrictEqual(policy({ podSelector: {}, ingress: [{}] })?.scope, "shop");
         });
 
-        it("Istio: dry-run observes; allow-nothing and DENY deny; ALLOW with rules allows; STRICT denies, PERMISSIVE observes; root-namespace policies without selector are mesh-wide", () => {
+        it("Istio: dry-run observes; allow-nothing and DENY deny; ALLOW with rules allows; PeerAuthentication decides no declared flow; root-namespace policies without selector are mesh-wide", () => {
             const policy = (kind: string, spec: Record<string, unknown>, annotations?: Record<string, string>, namespace = "shop") =>
                 effectOf({ apiVersion: "security.istio.io/v1", kind, metadata: { name: "p", namespace, annotations }, spec });
             assert.strictEqual(policy("AuthorizationPolicy", {})?.effect, "deny");
@@ -98,8 +98,7 @@ describe("engine event log: the order in which policy objects begin and stop enf
             assert.strictEqual(policy("AuthorizationPolicy", {}, { "istio.io/dry-run": "false" })?.effect, "deny", "only \"true\" turns dry-run on");
             assert.strictEqual(policy("AuthorizationPolicy", { action: "DENY", rules: [{}] })?.effect, "deny");
             assert.strictEqual(policy("AuthorizationPolicy", { rules: [{ from: [] }] })?.effect, "allow");
-            assert.strictEqual(policy("PeerAuthentication", { mtls: { mode: "STRICT" } })?.effect, "deny");
-            assert.strictEqual(policy("PeerAuthentication", { mtls: { mode: "PERMISSIVE" } })?.effect, "observe");
+            assert.strictEqual(policy("PeerAuthentication", { mtls: { mode: "STRICT" } }), undefined, "mTLS modes decide no declared flow");
             assert.strictEqual(policy("AuthorizationPolicy", {}, undefined, "istio-system")?.scope, "(cluster)");
             assert.strictEqual(policy("AuthorizationPolicy", { selector: { matchLabels: { app: "istiod" } } }, undefined, "istio-system")?.scope, "istio-system");
             assert.strictEqual(effectOf({ apiVersion: "v1", kind: "Service", metadata: { name: "s" } }), undefined);

@@ -37,11 +37,12 @@ function calicoEffect(spec: any): Effect {
 }
 
 /**
- * What one version of an object does, or undefined for an object that is no policy. Staged
+ * What one version of an object does, or undefined for an object that decides no flow. Staged
  * Calico policies and `istio.io/dry-run` AuthorizationPolicies observe: they are evaluated and
  * reported, never enforced (docs.tigera.io "Stage, preview impact, and enforce policy";
- * istio.io "Dry Run" task). STRICT mTLS denies every plain-text caller; PERMISSIVE and DISABLE
- * deny nothing and count as observing.
+ * istio.io "Dry Run" task). A PeerAuthentication is left out: STRICT refuses plain text only,
+ * and every declared flow is mutual TLS (it is how the AuthorizationPolicies know the caller),
+ * so when it turns STRICT or PERMISSIVE cannot cut a declared flow.
  */
 export function effectOf(inputs: Record<string, any> | undefined, rootNamespace = "istio-system"): PolicyVersion | undefined {
     if (!inputs?.kind || !inputs.apiVersion) {
@@ -71,10 +72,6 @@ export function effectOf(inputs: Record<string, any> | undefined, rootNamespace 
         }
         const action = spec.action ?? "ALLOW";
         return mesh(action === "DENY" || (action === "ALLOW" && !(spec.rules ?? []).length) ? "deny" : "allow");
-    }
-    if (group === "security.istio.io" && kind === "PeerAuthentication") {
-        const strict = spec.mtls?.mode === "STRICT" || Object.values(spec.portLevelMtls ?? {}).some((port: any) => port.mode === "STRICT");
-        return mesh(strict ? "deny" : "observe");
     }
     return undefined;
 }

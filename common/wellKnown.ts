@@ -64,6 +64,12 @@ export interface DeclaredCaller {
 export const revisionLabel = "istio.io/rev";
 
 /**
+ * Istio's dry-run annotation: an AuthorizationPolicy annotated `istio.io/dry-run: "true"` is
+ * evaluated and reported, never enforced (analysis/istio/dryRun.ts reads it).
+ */
+export const dryRunAnnotation = "istio.io/dry-run";
+
+/**
  * Istio's ambient data plane: the labels that enrol pods, the waypoint GatewayClass, and the
  * address ztunnel gives kubelet health probes. Istio docs: ambient/usage/waypoint,
  * ambient/usage/networkpolicy; the `ingress-use-waypoint` label is read by istiod's endpoint

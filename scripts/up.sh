@@ -5,7 +5,8 @@
 #
 # Pulumi: the one on PATH, or the pinned toolchain built into .toolchain/ (scripts/usePulumi.sh).
 #
-# The dev stack uses an empty passphrase for its secrets (the self-signed key): dev only.
+# The dev stack and its audit-mode twin (audit) use an empty passphrase for their secrets (the
+# self-signed key): those two only.
 # Production stacks set PULUMI_CONFIG_PASSPHRASE (or a KMS secrets provider) and a shared
 # backend (PULUMI_BACKEND_URL=s3://..., gs://..., azblob://..., or Pulumi Cloud).
 set -euo pipefail
@@ -27,7 +28,7 @@ source "$root/scripts/usePulumi.sh"
 
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$root/.pulumi}"
 export PULUMI_SKIP_UPDATE_CHECK=true
-if [ "$stack" = "dev" ]; then
+if [ "$stack" = "dev" ] || [ "$stack" = "audit" ]; then
     export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
 fi
 mkdir -p "$root/.pulumi"

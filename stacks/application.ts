@@ -3,13 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { MeshEndpoint, MeshPlatform, MeshService, MeshServiceArgs, Waypoint, checkDns1123Label, Problems, teamLabel, waypointIdentity } from "../components";
 import { configError, configPath } from "./config";
 import { manifestLocation, PlannedWaypoint, rendersManifests } from "./plan";
-import { clusterProvider } from "./program";
+import { clusterProvider, deferredServices, waypointAllows } from "./program";
 import { renderDirectoryProblems, resolveRenderDirectory } from "./renderDirectory";
 import { Environment } from "./schema";
 import { localService, meshServiceArgs } from "./services";
 import { skipAwait } from "./skipAwait";
 import { formatLocated, serviceProblems, waypointProblems } from "./validate";
 import { serviceWaypoints } from "./waypoints";
+import { assignWaypointModes, serviceMode } from "./enforcement";
 
 /** One team's stack: its services' arguments, built against the platform's handle. */
 export interface TeamPlan {
@@ -105,17 +106,22 @@ export function teamPlan(env: Environment, stack: string, platform: MeshPlatform
         throw configError(ownership);
     }
     const { mesh } = platform.handle;
+    const calicoPolicyApi = platform.handle.defaultDeny.calicoPolicyApi;
+    // The team's namespaces are the platform's: a service (and its waypoint) takes its own mode, else the stack's.
     const { waypoints, byService } = serviceWaypoints({ ...env, istio: { dataplaneMode: mesh.dataplaneMode } }, (namespace, name): PlannedWaypoint => ({
         resourceName: `${namespace}-${name}`,
-        args: { namespace, name, revision: mesh.revision },
+        args: { namespace, name, revision: mesh.revision, enforcement: serviceMode(env, { namespace }), calicoPolicyApi },
         attachment: { namespace, name, identity: waypointIdentity(name, namespace) },
     }));
+    assignWaypointModes(env, byService);
     const remote = (reference: string, ports: readonly number[] = []): MeshEndpoint => {
         const { namespace, name } = split(reference)!;
         return platform.remoteEndpoint(namespace, name, ports);
     };
     const attachments = Object.fromEntries(Object.entries(byService).map(([service, waypoint]) => [service, waypoint.attachment]));
-    const services = Object.fromEntries(Object.entries(meshServiceArgs(env.services, attachments, remote)).map(([name, args]): [string, MeshServiceArgs] => [name, { ...args, ...platform.serviceDefaults }]));
+    const services = Object.fromEntries(Object.entries(meshServiceArgs(env.services, attachments, remote)).map(([name, args]): [string, MeshServiceArgs] => [name, {
+        ...args, ...platform.serviceDefaults, enforcement: serviceMode(env, env.services.find((svc) => svc.name === name)!), calicoPolicyApi,
+    }]));
     const plan: TeamPlan = {
         stack,
         team: env.team!,
@@ -169,12 +175,21 @@ export function deployTeam(env: Environment, stack: string, platform: MeshPlatfo
     const plan = teamPlan(env, stack, platform);
     const provider = clusterProvider(plan);
     const opts = { providers: { kubernetes: provider }, transforms: [teamLabels(plan.team), ...(env.cluster?.skipAwait ? [skipAwait] : [])] };
-    const waypoints: Record<string, Waypoint> = Object.fromEntries(Object.entries(plan.waypoints).map(([key, waypoint]) => [key, new Waypoint(waypoint.resourceName, waypoint.args, opts)]));
+    const later = deferredServices();
+    const waypoints: Record<string, Waypoint> = Object.fromEntries(Object.entries(plan.waypoints).map(([key, waypoint]) => [key, new Waypoint(waypoint.resourceName, {
+        ...waypoint.args, enforcingAllows: later.services.then((all) => waypointAllows(plan.waypointOf, key, all)),
+    }, opts)]));
     const services: Record<string, MeshService> = {};
-    for (const [name, args] of Object.entries(plan.services)) {
-        const waypoint = plan.waypointOf[name];
-        services[name] = new MeshService(name, args, { ...opts, dependsOn: waypoint ? [waypoints[waypoint]] : [] });
+    try {
+        for (const [name, args] of Object.entries(plan.services)) {
+            const waypoint = plan.waypointOf[name];
+            services[name] = new MeshService(name, args, { ...opts, dependsOn: waypoint ? [waypoints[waypoint].gateway] : [] });
+        }
+    } catch (error) {
+        later.fail(error);
+        throw error;
     }
+    later.resolve(services);
     const manifests = plan.manifests
         ? new k8s.yaml.v2.ConfigGroup("manifests", { files: plan.manifests }, { provider, transforms: opts.transforms, dependsOn: Object.values(services) })
         : undefined;

@@ -5,6 +5,7 @@ import { Environment, environmentSchema } from "./schema";
 import { configNamespace, configPath } from "./configKeys";
 import { roleOf, roleProblems, withServices } from "./roles";
 import { localService } from "./services";
+import { enforcementProblems } from "./enforcement";
 
 export { configNamespace, configPath } from "./configKeys";
 
@@ -175,6 +176,7 @@ function checkReferences(env: Environment): string[] {
             );
         }
     });
+    problems.push(...enforcementProblems(env));
     (env.istio?.dedicatedWaypoints ?? []).forEach((service, index) => {
         const key = configPath(["istio", "dedicatedWaypoints", index]);
         if (env.istio?.dataplaneMode !== "ambient") {

@@ -9,6 +9,7 @@ import { meshServiceArgs } from "./services";
 import { projectRoot } from "./stackFile";
 import { resolveRenderDirectory } from "./renderDirectory";
 import { serviceWaypoints } from "./waypoints";
+import { assignWaypointModes, namespaceMode, serviceMode, stackMode } from "./enforcement";
 
 /** What the stack entry point resolved before composing: see `stacks/index.ts`. */
 export interface Prepared {
@@ -106,6 +107,7 @@ export function meshPlan(env: Environment, stack: string, prepared: Prepared = {
     const { dedicatedWaypoints: _dedicated, ...istioConfig } = env.istio ?? {};
     const istio: IstioArgs = {
         ...istioConfig,
+        enforcement: stackMode(env),
         // In classic mode the gateway chart's namespace is the gateway's namespace.
         ingressNamespace: env.gateway?.namespace,
         monitoring: env.monitoring !== undefined,
@@ -126,10 +128,13 @@ export function meshPlan(env: Environment, stack: string, prepared: Prepared = {
 
     const monitoring: WorkloadIdentity | undefined = env.monitoring && { name: "monitoring", ...env.monitoring };
     const metricsPortSources = env.services.flatMap((svc, serviceIndex) => svc.ports.flatMap((port, portIndex) => (port.metrics ? [[serviceIndex, portIndex] as [number, number]] : [])));
+    const calicoPolicyApi = calico.policyApi ?? defaultPolicyApi(calico.install ?? true);
     const baseline: MeshPlan["baseline"] = {
-        calico: { policyApi: calico.policyApi ?? defaultPolicyApi(calico.install ?? true), ready: [] },
-        istio: { injectionLabels: mesh.injectionLabels, dataplaneMode: mesh.dataplaneMode, ready: [] },
-        namespaces: appNamespaces(env, attachment),
+        calico: { policyApi: calicoPolicyApi, ready: [] },
+        istio: { injectionLabels: mesh.injectionLabels, dataplaneMode: mesh.dataplaneMode, enforcement: istio.enforcement, ready: [] },
+        enforcement: stackMode(env),
+        // Only a namespace of its own mode says so: the baseline's mode covers the rest.
+        namespaces: appNamespaces(env, attachment).map((ns) => (env.baseline?.namespaceEnforcement?.[ns.name] ? { ...ns, enforcement: namespaceMode(env, ns.name) } : ns)),
         gateway: attachment?.identity,
         monitoring,
         metricsPorts: metricsPortSources.map(([serviceIndex, portIndex]) => {
@@ -143,9 +148,10 @@ export function meshPlan(env: Environment, stack: string, prepared: Prepared = {
 
     const { waypoints, byService } = serviceWaypoints(env, (namespace, name): PlannedWaypoint => ({
         resourceName: `${namespace}-${name}`,
-        args: { namespace, name, revision: mesh.revision },
+        args: { namespace, name, revision: mesh.revision, enforcement: namespaceMode(env, namespace), calicoPolicyApi },
         attachment: { namespace, name, identity: waypointIdentity(name, namespace) },
     }));
+    assignWaypointModes(env, byService);
     const waypointOf = Object.fromEntries(Object.entries(byService).map(([service, waypoint]) => [service, `${waypoint.args.namespace}/${waypoint.args.name}`]));
     const attachments = Object.fromEntries(Object.entries(byService).map(([service, waypoint]) => [service, waypoint.attachment]));
     const services = Object.fromEntries(Object.entries(meshServiceArgs(env.services, attachments)).map(([name, args]): [string, MeshServiceArgs] => [name, {
@@ -155,6 +161,8 @@ export function meshPlan(env: Environment, stack: string, prepared: Prepared = {
         trustDomain: mesh.trustDomain,
         revision: mesh.revision,
         dataplaneMode: mesh.dataplaneMode,
+        enforcement: serviceMode(env, env.services.find((svc) => svc.name === name)!),
+        calicoPolicyApi,
     }]));
 
     return {

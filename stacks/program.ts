@@ -56,27 +56,42 @@ export function deployMesh(env: Environment, stack: string, prepared: Prepared =
     const transforms = [...(env.cluster?.skipAwait ? [skipAwait] : []), ...(recorder ? [recorder.transform] : [])];
     const opts = { providers: { kubernetes: provider }, ...(transforms.length > 0 ? { transforms } : {}) };
 
+    // The denies are registered before the services whose allows they wait for (see
+    // ZeroTrustBaseline's `enforcingAllows`): they get the services once these exist.
+    const later = deferredServices();
     const calico = new Calico("calico", plan.calico, opts);
     const istio = new Istio("istio", plan.istio, { ...opts, dependsOn: calico.ready });
     const gateway = plan.gateway && new MeshGateway("gateway", plan.gateway, { ...opts, dependsOn: [...istio.ready, ...(istio.gateway ? [istio.gateway] : [])] });
     // In clusterNetworkPolicy mode the baseline writes a NetworkPolicy into the gateway's namespace.
-    const baseline = new ZeroTrustBaseline("baseline", { ...plan.baseline, calico, istio }, { ...opts, dependsOn: gateway ? [gateway.gateway] : [] });
+    const baseline = new ZeroTrustBaseline("baseline", {
+        ...plan.baseline, calico, istio, enforcingAllows: later.services.then((all) => Object.values(all).flatMap((svc) => svc.policies)),
+    }, { ...opts, dependsOn: gateway ? [gateway.gateway] : [] });
 
-    const waypoints: Record<string, Waypoint> = Object.fromEntries(Object.entries(plan.waypoints).map(([key, waypoint]) => [key, new Waypoint(waypoint.resourceName, waypoint.args, {
+    const waypoints: Record<string, Waypoint> = Object.fromEntries(Object.entries(plan.waypoints).map(([key, waypoint]) => [key, new Waypoint(waypoint.resourceName, {
+        ...waypoint.args, enforcingAllows: later.services.then((all) => waypointAllows(plan.waypointOf, key, all)),
+    }, {
         ...opts, dependsOn: [baseline.namespaces[waypoint.args.namespace], ...istio.ready, ...(gateway ? [gateway] : [])],
     })]));
 
     const services: Record<string, MeshService> = {};
     // Services wait for the Gateway object their routes attach to (it waits for the Gateway API
     // CRDs and its namespace), not for the whole MeshGateway: depending on a component makes the
-    // runtime collect all of its children again for every service.
+    // runtime collect all of its children again for every service. Likewise a waypoint's
+    // Gateway, not the Waypoint, whose NetworkPolicy waits for the services' allows.
     const gatewayObject = gateway ? [gateway.gateway] : [];
-    for (const [name, args] of Object.entries(plan.services)) {
-        const waypoint = plan.waypointOf[name];
-        services[name] = new MeshService(name, args, {
-            ...opts, dependsOn: [baseline.namespaces[args.namespace], ...istio.ready, ...gatewayObject, ...(waypoint ? [waypoints[waypoint]] : [])],
-        });
+    try {
+        for (const [name, args] of Object.entries(plan.services)) {
+            const waypoint = plan.waypointOf[name];
+            services[name] = new MeshService(name, args, {
+                ...opts, dependsOn: [baseline.namespaces[args.namespace], ...istio.ready, ...gatewayObject, ...(waypoint ? [waypoints[waypoint].gateway] : [])],
+            });
+        }
+    } catch (error) {
+        // Never let the denies register without the allows they wait for.
+        later.fail(error);
+        throw error;
     }
+    later.resolve(services);
 
     const manifests = plan.manifests
         ? new k8s.yaml.v2.ConfigGroup("manifests", { files: plan.manifests }, { provider, transforms: opts.transforms, dependsOn: [baseline, ...istio.ready, ...Object.values(services)] })
@@ -94,4 +109,22 @@ export function deployMesh(env: Environment, stack: string, prepared: Prepared =
     });
 
     return { mode: plan.renderDirectory !== undefined ? "render" : "deploy", renderDirectory: plan.renderDirectory, calico, istio, gateway, baseline, services, waypoints, manifests, platform };
+}
+
+/** The services of a stack, once they exist, for the policies registered before them. */
+export function deferredServices(): { services: Promise<Record<string, MeshService>>; resolve(services: Record<string, MeshService>): void; fail(error: unknown): void } {
+    let resolve!: (services: Record<string, MeshService>) => void;
+    let fail!: (error: unknown) => void;
+    const services = new Promise<Record<string, MeshService>>((resolved, failed) => {
+        resolve = resolved;
+        fail = failed;
+    });
+    // The failure is the program's own error, reported where it is thrown.
+    services.catch(() => undefined);
+    return { services, resolve, fail };
+}
+
+/** The allows a waypoint's own NetworkPolicy waits for: the waypoint policies of the services behind it. */
+export function waypointAllows(waypointOf: Record<string, string>, waypoint: string, services: Record<string, MeshService>): pulumi.Resource[] {
+    return Object.entries(services).flatMap(([name, svc]) => (waypointOf[name] === waypoint && svc.waypointNetworkPolicy ? [svc.waypointNetworkPolicy] : []));
 }

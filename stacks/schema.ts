@@ -1,6 +1,6 @@
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
-import { Problems, checkSourceLocation, clusterPolicyModes } from "../components";
+import { Problems, checkSourceLocation, clusterPolicyModes, enforcementModes } from "../components";
 
 /**
  * The environment as `Pulumi.<stack>.yaml` declares it, under the `ztmesh:` namespace. Every
@@ -60,6 +60,11 @@ const httpMatch = z.strictObject({
 });
 
 const weights = z.record(z.string(), z.number());
+
+/** `enforce` or `audit`; anything else is an error, never read as either mode. */
+const enforcement = z.enum(enforcementModes, {
+    error: (issue) => `${JSON.stringify(issue.input)} is not an enforcement mode; use "enforce" (the default) or "audit"`,
+});
 
 const service = z.strictObject({
     name: z.string(),
@@ -132,6 +137,8 @@ const service = z.strictObject({
         service: z.string(),
         ports: z.array(z.number()),
     })).optional(),
+    /** The service's own mode; default its namespace's (see `ztmesh:enforcement`). */
+    enforcement: enforcement.optional(),
 });
 
 export const environmentSchema = z.strictObject({
@@ -206,9 +213,17 @@ export const environmentSchema = z.strictObject({
         }).optional(),
         controlPlaneNamespaces: z.array(dnsLabel).optional(),
         apiServerCidrs: z.array(cidr).optional(),
+        /** App namespaces whose mode differs from `ztmesh:enforcement`, by name. */
+        namespaceEnforcement: z.record(dnsLabel, enforcement).optional(),
     }).optional(),
     /** Required in `all` and `application` stacks; a platform stack declares none. */
     services: z.array(service).optional(),
+    /**
+     * Whether policy denies (`enforce`, the default) or only observes (`audit`: Calico staged
+     * policies, Istio dry-run AuthorizationPolicies, PERMISSIVE mTLS). Namespaces
+     * (`baseline.namespaceEnforcement`) and services (`services[].enforcement`) may override it.
+     */
+    enforcement: enforcement.optional(),
     /**
      * More Kubernetes manifests (files, globs or URLs) deployed with the stack after the
      * baseline, e.g. a team's own objects. ztmesh does not validate them; the policy pack does.

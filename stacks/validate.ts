@@ -59,6 +59,7 @@ function calicoProblems(plan: MeshPlan): Located[] {
 function istioProblems(plan: MeshPlan): Located[] {
     return located(validateIstioArgs(plan.istio), "Istio", ["istio"], [
         { pattern: field("ingressNamespace"), key: () => ["gateway", "namespace"] },
+        { pattern: field("enforcement"), key: () => ["enforcement"] },
         { pattern: field("charts"), key: () => ["charts"], derived: true },
         { pattern: field("monitoring"), key: () => ["monitoring"], derived: true },
     ]);
@@ -85,6 +86,8 @@ function baselineProblems(plan: MeshPlan, env: Environment): Located[] {
             : ["services", env.services.findIndex((svc) => svc.namespace === namespace), "namespace"];
     };
     return located(validateBaselineArgs(plan.baseline), "ZeroTrustBaseline", ["baseline"], [
+        { pattern: /^namespaces\[(\d+)\]\.enforcement$/, key: (m) => ["baseline", "namespaceEnforcement", plan.baseline.namespaces[Number(m[1])].name] },
+        { pattern: field("enforcement"), key: () => ["enforcement"] },
         { pattern: /^namespaces\[(\d+)\]/, key: (m) => namespaceOrigin(plan.baseline.namespaces[Number(m[1])].name), derived: true },
         { pattern: /^metricsPorts\[(\d+)\]/, key: (m) => {
             const [service, port] = plan.metricsPortSources[Number(m[1])];

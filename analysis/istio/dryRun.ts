@@ -4,7 +4,9 @@
  * enforce it as if it were absent (istio.io docs: security/authorization/dry-run). The value
  * is read as Go's strconv.ParseBool reads it, as istiod does.
  */
-export const dryRunAnnotation = "istio.io/dry-run";
+import { dryRunAnnotation } from "../../common/wellKnown";
+
+export { dryRunAnnotation };
 
 export function isDryRun(object: { metadata?: object }): boolean {
     const annotations = (object.metadata as { annotations?: Record<string, unknown> } | undefined)?.annotations;

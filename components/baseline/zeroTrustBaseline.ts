@@ -6,6 +6,7 @@ import { WorkloadIdentity, calicoLabelSelector, calicoNamespaceSelector, checkWo
 import { Problems, checkDns1123Label, checkLabels, checkPortNumber, checkUnique, entryField } from "../problems";
 import { DataplaneMode } from "../istio/dataplane";
 import { ambient, controlPlaneNamespaces, istioNamespace, istioPorts, istiod, kubeDns } from "../../common/wellKnown";
+import { EnforcementMode, PolicyEnforcement, authorizationPolicy, checkEnforcement, mtlsMode, podNetworkPolicy } from "../enforcement";
 import { GuardrailArgs, clusterNetworkPolicies, clusterNetworkPolicy, guardrailNetworkPolicies } from "./clusterNetworkPolicy";
 
 /**
@@ -24,6 +25,8 @@ export interface AppNamespace {
     name: string;
     /** Extra labels, e.g. a MeshGateway's `routeNamespaceLabels`. */
     labels?: Record<string, string>;
+    /** Whether the namespace's policy denies or only observes. Default: the baseline's `enforcement`. */
+    enforcement?: EnforcementMode;
 }
 
 export interface ZeroTrustBaselineArgs {
@@ -35,8 +38,26 @@ export interface ZeroTrustBaselineArgs {
     calico?: { policyApi: CalicoPolicyApi; ready: pulumi.Resource[] };
     /** Which objects carry the cluster guardrails (see `ClusterPolicyMode`). Default: `calico`. */
     clusterPolicy?: ClusterPolicyMode;
-    /** The Istio install (an `Istio` component): injection labels, data plane mode, and what to wait for. */
-    istio: { injectionLabels: Record<string, string>; ready: pulumi.Resource[]; dataplaneMode?: DataplaneMode };
+    /**
+     * The Istio install (an `Istio` component): injection labels, data plane mode, what to wait
+     * for, and the mode of its mesh-wide mTLS (default `enforce`, STRICT).
+     */
+    istio: { injectionLabels: Record<string, string>; ready: pulumi.Resource[]; dataplaneMode?: DataplaneMode; enforcement?: EnforcementMode };
+    /**
+     * Whether the baseline's denies take effect (`enforce`, the default) or only observe
+     * (`audit`): the cluster default-deny and, unless a namespace says otherwise, each app
+     * namespace's default-deny NetworkPolicy and allow-nothing AuthorizationPolicy. Allows are
+     * written as they are in both modes. See docs/zero-trust-baseline.md, "Audit mode".
+     */
+    enforcement?: EnforcementMode;
+    /**
+     * The enforcing allows the denies must not take effect before: the MeshServices' policy
+     * objects (`MeshService.policies`). Every enforcing deny of the baseline depends on them, so
+     * a promotion from audit to enforce creates each allow before any deny that needs it, and
+     * one back to audit deletes the denies before their allows. May resolve after the services
+     * exist (a promise). Default: none.
+     */
+    enforcingAllows?: pulumi.Input<pulumi.Resource[]>;
     /** Application namespaces, created here with injection labels and per-namespace default-deny. */
     namespaces: AppNamespace[];
     /**
@@ -72,6 +93,22 @@ export interface ZeroTrustBaselineArgs {
 export function validateBaselineArgs(args: ZeroTrustBaselineArgs): Problems {
     const problems = new Problems();
     const mode = args.clusterPolicy ?? "calico";
+    const staging = { calicoPolicyApi: args.calico?.policyApi, field: "calico" };
+    checkEnforcement(problems, "enforcement", args.enforcement, staging);
+    args.namespaces.forEach((ns, index) => checkEnforcement(problems, `namespaces[${index}].enforcement`, ns.enforcement, staging));
+    checkEnforcement(problems, "istio.enforcement", args.istio.enforcement);
+    if (mode === "clusterNetworkPolicy") {
+        // ClusterNetworkPolicy has no staged or dry-run form (network-policy-api v1alpha2), and
+        // its default-deny would cut the pods whose NetworkPolicies audit mode stages.
+        const audited = [
+            ...(args.enforcement === "audit" ? ["enforcement"] : []),
+            ...args.namespaces.flatMap((ns, index) => (ns.enforcement === "audit" ? [`namespaces[${index}].enforcement`] : [])),
+        ];
+        for (const field of audited) {
+            problems.add(field, "audit mode is not available with clusterPolicy \"clusterNetworkPolicy\": a ClusterNetworkPolicy cannot be staged, and its default-deny would cut the pods whose NetworkPolicies audit mode stages",
+                "use clusterPolicy \"calico\" (Calico's staged policies) to audit, or enforce");
+        }
+    }
     if (!clusterPolicyModes.includes(mode)) {
         problems.add("clusterPolicy", `${JSON.stringify(mode)} is not a cluster policy mode`, `use one of ${clusterPolicyModes.map((m) => JSON.stringify(m)).join(", ")}`);
     } else if (mode === "calico" && args.calico === undefined) {
@@ -132,18 +169,43 @@ function endpointsOf(identity: Pick<WorkloadIdentity, "namespace" | "podLabels">
     return { selector: calicoLabelSelector(identity.podLabels), namespaceSelector: calicoNamespaceSelector(identity.namespace) };
 }
 
+/** The mode of an app namespace: its own, or the baseline's. */
+export function namespaceMode(args: Pick<ZeroTrustBaselineArgs, "enforcement">, ns: AppNamespace): EnforcementMode {
+    return ns.enforcement ?? args.enforcement ?? "enforce";
+}
+
+/** The name of the cluster default-deny, in both its enforcing and its staged kind. */
+export const clusterDefaultDenyName = "ztmesh-default-deny";
+
 /**
- * The cluster-wide Calico policies, by name: a default-deny for every non-control-plane pod,
- * and the allows without which such a cluster breaks. Pure data, so tests read it directly.
+ * The cluster default-deny, one per mode in use: the enforcing `GlobalNetworkPolicy` selects
+ * the app namespaces that are enforced, the `StagedGlobalNetworkPolicy` those audited (a
+ * namespace not declared here takes the baseline's mode). One policy for all would cut an
+ * audited namespace (whose NetworkPolicies are staged, so nothing allows its pods' traffic),
+ * or leave an enforced one open. Rule-less: selecting a pod with both types is what denies it
+ * everything no other policy allows (Calico's end-of-tier drop), so order is irrelevant.
+ */
+export function clusterDefaultDenies(args: ZeroTrustBaselineArgs): { staged: boolean; spec: GlobalNetworkPolicySpec }[] {
+    const exempt = args.controlPlaneNamespaces ?? [...controlPlaneNamespaces];
+    const baselineMode = args.enforcement ?? "enforce";
+    const otherMode = args.namespaces.filter((ns) => namespaceMode(args, ns) !== baselineMode).map((ns) => ns.name);
+    const deny = (namespaceSelector: string): GlobalNetworkPolicySpec => ({ namespaceSelector, selector: "all()", types: ["Ingress", "Egress"] });
+    const denies = [{ staged: baselineMode === "audit", spec: deny(appNamespaceSelector([...exempt, ...otherMode])) }];
+    if (otherMode.length > 0) {
+        denies.push({ staged: baselineMode !== "audit", spec: deny(`projectcalico.org/name in {${otherMode.map((ns) => JSON.stringify(ns)).join(", ")}}`) });
+    }
+    return denies;
+}
+
+/**
+ * The cluster-wide Calico allows, by name, without which a default-denied cluster breaks (the
+ * default-deny itself: `clusterDefaultDenies`). Pure data, so tests read it directly.
  */
 export function clusterPolicies(args: ZeroTrustBaselineArgs): Record<string, GlobalNetworkPolicySpec> {
     const exempt = args.controlPlaneNamespaces ?? [...controlPlaneNamespaces];
     const apps = appNamespaceSelector(exempt);
     const dns = { ...endpointsOf(kubeDns), ports: [kubeDns.port] };
     const policies: Record<string, GlobalNetworkPolicySpec> = {
-        // No rules: selecting a pod with both types is what denies it everything no other
-        // policy allows (Calico's end-of-tier drop). Order is irrelevant for a rule-less policy.
-        "ztmesh-default-deny": { namespaceSelector: apps, selector: "all()", types: ["Ingress", "Egress"] },
         "ztmesh-allow-dns": {
             order: allowOrder,
             namespaceSelector: apps,
@@ -245,7 +307,10 @@ export function guardrailArgs(args: ZeroTrustBaselineArgs): GuardrailArgs {
 export class ZeroTrustBaseline extends pulumi.ComponentResource {
     /** The app namespaces, by name. MeshServices in them should depend on these. */
     public readonly namespaces: Record<string, k8s.core.v1.Namespace> = {};
-    /** The cluster-wide Calico policies, by name (calico mode). */
+    /**
+     * The cluster-wide Calico policies, by name (calico mode); the staged default-deny of
+     * audited namespaces as `ztmesh-default-deny (staged)`.
+     */
     public readonly globalPolicies: Record<string, k8s.apiextensions.CustomResource> = {};
     /** The ClusterNetworkPolicies, by name (clusterNetworkPolicy mode). */
     public readonly clusterNetworkPolicies: Record<string, k8s.apiextensions.CustomResource> = {};
@@ -254,12 +319,24 @@ export class ZeroTrustBaseline extends pulumi.ComponentResource {
         super("ztmesh:index:ZeroTrustBaseline", name, {}, opts);
         validateBaselineArgs(args).throwIfAny(`ZeroTrustBaseline "${name}"`, this);
 
+        const enforcingAllows = pulumi.output(args.enforcingAllows ?? []);
         if ((args.clusterPolicy ?? "calico") === "calico") {
+            const api = args.calico!.policyApi;
             for (const [policyName, spec] of Object.entries(clusterPolicies(args))) {
-                this.globalPolicies[policyName] = globalNetworkPolicy(`${name}-${policyName}`, policyName, args.calico!.policyApi, spec, {
+                this.globalPolicies[policyName] = globalNetworkPolicy(`${name}-${policyName}`, policyName, api, spec, {
                     parent: this,
                     dependsOn: args.calico!.ready,
                 });
+            }
+            // The enforcing default-deny after every allow (the cluster's and the services'), so a
+            // promotion never drops a declared flow; the staged one enforces nothing and waits for nothing more.
+            const allows = Object.values(this.globalPolicies);
+            for (const { staged, spec } of clusterDefaultDenies(args)) {
+                const deny = globalNetworkPolicy(`${name}-${clusterDefaultDenyName}`, clusterDefaultDenyName, api, spec, {
+                    parent: this,
+                    dependsOn: staged ? args.calico!.ready : enforcingAllows.apply((services) => [...args.calico!.ready, ...allows, ...services]),
+                }, staged);
+                this.globalPolicies[staged ? `${clusterDefaultDenyName} (staged)` : clusterDefaultDenyName] = deny;
             }
         } else {
             const guardrails = guardrailArgs(args);
@@ -280,7 +357,7 @@ export class ZeroTrustBaseline extends pulumi.ComponentResource {
         }
 
         for (const appNamespace of args.namespaces) {
-            this.namespaces[appNamespace.name] = this.appNamespace(name, appNamespace, args);
+            this.namespaces[appNamespace.name] = this.appNamespace(name, appNamespace, args, enforcingAllows);
         }
         this.registerOutputs({
             namespaces: Object.keys(this.namespaces),
@@ -289,41 +366,53 @@ export class ZeroTrustBaseline extends pulumi.ComponentResource {
         });
     }
 
-    private appNamespace(name: string, appNamespace: AppNamespace, args: ZeroTrustBaselineArgs): k8s.core.v1.Namespace {
+    /**
+     * One app namespace: the namespace, its default-deny NetworkPolicy and allow-nothing
+     * AuthorizationPolicy, and its allows. In audit mode every NetworkPolicy is staged (each one
+     * isolates the pods it selects: an enforcing allow-metrics-scrape alone would refuse every
+     * caller but Prometheus), allow-nothing is dry-run, and mTLS is PERMISSIVE when the mesh's
+     * is not (and STRICT in an enforced namespace of a PERMISSIVE mesh).
+     */
+    private appNamespace(name: string, appNamespace: AppNamespace, args: ZeroTrustBaselineArgs, enforcingAllows: pulumi.Output<pulumi.Resource[]>): k8s.core.v1.Namespace {
         const ns = appNamespace.name;
+        const mode = namespaceMode(args, appNamespace);
+        const enforcement: PolicyEnforcement = { mode, calicoPolicyApi: args.calico?.policyApi };
         const namespace = new k8s.core.v1.Namespace(`${name}-${ns}`, {
             metadata: { name: ns, labels: { ...appNamespace.labels, ...args.istio.injectionLabels } },
         }, { parent: this });
-        new k8s.networking.v1.NetworkPolicy(`${name}-${ns}-default-deny`, {
-            metadata: { name: "default-deny", namespace: ns },
-            spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
-        }, { parent: this, dependsOn: [namespace] });
-        // An ALLOW policy without rules matches nothing: the namespace admits no request until a
-        // MeshService adds an ALLOW for its declared callers.
-        new k8s.apiextensions.CustomResource(`${name}-${ns}-allow-nothing`, {
-            apiVersion: "security.istio.io/v1",
-            kind: "AuthorizationPolicy",
-            metadata: { name: "allow-nothing", namespace: ns },
-            spec: {},
-        }, { parent: this, dependsOn: [namespace, ...args.istio.ready] });
+        const allows: pulumi.Resource[] = [];
         if (args.monitoring) {
-            new k8s.networking.v1.NetworkPolicy(`${name}-${ns}-allow-metrics-scrape`, {
-                metadata: { name: "allow-metrics-scrape", namespace: ns },
-                spec: {
-                    podSelector: {},
-                    policyTypes: ["Ingress"],
-                    ingress: [{
-                        from: [networkPolicyPeer(args.monitoring)],
-                        ports: [istioPorts.agentMetrics, istioPorts.envoyMetrics].map((port) => ({ protocol: "TCP", port })),
-                    }],
-                },
-            }, { parent: this, dependsOn: [namespace] });
+            allows.push(podNetworkPolicy(`${name}-${ns}-allow-metrics-scrape`, { name: "allow-metrics-scrape", namespace: ns }, {
+                podSelector: {},
+                policyTypes: ["Ingress"],
+                ingress: [{
+                    from: [networkPolicyPeer(args.monitoring)],
+                    ports: [istioPorts.agentMetrics, istioPorts.envoyMetrics].map((port) => ({ protocol: "TCP", port })),
+                }],
+            }, enforcement, { parent: this, dependsOn: [namespace] }));
         }
         if (args.istio.dataplaneMode === "ambient") {
-            new k8s.networking.v1.NetworkPolicy(`${name}-${ns}-allow-kubelet-probes`, {
-                metadata: { name: "allow-kubelet-probes", namespace: ns },
-                spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ ipBlock: { cidr: ambient.kubeletProbeCidr } }] }] },
-            }, { parent: this, dependsOn: [namespace] });
+            allows.push(podNetworkPolicy(`${name}-${ns}-allow-kubelet-probes`, { name: "allow-kubelet-probes", namespace: ns },
+                { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ ipBlock: { cidr: ambient.kubeletProbeCidr } }] }] },
+                enforcement, { parent: this, dependsOn: [namespace] }));
+        }
+        // The denies wait for the allows of the namespace when they enforce (see `enforcingAllows`).
+        const afterAllows = (first: pulumi.Resource[]) => (mode === "enforce" ? enforcingAllows.apply((services) => [...first, ...allows, ...services]) : first);
+        podNetworkPolicy(`${name}-${ns}-default-deny`, { name: "default-deny", namespace: ns }, { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+            enforcement, { parent: this, dependsOn: afterAllows([namespace]) });
+        // An ALLOW policy without rules matches nothing: the namespace admits no request until a
+        // MeshService adds an ALLOW for its declared callers.
+        authorizationPolicy(`${name}-${ns}-allow-nothing`, { name: "allow-nothing", namespace: ns }, {}, mode, {
+            parent: this, dependsOn: afterAllows([namespace, ...args.istio.ready]),
+        });
+        if (mode !== (args.istio.enforcement ?? "enforce")) {
+            // A namespace-wide PeerAuthentication overrides the mesh-wide one (Istio's precedence: workload, namespace, root namespace).
+            new k8s.apiextensions.CustomResource(`${name}-${ns}-mtls`, {
+                apiVersion: "security.istio.io/v1",
+                kind: "PeerAuthentication",
+                metadata: { name: "default", namespace: ns },
+                spec: { mtls: { mode: mtlsMode(mode) } },
+            }, { parent: this, dependsOn: [namespace, ...args.istio.ready] });
         }
         return namespace;
     }

@@ -47,21 +47,30 @@ export function policyObjectName(name: string, api: CalicoPolicyApi): string {
     return api === "crd.projectcalico.org/v1" ? `default.${name}` : name;
 }
 
-/** Creates the Calico `GlobalNetworkPolicy` `name` in the chosen API group. */
+/**
+ * Creates the Calico `GlobalNetworkPolicy` `name` in the chosen API group or, `staged`, the
+ * `StagedGlobalNetworkPolicy` of the same name and spec (plus `stagedAction: Set`, the CRD's
+ * default, written out): Calico evaluates it and reports its verdict in flow records as a
+ * pending policy, and enforces nothing. A staged kind is a resource of its own, named like
+ * the enforcing one (with the same tier prefix in the storage CRDs), so both coexist while a
+ * promotion runs; see `podNetworkPolicy` (components/enforcement.ts) for why a mode change is
+ * a new Pulumi resource rather than a replacement.
+ */
 export function globalNetworkPolicy(
     resourceName: string,
     name: string,
     api: CalicoPolicyApi,
     spec: GlobalNetworkPolicySpec,
     opts: pulumi.CustomResourceOptions,
+    staged = false,
 ): k8s.apiextensions.CustomResource {
     return new k8s.apiextensions.CustomResource(
         resourceName,
         {
             apiVersion: api,
-            kind: "GlobalNetworkPolicy",
+            kind: staged ? "StagedGlobalNetworkPolicy" : "GlobalNetworkPolicy",
             metadata: { name: policyObjectName(name, api) },
-            spec,
+            spec: staged ? { ...spec, stagedAction: "Set" } : spec,
         },
         opts,
     );

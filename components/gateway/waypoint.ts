@@ -1,5 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { CalicoPolicyApi } from "../calico/policyApi";
+import { EnforcementMode, checkEnforcement, podNetworkPolicy } from "../enforcement";
 import { WorkloadIdentity } from "../identity";
 import { platformEgressRules } from "../networkPolicyRules";
 import { Problems, checkDns1123Label } from "../problems";
@@ -12,6 +14,19 @@ export interface WaypointArgs {
     name?: string;
     /** Control-plane revision that deploys the waypoint. Default: the default revision. */
     revision?: string;
+    /**
+     * The mode of the services behind the waypoint. Its NetworkPolicy isolates its pods, so in
+     * an audited scope it is staged too: enforcing, it would refuse every caller whose allow
+     * (the services' staged waypoint policies) is staged. Default: `enforce`.
+     */
+    enforcement?: EnforcementMode;
+    /** The Calico API group staged NetworkPolicies are written to. Required in audit mode. */
+    calicoPolicyApi?: CalicoPolicyApi;
+    /**
+     * The enforcing allows the waypoint's NetworkPolicy must not take effect before: the
+     * `waypointNetworkPolicy` of the services behind it (see ZeroTrustBaseline's). Default: none.
+     */
+    enforcingAllows?: pulumi.Input<pulumi.Resource[]>;
 }
 
 /** What a MeshService needs of the waypoint that enforces its Layer 7 policy (implemented by `Waypoint`). */
@@ -25,6 +40,7 @@ export interface WaypointAttachment {
 export function validateWaypointArgs(args: WaypointArgs): Problems {
     const problems = new Problems();
     checkDns1123Label(problems, "namespace", args.namespace);
+    checkEnforcement(problems, "enforcement", args.enforcement, { calicoPolicyApi: args.calicoPolicyApi, field: "calicoPolicyApi" });
     if (args.name !== undefined) {
         checkDns1123Label(problems, "name", args.name);
     }
@@ -49,7 +65,8 @@ export class Waypoint extends pulumi.ComponentResource implements WaypointAttach
     public readonly namespace: string;
     public readonly identity: WorkloadIdentity;
     public readonly gateway: k8s.apiextensions.CustomResource;
-    public readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
+    /** The waypoint pods' own NetworkPolicy (staged in audit mode). */
+    public readonly networkPolicy: pulumi.CustomResource;
 
     constructor(name: string, args: WaypointArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ztmesh:index:Waypoint", name, {}, opts);
@@ -71,14 +88,15 @@ export class Waypoint extends pulumi.ComponentResource implements WaypointAttach
                 listeners: [{ name: "mesh", port: istioPorts.hbone, protocol: "HBONE" }],
             },
         }, { parent: this });
-        this.networkPolicy = new k8s.networking.v1.NetworkPolicy(`${name}-networkpolicy`, {
-            metadata: { name: this.name, namespace: this.namespace },
-            spec: {
-                podSelector: { matchLabels: { ...this.identity.podLabels } },
-                policyTypes: ["Ingress", "Egress"],
-                egress: platformEgressRules(),
-            },
-        }, { parent: this });
+        const mode = args.enforcement ?? "enforce";
+        this.networkPolicy = podNetworkPolicy(`${name}-networkpolicy`, { name: this.name, namespace: this.namespace }, {
+            podSelector: { matchLabels: { ...this.identity.podLabels } },
+            policyTypes: ["Ingress", "Egress"],
+            egress: platformEgressRules(),
+        }, { mode, calicoPolicyApi: args.calicoPolicyApi }, {
+            parent: this,
+            ...(mode === "enforce" && args.enforcingAllows ? { dependsOn: args.enforcingAllows } : {}),
+        });
         this.registerOutputs({ name: this.name, namespace: this.namespace });
     }
 }

@@ -7,6 +7,7 @@ import { Problems, checkDns1123Label } from "../problems";
 import { chartRepositories, versions } from "../versions";
 import { injectionLabel, istioNamespace, revisionLabel } from "../../common/wellKnown";
 import { DataplaneMode, ambientChartValues, ambientNamespaceLabels, dataplaneModes } from "./dataplane";
+import { EnforcementMode, checkEnforcement, mtlsMode } from "../enforcement";
 
 export type IngressMode = "gateway-api" | "classic";
 const ingressModes: readonly IngressMode[] = ["gateway-api", "classic"];
@@ -46,6 +47,12 @@ export interface IstioArgs {
     accessLogFile?: string;
     /** Extra istiod chart values, merged over ztmesh's (ztmesh's security settings win). Default: none. */
     istiodValues?: Record<string, unknown>;
+    /**
+     * The mesh-wide mTLS mode: `enforce` (default) STRICT; `audit` PERMISSIVE, so plain-text
+     * callers keep working while the audit finds them (see `mtlsMode`). App namespaces of
+     * another mode get a PeerAuthentication of their own from ZeroTrustBaseline.
+     */
+    enforcement?: EnforcementMode;
 }
 
 /** The `global.platform` values the Istio charts know (a profile file each); any other fails the chart render. */
@@ -69,6 +76,7 @@ function checkAccessLogFile(problems: Problems, file: string): void {
 
 export function validateIstioArgs(args: IstioArgs): Problems {
     const problems = new Problems();
+    checkEnforcement(problems, "enforcement", args.enforcement);
     if (args.version !== undefined && !/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(args.version)) {
         problems.add("version", `"${args.version}" is not an Istio release`, `write an exact release, e.g. "${versions.istio}" (a range would change the install between two runs)`);
     }
@@ -185,8 +193,8 @@ export function istiodValues(args: IstioArgs): Record<string, unknown> {
 /**
  * Istio installed with Helm, strictly ordered `base` → `istiod` (→ `cni`; in ambient mode
  * `cni` → `ztunnel`), and in classic
- * ingress mode the `gateway` chart. Sets mesh-wide STRICT mTLS with a `PeerAuthentication`
- * in the root namespace. CRDs from the `base` chart are retained if the chart is deleted.
+ * ingress mode the `gateway` chart. Sets mesh-wide STRICT mTLS (PERMISSIVE in audit mode) with
+ * a `PeerAuthentication` in the root namespace. CRDs from the `base` chart are retained if the chart is deleted.
  */
 export class Istio extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
@@ -196,6 +204,8 @@ export class Istio extends pulumi.ComponentResource {
     public readonly injectionLabels: Record<string, string>;
     public readonly dataplaneMode: DataplaneMode;
     public readonly ingressMode: IngressMode;
+    /** The mode of the mesh-wide mTLS (STRICT when enforced, PERMISSIVE in audit). */
+    public readonly enforcement: EnforcementMode;
     /** The charts; each is undefined when its source says `install: false`. */
     public readonly base?: k8s.helm.v4.Chart;
     public readonly istiod?: k8s.helm.v4.Chart;
@@ -222,6 +232,7 @@ export class Istio extends pulumi.ComponentResource {
         const ambientMode = this.dataplaneMode === "ambient";
         this.injectionLabels = mesh.injectionLabels;
         this.ingressMode = mesh.ingressMode;
+        this.enforcement = args.enforcement ?? "enforce";
 
         const namespace = new k8s.core.v1.Namespace(`${name}-system`, {
             metadata: { name: istioNamespace },
@@ -274,7 +285,7 @@ export class Istio extends pulumi.ComponentResource {
             apiVersion: "security.istio.io/v1",
             kind: "PeerAuthentication",
             metadata: { name: "default", namespace: this.namespace },
-            spec: { mtls: { mode: "STRICT" } },
+            spec: { mtls: { mode: mtlsMode(this.enforcement) } },
         }, { parent: this, dependsOn: this.ready });
 
         this.registerOutputs({

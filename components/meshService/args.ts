@@ -1,3 +1,5 @@
+import { CalicoPolicyApi } from "../calico/policyApi";
+import { EnforcementMode } from "../enforcement";
 import { GatewayAttachment } from "../gateway/meshGateway";
 import { WaypointAttachment } from "../gateway/waypoint";
 import { DataplaneMode } from "../istio/dataplane";
@@ -39,4 +41,15 @@ export interface MeshServiceArgs {
      * DestinationRule settings); ignored in sidecar mode. Default: none (ztunnel enforces Layer 4 only).
      */
     waypoint?: WaypointAttachment;
+    /**
+     * Whether the service's policy denies (`enforce`, the default) or only observes (`audit`):
+     * its NetworkPolicies become Calico StagedKubernetesNetworkPolicies and its
+     * AuthorizationPolicies carry `istio.io/dry-run: "true"` (named `<name>-dry-run`); routes,
+     * workloads and the gateway's egress to the service are the same in both modes. Audit the
+     * service only where its namespace's default-deny is audited too (ZeroTrustBaseline), or
+     * that deny refuses every caller the staged policy would admit.
+     */
+    enforcement?: EnforcementMode;
+    /** The Calico API group staged NetworkPolicies are written to (the Calico component's `policyApi`). Required in audit mode. */
+    calicoPolicyApi?: CalicoPolicyApi;
 }

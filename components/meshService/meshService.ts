@@ -11,6 +11,7 @@ import { MeshEndpoint } from "./types";
 import { validateMeshServiceArgs } from "./validate";
 import { callersAnnotation, externalWorkloadAnnotation, istioPorts } from "../../common/wellKnown";
 import { declaredCallers } from "./intent";
+import { PolicyEnforcement, authorizationPolicy, dryRunName, podNetworkPolicy } from "../enforcement";
 import { clusterIpService, versionDeployment } from "./workload";
 import {
     ambientNetworkPolicySpec, ambientPodLabels, ambientVersionServicePorts, hboneDestination, meshHttpRoutes,
@@ -30,6 +31,8 @@ import {
  * In ambient mode the same declaration becomes what ztunnel and a waypoint enforce (see
  * `ambient.ts`): NetworkPolicy over HBONE, Layer 4 policy at ztunnel, Layer 7 policy and GAMMA
  * HTTPRoutes attached to the Service behind its waypoint.
+ * In audit mode (`enforcement: "audit"`) the service's own NetworkPolicies are staged and its
+ * AuthorizationPolicies dry-run (components/enforcement.ts); everything else is the same.
  * The resource name is the Service name.
  */
 export class MeshService extends pulumi.ComponentResource {
@@ -43,7 +46,9 @@ export class MeshService extends pulumi.ComponentResource {
     public readonly service: k8s.core.v1.Service;
     /** Per-version Services (public canaries only), by version name. */
     public readonly versionServices: Record<string, k8s.core.v1.Service> = {};
-    public readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
+    /** The service's NetworkPolicy: a `NetworkPolicy`, or in audit mode a Calico `StagedKubernetesNetworkPolicy`. */
+    public readonly networkPolicy: pulumi.CustomResource;
+    /** The service's ALLOW AuthorizationPolicy (`<name>-dry-run`, annotated dry-run, in audit mode). */
     public readonly authorizationPolicy: k8s.apiextensions.CustomResource;
     public readonly destinationRule: k8s.apiextensions.CustomResource;
     /** The in-mesh routes in sidecar mode; ambient mode has `meshRoutes` instead. */
@@ -53,7 +58,13 @@ export class MeshService extends pulumi.ComponentResource {
     /** Ambient mode behind a waypoint: ztunnel's policy admitting only the waypoint to the pods. */
     public readonly ztunnelPolicy?: k8s.apiextensions.CustomResource;
     /** Ambient mode behind a waypoint: the waypoint pods' traffic for this service (callers in, pods out). */
-    public readonly waypointNetworkPolicy?: k8s.networking.v1.NetworkPolicy;
+    public readonly waypointNetworkPolicy?: pulumi.CustomResource;
+    /**
+     * The service's policy objects in its own namespace (NetworkPolicies and
+     * AuthorizationPolicies): what its namespace's denies wait for (ZeroTrustBaseline's
+     * `enforcingAllows`), so enforcement never precedes the allows.
+     */
+    public readonly policies: pulumi.CustomResource[];
     /** The public route: an HTTPRoute, or in classic mode a VirtualService bound to the gateway. */
     public readonly publicRoute?: k8s.apiextensions.CustomResource;
     /** Egress from the gateway's pods to this service, in the gateway's namespace. */
@@ -74,6 +85,7 @@ export class MeshService extends pulumi.ComponentResource {
         const namespace = args.namespace;
         const metadata = (objectName: string, ns = namespace) => ({ name: objectName, namespace: ns, labels: { "app.kubernetes.io/managed-by": "ztmesh" } });
         const child = { parent: this };
+        const enforcement: PolicyEnforcement = { mode: args.enforcement ?? "enforce", calicoPolicyApi: args.calicoPolicyApi };
         this.endpoint = endpoint;
         this.principal = principalOf(endpoint, args.trustDomain ?? defaultTrustDomain);
 
@@ -105,18 +117,16 @@ export class MeshService extends pulumi.ComponentResource {
             );
         }
 
-        this.networkPolicy = new k8s.networking.v1.NetworkPolicy(`${name}-networkpolicy`, {
-            metadata: metadata(name),
-            spec: ambientMode ? ambientNetworkPolicySpec(endpoint, args) : serviceNetworkPolicySpec(endpoint, args),
-        }, child);
+        this.networkPolicy = podNetworkPolicy(`${name}-networkpolicy`, metadata(name),
+            ambientMode ? ambientNetworkPolicySpec(endpoint, args) : serviceNetworkPolicySpec(endpoint, args), enforcement, child);
         const versionServiceNames = Object.keys(this.versionServices).map((version) => versionServiceName(name, version));
-        this.authorizationPolicy = istioObject(`${name}-authorizationpolicy`, "security.istio.io/v1", "AuthorizationPolicy", metadata(name),
-            endpoint.waypoint ? waypointAuthorizationPolicySpec(endpoint, args, versionServiceNames) : authorizationPolicySpec(endpoint, args), this);
+        this.authorizationPolicy = authorizationPolicy(`${name}-authorizationpolicy`, metadata(name),
+            endpoint.waypoint ? waypointAuthorizationPolicySpec(endpoint, args, versionServiceNames) : authorizationPolicySpec(endpoint, args), enforcement.mode, child);
         this.destinationRule = istioObject(`${name}-destinationrule`, "networking.istio.io/v1", "DestinationRule", metadata(name), destinationRuleSpec(endpoint, args), this);
         if (!ambientMode) {
             this.virtualService = istioObject(`${name}-virtualservice`, "networking.istio.io/v1", "VirtualService", metadata(name), virtualServiceSpec(endpoint, args), this);
         } else if (endpoint.waypoint) {
-            const objects = ambientWaypointObjects(name, endpoint, args, metadata, this);
+            const objects = ambientWaypointObjects(name, endpoint, args, metadata, enforcement, this);
             this.ztunnelPolicy = objects.ztunnelPolicy;
             this.waypointNetworkPolicy = objects.waypointNetworkPolicy;
             this.meshRoutes = objects.meshRoutes;
@@ -129,6 +139,9 @@ export class MeshService extends pulumi.ComponentResource {
                 : istioObject(`${name}-httproute`, "gateway.networking.k8s.io/v1", "HTTPRoute", metadata(name), httpRouteSpec(endpoint, args, gateway), this);
             // NetworkPolicy names are DNS-1123 subdomains (up to 253 characters): never truncated,
             // which could end a name in '-' or give two services' policies one name.
+            // Enforcing in both modes: it only adds the declared route to the gateway's egress,
+            // and the gateway's namespace (MeshGateway) is enforced whatever the service's mode;
+            // staged, it would cut the public route of an audited service.
             this.gatewayEgressPolicy = new k8s.networking.v1.NetworkPolicy(`${name}-gateway-egress`, {
                 metadata: metadata(`to-${namespace}-${name}`, gateway.namespace),
                 spec: ambientMode
@@ -137,22 +150,25 @@ export class MeshService extends pulumi.ComponentResource {
             }, child);
         }
 
+        this.policies = [this.networkPolicy, this.authorizationPolicy, ...(this.ztunnelPolicy ? [this.ztunnelPolicy] : []), ...(this.waypointNetworkPolicy ? [this.waypointNetworkPolicy] : [])];
+
         // The objects' names are known here: plain values, not their Outputs, which the runtime
         // would await one by one for every service.
         this.registerOutputs({
             dataplaneMode: args.dataplaneMode ?? "sidecar",
             principal: this.principal,
             serviceName: name,
+            enforcement: enforcement.mode,
             networkPolicyName: name,
-            authorizationPolicyName: name,
+            authorizationPolicyName: enforcement.mode === "audit" ? dryRunName(name) : name,
         });
     }
 }
 
-type Metadata = (objectName: string, ns?: string) => k8s.types.input.meta.v1.ObjectMeta;
+type Metadata = (objectName: string, ns?: string) => k8s.types.input.meta.v1.ObjectMeta & { name: string };
 
 /** Ambient mode behind a waypoint: ztunnel's waypoint-only policy, the waypoint's NetworkPolicy for the service, the GAMMA routes. */
-function ambientWaypointObjects(name: string, endpoint: MeshEndpoint, args: MeshServiceArgs, metadata: Metadata, parent: pulumi.Resource) {
+function ambientWaypointObjects(name: string, endpoint: MeshEndpoint, args: MeshServiceArgs, metadata: Metadata, enforcement: PolicyEnforcement, parent: pulumi.Resource) {
     const waypoint = endpoint.waypoint!;
     const withRetries = routesWithRetries(args);
     if (withRetries.length > 0) {
@@ -163,11 +179,9 @@ function ambientWaypointObjects(name: string, endpoint: MeshEndpoint, args: Mesh
         );
     }
     return {
-        ztunnelPolicy: istioObject(`${name}-ztunnel-authorizationpolicy`, "security.istio.io/v1", "AuthorizationPolicy", metadata(`${name}-ztunnel`), ztunnelViaWaypointSpec(endpoint, args), parent),
-        waypointNetworkPolicy: new k8s.networking.v1.NetworkPolicy(`${name}-waypoint-networkpolicy`, {
-            metadata: metadata(`${waypoint.name}-${name}`),
-            spec: waypointNetworkPolicySpec(endpoint, waypoint, args),
-        }, { parent }),
+        ztunnelPolicy: authorizationPolicy(`${name}-ztunnel-authorizationpolicy`, metadata(`${name}-ztunnel`), ztunnelViaWaypointSpec(endpoint, args), enforcement.mode, { parent }),
+        waypointNetworkPolicy: podNetworkPolicy(`${name}-waypoint-networkpolicy`, metadata(`${waypoint.name}-${name}`),
+            waypointNetworkPolicySpec(endpoint, waypoint, args), enforcement, { parent }),
         meshRoutes: meshHttpRoutes(endpoint, args).map(({ port, spec }) =>
             istioObject(`${name}-${port.name}-httproute`, "gateway.networking.k8s.io/v1", "HTTPRoute", metadata(`${name}-${port.name}`), spec, parent)),
     };

@@ -2,6 +2,7 @@ import { checkPodSelector, checkTrustDomain, checkWorkloadIdentity } from "../id
 import {
     Problems, checkDns1123Label, checkHostname, checkNotEmptyList, checkPortNumber, checkUnique, checkWholeNumber, entryField, int32Max,
 } from "../problems";
+import { checkEnforcement } from "../enforcement";
 import { checkAmbientArgs } from "./ambient";
 import { MeshServiceArgs } from "./args";
 import { isHttpPort, selectPorts } from "./endpoint";
@@ -163,6 +164,7 @@ export function validateMeshServiceArgs(name: string, args: MeshServiceArgs): Pr
         problems.add("name", `"${name}" starts with a digit, but it is the Service's name`, "start the name with a letter (Service names are DNS-1035 labels)");
     }
     checkDns1123Label(problems, "namespace", args.namespace);
+    checkEnforcement(problems, "enforcement", args.enforcement, { calicoPolicyApi: args.calicoPolicyApi, field: "calicoPolicyApi" });
     if (args.serviceAccount !== undefined) {
         checkDns1123Label(problems, "serviceAccount", args.serviceAccount, 253);
     }

@@ -53,9 +53,12 @@ export function checkEnforcement(problems: Problems, field: string, mode: unknow
  * CRD's plural `stagedkubernetesnetworkpolicies`), so a staged and an enforcing policy of the
  * same name coexist while a promotion runs, and Calico's flow records name the staged policy
  * as the enforcing one will be named. The kind is part of the Pulumi type token, so a mode
- * change is a new resource (created in the update) and a removed one (deleted at its end, in
- * reverse dependency order): never a replacement that deletes first. That is deliberate, hence
- * no `aliases` and no `deleteBeforeReplace` here.
+ * change is a new resource (created in the update) and a removed one (deleted at its end, after
+ * every create, dependents before their dependencies: pulumi/pulumi#9979 describes the order).
+ * That is deliberate, hence no `aliases` (the old object would be replaced: the provider
+ * deletes an object before creating one of the same name) and no `deleteBeforeReplace` or
+ * `replaceOnChanges` (nothing here is replaced; a replacement's pending delete may also run
+ * first in the next update after a failed one, #9979, where a removed resource's does not).
  */
 export function podNetworkPolicy(
     resourceName: string,

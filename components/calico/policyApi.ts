@@ -52,9 +52,12 @@ export function policyObjectName(name: string, api: CalicoPolicyApi): string {
  * `StagedGlobalNetworkPolicy` of the same name and spec (plus `stagedAction: Set`, the CRD's
  * default, written out): Calico evaluates it and reports its verdict in flow records as a
  * pending policy, and enforces nothing. A staged kind is a resource of its own, named like
- * the enforcing one (with the same tier prefix in the storage CRDs), so both coexist while a
- * promotion runs; see `podNetworkPolicy` (components/enforcement.ts) for why a mode change is
- * a new Pulumi resource rather than a replacement.
+ * the enforcing one, so both coexist while a promotion runs: the API server keys them by
+ * resource, and Felix by kind and name (Calico 3.32's update processors give a staged policy
+ * the key `PolicyKey{Name, Kind: StagedGlobalNetworkPolicy}`). The storage CRDs take the same
+ * `default.` tier prefix (libcalico-go strips it from staged and enforcing policies alike,
+ * backend/k8s/resources/resources.go). See `podNetworkPolicy` (components/enforcement.ts) for
+ * why a mode change is a new Pulumi resource rather than a replacement.
  */
 export function globalNetworkPolicy(
     resourceName: string,

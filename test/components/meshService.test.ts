@@ -280,6 +280,13 @@ describe("MeshService", () => {
     });
 
     describe("bad input fails at preview with the field and the fix", () => {
+        it("refuses an unknown enforcement mode, and audit mode without the Calico API its staged NetworkPolicy is written to", () => {
+            assert.match(errorOf(() => new MeshService("reviews", reviewsArgs({ enforcement: "dryrun" as any }))),
+                /enforcement: "dryrun" is not an enforcement mode; use "enforce" \(the default\) or "audit"/);
+            assert.match(errorOf(() => new MeshService("reviews", reviewsArgs({ enforcement: "audit" }))),
+                /calicoPolicyApi: is required in audit mode: NetworkPolicies are staged as Calico's StagedKubernetesNetworkPolicy; pass the Calico component's policyApi/);
+        });
+
         it("rejects a duplicate port name", () => {
             const message = errorOf(() => new MeshService("reviews", reviewsArgs({ ports: [{ name: "http", port: 9080 }, { name: "http", port: 9090 }] })));
             assert.match(message, /MeshService "shop\/reviews" has invalid arguments/);

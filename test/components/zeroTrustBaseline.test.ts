@@ -214,4 +214,38 @@ describe("ZeroTrustBaseline", () => {
                 /apiServerCidrs: is required with monitoring in clusterNetworkPolicy mode: .*; set the API server's source ranges, or use the calico mode/);
         });
     });
+
+    describe("audit mode (enforcement)", () => {
+        it("splits the cluster default-deny by namespace mode: enforced namespaces get the GlobalNetworkPolicy, audited ones the staged one", async () => {
+            const log = await construct(() => new ZeroTrustBaseline("baseline", baselineArgs({ namespaces: [{ name: "bookinfo", enforcement: "audit" }, { name: "payments" }] })));
+            assert.deepStrictEqual(log.object("GlobalNetworkPolicy", "ztmesh-default-deny").spec.namespaceSelector,
+                'projectcalico.org/name not in {"kube-system", "calico-system", "calico-apiserver", "tigera-operator", "istio-system", "bookinfo"}');
+            assert.deepStrictEqual(log.object("StagedGlobalNetworkPolicy", "ztmesh-default-deny").spec,
+                { namespaceSelector: 'projectcalico.org/name in {"bookinfo"}', selector: "all()", types: ["Ingress", "Egress"], stagedAction: "Set" });
+            // The audited namespace observes at both layers, with PERMISSIVE mTLS of its own; the enforced one is as before.
+            assert.strictEqual(log.object("StagedKubernetesNetworkPolicy", "default-deny", "bookinfo").apiVersion, "projectcalico.org/v3");
+            assert.strictEqual(log.object("AuthorizationPolicy", "allow-nothing-dry-run", "bookinfo").metadata.annotations["istio.io/dry-run"], "true");
+            assert.deepStrictEqual(log.object("PeerAuthentication", "default", "bookinfo").spec, { mtls: { mode: "PERMISSIVE" } });
+            assert.ok(log.object("NetworkPolicy", "default-deny", "payments"));
+            assert.strictEqual(log.object("AuthorizationPolicy", "allow-nothing", "payments").metadata.annotations, undefined);
+            assert.strictEqual(log.ofKind("PeerAuthentication").length, 1);
+        });
+
+        it("in an audited cluster, enforces a namespace that says so: the staged default-deny leaves it out, its own selects it", async () => {
+            const log = await construct(() => new ZeroTrustBaseline("baseline", baselineArgs({
+                enforcement: "audit", istio: { ...baselineArgs().istio, enforcement: "audit" }, namespaces: [{ name: "bookinfo" }, { name: "payments", enforcement: "enforce" }],
+            })));
+            assert.match(log.object("StagedGlobalNetworkPolicy", "ztmesh-default-deny").spec.namespaceSelector, /not in \{.*"istio-system", "payments"\}$/);
+            assert.strictEqual(log.object("GlobalNetworkPolicy", "ztmesh-default-deny").spec.namespaceSelector, 'projectcalico.org/name in {"payments"}');
+            assert.deepStrictEqual(log.object("PeerAuthentication", "default", "payments").spec, { mtls: { mode: "STRICT" } });
+            assert.strictEqual(log.ofKind("PeerAuthentication").length, 1, "the audited namespace takes the mesh's PERMISSIVE");
+        });
+
+        it("refuses an unknown mode, and audit with ClusterNetworkPolicy guardrails", () => {
+            assert.match(errorOf(() => new ZeroTrustBaseline("baseline-bad-enforcement", baselineArgs({ namespaces: [{ name: "bookinfo", enforcement: "observe" as any }] }))),
+                /namespaces\[0\]\.enforcement: "observe" is not an enforcement mode; use "enforce" \(the default\) or "audit"/);
+            assert.match(errorOf(() => new ZeroTrustBaseline("baseline-cnp-audit", baselineArgs({ clusterPolicy: "clusterNetworkPolicy", enforcement: "audit" }))),
+                /enforcement: audit mode is not available with clusterPolicy "clusterNetworkPolicy"/);
+        });
+    });
 });

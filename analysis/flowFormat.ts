@@ -94,9 +94,13 @@ export function flowsToJson(flows: readonly Flow[], routes: readonly PublicRoute
  * command's memory. Each flow is stringified alone and indented to its depth (JSON strings
  * hold no raw newline, so re-indenting lines is safe).
  */
-export function* flowsJsonParts(flows: readonly Flow[], routes: readonly PublicRoute[] = [], notEvaluated: readonly string[] = []): Generator<string> {
+export function* flowsJsonParts(flows: readonly Flow[], routes: readonly PublicRoute[] = [], notEvaluated: readonly string[] = [], sections: Readonly<Record<string, unknown>> = {}): Generator<string> {
     const nested = (value: unknown, depth: number) => JSON.stringify(value, null, 2).replace(/\n/g, `\n${"  ".repeat(depth)}`);
     yield "{\n";
+    // Sections of other analyses of the same input (the enforcement impact), before the flows.
+    for (const [name, value] of Object.entries(sections)) {
+        yield `  ${JSON.stringify(name)}: ${nested(value, 1)},\n`;
+    }
     if (notEvaluated.length > 0) {
         yield `  "notEvaluated": ${nested(notEvaluated, 1)},\n`;
     }

@@ -12,6 +12,7 @@ import { OutputError } from "../files/outputFile";
 import { IntentError } from "../intent";
 import { LiveClusterError } from "../live/liveClusterError";
 import { KubeObject, ManifestError, ManifestObject, ReadOptions, readManifests, validateObjects, Warn } from "../manifests";
+import { ObservedFlowError } from "../observed/observedFlow";
 import { DifferingPodsError } from "../ownerLabels";
 import { nameWarning } from "../schema/rules/names";
 import { notEvaluatedReason } from "../schema/servedKinds";
@@ -147,7 +148,7 @@ export function failureExitCode(command: Command, io: Io, error: unknown): numbe
         io.stderr(`${prefix}: --exposure: ${escapeControl(error.message)}\n`);
         return 2;
     }
-    if (error instanceof InputError || error instanceof ManifestError || error instanceof LiveClusterError || error instanceof OutputError || error instanceof IntentError || error instanceof DifferingPodsError) {
+    if (error instanceof InputError || error instanceof ManifestError || error instanceof ObservedFlowError || error instanceof LiveClusterError || error instanceof OutputError || error instanceof IntentError || error instanceof DifferingPodsError) {
         io.stderr(`${prefix}: ${escapeControl(error.message)}\n`);
         return 2;
     }

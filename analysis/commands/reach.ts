@@ -5,6 +5,8 @@
  * or a manifest or policy that cannot be read.
  */
 import { Command, Option } from "commander";
+import { EnforcementImpact, enforcementImpact } from "../enforcement/impact";
+import { impactText } from "../enforcement/impactText";
 import { exposure } from "../exposure/exposure";
 import { ExplainOnly, explainOnlyValues, explainText } from "../explanation/explainList";
 import { writeOutputFile } from "../files/outputFile";
@@ -15,12 +17,13 @@ import { dotToSvg } from "../formats/svg";
 import { KubeObject, Warn } from "../manifests";
 import { clusterFromObjects } from "../netpol/workloads";
 import { Flow, publicFlows, reachability } from "../reach";
+import { readObserved } from "../observed/readObserved";
 import { notEvaluatedLimit } from "../report/limits";
 import { reportModel } from "../report/model";
 import { pageParts } from "../report/page";
 import { consoleSummary } from "../report/words";
 import { escapeControl } from "../text/escape";
-import { AnalysedInput, choiceSource, failureExitCode, namingFailingFile, readChosenInput } from "./analysedInput";
+import { AnalysedInput, choiceSource, failureExitCode, inChosenView, namingFailingFile, readChosenInput } from "./analysedInput";
 import { addFocusOptions, FocusChoice, focusChoice, FocusFlags } from "./focusOptions";
 import { addInputOptions, InputFlags, readChoice } from "./inputOptions";
 import { Io, writeInChunks } from "./io";
@@ -34,6 +37,7 @@ export interface ReachFlags extends InputFlags, OutputFlags, FocusFlags {
     readonly l7?: boolean;
     readonly explain?: boolean;
     readonly explainOnly?: ExplainOnly;
+    readonly observed?: readonly string[];
 }
 
 const reachDescription = `Lists the connections that Kubernetes NetworkPolicy and ClusterNetworkPolicy
@@ -81,6 +85,16 @@ the policy it stages, in place of the enforced policy of its name (stagedAction 
 that policy removed), and each AuthorizationPolicy annotated istio.io/dry-run: "true" as
 enforced.
 
+Enforcement impact (--observed FILE, repeatable): flows really observed, one JSON record a
+line, in ztmesh's format ({"src", "dst", "port", "protocol", "method", "path"}), as Calico's
+flow aggregator emits or Whisker serves them (Goldmane, Calico 3.32), or as Istio's proxies
+log them with accessLogEncoding: JSON (addresses are mapped to workloads through the pods'
+status.podIP). The output adds the section "would be denied when enforced": every observed
+flow the policies enforced now allow and the as-enforced view would cut, with the rules that
+would cut it, and the callers entries for Pulumi.<stack>.yaml that would keep them, for a
+person to review (nothing is applied). A malformed record stops the run with exit code 2
+naming the file, line and field; lines a log normally holds besides flows are counted.
+
 Formats (-o): txt, the flow lines; json, one JSON document (flows, with l7 grants and
 notes, and routes), written a flow at a time; html, a self-contained report: a matrix
 of who may reach whom, a graph, the public routes, and the differences from the
@@ -118,7 +132,7 @@ export const reachSpelling: ReachSpelling = {
     usage: `<dir-or-file>... [--l7] [--json | --html] [--output FILE]
                     [-o txt|json|html|csv|md|dot|svg] [-f FILE] [--explain] [--explain-only allow|deny] [--exposure]
                     [--focusworkload W] [--focusworkload-peer W] [--focus-direction D]
-                    [--focus-conn P-N] [--as-enforced] [--field-validation strict|warn|ignore] [--follow-symlinks] [--max-file-size MIB] [-q | -v]
+                    [--focus-conn P-N] [--as-enforced] [--observed FILE]... [--field-validation strict|warn|ignore] [--follow-symlinks] [--max-file-size MIB] [-q | -v]
        ztmesh reach -k KUBECONFIG [-c CONTEXT] | -c CONTEXT [the flags above]`,
     summary: "the connections policy allows between the workloads of manifest files and folders",
     description: reachDescription,
@@ -134,6 +148,8 @@ export function reachCommand(spelling: ReachSpelling, io: Io, done: (code: numbe
         .argument("[dir-or-file...]", "manifest files and folders (YAML or JSON; folders are read recursively)")
         .option("--explain", "for every pair of peers, the policies and rules that allow or deny each connection, in each direction (-o txt: netpol-analyzer's explain text on Kubernetes NetworkPolicy input; one line per layer with Calico, ClusterNetworkPolicy or Istio)")
         .addOption(new Option("--explain-only <allow|deny>", "with --explain: only the allowed or only the denied connections").choices(explainOnlyValues))
+        .addOption(new Option("--observed <file>", "observed flows (ztmesh's JSON Lines, Calico's Goldmane or Whisker flow records, Istio's JSON access logs; repeatable): adds the flows that enforcing the staged and dry-run policies would cut, why, and the callers declarations that would keep them (-o txt, json, html)")
+            .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]))
         .option("--l7", "append the HTTP requests allowed at meshed destinations, e.g. [GET /reviews/*], notes on them, and the public routes (External -> gateway -> Service -> workload, with hostnames and paths) of Gateway API and Istio gateways");
     addOutputOptions(command, spelling.outputFlag, reachFormats);
     addFocusOptions(command);
@@ -158,23 +174,30 @@ async function runReach(command: Command, args: readonly string[], flags: ReachF
         if (explain && (output.format !== "txt" || flags.l7 === true)) {
             throw new UsageError("--explain is written in -o txt, without --l7");
         }
+        const observedFiles = flags.observed ?? [];
+        if (observedFiles.length > 0 && (explain || !["txt", "json", "html"].includes(output.format) || choice.focus !== undefined || flags.exposure === true)) {
+            throw new UsageError("--observed adds the enforcement impact to -o txt, json and html, without --explain, the focus flags or --exposure");
+        }
         const file = output.file === undefined ? undefined : checkedOutputFile(output.file, paths);
         const warn: Warn = verbosity === "quiet" ? () => undefined : (message) => io.stderr(`${prefix}: warning: ${escapeControl(message)}\n`);
         const say = (line: string) => io.stderr(`${prefix}: ${escapeControl(line)}\n`);
-        const input = await readChosenInput(read, warn, verbosity === "quiet" ? () => undefined : say, verbosity === "verbose" ? say : undefined);
+        const asRead = await readChosenInput({ ...read, asEnforced: false }, warn, verbosity === "quiet" ? () => undefined : say, verbosity === "verbose" ? say : undefined);
+        const input = inChosenView(read, asRead);
         const { objects, notEvaluated } = input;
         const flows = namingFailingFile(input.entries, () => reachability(objects), (object) => reachability([object]));
         notEvaluated.forEach(warn);
+        // The impact compares the two views of the input as read, whichever view the flows are listed in.
+        const impact = observedFiles.length === 0 ? undefined : enforcementImpact(asRead.objects, readObserved(observedFiles, warn, read.options.maxFileBytes));
         choice.warnings.forEach(warn);
         // Explanations are written a pair at a time: a large cluster's run to gigabytes.
         const explained = explain ? explainText(objects, flows, { focus: choice.focus, exposure: choice.exposure, only: flags.explainOnly }, warn) : undefined;
         const listed = explained === undefined ? listedFlows(input, flows, output.format, choice, flags.l7 === true, warn) : undefined;
-        const model = output.format === "html" ? reportModel(objects, flows, { title: "Reachability report", source: choiceSource(read), limits: notEvaluated.length === 0 ? [] : [notEvaluatedLimit(notEvaluated)] }) : undefined;
+        const model = output.format === "html" ? reportModel(objects, flows, { title: "Reachability report", source: choiceSource(read), limits: notEvaluated.length === 0 ? [] : [notEvaluatedLimit(notEvaluated)], ...(impact ? { impact } : {}) }) : undefined;
         const text: Iterable<string> = explained !== undefined ? explained
             : model ? pageParts(model)
             : listed !== undefined ? [output.format === "svg" ? await dotToSvg(listed) : listed]
-            : output.format === "json" ? flowsJsonParts(flows, publicFlows(objects, flows), notEvaluated)
-            : listing(objects, flows, flags.l7 === true);
+            : output.format === "json" ? flowsJsonParts(flows, publicFlows(objects, flows), notEvaluated, impact ? { impact } : {})
+            : listing(objects, flows, flags.l7 === true, impact);
         if (file === undefined) {
             writeInChunks(text, io.stdout);
         } else {
@@ -209,10 +232,13 @@ function listedFlows({ objects, notEvaluated }: AnalysedInput, flows: readonly F
     return format === "txt" && l7 ? `${text}${formatPublicRoutes(publicFlows(objects, flows))}` : text;
 }
 
-/** The flow lines, and with `l7` the public routes after them. */
-function* listing(objects: readonly KubeObject[], flows: readonly Flow[], l7: boolean): Generator<string> {
+/** The flow lines, with `l7` the public routes after them, and the enforcement impact last. */
+function* listing(objects: readonly KubeObject[], flows: readonly Flow[], l7: boolean, impact: EnforcementImpact | undefined): Generator<string> {
     yield* flowLines(flows, { l7 });
     if (l7) {
         yield formatPublicRoutes(publicFlows(objects, flows));
+    }
+    if (impact) {
+        yield impactText(impact);
     }
 }

@@ -139,7 +139,8 @@ function holds(peer: ResolvedPeer, endpoint: Endpoint): boolean {
     return endpoint.kind === "external" && typeof endpoint.range.start === typeof address && endpoint.range.start <= address && address <= endpoint.range.end;
 }
 
-function podAddresses(pod: KubeObject): string[] {
+/** A pod's addresses: `status.podIP` and those of `status.podIPs`. */
+export function podAddresses(pod: KubeObject): string[] {
     const status = (pod as { status?: { podIP?: unknown; podIPs?: { ip?: unknown }[] } }).status;
     const listed = Array.isArray(status?.podIPs) ? status.podIPs.map((entry) => entry?.ip) : [];
     return [status?.podIP, ...listed].filter((ip): ip is string => typeof ip === "string");

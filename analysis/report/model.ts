@@ -3,6 +3,7 @@
  * has a flow or a declared flow, and the differences from the declared intent. The page
  * (page.ts) only lays this out.
  */
+import type { EnforcementImpact } from "../enforcement/impact";
 import { flowExplainer, formatFlowExplanation } from "../explain";
 import { formatGrants } from "../istio/format";
 import { declaredServices, declaredTargets, IntentDifference, intentDifferences, summarize } from "../intent";
@@ -65,6 +66,8 @@ export interface ReportModel {
     readonly limits: readonly string[];
     /** Routes from outside the cluster through a gateway to workloads (istio/ingress.ts). */
     readonly publicRoutes: readonly ReportPublicRoute[];
+    /** The observed flows enforcement would cut, and the declarations that would keep them (enforcement/impact.ts), when flows were observed. */
+    readonly impact?: EnforcementImpact;
 }
 
 export interface ReportPublicRoute {
@@ -88,6 +91,7 @@ export interface ReportAbout {
     readonly title: string;
     readonly source: string;
     readonly limits?: readonly string[];
+    readonly impact?: EnforcementImpact;
 }
 
 /** The report of `flows` (computed from `objects`) against the intent the Services in `objects` declare. */
@@ -141,6 +145,7 @@ export function reportModel(given: readonly KubeObject[], flows: readonly Flow[]
             backend: route.backend,
             destinations: route.destinations,
         })),
+        ...(about.impact ? { impact: about.impact } : {}),
     };
 }
 

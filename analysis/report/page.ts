@@ -12,6 +12,7 @@
  * A cluster of more than `workloadPageLimit` workloads and address ranges gets the same page by
  * namespace (namespaces.ts) instead of the workload matrix and graph.
  */
+import { callersYaml, describeCutFlow, impactHeading } from "../enforcement/impactText";
 import { escapeHtml } from "./escape";
 import { graphStatuses, graphSvg } from "./graph";
 import { CellStatus, ReportCell, ReportModel } from "./model";
@@ -19,7 +20,7 @@ import { drillDownRows, namespaceMatrixSection, namespaceScript, workloadPageLim
 import { limitsHeading, noIntent, statusLabels, summarySentence } from "./words";
 
 /** The page's sections in order, by workload up to `workloadPageLimit` workloads and address ranges; a new view of the model is one more function here. */
-const workloadSections: readonly ((model: ReportModel) => Iterable<string>)[] = [differencesSection, publicRoutesSection, matrixSection, graphSection];
+const workloadSections: readonly ((model: ReportModel) => Iterable<string>)[] = [impactSection, differencesSection, publicRoutesSection, matrixSection, graphSection];
 
 /**
  * Above it, the same by namespace, with a drill-down into a namespace pair's workloads
@@ -27,7 +28,7 @@ const workloadSections: readonly ((model: ReportModel) => Iterable<string>)[] = 
  * page stays bounded where every flow of a large cluster differs from the declared intent.
  */
 const namespaceSections: readonly ((model: ReportModel) => Iterable<string>)[] = [
-    (model) => differencesSection(model, drillDownRows), publicRoutesSection, (model) => namespaceMatrixSection(model, legend("cell")),
+    impactSection, (model) => differencesSection(model, drillDownRows), publicRoutesSection, (model) => namespaceMatrixSection(model, legend("cell")),
 ];
 
 export function renderPage(model: ReportModel): string {
@@ -68,6 +69,29 @@ export function* pageParts(model: ReportModel): Generator<string> {
 </html>
 `;
 }
+
+/**
+ * With observed flows: those enforcement would cut, each with the sentences of what would cut
+ * it, and the callers declarations that would keep them, as YAML to review (nothing is applied).
+ */
+function impactSection(model: ReportModel): string {
+    const impact = model.impact;
+    if (impact === undefined) {
+        return "";
+    }
+    const flows = impact.cut.length === 0
+        ? `<p class="none">None of the ${impact.observed} observed flows would be denied when enforced.</p>`
+        : `<ul>${impact.cut.map((flow) => `<li class="blocked" data-src="${escapeHtml(flow.src)}" data-dst="${escapeHtml(flow.dst)}"><span class="swatch blocked"></span>${escapeHtml(describeCutFlow(flow))}`
+            + `<div class="because">${[...flow.explanation, ...(flow.calico ?? []).map((recorded) => `Calico recorded: ${recorded}`)].map(escapeHtml).join("<br>")}</div>`
+            + `<div class="because">observed at ${escapeHtml(flow.observedAt.join(", "))}</div></li>`).join("")}</ul>`;
+    const notes = [...impact.unresolved.map((line) => `not evaluated: ${line}`), ...impact.undeclarable.map((line) => `no callers entry keeps ${line}`)];
+    const declarations = impact.declarations.length === 0 ? ""
+        : `<h3>Declarations that would keep them</h3><p>Add these callers to the services of the same name in <code>Pulumi.&lt;stack&gt;.yaml</code> after review; nothing is applied.</p>`
+            + `<pre>${escapeHtml(callersYaml(impact.declarations))}</pre>`;
+    return `<section id="impact"><h2>${escapeHtml(capitalized(impactHeading))}</h2>${flows}${notes.length === 0 ? "" : `<ul>${notes.map((note) => `<li>${escapeHtml(note)}</li>`).join("")}</ul>`}${declarations}</section>`;
+}
+
+const capitalized = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 
 /** Routes from outside through a gateway: plain semantic markup, one list item per route. */
 function publicRoutesSection(model: ReportModel): string {

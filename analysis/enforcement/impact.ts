@@ -1,0 +1,132 @@
+/**
+ * The enforcement impact: of the flows really observed (observed/), those that the policies
+ * enforced now let through and the as-enforced view (asEnforced.ts) would cut, each with the
+ * sentences of the rules that would cut it (explain.ts, in the as-enforced view), and the
+ * `callers` declarations that would keep them (callersDeclarations.ts). Offline, enforcement
+ * cuts every undeclared pair, which says little; what breaks is the traffic that runs.
+ *
+ * Each observed flow is asked as `ztmesh eval` asks a connection (eval/evaluate.ts): its peers,
+ * its port and, where the log shows it, its HTTP request; flows alike after mapping their peers
+ * to workloads are evaluated once, and keep every place they were observed at.
+ */
+import { ConnectionQuery, evaluateConnection, PeerError, PeerQuery, Verdict } from "../eval/evaluate";
+import { flowPartsExplainer } from "../explain";
+import { KubeObject } from "../manifests";
+import type { ObservedFlow } from "../observed/observedFlow";
+import { PeerResolver } from "../observed/peers";
+import { analysedObjects, reachability } from "../reach";
+import { asEnforcedObjects } from "./asEnforced";
+import { callersDeclarations, CallersDeclaration } from "./callersDeclarations";
+import type { ImpactFlow, ObservedRequest } from "./impactFlow";
+
+export type { ImpactFlow, ObservedRequest } from "./impactFlow";
+
+/** A flow enforcement would cut. */
+export interface CutFlow extends ImpactFlow {
+    /** Where it was observed, `file:line`, in the order read. */
+    readonly observedAt: readonly string[];
+    /** The sentences of the enforcement points in the as-enforced view: layer 3/4 egress and ingress, then layer 7. */
+    readonly explanation: readonly string[];
+    /** What Calico recorded of it (enforced and pending verdicts), when it was read from Calico's flow records. */
+    readonly calico?: readonly string[];
+}
+
+export interface EnforcementImpact {
+    /** How many distinct flows (pairs of peers on a port) were evaluated. */
+    readonly observed: number;
+    readonly cut: readonly CutFlow[];
+    /** The `callers` entries that would keep the cut flows, for a person to review: never applied. */
+    readonly declarations: readonly CallersDeclaration[];
+    /** Cut flows no `callers` entry can keep, each with why. */
+    readonly undeclarable: readonly string[];
+    /** Observed flows the input cannot name, counted by reason. */
+    readonly unresolved: readonly string[];
+}
+
+interface Observed {
+    /** The connection, without a request. */
+    readonly connection: ConnectionQuery;
+    readonly requests: Map<string, ObservedRequest>;
+    readonly observedAt: string[];
+    readonly calico: Set<string>;
+}
+
+const peerKey = (peer: PeerQuery) => (peer.kind === "address" ? peer.address : `${peer.namespace}/${peer.name}[${peer.workloadKind ?? ""}]`);
+
+/** The impact of enforcing what `objects` stage or dry-run, on the `observed` flows. */
+export function enforcementImpact(objects: readonly KubeObject[], observed: readonly ObservedFlow[]): EnforcementImpact {
+    // The gateway Deployments Istio creates and the waypoints are peers too.
+    const resolver = new PeerResolver(analysedObjects(objects));
+    const unresolved = new Map<string, number>();
+    const distinct = new Map<string, Observed>();
+    for (const flow of observed) {
+        const src = resolver.resolve(flow.src);
+        const dst = resolver.resolve(flow.dst);
+        if ("unresolved" in src || "unresolved" in dst) {
+            const reason = "unresolved" in src ? src.unresolved : (dst as { unresolved: string }).unresolved;
+            unresolved.set(reason, (unresolved.get(reason) ?? 0) + 1);
+            continue;
+        }
+        const key = JSON.stringify([peerKey(src), peerKey(dst), flow.protocol, flow.port]);
+        const known: Observed = distinct.get(key) ?? { connection: { src, dst, protocol: flow.protocol, port: String(flow.port) }, requests: new Map(), observedAt: [], calico: new Set() };
+        distinct.set(key, known);
+        known.observedAt.push(flow.at);
+        if (flow.request) known.requests.set(JSON.stringify([flow.request.method, flow.request.path]), flow.request);
+        if (flow.calico) known.calico.add(flow.calico);
+    }
+    const enforcedObjects = asEnforcedObjects(objects);
+    const now = verdicts(objects, unresolved);
+    // The same peers in both views: a peer the input lacks is counted once, from the first.
+    const enforced = verdicts(enforcedObjects, new Map());
+    const explain = flowPartsExplainer(enforcedObjects, { tierPolicies: true });
+    const cut: CutFlow[] = [];
+    for (const { connection, requests, observedAt, calico } of distinct.values()) {
+        const before = now(connection);
+        const after = enforced(connection);
+        if (before === undefined || after === undefined) {
+            continue;
+        }
+        const connectionCut = before.allowed && !after.allowed;
+        const cutRequests = [...requests.values()].filter((request) => now({ ...connection, request })?.allowed === true && enforced({ ...connection, request })?.allowed === false);
+        if (!connectionCut && cutRequests.length === 0) {
+            continue;
+        }
+        const { layer4, layer7 } = explain(after.src.name, after.dst.name);
+        cut.push({
+            src: before.src.name, dst: before.dst.name, protocol: connection.protocol, port: Number(connection.port),
+            requests: cutRequests.sort(compareRequests),
+            observedAt,
+            explanation: [...layer4, ...(layer7 !== undefined ? [layer7] : [])],
+            ...(calico.size > 0 ? { calico: [...calico] } : {}),
+        });
+    }
+    const { declarations, undeclarable } = callersDeclarations(objects, cut);
+    return {
+        observed: distinct.size,
+        cut,
+        declarations,
+        undeclarable,
+        unresolved: [...unresolved].map(([reason, count]) => `${count} observed flow${count === 1 ? "" : "s"}: ${reason}`),
+    };
+}
+
+function compareRequests(a: ObservedRequest, b: ObservedRequest): number {
+    const [x, y] = [`${a.method ?? ""} ${a.path ?? ""}`, `${b.method ?? ""} ${b.path ?? ""}`];
+    return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Verdicts under `objects`, their flows computed once; a peer the input does not hold is counted as unresolved. */
+function verdicts(objects: readonly KubeObject[], unresolved: Map<string, number>): (query: ConnectionQuery) => Verdict | undefined {
+    const flows = reachability(objects);
+    return (query) => {
+        try {
+            return evaluateConnection(objects, query, flows);
+        } catch (error) {
+            if (error instanceof PeerError) {
+                unresolved.set(error.message, (unresolved.get(error.message) ?? 0) + 1);
+                return undefined;
+            }
+            throw error;
+        }
+    };
+}

@@ -1,5 +1,6 @@
 import { PolicyResource } from "@pulumi/policy";
-import { KubeObject, PodTemplate, checked, dataBehind, groupOf, known, namespaceOf, objectKind, podTemplateOf, runsPods } from "./kubernetes";
+import { KubeObject, PodTemplate, checked, dataBehind, groupOf, known, namespaceOf, objectKind, plainData, podTemplateOf, runsPods } from "./kubernetes";
+import { KubeObject as AnalysisObject } from "../analysis/manifests";
 
 import { externalWorkloadAnnotation } from "../common/wellKnown";
 import { PlatformContext, platformOf, platformResources } from "./platform";
@@ -166,4 +167,12 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 
 export function buildStackModel(resources: readonly PolicyResource[]): StackModel {
     return new StackModel(resources);
+}
+
+/** The stack's Kubernetes objects as plain data for the analysis; objects with unknown parts are left out. */
+export function plainObjects(model: StackModel): AnalysisObject[] {
+    return model.objects.flatMap(({ object }) => {
+        const plain = plainData(object);
+        return plain ? [plain as AnalysisObject] : [];
+    });
 }

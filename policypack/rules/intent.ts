@@ -1,19 +1,11 @@
 import { FlowExplanation, flowExplainer, formatFlowExplanation } from "../../analysis/explain";
 import { DeclaredService, declaredServices, IntentDifference, intentDifferences, IntentError, summarize } from "../../analysis/intent";
-import { KubeObject as AnalysisObject } from "../../analysis/manifests";
 import { reachability } from "../../analysis/reach";
 import { RuleConfig } from "../config";
-import { KubeObject, plainData } from "../kubernetes";
+import { asEnforcedObjects, isObservingPolicy } from "../../analysis/enforcement/asEnforced";
+import { KubeObject } from "../kubernetes";
 import { stackRule } from "../policy";
-import { StackModel } from "../stackModel";
-
-/** The stack's Kubernetes objects as plain data for the analysis; objects with unknown parts are left out. */
-function plainObjects(model: StackModel): AnalysisObject[] {
-    return model.objects.flatMap(({ object }) => {
-        const plain = plainData(object);
-        return plain ? [plain as AnalysisObject] : [];
-    });
-}
+import { StackModel, plainObjects } from "../stackModel";
 
 /** The violation message and fix for one difference: what differs, then what decided it at each layer. */
 function describe(difference: IntentDifference, explain: (src: string, dst: string) => FlowExplanation): { problem: string; fix: string } {
@@ -29,9 +21,14 @@ function describe(difference: IntentDifference, explain: (src: string, dst: stri
 
 export const reachabilityMatchesIntent = stackRule({
     name: "reachability-matches-intent",
-    description: "What the policies of the stack allow, at both layers, equals what each MeshService declared: no flow allowed that no service declared, and no declared flow blocked (by a missing egress, a Deny, or an L7 rule narrower than declared).",
+    description: "What the policies of the stack allow, at both layers, equals what each MeshService declared: no flow allowed that no service declared, and no declared flow blocked (by a missing egress, a Deny, or an L7 rule narrower than declared). In audit mode it checks the as-enforced view, staged and dry-run policies counted as enforcing: what promotion will enforce.",
     validate(model: StackModel, _config: RuleConfig, report: (object: KubeObject, urn: string, problem: string, fix: string) => void) {
-        const objects = plainObjects(model);
+        // The as-enforced view: in audit mode the current one allows everything by design, and
+        // what must match the intent is what promotion will enforce. Without staged or dry-run
+        // objects both views are one.
+        const planned = plainObjects(model);
+        const auditing = planned.some(isObservingPolicy);
+        const objects = auditing ? asEnforcedObjects(planned) : planned;
         let services: DeclaredService[];
         try {
             services = declaredServices(objects);
@@ -52,7 +49,7 @@ export const reachabilityMatchesIntent = stackRule({
             const service = model.named("Service", "", difference.service.namespace, difference.service.name);
             if (service) {
                 const { problem, fix } = describe(difference, explain);
-                report(service.object, service.urn, problem, fix);
+                report(service.object, service.urn, auditing ? `once enforced ${problem}` : problem, fix);
             }
         }
     },

@@ -1,27 +1,37 @@
 import { RuleConfig } from "../config";
-import { whenEnforced } from "../enforcement";
+import { declaresAudit, stackUnderReview, whenEnforced } from "../enforcement";
 import { KubeObject, PodTemplate, groupOf, namespaceOf, podTemplateOf } from "../kubernetes";
 import { Report, objectRule } from "../policy";
 
 const workloadKinds = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"];
 const acceptedModes = ["STRICT", "UNSET"];
 
+/**
+ * The mTLS modes a stack may set: STRICT (or UNSET, which inherits); in a stack that declares
+ * audit also PERMISSIVE, which keeps plain-text callers working while audit mode finds them
+ * (the production-not-in-audit rule keeps it out of production). DISABLE never.
+ */
+function acceptedMtlsModes(): string[] {
+    return declaresAudit(stackUnderReview()) ? [...acceptedModes, "PERMISSIVE"] : acceptedModes;
+}
+
 export const peerAuthenticationStrict = objectRule({
     name: "peer-authentication-strict",
-    description: "PeerAuthentication may only require mutual TLS (STRICT), also per port; the mesh-wide one in the root namespace must say STRICT explicitly.",
+    description: "PeerAuthentication may only require mutual TLS (STRICT), also per port; the mesh-wide one in the root namespace must say STRICT explicitly. In a stack that declares ztmesh:enforcement: audit, PERMISSIVE is accepted too.",
     kinds: ["PeerAuthentication"],
     config: ["rootNamespace"],
     validate(object: KubeObject, config: RuleConfig, report: Report) {
+        const accepted = acceptedMtlsModes();
         const spec = object.spec ?? {};
         const mode: string | undefined = spec.mtls?.mode;
         const meshWide = object.metadata.namespace === config.rootNamespace && !spec.selector;
-        if (mode !== undefined && !acceptedModes.includes(mode)) {
+        if (mode !== undefined && !accepted.includes(mode)) {
             report(`sets mtls.mode ${mode}, which accepts plain-text traffic`, "set spec.mtls.mode to STRICT (migrate clients to the mesh first)");
-        } else if (meshWide && mode !== "STRICT") {
+        } else if (meshWide && (mode === undefined || mode === "UNSET")) {
             report(`is the mesh-wide policy but leaves mtls.mode ${mode ?? "unset"} (PERMISSIVE)`, "set spec.mtls.mode to STRICT");
         }
         for (const [port, setting] of Object.entries<{ mode?: string }>(spec.portLevelMtls ?? {})) {
-            if (setting?.mode !== undefined && !acceptedModes.includes(setting.mode)) {
+            if (setting?.mode !== undefined && !accepted.includes(setting.mode)) {
                 report(`sets mtls.mode ${setting.mode} on port ${port}`, `remove spec.portLevelMtls["${port}"] or set it to STRICT`);
             }
         }

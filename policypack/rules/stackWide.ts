@@ -194,11 +194,12 @@ export const namespaceDefaultDenyBothLayers = stackRule({
 
 export const meshWideStrictMtls = stackRule({
     name: "mesh-wide-strict-mtls",
-    description: "The mesh requires mutual TLS everywhere: a PeerAuthentication without selector in the root namespace with mtls.mode STRICT.",
+    description: "The mesh requires mutual TLS everywhere: a PeerAuthentication without selector in the root namespace with mtls.mode STRICT (PERMISSIVE in a stack that declares ztmesh:enforcement: audit).",
     config: ["rootNamespace"],
     validate(model: StackModel, config: RuleConfig, report: StackReport) {
+        const wanted = declaresAudit(stackUnderReview()) ? ["STRICT", "PERMISSIVE"] : ["STRICT"];
         const present = model.ofKind("PeerAuthentication", "security.istio.io").some(({ object }) =>
-            known(() => namespaceOf(object) === config.rootNamespace && !object.spec?.selector && object.spec?.mtls?.mode === "STRICT") ?? false);
+            known(() => namespaceOf(object) === config.rootNamespace && !object.spec?.selector && wanted.includes(object.spec?.mtls?.mode)) ?? false);
         if (!present) {
             report(missing("PeerAuthentication", config.rootNamespace, "default"), "", "is missing: the stack sets no mesh-wide STRICT mTLS", `add a PeerAuthentication without selector in ${config.rootNamespace} with spec.mtls.mode STRICT (the Istio component does)`);
         }

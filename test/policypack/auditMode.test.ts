@@ -1,34 +1,28 @@
 import * as assert from "assert";
-import { namespaceDefaultDenyBothLayers } from "../../policypack/rules/stackWide";
+import { meshWideStrictMtls, namespaceDefaultDenyBothLayers } from "../../policypack/rules/stackWide";
 import { calicoPolicyNoAllowAll, networkPolicyNoAllowAll } from "../../policypack/rules/network";
-import { authorizationPolicyNoAllowAll } from "../../policypack/rules/meshIdentity";
-import { productionNotInAudit } from "../../policypack/rules/rollout";
+import { authorizationPolicyNoAllowAll, peerAuthenticationStrict } from "../../policypack/rules/meshIdentity";
+import { reachabilityMatchesIntent } from "../../policypack/rules/intent";
+import { auditEnforcementImpact, productionNotInAudit } from "../../policypack/rules/rollout";
 import { RecordedResource, installMocks } from "../../stacks/offline";
+import { KubeObject } from "../../analysis/manifests";
+import { auditObjects } from "../harness/auditStack";
 import { stackResources } from "../harness/packRun";
 import { StackUnderReview, runPolicyPack } from "../harness/policyPack";
 
 /**
- * The dev stack as audit mode deploys it, written by hand from the pinned Calico CRDs
- * (crd.projectcalico.org/v1 StagedKubernetesNetworkPolicy and StagedGlobalNetworkPolicy take
- * the spec of the policy they stage) and Istio's dry-run annotation: every default-deny and
- * allow observes instead of enforcing; the control plane's own policy stays as it is.
+ * The dev stack as audit mode deploys it, converted by the analyzer tests' fixture (written from
+ * the pinned Calico CRDs and Istio's dry-run annotation): every Calico policy and Kubernetes
+ * NetworkPolicy staged, every AuthorizationPolicy a dry run, mTLS PERMISSIVE.
  */
 function audited(resources: readonly RecordedResource[]): RecordedResource[] {
-    const staged = (resource: RecordedResource, kind: string): RecordedResource =>
-        ({ ...resource, type: `kubernetes:crd.projectcalico.org/v1:${kind}`, inputs: { ...resource.inputs, apiVersion: "crd.projectcalico.org/v1", kind } });
     return resources.map((resource) => {
-        const namespace = resource.inputs.metadata?.namespace;
-        if (resource.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && namespace !== "istio-system") {
-            return staged(resource, "StagedKubernetesNetworkPolicy");
+        const [object] = auditObjects([resource.inputs as KubeObject]);
+        if (object === resource.inputs) {
+            return resource;
         }
-        if (resource.type === "kubernetes:crd.projectcalico.org/v1:GlobalNetworkPolicy" && resource.inputs.metadata.name === "default.ztmesh-default-deny") {
-            return staged(resource, "StagedGlobalNetworkPolicy");
-        }
-        if (resource.type === "kubernetes:security.istio.io/v1:AuthorizationPolicy" && namespace === "bookinfo") {
-            const metadata = { ...resource.inputs.metadata, annotations: { ...resource.inputs.metadata.annotations, "istio.io/dry-run": "true" } };
-            return { ...resource, inputs: { ...resource.inputs, metadata } };
-        }
-        return resource;
+        const groupVersion = (object.apiVersion ?? "").includes("/") ? object.apiVersion : `core/${object.apiVersion}`;
+        return { ...resource, type: `kubernetes:${groupVersion}:${object.kind}`, inputs: object };
     });
 }
 
@@ -103,6 +97,17 @@ describe("policy pack: audit mode", () => {
         });
     });
 
+    describe("peer-authentication-strict and mesh-wide-strict-mtls", () => {
+        it("accept the audit stack's PERMISSIVE mesh-wide mTLS where the stack declares audit, and refuse it where it declares enforce", async () => {
+            const mtls = async (enforcement: string) => messages((await runPolicyPack([peerAuthenticationStrict, meshWideStrictMtls], audit, { stack: declaring(enforcement) })).violations).map((m) => m.replace(/ Fix: .*/, ""));
+            assert.deepStrictEqual(await mtls("audit"), []);
+            assert.deepStrictEqual(await mtls("enforce"), [
+                "PeerAuthentication istio-system/default sets mtls.mode PERMISSIVE, which accepts plain-text traffic.",
+                "PeerAuthentication istio-system/default is missing: the stack sets no mesh-wide STRICT mTLS.",
+            ]);
+        });
+    });
+
     describe("rules about what a policy allows read staged and dry-run content as what promotion enforces", () => {
         const object = (type: string, inputs: Record<string, any>): RecordedResource =>
             ({ urn: `urn:pulumi:dev::ztmesh::${type}::${inputs.metadata.name}`, type, name: inputs.metadata.name, custom: true, inputs, parent: "", dependencies: [], transforms: [], additionalSecretOutputs: [], retainOnDelete: false });
@@ -130,6 +135,45 @@ describe("policy pack: audit mode", () => {
 
         it("stays silent on staged objects that stage no content of their own (stagedAction Delete)", async () => {
             const result = await runPolicyPack([networkPolicyNoAllowAll, calicoPolicyNoAllowAll], [stagedKnp("gone", "Delete"), stagedCalico("gone", "Delete")]);
+            assert.deepStrictEqual(messages(result.violations), []);
+        });
+    });
+
+    describe("the as-enforced view: reachability-matches-intent and audit-enforcement-impact", () => {
+        // The audit stack without the dry-run ALLOW of ratings: once enforced, allow-nothing refuses its declared caller.
+        const withoutRatingsAllow = () => audit.filter((resource) => !(resource.type.endsWith(":AuthorizationPolicy") && resource.inputs.metadata.name === "ratings"));
+
+        it("reachability-matches-intent checks what promotion enforces: silent on the audit stack, whose current view allows everything", async () => {
+            const result = await runPolicyPack([reachabilityMatchesIntent], audit, { stack: declaring("audit") });
+            assert.deepStrictEqual(messages(result.violations), []);
+        });
+
+        it("reachability-matches-intent names a declared caller that promotion would refuse", async () => {
+            const result = await runPolicyPack([reachabilityMatchesIntent], withoutRatingsAllow(), { stack: declaring("audit") });
+            assert.deepStrictEqual(messages(result.violations).map((m) => m.replace(/; .*/, "")), ["v1", "v2", "v3"].map((version) =>
+                `Service bookinfo/ratings once enforced declares bookinfo/reviews-${version}[Deployment] as a caller of bookinfo/ratings-v1[Deployment], but TCP 9080 is blocked`));
+        });
+
+        it("audit-enforcement-impact lists, per declared Service, the flows promotion cuts, and the declared callers it would break", async () => {
+            const impact = async (resources: RecordedResource[]) => (await runPolicyPack([auditEnforcementImpact], resources, { stack: declaring("audit") })).violations;
+            const broken = await impact(withoutRatingsAllow());
+            assert.ok(broken.every((v) => v.enforcementLevel === "advisory"));
+            assert.deepStrictEqual(broken.map((v) => v.message.replace(/ .*/, "") + " " + v.message.split(" ")[1]), [
+                "Service bookinfo/productpage", "Service bookinfo/details", "Service bookinfo/reviews", "Service bookinfo/ratings", "Stack dev",
+            ]);
+            const ratings = broken[3].message;
+            assert.match(ratings, /^Service bookinfo\/ratings once enforced would cut 8 flow\(s\) the policies allow now: /);
+            assert.ok(ratings.includes("bookinfo/details-v1[Deployment] → bookinfo/ratings-v1[Deployment] (All Connections)"));
+            assert.match(ratings, /and would break what it declares: it declares bookinfo\/reviews-v1\[Deployment\] as a caller of bookinfo\/ratings-v1\[Deployment\], but TCP 9080 is blocked;/);
+            assert.match(broken[4].message, /^Stack dev once enforced would cut \d+ flow\(s\) into workloads no MeshService declares: .*bookinfo\/details-v1\[Deployment\] → 0\.0\.0\.0-255\.255\.255\.255\[External\] \(All Connections\)/);
+            // With the declared callers allowed, promotion cuts only what no declared caller covers: the declared TCP 9080 stays.
+            const kept = (await impact(audit)).find((v) => v.message.startsWith("Service bookinfo/ratings"))!.message;
+            assert.doesNotMatch(kept, /would break/);
+            assert.match(kept, /bookinfo\/reviews-v1\[Deployment\] → bookinfo\/ratings-v1\[Deployment\] \(SCTP 1-65535,TCP 1-9079,9081-65535,UDP 1-65535\)/);
+        });
+
+        it("audit-enforcement-impact stays silent on a stack that enforces: nothing is staged or a dry run, so nothing changes at promotion", async () => {
+            const result = await runPolicyPack([auditEnforcementImpact], dev.resources, { stack: declaring("enforce") });
             assert.deepStrictEqual(messages(result.violations), []);
         });
     });

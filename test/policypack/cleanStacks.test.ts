@@ -26,7 +26,7 @@ describe("policy pack on the real stacks", () => {
         assert.strictEqual(new Set(names).size, names.length);
         assert.ok(names.every((name) => /^[a-z0-9]+(-[a-z0-9]+)*$/.test(name)));
         assert.ok(policies.every((p) => p.description.length > 40));
-        assert.deepStrictEqual(policies.filter((p) => p.enforcementLevel !== "mandatory").map((p) => p.name), ["container-images-pinned"]);
-        assert.strictEqual(policies.length, 28);
+        assert.deepStrictEqual(policies.filter((p) => p.enforcementLevel !== "mandatory").map((p) => p.name), ["container-images-pinned", "audit-enforcement-impact"]);
+        assert.strictEqual(policies.length, 29);
     });
 });

@@ -6,7 +6,7 @@ import { PulumiCli } from "./pulumiCli";
 import { configValues, writeStackConfig } from "./stackFiles";
 
 /**
- * Records test/harness/fixtures/guardrails-to-calico.events.jsonl, the engine event log of a
+ * Records test/fixtures/guardrails-to-calico.events.jsonl, the engine event log of a
  * real `pulumi up` that the fast tier's ordering tests read: the dev stack rendered (no cluster,
  * no charts) in clusterNetworkPolicy mode, then switched back to Calico guardrails, so that one
  * update creates the Calico policies, updates the provider, keeps the rest and deletes the
@@ -39,7 +39,7 @@ try {
         const metadata = event.resourcePreEvent ? { op, urn, type, old: state(old), new: state(next) } : { op, urn, type };
         return [JSON.stringify({ sequence: event.sequence, [event.resourcePreEvent ? "resourcePreEvent" : "resOutputsEvent"]: { metadata } })];
     });
-    fs.writeFileSync(path.join(__dirname, "..", "harness", "fixtures", "guardrails-to-calico.events.jsonl"), `${kept.join("\n")}\n`);
+    fs.writeFileSync(path.join(__dirname, "..", "fixtures", "guardrails-to-calico.events.jsonl"), `${kept.join("\n")}\n`);
 } finally {
     cli("calico", calico).run(["stack", "rm", "--yes", "--force"]);
     fs.rmSync(work, { recursive: true, force: true });

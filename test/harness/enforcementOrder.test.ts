@@ -9,7 +9,7 @@ import { effectChanges, effectOf, enforcementOrderProblems } from "./enforcement
  * Calico's, which the engine runs with no order among the policies) and on variants of it.
  */
 describe("engine event log: the order in which policy objects begin and stop enforcing", () => {
-    const recorded = readSteps(path.join(__dirname, "fixtures", "guardrails-to-calico.events.jsonl"));
+    const recorded = readSteps(path.join(__dirname, "..", "fixtures", "guardrails-to-calico.events.jsonl"));
     const step = (op: string, name: string) => recorded.find((s) => s.op === op && s.urn.endsWith(`::${name}`))!;
     const created = (name: string) => step("create", name);
     /** The ClusterNetworkPolicy default-deny, which the update deletes once the Calico one is created. */

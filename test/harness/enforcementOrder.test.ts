@@ -66,6 +66,18 @@ describe("engine event log: the order in which policy objects begin and stop enf
         assert.ok(early.some((problem) => /^ClusterNetworkPolicy ztmesh-default-deny .* was deleted before GlobalNetworkPolicy default\.ztmesh-default-deny /.test(problem)), early.join("\n"));
     });
 
+    it("a replacement that creates first passes; one that deletes first (deleteBeforeReplace) fails, naming the object", () => {
+        const policy = { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "cart", namespace: "shop" }, spec: { podSelector: {}, ingress: [{}] } };
+        const step = (op: "create-replacement" | "delete-replaced", started: number): Step => ({
+            op, urn: "urn:pulumi:s::p::kubernetes:networking.k8s.io/v1:NetworkPolicy::cart", type: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+            before: policy, after: op === "create-replacement" ? { ...policy, spec: { ...policy.spec, ingress: [{}, {}] } } : undefined, started, finished: started + 1,
+        });
+        assert.deepStrictEqual(enforcementOrderProblems([step("create-replacement", 1), step("delete-replaced", 3)]), []);
+        assert.deepStrictEqual(enforcementOrderProblems([step("delete-replaced", 1), step("create-replacement", 3)]), [
+            "NetworkPolicy shop/cart (delete-replaced, events 1–2) was deleted before NetworkPolicy shop/cart (create-replacement, events 3–4) was on the server",
+        ]);
+    });
+
     describe("what each policy object does", () => {
         const calico = (apiVersion: string, kind: string, spec: Record<string, unknown>, namespace?: string) => ({ apiVersion, kind, metadata: { name: "p", namespace }, spec });
         const deny = { types: ["Ingress", "Egress"], selector: "all()" };

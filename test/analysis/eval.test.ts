@@ -114,7 +114,7 @@ spec:
                 "bookinfo/details-v1 => bookinfo/ratings-v1 over tcp/9080: false",
                 "  bookinfo/details-v1[Deployment] => bookinfo/ratings-v1[Deployment] allowed: no connection",
                 "  egress of bookinfo/details-v1[Deployment]: everything denied at the end of tier default; ingress of bookinfo/ratings-v1[Deployment]: everything denied at the end of tier default",
-                "  sidecar of bookinfo/ratings-v1[Deployment]: no rule of AuthorizationPolicy bookinfo/allow-nothing, AuthorizationPolicy bookinfo/ratings admits bookinfo/details-v1[Deployment]",
+                "  sidecar of bookinfo/ratings-v1[Deployment]: no rule of AuthorizationPolicy bookinfo/ratings, AuthorizationPolicy bookinfo/allow-nothing admits bookinfo/details-v1[Deployment]",
                 "",
             ]);
         });

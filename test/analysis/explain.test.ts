@@ -142,7 +142,7 @@ describe("--explain across the layers: Calico tiers, Kubernetes policy and Istio
         const undeclared = pairBlock(text, "bookinfo/details-v1[Deployment]", "bookinfo/ratings-v1[Deployment]");
         assert.match(undeclared, /^Connections between .*:\n\nDenied connections: All Connections\n/);
         assert.match(undeclared, /\n\tLayer 3\/4: ingress of bookinfo\/ratings-v1\[Deployment\]: everything denied at the end of tier default \(selected by NetworkPolicy bookinfo\/default-deny, NetworkPolicy bookinfo\/ratings, GlobalNetworkPolicy default\.ztmesh-default-deny\)\n/);
-        assert.match(undeclared, /\n\tLayer 7: sidecar of bookinfo\/ratings-v1\[Deployment\]: no rule of AuthorizationPolicy bookinfo\/allow-nothing, AuthorizationPolicy bookinfo\/ratings admits bookinfo\/details-v1\[Deployment\]\n/);
+        assert.match(undeclared, /\n\tLayer 7: sidecar of bookinfo\/ratings-v1\[Deployment\]: no rule of AuthorizationPolicy bookinfo\/ratings, AuthorizationPolicy bookinfo\/allow-nothing admits bookinfo\/details-v1\[Deployment\]\n/);
         // From outside, the sidecar's STRICT mTLS refuses plain text too.
         assert.match(pairBlock(text, "0.0.0.0-255.255.255.255[External]", "bookinfo/ratings-v1[Deployment]"), /PeerAuthentication STRICT refuses 0\.0\.0\.0-255\.255\.255\.255\[External\], which has no sidecar/);
     });

@@ -59,13 +59,15 @@ describe("what the benchmark's raw program writes (directResourcesOf)", () => {
         }
     });
 
-    it("fails rather than write an object before one it depends on", () => {
+    it("writes an object that waits for a later component's objects after all of them, and fails for one that would wait for itself", () => {
         const object = (urn: string, parent: string, dependencies: string[] = []): RecordedResource => ({
-            urn, type: "kubernetes:core/v1:ConfigMap", name: urn, custom: true, inputs: {}, parent, dependencies,
+            urn, type: "kubernetes:core/v1:ConfigMap", name: urn, custom: true, inputs: { name: urn }, parent, dependencies,
             transforms: [], additionalSecretOutputs: [], retainOnDelete: false,
         });
         const component = (urn: string): RecordedResource => ({ ...object(urn, ""), type: "ztmesh:index:MeshService", custom: false });
-        const misordered = [component("first"), component("second"), object("early", "first", ["late"]), object("late", "second")];
-        assert.throws(() => directResourcesOf(misordered), /early would be written before late, which it depends on/);
+        const later = [component("first"), component("second"), object("early", "first", ["late"]), object("other", "first"), object("late", "second"), object("last", "second")];
+        assert.deepStrictEqual(directResourcesOf(later).map((direct) => direct.inputs.name), ["other", "late", "last", "early"]);
+        const circular = [component("first"), object("a", "first", ["b"]), object("b", "first", ["a"])];
+        assert.throws(() => directResourcesOf(circular), /a would never be written: it waits for b, which waits for it/);
     });
 });

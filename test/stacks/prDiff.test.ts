@@ -35,7 +35,7 @@ describe("npm run diff: arguments, the stack file of a render, the pull-request 
                 const missing = spawnSync("node", ["-r", "ts-node/register/transpile-only", "stacks/diff.ts", "--stack", "staging", "--base", "HEAD"], { cwd: projectRoot, encoding: "utf8", env: { ...process.env, TMPDIR: tmp } });
                 assert.strictEqual(missing.status, 2, missing.stderr);
                 assert.strictEqual(missing.stdout, "");
-                assert.match(missing.stderr, /\ndiff: base \(HEAD\): no stack "staging" there: Pulumi\.staging\.yaml does not exist \(stacks: ambient, dev, [^)]*\)\n$/);
+                assert.match(missing.stderr, /\ndiff: base \(HEAD\): no stack "staging" there: Pulumi\.staging\.yaml does not exist \(stacks: ambient, audit, dev, [^)]*\)\n$/);
                 assert.doesNotMatch(missing.stderr, /pulumi up/);
                 assert.deepStrictEqual(fs.readdirSync(tmp).filter((name) => name.startsWith("ztmesh-diff-")), []);
             } finally {

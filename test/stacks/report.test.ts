@@ -35,7 +35,7 @@ describe("npm run report: the stack's config, offline", () => {
     });
 
     it("the command exits 2 with one line for a missing stack or a bad option", () => {
-        for (const [args, message] of [[["--stack", "nope"], /^report: no stack "nope": .* \(stacks here: ambient, dev, platform, prod, team-frontend, team-reviews\)\n$/], [["--stak", "dev"], /^report: Unknown option '--stak'/]] as const) {
+        for (const [args, message] of [[["--stack", "nope"], /^report: no stack "nope": .* \(stacks here: ambient, audit, dev, platform, prod, team-frontend, team-reviews\)\n$/], [["--stak", "dev"], /^report: Unknown option '--stak'/]] as const) {
             const result = spawnSync("npm", ["run", "-s", "report", "--", ...args], { cwd: projectRoot, encoding: "utf8" });
             assert.strictEqual(result.status, 2, result.stderr);
             assert.match(result.stderr, message);

@@ -110,3 +110,23 @@ export function asEnforcedEntries<T extends { readonly object: KubeObject }>(ent
 export function asEnforcedObjects(objects: readonly KubeObject[]): KubeObject[] {
     return asEnforcedEntries(objects.map((object) => ({ object }))).map(({ object }) => object);
 }
+
+/**
+ * For the policies that enforce only in the as-enforced view, how explanations of that view name
+ * them (`NetworkPolicy bookinfo/ratings`) and what they are (`StagedKubernetesNetworkPolicy
+ * bookinfo/ratings`), so that a sentence about a cut can say which staged or dry-run policy cuts.
+ */
+export function observingPolicyNames(objects: readonly KubeObject[]): { readonly enforcedAs: string; readonly observing: string }[] {
+    return objects.flatMap((object) => {
+        const enforced = isStagedPolicy(object) ? enforcedOfStaged(object).enforced : isDryRunAuthorizationPolicy(object) ? object : undefined;
+        return enforced === undefined ? [] : [{
+            enforcedAs: policyName(enforced),
+            observing: isStagedPolicy(object) ? policyName(object) : `${policyName(object)} (${dryRunAnnotation}: "true")`,
+        }];
+    });
+}
+
+function policyName(object: KubeObject): string {
+    const namespaced = object.kind !== "GlobalNetworkPolicy" && object.kind !== "StagedGlobalNetworkPolicy";
+    return `${object.kind} ${namespaced ? `${object.metadata?.namespace ?? "default"}/` : ""}${object.metadata?.name}`;
+}

@@ -15,7 +15,7 @@ import { KubeObject } from "../manifests";
 import type { ObservedFlow } from "../observed/observedFlow";
 import { PeerResolver } from "../observed/peers";
 import { analysedObjects, reachability } from "../reach";
-import { asEnforcedObjects } from "./asEnforced";
+import { asEnforcedObjects, observingPolicyNames } from "./asEnforced";
 import { callersDeclarations, CallersDeclaration } from "./callersDeclarations";
 import type { ImpactFlow, ObservedRequest } from "./impactFlow";
 
@@ -27,6 +27,8 @@ export interface CutFlow extends ImpactFlow {
     readonly observedAt: readonly string[];
     /** The sentences of the enforcement points in the as-enforced view: layer 3/4 egress and ingress, then layer 7. */
     readonly explanation: readonly string[];
+    /** The staged and dry-run policies the explanation names as enforced: "NetworkPolicy bookinfo/ratings is StagedKubernetesNetworkPolicy bookinfo/ratings". */
+    readonly observing: readonly string[];
     /** What Calico recorded of it (enforced and pending verdicts), when it was read from Calico's flow records. */
     readonly calico?: readonly string[];
 }
@@ -35,6 +37,11 @@ export interface EnforcementImpact {
     /** How many distinct flows (pairs of peers on a port) were evaluated. */
     readonly observed: number;
     readonly cut: readonly CutFlow[];
+    /**
+     * Observed flows the policies enforced now deny already, explained in that view: traffic the
+     * audit rollout itself would cut (or, read from logs older than it, has cut). None should be.
+     */
+    readonly deniedNow: readonly CutFlow[];
     /** The `callers` entries that would keep the cut flows, for a person to review: never applied. */
     readonly declarations: readonly CallersDeclaration[];
     /** Cut flows no `callers` entry can keep, each with why. */
@@ -79,31 +86,45 @@ export function enforcementImpact(objects: readonly KubeObject[], observed: read
     // The same peers in both views: a peer the input lacks is counted once, from the first.
     const enforced = verdicts(enforcedObjects, new Map());
     const explain = flowPartsExplainer(enforcedObjects, { tierPolicies: true });
+    const observing = observingPolicyNames(objects);
     const cut: CutFlow[] = [];
+    const explainNow = flowPartsExplainer(objects, { tierPolicies: true });
+    const deniedNow: CutFlow[] = [];
     for (const { connection, requests, observedAt, calico } of distinct.values()) {
         const before = now(connection);
         const after = enforced(connection);
         if (before === undefined || after === undefined) {
             continue;
         }
-        const connectionCut = before.allowed && !after.allowed;
-        const cutRequests = [...requests.values()].filter((request) => now({ ...connection, request })?.allowed === true && enforced({ ...connection, request })?.allowed === false);
-        if (!connectionCut && cutRequests.length === 0) {
+        const record = (verdict: Verdict, sentences: typeof explain, cutRequests: ObservedRequest[], named: typeof observing): CutFlow => {
+            const { layer4, layer7 } = sentences(verdict.src.name, verdict.dst.name);
+            const explanation = [...layer4, ...(layer7 !== undefined ? [layer7] : [])];
+            const mentioned = (name: string) => explanation.some((sentence) => new RegExp(`(^|[^A-Za-z])${escapeRegExp(name)}($|[^A-Za-z0-9./-])`).test(sentence));
+            return {
+                src: before.src.name, dst: before.dst.name, protocol: connection.protocol, port: Number(connection.port),
+                requests: cutRequests.sort(compareRequests),
+                observedAt,
+                explanation,
+                observing: named.filter(({ enforcedAs }) => mentioned(enforcedAs)).map(({ enforcedAs, observing: is }) => `${enforcedAs} is ${is}`),
+                ...(calico.size > 0 ? { calico: [...calico] } : {}),
+            };
+        };
+        const deniedRequests = [...requests.values()].filter((request) => now({ ...connection, request })?.allowed === false);
+        if (!before.allowed || deniedRequests.length > 0) {
+            deniedNow.push(record(before, explainNow, before.connection ? deniedRequests : [], []));
             continue;
         }
-        const { layer4, layer7 } = explain(after.src.name, after.dst.name);
-        cut.push({
-            src: before.src.name, dst: before.dst.name, protocol: connection.protocol, port: Number(connection.port),
-            requests: cutRequests.sort(compareRequests),
-            observedAt,
-            explanation: [...layer4, ...(layer7 !== undefined ? [layer7] : [])],
-            ...(calico.size > 0 ? { calico: [...calico] } : {}),
-        });
+        const cutRequests = [...requests.values()].filter((request) => enforced({ ...connection, request })?.allowed === false);
+        if (after.allowed && cutRequests.length === 0) {
+            continue;
+        }
+        cut.push(record(after, explain, cutRequests, observing));
     }
     const { declarations, undeclarable } = callersDeclarations(objects, cut);
     return {
         observed: distinct.size,
         cut,
+        deniedNow,
         declarations,
         undeclarable,
         unresolved: [...unresolved].map(([reason, count]) => `${count} observed flow${count === 1 ? "" : "s"}: ${reason}`),
@@ -129,4 +150,8 @@ function verdicts(objects: readonly KubeObject[], unresolved: Map<string, number
             throw error;
         }
     };
+}
+
+function escapeRegExp(text: string): string {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

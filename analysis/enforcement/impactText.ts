@@ -9,6 +9,8 @@ import type { CallersDeclaration } from "./callersDeclarations";
 import type { CutFlow, EnforcementImpact } from "./impact";
 
 export const impactHeading = "would be denied when enforced";
+/** Observed flows that what is enforced now denies: the rollout in place cuts them already. */
+export const deniedNowHeading = "denied already by the policies enforced now";
 
 /** `src => dst : TCP 9080 [GET /ratings/0]`, as the flow lines name a pair's connection and requests. */
 export function describeCutFlow(flow: CutFlow): string {
@@ -27,10 +29,16 @@ export function callersYaml(declarations: readonly CallersDeclaration[]): string
 /** The impact section of the text output. */
 export function impactText(impact: EnforcementImpact): string {
     const lines = [`${impactHeading}: ${impact.cut.length} of ${impact.observed} observed flow${impact.observed === 1 ? "" : "s"}`];
-    for (const flow of impact.cut) {
+    const describe = (flow: CutFlow) => {
         lines.push(`  ${describeCutFlow(flow)}  (observed at ${flow.observedAt.join(", ")})`);
         flow.explanation.forEach((sentence) => lines.push(`    ${sentence}`));
+        if (flow.observing.length > 0) lines.push(`    as enforced: ${flow.observing.join("; ")}`);
         flow.calico?.forEach((recorded) => lines.push(`    Calico recorded: ${recorded}`));
+    };
+    impact.cut.forEach(describe);
+    if (impact.deniedNow.length > 0) {
+        lines.push(`${deniedNowHeading}: ${impact.deniedNow.length} of ${impact.observed} observed flow${impact.observed === 1 ? "" : "s"}`);
+        impact.deniedNow.forEach(describe);
     }
     impact.unresolved.forEach((line) => lines.push(`  not evaluated: ${line}`));
     if (impact.declarations.length > 0) {

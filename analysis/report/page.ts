@@ -12,7 +12,8 @@
  * A cluster of more than `workloadPageLimit` workloads and address ranges gets the same page by
  * namespace (namespaces.ts) instead of the workload matrix and graph.
  */
-import { callersYaml, describeCutFlow, impactHeading } from "../enforcement/impactText";
+import type { CutFlow } from "../enforcement/impact";
+import { callersYaml, deniedNowHeading, describeCutFlow, impactHeading } from "../enforcement/impactText";
 import { escapeHtml } from "./escape";
 import { graphStatuses, graphSvg } from "./graph";
 import { CellStatus, ReportCell, ReportModel } from "./model";
@@ -79,11 +80,11 @@ function impactSection(model: ReportModel): string {
     if (impact === undefined) {
         return "";
     }
-    const flows = impact.cut.length === 0
-        ? `<p class="none">None of the ${impact.observed} observed flows would be denied when enforced.</p>`
-        : `<ul>${impact.cut.map((flow) => `<li class="blocked" data-src="${escapeHtml(flow.src)}" data-dst="${escapeHtml(flow.dst)}"><span class="swatch blocked"></span>${escapeHtml(describeCutFlow(flow))}`
-            + `<div class="because">${[...flow.explanation, ...(flow.calico ?? []).map((recorded) => `Calico recorded: ${recorded}`)].map(escapeHtml).join("<br>")}</div>`
-            + `<div class="because">observed at ${escapeHtml(flow.observedAt.join(", "))}</div></li>`).join("")}</ul>`;
+    const list = (cut: readonly CutFlow[]) => `<ul>${cut.map((flow) => `<li class="blocked" data-src="${escapeHtml(flow.src)}" data-dst="${escapeHtml(flow.dst)}"><span class="swatch blocked"></span>${escapeHtml(describeCutFlow(flow))}`
+        + `<div class="because">${[...flow.explanation, ...(flow.observing.length > 0 ? [`as enforced: ${flow.observing.join("; ")}`] : []), ...(flow.calico ?? []).map((recorded) => `Calico recorded: ${recorded}`)].map(escapeHtml).join("<br>")}</div>`
+        + `<div class="because">observed at ${escapeHtml(flow.observedAt.join(", "))}</div></li>`).join("")}</ul>`;
+    const flows = (impact.cut.length === 0 ? `<p class="none">None of the ${impact.observed} observed flows would be denied when enforced.</p>` : list(impact.cut))
+        + (impact.deniedNow.length === 0 ? "" : `<h3>${escapeHtml(capitalized(deniedNowHeading))}</h3>${list(impact.deniedNow)}`);
     const notes = [...impact.unresolved.map((line) => `not evaluated: ${line}`), ...impact.undeclarable.map((line) => `no callers entry keeps ${line}`)];
     const declarations = impact.declarations.length === 0 ? ""
         : `<h3>Declarations that would keep them</h3><p>Add these callers to the services of the same name in <code>Pulumi.&lt;stack&gt;.yaml</code> after review; nothing is applied.</p>`

@@ -9,6 +9,7 @@ import { KubeObject } from "../../analysis/manifests";
 import { reachability } from "../../analysis/reach";
 import { objectProblem } from "../../analysis/schema/validate";
 import { auditObjects, devStackObjects } from "../harness/auditStack";
+import { stackConfig } from "../harness/stackConfig";
 import { runCli } from "./cliRun";
 
 const lines = (objects: readonly KubeObject[], asEnforced: boolean) => formatFlows(reachability(objects, { asEnforced }), { l7: true }).trim().split("\n");
@@ -32,6 +33,12 @@ describe("ztmesh reach: the enforced view and the as-enforced view (staged Calic
         assert.ok(now.includes("bookinfo/details-v1[Deployment] => bookinfo/ratings-v1[Deployment] : All Connections [all requests]"), now.join("\n"));
         // The as-enforced view of an enforce-mode stack is the stack itself.
         assert.deepStrictEqual(asEnforcedObjects(dev), dev);
+    });
+
+    it("the audit stack as the components render it (Pulumi.audit.yaml): as enforced, exactly the dev stack's flows", async () => {
+        const audit = await devStackObjects(stackConfig("audit"));
+        assert.ok(audit.some((object) => object.kind === "StagedKubernetesNetworkPolicy") && audit.some((object) => object.kind === "StagedGlobalNetworkPolicy"));
+        assert.deepStrictEqual(lines(audit, true), lines(dev, false));
     });
 
     it("stagedAction Delete stages the removal of the enforced policy of its name (and kind), in either Calico API group; Set replaces it", () => {

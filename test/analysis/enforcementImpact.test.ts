@@ -31,7 +31,7 @@ const undeclared = "bookinfo/productpage-v1[Deployment] => bookinfo/ratings-v1[D
 const cutBy = [
     /^egress of bookinfo\/productpage-v1\[Deployment\]: everything denied at the end of tier default \(selected by .*NetworkPolicy bookinfo\/productpage/,
     /^ingress of bookinfo\/ratings-v1\[Deployment\]: everything denied at the end of tier default \(selected by .*NetworkPolicy bookinfo\/ratings/,
-    /^sidecar of bookinfo\/ratings-v1\[Deployment\]: no rule of AuthorizationPolicy bookinfo\/allow-nothing, AuthorizationPolicy bookinfo\/ratings admits bookinfo\/productpage-v1\[Deployment\]$/,
+    /^sidecar of bookinfo\/ratings-v1\[Deployment\]: no rule of (?=.*AuthorizationPolicy bookinfo\/allow-nothing)(?=.*AuthorizationPolicy bookinfo\/ratings,? ).*admits bookinfo\/productpage-v1\[Deployment\]$/,
 ];
 const missingCaller = { service: "productpage", methods: ["GET"], paths: ["/ratings/0"] };
 
@@ -45,15 +45,22 @@ function assertOnlyTheUndeclaredFlow(impact: EnforcementImpact, requests: readon
     assert.deepStrictEqual(impact.cut[0].requests, requests);
     assert.strictEqual(impact.cut[0].explanation.length, cutBy.length, impact.cut[0].explanation.join("\n"));
     impact.cut[0].explanation.forEach((sentence, index) => assert.match(sentence, cutBy[index]));
+    // Which staged and dry-run policies the sentences name as enforced, in both API groups the fixture uses.
+    for (const observing of ["NetworkPolicy bookinfo/ratings is StagedKubernetesNetworkPolicy bookinfo/ratings",
+        "GlobalNetworkPolicy default.ztmesh-default-deny is StagedGlobalNetworkPolicy default.ztmesh-default-deny",
+        `AuthorizationPolicy bookinfo/ratings is AuthorizationPolicy bookinfo/ratings (istio.io/dry-run: "true")`]) {
+        assert.ok(impact.cut[0].observing.includes(observing), impact.cut[0].observing.join("\n"));
+    }
     assert.deepStrictEqual(impact.declarations, [{ name: "ratings", namespace: "bookinfo", callers: [callers] }]);
-    assert.deepStrictEqual([impact.undeclarable, impact.unresolved], [[], []]);
+    assert.deepStrictEqual([impact.deniedNow, impact.undeclarable, impact.unresolved], [[], [], []]);
 }
 
 describe("enforcement impact: observed flows the as-enforced view would cut, and the declarations that keep them", () => {
+    let dev: KubeObject[];
     let audit: KubeObject[];
     let declaredAudit: KubeObject[];
     before(async () => {
-        const dev = await devStackObjects();
+        dev = await devStackObjects();
         // The dev stack in audit mode, with a running pod of each workload (their addresses map the access logs).
         audit = [...auditObjects(dev), ...runningPods(analysedObjects(dev))];
         const declared = await devStackObjects(editedConfig("dev", "ztmesh:services", (services) => services.map((service: { name: string; callers?: object[] }) =>
@@ -111,8 +118,20 @@ describe("enforcement impact: observed flows the as-enforced view would cut, and
         assert.deepStrictEqual(json.impact.declarations, [{ name: "ratings", namespace: "bookinfo", callers: [missingCaller] }]);
 
         const declared = enforcementImpact(declaredAudit, flows);
-        assert.deepStrictEqual([declared.cut, declared.declarations, declared.undeclarable, declared.unresolved], [[], [], [], []]);
+        assert.deepStrictEqual([declared.cut, declared.deniedNow, declared.declarations, declared.undeclarable, declared.unresolved], [[], [], [], [], []]);
         assert.strictEqual(declared.observed, impact.observed);
+    });
+
+    it("observed flows the policies enforced now deny already: an allow-only Calico policy left enforced in an audit rollout ends its tier for what it selects", () => {
+        // As an audit rendering that keeps the DNS allow enforced: it selects every application pod's egress, so the default tier denies the rest.
+        const allowDns = audit.find((object) => object.kind === "StagedGlobalNetworkPolicy" && object.metadata?.name === "default.ztmesh-allow-dns")!;
+        const keptEnforced = audit.map((object) => (object === allowDns ? { ...object, kind: "GlobalNetworkPolicy" } : object));
+        const impact = enforcementImpact(keptEnforced, read([ztmeshFile]).flows);
+        const denied = impact.deniedNow.map((flow) => `${flow.src} => ${flow.dst} : ${flow.protocol} ${flow.port}`);
+        assert.ok(denied.includes("bookinfo/productpage-v1[Deployment] => bookinfo/details-v1[Deployment] : TCP 9080"), denied.join("\n"));
+        const details = impact.deniedNow.find((flow) => flow.dst === "bookinfo/details-v1[Deployment]")!;
+        assert.match(details.explanation[0], /^egress of bookinfo\/productpage-v1\[Deployment\]: .*denied at the end of tier default \(selected by GlobalNetworkPolicy default\.ztmesh-allow-dns/);
+        assert.match(impactText(impact), /\ndenied already by the policies enforced now: \d+ of 6 observed flows\n/);
     });
 
     it("a malformed record stops the read naming file, line, field and fix; a cut-off last line is counted", () => {

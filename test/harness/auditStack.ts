@@ -10,9 +10,18 @@ import { parseEnvironment } from "../../stacks/config";
 import { stackObjects } from "../../stacks/offline";
 import { kubeconfigIsSecret, stackConfig } from "./stackConfig";
 
-/** What the dev stack registers offline, with `config` edits over Pulumi.dev.yaml. */
-export function devStackObjects(config: Record<string, string> = stackConfig("dev")): Promise<KubeObject[]> {
-    return stackObjects(parseEnvironment(config, kubeconfigIsSecret), "dev");
+let devObjects: Promise<KubeObject[]> | undefined;
+
+/**
+ * What the dev stack registers offline, with `config` edits over Pulumi.dev.yaml; as
+ * Pulumi.dev.yaml has it, rendered once for every test file that asks (copy before changing).
+ */
+export function devStackObjects(config?: Record<string, string>): Promise<KubeObject[]> {
+    if (config !== undefined) {
+        return stackObjects(parseEnvironment(config, kubeconfigIsSecret), "dev");
+    }
+    devObjects ??= stackObjects(parseEnvironment(stackConfig("dev"), kubeconfigIsSecret), "dev");
+    return devObjects;
 }
 
 function staged(object: KubeObject): KubeObject {

@@ -249,7 +249,7 @@ describe("hostile objects: policies read but not evaluated are said so", () => {
         assert.strictEqual(run.code, 0, run.stderr);
         assert.strictEqual(run.stderr, [
             `ztmesh reach: warning: ${path.join(run.folder, "anp.yaml")}: AdminNetworkPolicy deny-all: not evaluated: a cluster-wide policy of network-policy-api v1alpha1 the flows leave out (v1alpha2's ClusterNetworkPolicy, which replaces it, is evaluated): where the network plugin enforces it, it may deny what the flows show as allowed, or allow what they show as denied\n`,
-            `ztmesh reach: warning: ${path.join(run.folder, "staged.yaml")}: StagedNetworkPolicy shop/try: not evaluated: a staged policy only reports what it would do and enforces nothing; the flows are what the enforced policies allow\n`,
+            `ztmesh reach: warning: ${path.join(run.folder, "staged.yaml")}: StagedNetworkPolicy shop/try: not evaluated: a staged policy only reports what it would do and enforces nothing; the flows are what the enforced policies allow (--as-enforced evaluates it as the policy it stages)\n`,
         ].join(""));
     });
 

@@ -62,8 +62,21 @@ export function whenEnforced(object: KubeObject): string {
 export interface StackUnderReview {
     /** The stack's name (without organization and project). */
     name: string;
-    /** `ztmesh:enforcement` from the stack's config; undefined when unset (ztmesh then enforces). */
+    /** `ztmesh:enforcement`; undefined when unset (ztmesh then enforces). */
     declared?: string;
+    /** `ztmesh:baseline.namespaceEnforcement`: namespaces whose mode differs from the stack's. */
+    namespaces: Record<string, string>;
+    /** `ztmesh:services[].enforcement`, by service name, where a service sets its own. */
+    services: Record<string, string>;
+}
+
+/** A structured config value, or undefined when it is unset or not the JSON the program would accept (which refuses it). */
+function configObject<T>(config: pulumi.Config, key: string): T | undefined {
+    try {
+        return config.getObject<T>(key);
+    } catch {
+        return undefined;
+    }
 }
 
 /**
@@ -74,7 +87,36 @@ export interface StackUnderReview {
  * once: nothing here may outlive the process's stack.
  */
 export function stackUnderReview(): StackUnderReview {
-    return { name: pulumi.getStack(), declared: new pulumi.Config("ztmesh").get("enforcement") };
+    const config = new pulumi.Config("ztmesh");
+    const baseline = configObject<{ namespaceEnforcement?: Record<string, string> }>(config, "baseline");
+    const services = configObject<{ name?: string; enforcement?: string }[]>(config, "services");
+    return {
+        name: pulumi.getStack(),
+        declared: config.get("enforcement"),
+        namespaces: { ...baseline?.namespaceEnforcement },
+        services: Object.fromEntries((Array.isArray(services) ? services : []).filter((svc) => svc?.enforcement !== undefined).map((svc) => [String(svc.name), String(svc.enforcement)])),
+    };
+}
+
+/**
+ * Whether the stack declares audit for `namespace` (its entry of namespaceEnforcement, else the
+ * stack's mode), or for the stack when no namespace is given: the modes combine as the program
+ * combines them (docs/stack-config.md, "Audit mode"). Staged and dry-run objects stand in for
+ * enforcing ones only where audit is declared: rules that ask whether a deny is in place accept
+ * an observing one only there, and elsewhere a staged default-deny is a missing default-deny.
+ */
+export function declaresAudit(stack: StackUnderReview, namespace?: string): boolean {
+    return ((namespace === undefined ? undefined : stack.namespaces[namespace]) ?? stack.declared) === "audit";
+}
+
+/** The scopes the stack declares in audit mode, as its config names them. */
+export function declaredAuditScopes(stack: StackUnderReview): string[] {
+    const audited = (modes: Record<string, string>) => Object.keys(modes).filter((name) => modes[name] === "audit").sort();
+    return [
+        ...(stack.declared === "audit" ? ["the stack (ztmesh:enforcement)"] : []),
+        ...audited(stack.namespaces).map((namespace) => `namespace ${namespace} (ztmesh:baseline.namespaceEnforcement)`),
+        ...audited(stack.services).map((service) => `service ${service} (ztmesh:services[].enforcement)`),
+    ];
 }
 
 /** The stack's own objects (not its platform's) that observe instead of enforcing. */
@@ -83,19 +125,10 @@ export function observingObjects(model: StackModel): StackObject[] {
 }
 
 /**
- * Whether the stack runs in audit mode: it declares `ztmesh:enforcement: audit`, or its objects
- * say so, whatever it declares — a staged or dry-run policy enforces nothing, and the pack
- * judges what the stack deploys, not what it claims.
+ * Whether the stack runs in audit mode: it declares audit for any scope, or its objects say so,
+ * whatever it declares — a staged or dry-run policy enforces nothing, and the pack judges what
+ * the stack deploys, not what it claims.
  */
 export function inAuditMode(model: StackModel, stack: StackUnderReview): boolean {
-    return stack.declared === "audit" || observingObjects(model).length > 0;
-}
-
-/**
- * Whether staged and dry-run objects stand in for enforcing ones by design: the stack declares
- * audit. Rules that ask whether a deny is in place accept an observing one only then; in a stack
- * that declares enforce, a staged default-deny is a missing default-deny.
- */
-export function declaresAudit(stack: StackUnderReview): boolean {
-    return stack.declared === "audit";
+    return declaredAuditScopes(stack).length > 0 || observingObjects(model).length > 0;
 }

@@ -21,7 +21,7 @@ function describe(difference: IntentDifference, explain: (src: string, dst: stri
 
 export const reachabilityMatchesIntent = stackRule({
     name: "reachability-matches-intent",
-    description: "What the policies of the stack allow, at both layers, equals what each MeshService declared: no flow allowed that no service declared, and no declared flow blocked (by a missing egress, a Deny, or an L7 rule narrower than declared). In audit mode it checks the as-enforced view, staged and dry-run policies counted as enforcing: what promotion will enforce.",
+    description: "What the policies of the stack allow, at both layers, equals what each MeshService declared: no flow allowed that no service declared, and no declared flow blocked (by a missing egress, a Deny, or an L7 rule narrower than declared). In audit mode it checks the as-enforced view, staged and dry-run policies counted as enforcing (what promotion will enforce), and that the current view refuses no declared caller (audit mode must refuse nothing).",
     validate(model: StackModel, _config: RuleConfig, report: (object: KubeObject, urn: string, problem: string, fix: string) => void) {
         // The as-enforced view: in audit mode the current one allows everything by design, and
         // what must match the intent is what promotion will enforce. Without staged or dry-run
@@ -50,6 +50,21 @@ export const reachabilityMatchesIntent = stackRule({
             if (service) {
                 const { problem, fix } = describe(difference, explain);
                 report(service.object, service.urn, auditing ? `once enforced ${problem}` : problem, fix);
+            }
+        }
+        if (auditing) {
+            // Audit mode exists to refuse nothing while it observes: a declared caller refused in
+            // the current view is an outage now, before any promotion. A Calico policy that
+            // selects a pod isolates it in its tier, allows included, as a NetworkPolicy does.
+            const explainNow = flowExplainer(planned);
+            const refusedNow = intentDifferences(planned, reachability(planned, { istio: true }), services).filter((difference) => difference.kind !== "undeclared");
+            for (const difference of refusedNow) {
+                const service = model.named("Service", "", difference.service.namespace, difference.service.name);
+                if (service) {
+                    const { problem } = describe(difference, explainNow);
+                    report(service.object, service.urn, `is in audit mode, which must refuse nothing, yet now ${problem}`,
+                        "stage (or dry-run) every policy of the audited scope that isolates the caller or the service, allows included, or enforce the scope");
+                }
             }
         }
     },

@@ -7,21 +7,22 @@ const workloadKinds = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "
 const acceptedModes = ["STRICT", "UNSET"];
 
 /**
- * The mTLS modes a stack may set: STRICT (or UNSET, which inherits); in a stack that declares
- * audit also PERMISSIVE, which keeps plain-text callers working while audit mode finds them
- * (the production-not-in-audit rule keeps it out of production). DISABLE never.
+ * The mTLS modes a PeerAuthentication of `namespace` may set: STRICT (or UNSET, which
+ * inherits); where the stack declares the namespace (the root namespace: the stack) in audit
+ * mode also PERMISSIVE, which keeps plain-text callers working while audit mode finds them (the
+ * production-not-in-audit rule keeps it out of production). DISABLE never.
  */
-function acceptedMtlsModes(): string[] {
-    return declaresAudit(stackUnderReview()) ? [...acceptedModes, "PERMISSIVE"] : acceptedModes;
+function acceptedMtlsModes(namespace: string, rootNamespace: string): string[] {
+    return declaresAudit(stackUnderReview(), namespace === rootNamespace ? undefined : namespace) ? [...acceptedModes, "PERMISSIVE"] : acceptedModes;
 }
 
 export const peerAuthenticationStrict = objectRule({
     name: "peer-authentication-strict",
-    description: "PeerAuthentication may only require mutual TLS (STRICT), also per port; the mesh-wide one in the root namespace must say STRICT explicitly. In a stack that declares ztmesh:enforcement: audit, PERMISSIVE is accepted too.",
+    description: "PeerAuthentication may only require mutual TLS (STRICT), also per port; the mesh-wide one in the root namespace must say STRICT explicitly. Where the stack declares audit mode (for the mesh, or the PeerAuthentication's namespace), PERMISSIVE is accepted too.",
     kinds: ["PeerAuthentication"],
     config: ["rootNamespace"],
     validate(object: KubeObject, config: RuleConfig, report: Report) {
-        const accepted = acceptedMtlsModes();
+        const accepted = acceptedMtlsModes(namespaceOf(object), config.rootNamespace);
         const spec = object.spec ?? {};
         const mode: string | undefined = spec.mtls?.mode;
         const meshWide = object.metadata.namespace === config.rootNamespace && !spec.selector;

@@ -9,7 +9,7 @@ import { IntervalSet } from "../../analysis/netpol/intervals";
 import { ConnectionSet, protocols } from "../../analysis/netpol/ports";
 import { Flow, reachability } from "../../analysis/reach";
 import { RuleConfig, isExempt, stackNameMatches } from "../config";
-import { StackUnderReview, inAuditMode, observingObjects, stackUnderReview } from "../enforcement";
+import { StackUnderReview, declaredAuditScopes, inAuditMode, observingObjects, stackUnderReview } from "../enforcement";
 import { KubeObject, describe } from "../kubernetes";
 import { stackRule } from "../policy";
 import { StackModel, plainObjects } from "../stackModel";
@@ -23,7 +23,7 @@ function stackObject(stack: StackUnderReview): KubeObject {
 
 export const productionNotInAudit = stackRule({
     name: "production-not-in-audit",
-    description: "A production stack (its name matches productionStacks, default prod*) is not in audit mode: it neither declares ztmesh:enforcement: audit nor deploys staged Calico policies or dry-run AuthorizationPolicies, whatever it declares.",
+    description: "A production stack (its name matches productionStacks, default prod*) is not in audit mode: it neither declares audit mode (ztmesh:enforcement, a namespace's or a service's) nor deploys staged Calico policies or dry-run AuthorizationPolicies, whatever it declares.",
     config: ["productionStacks"],
     validate(model: StackModel, config: RuleConfig, report: StackReport) {
         // The stack's name and declared enforcement come from the engine (see stackUnderReview).
@@ -35,12 +35,12 @@ export const productionNotInAudit = stackRule({
         // Exemptions are applied here, not per message: the violation is one, on the stack, and
         // lists every observing object that is not exempt (a reviewed staged preview of a change).
         const observing = observingObjects(model).filter(({ object }) => !isExempt(object, config.exemptions));
-        const declared = stack.declared === "audit";
-        if (!declared && observing.length === 0) {
+        const declared = declaredAuditScopes(stack);
+        if (declared.length === 0 && observing.length === 0) {
             return;
         }
         const why = [
-            ...(declared ? ["it declares ztmesh:enforcement: audit"] : []),
+            ...(declared.length ? [`it declares audit mode for ${declared.join(", ")}`] : []),
             ...(observing.length ? [`${observing.length} of its objects observe instead of enforcing (${observing.map(({ object }) => describe(object)).join(", ")})`] : []),
         ];
         report(stackObject(stack), "", `is a production stack (productionStacks "${pattern}") in audit mode: ${why.join("; ")}, so its default-deny and allow policies enforce nothing`,

@@ -164,20 +164,21 @@ function missingDenies(found: DenyFound[], directions: readonly Direction[], aud
 
 /** Why the observing policies found do not count, for a message. */
 function observingOnly(objects: KubeObject[]): string {
-    return objects.length ? `; ${objects.map((object) => `${describe(object)} only observes (${observingNote(object)})`).join("; ")}, and the stack declares ztmesh:enforcement: enforce` : "";
+    return objects.length ? `; ${objects.map((object) => `${describe(object)} only observes (${observingNote(object)})`).join("; ")}, and the stack declares the namespace enforced` : "";
 }
 
-const enforceFix = "or, to roll out in audit mode, declare ztmesh:enforcement: audit for the stack";
+const enforceFix = "or, to roll out in audit mode, declare it: ztmesh:enforcement: audit for the stack, or ztmesh:baseline.namespaceEnforcement for the namespace";
 
 export const namespaceDefaultDenyBothLayers = stackRule({
     name: "namespace-default-deny-both-layers",
-    description: "Every application namespace is default-deny at Layer 3/4 (Kubernetes or Calico policy, both directions) and at Layer 7 (an Istio allow-nothing AuthorizationPolicy; gateway namespaces excepted, where it would block the public entry). A staged policy or a dry-run allow-nothing counts only in a stack that declares ztmesh:enforcement: audit: elsewhere it enforces nothing.",
+    description: "Every application namespace is default-deny at Layer 3/4 (Kubernetes or Calico policy, both directions) and at Layer 7 (an Istio allow-nothing AuthorizationPolicy; gateway namespaces excepted, where it would block the public entry). A staged policy or a dry-run allow-nothing counts only in a namespace the stack declares in audit mode (ztmesh:enforcement, ztmesh:baseline.namespaceEnforcement): elsewhere it enforces nothing.",
     config: ["controlPlaneNamespaces", "approvedGateways", "rootNamespace"],
     validate(model: StackModel, config: RuleConfig, report: StackReport) {
         const gatewayNamespaces = config.approvedGateways.map((ref) => ref.split("/")[0]);
-        const audit = declaresAudit(stackUnderReview());
+        const stack = stackUnderReview();
         for (const namespace of appNamespaces(model, config)) {
             const target = model.namespace(namespace) ?? { object: missing("Namespace", undefined, namespace), urn: "" };
+            const audit = declaresAudit(stack, namespace);
             const layer4 = missingDenies(layer4DefaultDenies(model, namespace), ["Ingress", "Egress"], audit);
             if (layer4.uncovered.length) {
                 report(target.object, target.urn, `has no Layer 3/4 default-deny for ${layer4.uncovered.join(" and ")}${observingOnly(layer4.observing)}`,

@@ -21,6 +21,14 @@ export interface StackRunOptions {
     editResources?: (resources: RecordedResource[]) => void;
 }
 
+function parseConfigValue(value: string): unknown {
+    try {
+        return JSON.parse(value);
+    } catch {
+        return value;
+    }
+}
+
 /** The stack's name and config as the engine hands them to the pack: strings as they are, other values as JSON. */
 function reviewed(stack: string, parsed: Record<string, any>, name?: string): StackUnderReview {
     return { name: name ?? stack, config: Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)])) };
@@ -31,9 +39,10 @@ function reviewed(stack: string, parsed: Record<string, any>, name?: string): St
  * registers under mocks, plus what its charts render (fixtures), and the stack as the pack
  * is told of it.
  */
-export async function stackResources(stack: "dev" | "prod" | "ambient", options: StackRunOptions = {}): Promise<{ resources: RecordedResource[]; stack: StackUnderReview }> {
+export async function stackResources(stack: "dev" | "prod" | "ambient" | "audit", options: StackRunOptions = {}): Promise<{ resources: RecordedResource[]; stack: StackUnderReview }> {
     const raw = stackConfig(stack);
-    const parsed: Record<string, any> = Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, JSON.parse(value)]));
+    // As the program reads config: JSON where it parses (objects, lists), the plain string otherwise.
+    const parsed: Record<string, any> = Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, parseConfigValue(value)]));
     options.editConfig?.(parsed);
     const config = Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, JSON.stringify(value)]));
     if (stack === "prod") {
@@ -49,7 +58,7 @@ export async function stackResources(stack: "dev" | "prod" | "ambient", options:
 }
 
 /** The REAL stack program for `stack` (see stackResources), checked by the whole pack. */
-export async function packOnStack(stack: "dev" | "prod" | "ambient", options: StackRunOptions = {}): Promise<PackResult & { resources: RecordedResource[] }> {
+export async function packOnStack(stack: "dev" | "prod" | "ambient" | "audit", options: StackRunOptions = {}): Promise<PackResult & { resources: RecordedResource[] }> {
     const { resources, stack: underReview } = await stackResources(stack, options);
     return { ...(await runPolicyPack(policies, resources, { config: options.packConfig, stack: underReview })), resources };
 }

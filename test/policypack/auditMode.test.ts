@@ -54,8 +54,18 @@ describe("policy pack: audit mode", () => {
         it("refuses a production-named stack that declares audit, whatever it deploys", async () => {
             const result = await runPolicyPack([productionNotInAudit], dev.resources, { stack: declaring("audit", "prod") });
             assert.deepStrictEqual(messages(result.violations).map((m) => m.replace(/ Fix: .*/, "")), [
-                "Stack prod is a production stack (productionStacks \"prod*\") in audit mode: it declares ztmesh:enforcement: audit, so its default-deny and allow policies enforce nothing.",
+                "Stack prod is a production stack (productionStacks \"prod*\") in audit mode: it declares audit mode for the stack (ztmesh:enforcement), so its default-deny and allow policies enforce nothing.",
             ]);
+        });
+
+        it("refuses the real audit stack (Pulumi.audit.yaml) under a production name, and declared audit of one namespace or service", async () => {
+            const real = await stackResources("audit", { stackName: "prod-bookinfo" });
+            const result = await runPolicyPack([productionNotInAudit], real.resources, { stack: real.stack });
+            assert.strictEqual(result.violations.length, 1);
+            assert.match(result.violations[0].message, /^Stack prod-bookinfo is a production stack \(productionStacks "prod\*"\) in audit mode: it declares audit mode for the stack \(ztmesh:enforcement\); \d+ of its objects observe instead of enforcing \(.*StagedGlobalNetworkPolicy default\.ztmesh-default-deny.*AuthorizationPolicy bookinfo\/allow-nothing-dry-run/);
+            const scoped = { name: "prod", config: { ...dev.stack.config, "ztmesh:baseline": JSON.stringify({ namespaceEnforcement: { bookinfo: "audit" } }), "ztmesh:services": JSON.stringify([{ name: "reviews", enforcement: "audit" }]) } };
+            assert.match((await runPolicyPack([productionNotInAudit], dev.resources, { stack: scoped })).violations[0].message,
+                /in audit mode: it declares audit mode for namespace bookinfo \(ztmesh:baseline\.namespaceEnforcement\), service reviews \(ztmesh:services\[\]\.enforcement\), so/);
         });
 
         it("stays silent on the same audit objects in a stack not named like production, on productionStacks set otherwise, and on exempt previews", async () => {
@@ -84,11 +94,17 @@ describe("policy pack: audit mode", () => {
             const result = await runPolicyPack([namespaceDefaultDenyBothLayers], audit, { stack: declaring("enforce") });
             const found = messages(result.violations).map((m) => m.replace(/ Fix: .*/, "")).sort();
             assert.deepStrictEqual(found, [
-                "Namespace bookinfo has no Istio allow-nothing AuthorizationPolicy; AuthorizationPolicy bookinfo/allow-nothing only observes (it carries istio.io/dry-run, so Istio only logs what it would decide), and the stack declares ztmesh:enforcement: enforce.",
-                "Namespace bookinfo has no Layer 3/4 default-deny for Ingress and Egress; StagedKubernetesNetworkPolicy bookinfo/default-deny only observes (it is a StagedKubernetesNetworkPolicy, which Calico evaluates and reports but never enforces); StagedGlobalNetworkPolicy default.ztmesh-default-deny only observes (it is a StagedGlobalNetworkPolicy, which Calico evaluates and reports but never enforces), and the stack declares ztmesh:enforcement: enforce.",
-                "Namespace istio-ingress has no Layer 3/4 default-deny for Ingress and Egress; StagedKubernetesNetworkPolicy istio-ingress/default-deny only observes (it is a StagedKubernetesNetworkPolicy, which Calico evaluates and reports but never enforces); StagedGlobalNetworkPolicy default.ztmesh-default-deny only observes (it is a StagedGlobalNetworkPolicy, which Calico evaluates and reports but never enforces), and the stack declares ztmesh:enforcement: enforce.",
+                "Namespace bookinfo has no Istio allow-nothing AuthorizationPolicy; AuthorizationPolicy bookinfo/allow-nothing only observes (it carries istio.io/dry-run, so Istio only logs what it would decide), and the stack declares the namespace enforced.",
+                "Namespace bookinfo has no Layer 3/4 default-deny for Ingress and Egress; StagedKubernetesNetworkPolicy bookinfo/default-deny only observes (it is a StagedKubernetesNetworkPolicy, which Calico evaluates and reports but never enforces); StagedGlobalNetworkPolicy default.ztmesh-default-deny only observes (it is a StagedGlobalNetworkPolicy, which Calico evaluates and reports but never enforces), and the stack declares the namespace enforced.",
+                "Namespace istio-ingress has no Layer 3/4 default-deny for Ingress and Egress; StagedKubernetesNetworkPolicy istio-ingress/default-deny only observes (it is a StagedKubernetesNetworkPolicy, which Calico evaluates and reports but never enforces); StagedGlobalNetworkPolicy default.ztmesh-default-deny only observes (it is a StagedGlobalNetworkPolicy, which Calico evaluates and reports but never enforces), and the stack declares the namespace enforced.",
             ]);
-            assert.match(result.violations[0].message, /declare ztmesh:enforcement: audit for the stack/);
+            assert.match(result.violations[0].message, /declare it: ztmesh:enforcement: audit for the stack, or ztmesh:baseline.namespaceEnforcement for the namespace/);
+        });
+
+        it("takes each namespace's declared mode: audit declared for bookinfo alone accepts its staged denies, not istio-ingress's", async () => {
+            const stack = { ...declaring("enforce"), config: { ...declaring("enforce").config, "ztmesh:baseline": JSON.stringify({ namespaceEnforcement: { bookinfo: "audit" } }) } };
+            const result = await runPolicyPack([namespaceDefaultDenyBothLayers], audit, { stack });
+            assert.deepStrictEqual(messages(result.violations).map((m) => m.replace(/;.*/, "")), ["Namespace istio-ingress has no Layer 3/4 default-deny for Ingress and Egress"]);
         });
 
         it("stays silent where an enforcing default-deny stands beside a staged one", async () => {
@@ -152,6 +168,16 @@ describe("policy pack: audit mode", () => {
             const result = await runPolicyPack([reachabilityMatchesIntent], withoutRatingsAllow(), { stack: declaring("audit") });
             assert.deepStrictEqual(messages(result.violations).map((m) => m.replace(/; .*/, "")), ["v1", "v2", "v3"].map((version) =>
                 `Service bookinfo/ratings once enforced declares bookinfo/reviews-${version}[Deployment] as a caller of bookinfo/ratings-v1[Deployment], but TCP 9080 is blocked`));
+        });
+
+        it("reachability-matches-intent refuses an audit stack that refuses a declared caller now: an enforcing Calico allow isolates the pods it selects", async () => {
+            // The allow of DNS left enforcing: it selects every app pod for egress, so the end of tier default denies the rest.
+            const enforcedDns = dev.resources.find((resource) => resource.inputs.metadata?.name === "default.ztmesh-allow-dns")!;
+            const mixed = [...audit.filter((resource) => resource.inputs.metadata?.name !== "default.ztmesh-allow-dns"), enforcedDns];
+            const result = await runPolicyPack([reachabilityMatchesIntent], mixed, { stack: declaring("audit") });
+            const found = messages(result.violations);
+            assert.ok(found.length > 0 && found.every((m) => m.includes(" is in audit mode, which must refuse nothing, yet now declares ")), found.join("\n"));
+            assert.ok(found.some((m) => m.startsWith("Service bookinfo/ratings is in audit mode, which must refuse nothing, yet now declares bookinfo/reviews-v1[Deployment] as a caller of bookinfo/ratings-v1[Deployment], but TCP 9080 is blocked; egress of bookinfo/reviews-v1[Deployment]: everything denied at the end of tier default")), found.join("\n"));
         });
 
         it("audit-enforcement-impact lists, per declared Service, the flows promotion cuts, and the declared callers it would break", async () => {

@@ -72,6 +72,13 @@ describe("policy pack: team stacks", function () {
         assert.match(messages[0], /^NetworkPolicy istio-ingress\/to-bookinfo-reviews-extra is in namespace "istio-ingress", which is not an application namespace of the platform, not in a namespace of team "frontend"/);
     });
 
+    it("near miss: in audit mode the same egress, staged as a StagedKubernetesNetworkPolicy, is the team's too", async () => {
+        const enforced = gatewayEgress("bookinfo-frontend");
+        const staged = { ...enforced, type: "kubernetes:projectcalico.org/v3:StagedKubernetesNetworkPolicy", inputs: { ...enforced.inputs, apiVersion: "projectcalico.org/v3", kind: "StagedKubernetesNetworkPolicy" } };
+        const ownership = policies.filter((policy) => policy.name === rule);
+        assert.deepStrictEqual(ofPolicy(await runPolicyPack(ownership, [...frontend, staged]), rule), []);
+    });
+
     it("a handle of an unknown version is refused, not read", async () => {
         const stack = [...frontend.filter((r) => r.type !== platformReferenceType), platformReference("organization/ztmesh/platform", { ...handle, version: 99 })];
         const messages = ofPolicy(await runPolicyPack(policies, stack), rule).map((v) => v.message);

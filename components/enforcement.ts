@@ -141,3 +141,23 @@ export function dryRunName(name: string): string {
 export function mtlsMode(mode: EnforcementMode): "STRICT" | "PERMISSIVE" {
     return mode === "audit" ? "PERMISSIVE" : "STRICT";
 }
+
+/**
+ * Whether an ambient mesh of Istio `version` keeps dry-run AuthorizationPolicies from ztunnel.
+ * Before 1.26 istiod hands ztunnel every AuthorizationPolicy without reading the annotation
+ * (pilot/pkg/serviceregistry/kube/controller/ambient: no dry-run check up to 1.25; 1.26 adds
+ * one that drops the policy), and ztunnel enforces it: audit mode there would refuse callers.
+ */
+export function ambientHonoursDryRun(version: string): boolean {
+    return releaseAtLeast(version, oldestAmbientAudit);
+}
+
+/** The oldest Istio whose ambient mesh audits safely (`ambientHonoursDryRun`). */
+export const oldestAmbientAudit = "1.26";
+
+/** Whether release `version` (`1.30.3`) is `oldest` (`1.26`) or later; an unreadable version is not. */
+export function releaseAtLeast(version: string, oldest: string): boolean {
+    const [major, minor] = (/^(\d+)\.(\d+)\./.exec(version) ?? []).slice(1).map(Number);
+    const [oldestMajor, oldestMinor] = oldest.split(".").map(Number);
+    return major !== undefined && (major > oldestMajor || (major === oldestMajor && minor >= oldestMinor));
+}

@@ -6,7 +6,7 @@ export { Calico, CalicoArgs, IpPool, IpPoolEncapsulation, defaultPolicyApi, kube
 export { CalicoPolicyApi, GlobalNetworkPolicySpec } from "./calico/policyApi";
 export { Istio, IstioArgs, IstioMesh, IngressMode, injectionLabels, istioMesh, istioPlatforms, validateIstioArgs } from "./istio/istio";
 export { DataplaneMode, dataplaneModes } from "./istio/dataplane";
-export { EnforcementMode, enforcementModes, dryRunName } from "./enforcement";
+export { EnforcementMode, ambientHonoursDryRun, enforcementModes, dryRunName, oldestAmbientAudit } from "./enforcement";
 export {
     MeshGateway, MeshGatewayArgs, GatewayListener, ListenerTls, GatewayAttachment, GatewayParentRef, listenerName,
     gatewayAttachment, gatewayAttachmentOf, validateMeshGatewayArgs,

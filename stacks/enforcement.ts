@@ -1,4 +1,4 @@
-import { EnforcementMode } from "../components";
+import { EnforcementMode, ambientHonoursDryRun, oldestAmbientAudit, versions } from "../components";
 import { configPath } from "./configKeys";
 import { roleOf } from "./roles";
 import { Environment, ServiceConfig } from "./schema";
@@ -50,6 +50,15 @@ export function enforcementProblems(env: Environment): string[] {
             // A misspelt namespace would otherwise leave the intended one in the stack's mode.
             problems.push(`${configPath(["baseline", "namespaceEnforcement", namespace])}: "${namespace}" is not an app namespace of this stack; `
                 + `name one of ${namespaces.length ? namespaces.join(", ") : "(none)"}, or remove the entry`);
+        }
+    }
+    const istioVersion = env.istio?.version ?? versions.istio;
+    if (env.istio?.dataplaneMode === "ambient" && !ambientHonoursDryRun(istioVersion)) {
+        const audited = [...env.services.filter((svc) => serviceMode(env, svc) === "audit").map((svc) => `service ${svc.name}`),
+            ...namespaces.filter((ns) => namespaceMode(env, ns) === "audit").map((ns) => `namespace ${ns}`)];
+        if (audited.length > 0) {
+            problems.push(`${configPath(["istio", "version"])}: Istio ${istioVersion} hands dry-run AuthorizationPolicies to ztunnel, which enforces them, so auditing ${[...new Set(audited)].join(", ")} would refuse their callers; `
+                + `use Istio ${oldestAmbientAudit} or later (default ${versions.istio}), or enforce`);
         }
     }
     const { byService } = serviceWaypoints(env, (namespace, name) => ({ namespace, name }));

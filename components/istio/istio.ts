@@ -7,7 +7,7 @@ import { Problems, checkDns1123Label } from "../problems";
 import { chartRepositories, versions } from "../versions";
 import { injectionLabel, istioNamespace, revisionLabel } from "../../common/wellKnown";
 import { DataplaneMode, ambientChartValues, ambientNamespaceLabels, dataplaneModes } from "./dataplane";
-import { EnforcementMode, checkEnforcement, mtlsMode } from "../enforcement";
+import { EnforcementMode, ambientHonoursDryRun, checkEnforcement, mtlsMode, oldestAmbientAudit, releaseAtLeast } from "../enforcement";
 
 export type IngressMode = "gateway-api" | "classic";
 const ingressModes: readonly IngressMode[] = ["gateway-api", "classic"];
@@ -77,6 +77,15 @@ function checkAccessLogFile(problems: Problems, file: string): void {
 export function validateIstioArgs(args: IstioArgs): Problems {
     const problems = new Problems();
     checkEnforcement(problems, "enforcement", args.enforcement);
+    const ztunnelVersion = args.charts?.ztunnel?.version ?? args.version ?? versions.istio;
+    if (args.dataplaneMode === "ambient" && pilotEnvOn(args.istiodValues, ambientDryRunEnv) && !releaseAtLeast(ztunnelVersion, oldestDryRunZtunnel)) {
+        problems.add(`istiodValues.pilot.env.${ambientDryRunEnv}`, `istiod would send dry-run AuthorizationPolicies to ztunnel ${ztunnelVersion}, which enforces them instead of logging them`,
+            `leave it unset (istiod's default, false), or run ztunnel ${oldestDryRunZtunnel} or later`);
+    }
+    if (args.enforcement === "audit" && args.dataplaneMode === "ambient" && !ambientHonoursDryRun(args.version ?? versions.istio)) {
+        problems.add("enforcement", `audit mode needs Istio ${oldestAmbientAudit} or later in ambient mode: istiod ${args.version} hands dry-run AuthorizationPolicies to ztunnel, which enforces them`,
+            `use Istio ${oldestAmbientAudit} or later (default ${versions.istio}), or enforce`);
+    }
     if (args.version !== undefined && !/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(args.version)) {
         problems.add("version", `"${args.version}" is not an Istio release`, `write an exact release, e.g. "${versions.istio}" (a range would change the install between two runs)`);
     }
@@ -107,7 +116,7 @@ export function validateIstioArgs(args: IstioArgs): Problems {
     if (args.istiodReplicas !== undefined && (!Number.isInteger(args.istiodReplicas) || args.istiodReplicas < 1)) {
         problems.add("istiodReplicas", `${args.istiodReplicas} is not a replica count`, "use a whole number of at least 1 (2 or more for HA)");
     }
-    if (args.dataplaneMode === "ambient" && layeredWaypointPolicies(args.istiodValues)) {
+    if (args.dataplaneMode === "ambient" && pilotEnvOn(args.istiodValues, layeredWaypointPoliciesEnv)) {
         problems.add(
             `istiodValues.pilot.env.${layeredWaypointPoliciesEnv}`,
             "istiod would also enforce each namespace's selector-less policies at its waypoints' HBONE entry, where ztmesh's allow-nothing then refuses every caller of every service behind a waypoint",
@@ -120,11 +129,20 @@ export function validateIstioArgs(args: IstioArgs): Problems {
 /** istiod's switch for "layered" waypoint authorization (Istio 1.30 `pilot/pkg/features/ambient.go`); off by default. */
 const layeredWaypointPoliciesEnv = "ENABLE_LAYERED_WAYPOINT_AUTHORIZATION_POLICIES";
 
-/** Whether the istiod values turn it on, read as istiod reads an environment variable (Go's `strconv.ParseBool`). */
-function layeredWaypointPolicies(values: Record<string, unknown> | undefined): boolean {
+/**
+ * istiod's switch that sends dry-run AuthorizationPolicies to ztunnel (Istio 1.30
+ * `pilot/pkg/features/ambient.go`); off by default. A ztunnel older than 1.29 enforces them.
+ */
+const ambientDryRunEnv = "AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY";
+
+/** Whether the istiod values turn the switch `name` on, read as istiod reads an environment variable (Go's `strconv.ParseBool`). */
+function pilotEnvOn(values: Record<string, unknown> | undefined, name: string): boolean {
     const env = ((values?.pilot as { env?: Record<string, unknown> } | undefined)?.env) ?? {};
-    return ["1", "t", "true"].includes(String(env[layeredWaypointPoliciesEnv] ?? "false").toLowerCase());
+    return ["1", "t", "true"].includes(String(env[name] ?? "false").toLowerCase());
 }
+
+/** The oldest ztunnel that logs a dry-run policy rather than enforcing it (istio/ztunnel#1659). */
+const oldestDryRunZtunnel = "1.29";
 
 /** The namespace labels that make istiod inject sidecars into a namespace's pods. */
 export function injectionLabels(revision?: string): Record<string, string> {

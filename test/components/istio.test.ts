@@ -102,4 +102,15 @@ describe("Istio", () => {
             await construct(() => new Istio(`istio-not-layered-${String(off)}`, { dataplaneMode: "ambient", istiodValues: { pilot: { env: { ENABLE_LAYERED_WAYPOINT_AUTHORIZATION_POLICIES: off } } } }));
         }
     });
+
+    it("in audit mode makes mTLS PERMISSIVE, and refuses what would make ztunnel enforce a dry-run policy", async () => {
+        const log = await construct(() => new Istio("istio", { enforcement: "audit" }));
+        assert.deepStrictEqual(log.object("PeerAuthentication", "default", "istio-system").spec, { mtls: { mode: "PERMISSIVE" } });
+        assert.match(errorOf(() => new Istio("istio-old-ambient", { dataplaneMode: "ambient", enforcement: "audit", version: "1.25.2" })),
+            /enforcement: audit mode needs Istio 1\.26 or later in ambient mode: istiod 1\.25\.2 hands dry-run AuthorizationPolicies to ztunnel, which enforces them/);
+        const flag = { pilot: { env: { AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY: "true" } } };
+        assert.match(errorOf(() => new Istio("istio-old-ztunnel", { dataplaneMode: "ambient", istiodValues: flag, charts: { ztunnel: { version: "1.28.1" } } })),
+            /istiodValues\.pilot\.env\.AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY: istiod would send dry-run AuthorizationPolicies to ztunnel 1\.28\.1, which enforces them/);
+        await construct(() => new Istio("istio-new-ztunnel", { dataplaneMode: "ambient", istiodValues: flag }));
+    });
 });

@@ -203,6 +203,15 @@ describe("audit mode configuration", () => {
         assert.strictEqual(plan.waypoints["bookinfo/waypoint"].args.enforcement, "audit");
     });
 
+    it("refuses audit mode in an ambient mesh whose istiod hands dry-run policies to ztunnel (before 1.26), naming what is audited", () => {
+        const config = withMode("ambient", "audit");
+        config["ztmesh:istio"] = JSON.stringify({ ...JSON.parse(config["ztmesh:istio"]), version: "1.25.2" });
+        assert.match(configError(parse(config)),
+            /ztmesh:istio\.version: Istio 1\.25\.2 hands dry-run AuthorizationPolicies to ztunnel, which enforces them, so auditing service productpage, .*, namespace bookinfo would refuse their callers; use Istio 1\.26 or later \(default 1\.30\.3\), or enforce/);
+        config["ztmesh:istio"] = JSON.stringify({ ...JSON.parse(config["ztmesh:istio"]), version: "1.26.0" });
+        assert.strictEqual(parseEnvironment(config).enforcement, "audit");
+    });
+
     it("refuses audit mode with ClusterNetworkPolicy guardrails, which have no staged form", () => {
         const config = withMode("dev", "audit");
         config["ztmesh:baseline"] = JSON.stringify({ clusterPolicy: "clusterNetworkPolicy" });

@@ -3,7 +3,9 @@
  * enforced now let through and the as-enforced view (asEnforced.ts) would cut, each with the
  * sentences of the rules that would cut it (explain.ts, in the as-enforced view), and the
  * `callers` declarations that would keep them (callersDeclarations.ts). Offline, enforcement
- * cuts every undeclared pair, which says little; what breaks is the traffic that runs.
+ * cuts every undeclared pair, which says little; what breaks is the traffic that runs. Observed
+ * flows that what is enforced now denies already are listed apart, explained in that view: an
+ * audit rollout that cuts traffic is no audit.
  *
  * Each observed flow is asked as `ztmesh eval` asks a connection (eval/evaluate.ts): its peers,
  * its port and, where the log shows it, its HTTP request; flows alike after mapping their peers
@@ -21,11 +23,11 @@ import type { ImpactFlow, ObservedRequest } from "./impactFlow";
 
 export type { ImpactFlow, ObservedRequest } from "./impactFlow";
 
-/** A flow enforcement would cut. */
+/** An observed flow that is cut: by enforcing the staged and dry-run policies, or (`deniedNow`) by what is enforced now. */
 export interface CutFlow extends ImpactFlow {
     /** Where it was observed, `file:line`, in the order read. */
     readonly observedAt: readonly string[];
-    /** The sentences of the enforcement points in the as-enforced view: layer 3/4 egress and ingress, then layer 7. */
+    /** The sentences of the enforcement points that cut it (in the as-enforced view, or the enforced one): layer 3/4 egress and ingress, then layer 7. */
     readonly explanation: readonly string[];
     /** The staged and dry-run policies the explanation names as enforced: "NetworkPolicy bookinfo/ratings is StagedKubernetesNetworkPolicy bookinfo/ratings". */
     readonly observing: readonly string[];
@@ -109,12 +111,15 @@ export function enforcementImpact(objects: readonly KubeObject[], observed: read
                 ...(calico.size > 0 ? { calico: [...calico] } : {}),
             };
         };
-        const deniedRequests = [...requests.values()].filter((request) => now({ ...connection, request })?.allowed === false);
-        if (!before.allowed || deniedRequests.length > 0) {
-            deniedNow.push(record(before, explainNow, before.connection ? deniedRequests : [], []));
+        if (!before.allowed) {
+            deniedNow.push(record(before, explainNow, [], []));
             continue;
         }
-        const cutRequests = [...requests.values()].filter((request) => enforced({ ...connection, request })?.allowed === false);
+        const allowedNow = [...requests.values()].filter((request) => now({ ...connection, request })?.allowed === true);
+        if (allowedNow.length < requests.size) {
+            deniedNow.push(record(before, explainNow, [...requests.values()].filter((request) => !allowedNow.includes(request)), []));
+        }
+        const cutRequests = allowedNow.filter((request) => enforced({ ...connection, request })?.allowed === false);
         if (after.allowed && cutRequests.length === 0) {
             continue;
         }

@@ -7,6 +7,7 @@
 import { parseDeclaredCallers } from "../../analysis/declaredCallers";
 import { ambient, callersAnnotation } from "../../common/wellKnown";
 import { RuleConfig } from "../config";
+import { whenEnforced } from "../enforcement";
 import { KubeObject, known, labelSelectorMatches, namespaceOf } from "../kubernetes";
 import { stackRule } from "../policy";
 import { StackModel } from "../stackModel";
@@ -80,7 +81,7 @@ export const ambientLayer7PolicyHasWaypoint = stackRule({
                     const selected = model.workloadsIn(scope).find((workload) =>
                         ambientWorkloads.has(workload) && labelSelectorMatches(spec.selector, workload.podLabels));
                     if (selected) {
-                        report(object, urn, `selects ${selected.owner.object.kind} ${selected.namespace}/${selected.owner.object.metadata.name} in the ambient mesh, where ztunnel enforces it, but has Layer 7 fields (${fields.join(", ")}) that ztunnel cannot evaluate`, waypointFix);
+                        report(object, urn, `selects ${selected.owner.object.kind} ${selected.namespace}/${selected.owner.object.metadata.name} in the ambient mesh, where ztunnel enforces it${whenEnforced(object)}, but has Layer 7 fields (${fields.join(", ")}) that ztunnel cannot evaluate`, waypointFix);
                     }
                 }
                 for (const ref of targetRefs.filter((r) => r?.kind === "Service" && (r.group ?? "") === "")) {

@@ -23,11 +23,14 @@ describe("policy pack: ambient rules", () => {
                 extra: () => {
                     custom("ratings-get", "security.istio.io/v1", "AuthorizationPolicy", "bookinfo", { selector: { matchLabels: { app: "ratings" } }, rules: getOnly });
                     custom("ghost", "security.istio.io/v1", "AuthorizationPolicy", "bookinfo", { targetRefs: [{ group: "", kind: "Service", name: "ghost" }], rules: getOnly });
+                    // A dry run is judged as what promotion makes of it: istiod withholds it from ztunnel only until then.
+                    new k8s.apiextensions.CustomResource("ratings-get-dry-run", { apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "ratings-get-dry-run", namespace: "bookinfo", annotations: { "istio.io/dry-run": "true" } }, spec: { selector: { matchLabels: { app: "ratings" } }, rules: getOnly } });
                 },
             });
             assert.deepStrictEqual(messages(result, "ambient-l7-policy-has-waypoint").map((m) => m.replace(/ Fix: .*/, "")).sort(), [
                 "AuthorizationPolicy bookinfo/ghost is attached to Service bookinfo/ghost, which the stack does not declare, so no proxy enforces it.",
                 "AuthorizationPolicy bookinfo/ratings-get selects Deployment bookinfo/ratings-v1 in the ambient mesh, where ztunnel enforces it, but has Layer 7 fields (rules[0].to[0].operation.methods) that ztunnel cannot evaluate.",
+                "AuthorizationPolicy bookinfo/ratings-get-dry-run selects Deployment bookinfo/ratings-v1 in the ambient mesh, where ztunnel enforces it (a dry run now: it takes effect when promoted to enforce), but has Layer 7 fields (rules[0].to[0].operation.methods) that ztunnel cannot evaluate.",
             ]);
             assert.ok(mandatory(result).some((v) => v.policyName === "ambient-l7-policy-has-waypoint"));
         });

@@ -6,6 +6,7 @@ import { deployMesh } from "../../stacks/program";
 import { RecordedResource, ResourceLog, construct, installMocks } from "../../stacks/offline";
 import { CrdSchemas } from "../harness/crdSchemas";
 import { editedConfig, stackConfig } from "../harness/stackConfig";
+import { platformUnderMocks, teamUnderMocks } from "../harness/teamStacks";
 
 /** What the tests compare of a registered Kubernetes object: its Pulumi name and the object. */
 interface Registered {
@@ -210,6 +211,19 @@ describe("audit mode configuration", () => {
             /ztmesh:istio\.version: Istio 1\.25\.2 hands dry-run AuthorizationPolicies to ztunnel, which enforces them, so auditing service productpage, .*, namespace bookinfo would refuse their callers; use Istio 1\.26 or later \(default 1\.30\.3\), or enforce/);
         config["ztmesh:istio"] = JSON.stringify({ ...JSON.parse(config["ztmesh:istio"]), version: "1.26.0" });
         assert.strictEqual(parseEnvironment(config).enforcement, "audit");
+    });
+
+    it("audits a platform's namespaces and a team's services, the team's staged policy in its platform's Calico API", async () => {
+        const audit = (config: Record<string, any>) => { config["ztmesh:enforcement"] = "audit"; };
+        const { handle, log } = await platformUnderMocks("platform", audit);
+        assert.ok(log.ofKind("StagedKubernetesNetworkPolicy").length > 0 && log.ofKind("StagedGlobalNetworkPolicy").length === 1);
+        const objects = (await teamUnderMocks("team-reviews", handle, audit)).filter((r) => r.custom && r.inputs.kind).map((r) => r.inputs);
+        const policies = objects.filter((object) => /NetworkPolicy|AuthorizationPolicy/.test(object.kind) && object.metadata.namespace !== "istio-ingress");
+        assert.ok(policies.length >= 6, `${policies.length} policies`);
+        for (const policy of policies) {
+            assert.ok(policy.kind === "StagedKubernetesNetworkPolicy" ? policy.apiVersion === handle.defaultDeny.calicoPolicyApi : policy.metadata.annotations?.["istio.io/dry-run"] === "true",
+                `${policy.kind} ${policy.metadata.namespace}/${policy.metadata.name} observes`);
+        }
     });
 
     it("refuses audit mode with ClusterNetworkPolicy guardrails, which have no staged form", () => {

@@ -1,12 +1,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { PulumiCli } from "../e2e/pulumiCli";
-import { writeStackConfig } from "../e2e/stackFiles";
-import { TestCluster } from "./apiServer";
-import { assertOnServer, clusterConfig, expectedObjects, startWithManifestCalico } from "./stackOnServer";
+import { assertOnServer, clusterConfig, expectedObjects, onItsOwnServer } from "./stackOnServer";
 
 /**
  * The dev stack in clusterNetworkPolicy mode (`ztmesh:baseline.clusterPolicy`) with `pulumi up`
@@ -17,41 +13,24 @@ import { assertOnServer, clusterConfig, expectedObjects, startWithManifestCalico
  */
 describe("cluster: the dev stack in clusterNetworkPolicy mode applied to kube-apiserver v1.36.3", function () {
     this.timeout(1_800_000);
-    let cluster: TestCluster;
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-cluster-cnp-"));
-    const stack = `cluster-cnp-${process.pid}`;
     const config = clusterConfig("dev");
     config["ztmesh:baseline"] = { clusterPolicy: "clusterNetworkPolicy" };
-    let pulumi: PulumiCli;
+    const server = onItsOwnServer("cnp", config);
 
     /** The server's refusal of `object`, or undefined when it accepts it. */
     async function refusal(object: Record<string, unknown>): Promise<string | undefined> {
-        const file = path.join(work, `${String((object.metadata as { name: string }).name)}.yaml`);
+        const file = path.join(server.work, `${String((object.metadata as { name: string }).name)}.yaml`);
         fs.writeFileSync(file, YAML.stringify(object));
         try {
-            await cluster.apply([file]);
+            await server.cluster.apply([file]);
             return undefined;
         } catch (error) {
             return `${(error as Error).message} ${JSON.stringify((error as { body?: unknown }).body ?? "")}`;
         }
     }
 
-    before(async () => {
-        cluster = await startWithManifestCalico();
-        fs.mkdirSync(path.join(work, "state"));
-        pulumi = new PulumiCli(path.join(work, "state"), stack, writeStackConfig(path.join(work, `Pulumi.${stack}.yaml`), config), { KUBECONFIG: cluster.kubeconfigPath });
-        pulumi.ok(["stack", "init"]);
-    });
-
-    after(async () => {
-        // The backend and the cluster are thrown away whole; `stack rm` removes the Pulumi.<stack>.yaml `stack init` wrote.
-        pulumi?.run(["stack", "rm", "--yes", "--force"]);
-        await cluster?.stop();
-        fs.rmSync(work, { recursive: true, force: true });
-    });
-
     it("the server serves the ClusterNetworkPolicy CRD with its CEL rules active: it refuses a port range that is not start < end and a CIDR without mask", async () => {
-        const crd = await cluster.read("apiextensions.k8s.io/v1", "CustomResourceDefinition", "clusternetworkpolicies.policy.networking.k8s.io");
+        const crd = await server.cluster.read("apiextensions.k8s.io/v1", "CustomResourceDefinition", "clusternetworkpolicies.policy.networking.k8s.io");
         assert.strictEqual(crd?.metadata.annotations["policy.networking.k8s.io/bundle-version"], "v0.2.0");
         const policy = (name: string, peer: Record<string, unknown>, protocols: unknown[]) => ({
             apiVersion: "policy.networking.k8s.io/v1alpha2", kind: "ClusterNetworkPolicy", metadata: { name },
@@ -63,17 +42,17 @@ describe("cluster: the dev stack in clusterNetworkPolicy mode applied to kube-ap
     });
 
     it("pulumi up creates every object of the stack; the server holds the ClusterNetworkPolicies as sent, and no Calico policy", async () => {
-        pulumi.ok(["up", "--yes", "--skip-preview"]);
+        server.pulumi.ok(["up", "--yes", "--skip-preview"]);
         const expected = await expectedObjects("dev", config);
         const guardrails = expected.filter((r) => r.inputs.kind === "ClusterNetworkPolicy").map((r) => r.inputs.metadata.name).sort();
         assert.deepStrictEqual(guardrails, ["ztmesh-default-deny", "ztmesh-guardrails"]);
-        await assertOnServer(cluster, expected);
-        const onServer = (await cluster.list("policy.networking.k8s.io/v1alpha2", "ClusterNetworkPolicy")).map((p) => p.metadata!.name).filter((name) => name !== "valid").sort();
+        await assertOnServer(server.cluster, expected);
+        const onServer = (await server.cluster.list("policy.networking.k8s.io/v1alpha2", "ClusterNetworkPolicy")).map((p) => p.metadata!.name).filter((name) => name !== "valid").sort();
         assert.deepStrictEqual(onServer, guardrails);
-        assert.deepStrictEqual((await cluster.list("crd.projectcalico.org/v1", "GlobalNetworkPolicy")).map((p) => p.metadata!.name), []);
+        assert.deepStrictEqual((await server.cluster.list("crd.projectcalico.org/v1", "GlobalNetworkPolicy")).map((p) => p.metadata!.name), []);
     });
 
     it("a second preview changes nothing", () => {
-        pulumi.ok(["preview", "--expect-no-changes"]);
+        server.pulumi.ok(["preview", "--expect-no-changes"]);
     });
 });

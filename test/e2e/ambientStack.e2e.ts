@@ -5,7 +5,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { chartFixtures } from "../harness/chartFixtures";
 import { PulumiCli } from "./pulumiCli";
-import { configValues, crdFile, istioCharts, writeStackConfig } from "./stackFiles";
+import { renderConfig, writeStackConfig } from "./stackFiles";
 
 /**
  * The ambient stack with the real Pulumi CLI and Kubernetes provider, in render mode, with the
@@ -18,10 +18,7 @@ describe("e2e: the ambient stack with the real Pulumi CLI (render mode)", functi
     const renderDirectory = path.join(work, "rendered");
     const stack = `e2e-ambient-${process.pid}`;
     const state = path.join(work, "state");
-    const config = configValues("ambient");
-    config["ztmesh:charts"] = { localDirectory: istioCharts };
-    config["ztmesh:cluster"] = { renderDirectory };
-    config["ztmesh:gateway"] = { ...config["ztmesh:gateway"], crdsSource: crdFile("gateway-api-v1.5.1-standard.yaml") };
+    const config = renderConfig("ambient", renderDirectory);
     const pulumi = new PulumiCli(state, stack, writeStackConfig(path.join(work, `Pulumi.${stack}.yaml`), config));
     let rendered: Record<string, any>[] = [];
     const byKey = () => new Map(rendered.map((o) => [`${o.kind} ${o.metadata?.namespace ?? ""}/${o.metadata?.name}`, o]));

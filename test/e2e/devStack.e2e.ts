@@ -9,7 +9,7 @@ import { construct } from "../../stacks/offline";
 import { stackConfig } from "../harness/stackConfig";
 import { chartFixtures } from "../harness/chartFixtures";
 import { PulumiCli } from "./pulumiCli";
-import { configValues, crdFile, istioCharts, withoutEmptyLists, writeStackConfig } from "./stackFiles";
+import { renderConfig, withoutEmptyLists, writeStackConfig } from "./stackFiles";
 
 /**
  * The dev stack with the real Pulumi CLI, Node.js language host and Kubernetes provider, in
@@ -28,10 +28,7 @@ describe("e2e: the dev stack with the real Pulumi CLI (render mode)", function (
 
     /** The dev config, pointed at the upstream charts, the pinned CRDs and a render folder in `work`; `edit` changes it. */
     function writeConfig(name: string, edit: (config: Record<string, any>) => void = () => {}): PulumiCli {
-        const config = configValues("dev");
-        config["ztmesh:charts"] = { localDirectory: istioCharts };
-        config["ztmesh:cluster"] = { renderDirectory };
-        config["ztmesh:gateway"] = { ...config["ztmesh:gateway"], crdsSource: crdFile("gateway-api-v1.5.1-standard.yaml") };
+        const config = renderConfig("dev", renderDirectory);
         edit(config);
         return new PulumiCli(state, stack, writeStackConfig(path.join(work, `Pulumi.${stack}-${name}.yaml`), config));
     }

@@ -21,6 +21,21 @@ export function configValues(stack: string): Record<string, any> {
     return Object.fromEntries(Object.entries(stackConfig(stack)).map(([key, value]) => [key, parsed(value)]));
 }
 
+/**
+ * `config` with the upstream Istio charts (`ztmesh:charts.localDirectory`) and the Gateway API
+ * CRDs of the pinned versions, which the stacks cannot fetch here, as in an air-gapped cluster.
+ */
+export function withPinnedUpstream(config: Record<string, any>): Record<string, any> {
+    config["ztmesh:charts"] = { localDirectory: istioCharts };
+    config["ztmesh:gateway"] = { ...config["ztmesh:gateway"], crdsSource: crdFile("gateway-api-v1.5.1-standard.yaml") };
+    return config;
+}
+
+/** Pulumi.<stack>.yaml's config with the pinned upstream charts and CRDs, rendering to `renderDirectory`. */
+export function renderConfig(stack: string, renderDirectory: string): Record<string, any> {
+    return { ...withPinnedUpstream(configValues(stack)), "ztmesh:cluster": { renderDirectory } };
+}
+
 /** Writes `config` as a Pulumi stack config file. */
 export function writeStackConfig(file: string, config: Record<string, any>): string {
     fs.writeFileSync(file, YAML.stringify({ config }));

@@ -14,7 +14,9 @@ import { reportModel } from "../../analysis/report/model";
 import { renderPage } from "../../analysis/report/page";
 import { reachability } from "../../analysis/reach";
 import { auditObjects, devStackObjects, runningPods } from "../harness/auditStack";
-import { editedConfig, projectRoot } from "../harness/stackConfig";
+import { parseEnvironment } from "../../stacks/config";
+import { stackObjects } from "../../stacks/offline";
+import { editedConfig, kubeconfigIsSecret, projectRoot, stackConfig } from "../harness/stackConfig";
 import { runCli } from "./cliRun";
 
 /**
@@ -120,6 +122,29 @@ describe("enforcement impact: observed flows the as-enforced view would cut, and
         const declared = enforcementImpact(declaredAudit, flows);
         assert.deepStrictEqual([declared.cut, declared.deniedNow, declared.declarations, declared.undeclarable, declared.unresolved], [[], [], [], [], []]);
         assert.strictEqual(declared.observed, impact.observed);
+    });
+
+    it("on the audit stack as it renders (Pulumi.audit.yaml), all three formats: exactly the undeclared flow, cut by the dry-run policies' own names, and exactly the missing entry; with it added to the stack, the impact is empty", async () => {
+        const rendered = async (config: Record<string, string>) => {
+            const objects = await stackObjects(parseEnvironment(config, kubeconfigIsSecret), "audit");
+            return [...objects, ...runningPods(analysedObjects(objects))];
+        };
+        const { flows } = read([ztmeshFile, calicoFile, envoyFile]);
+        const impact = enforcementImpact(await rendered(stackConfig("audit")), flows);
+        assert.deepStrictEqual(impact.cut.map((flow) => `${flow.src} => ${flow.dst} : ${flow.protocol} ${flow.port}`), [undeclared]);
+        assert.deepStrictEqual(impact.cut[0].requests, [{ method: "GET", path: "/ratings/0" }]);
+        const explanation = impact.cut[0].explanation;
+        assert.strictEqual(explanation.length, 3, explanation.join("\n"));
+        assert.match(explanation[0], cutBy[0]);
+        assert.match(explanation[1], cutBy[1]);
+        assert.match(explanation[2], /^sidecar of bookinfo\/ratings-v1\[Deployment\]: no rule of (?=.*AuthorizationPolicy bookinfo\/allow-nothing-dry-run)(?=.*AuthorizationPolicy bookinfo\/ratings-dry-run).*admits bookinfo\/productpage-v1\[Deployment\]$/);
+        assert.deepStrictEqual(impact.declarations, [{ name: "ratings", namespace: "bookinfo", callers: [missingCaller] }]);
+        // The stack stages every policy that isolates an audited pod, so nothing observed is denied now.
+        assert.deepStrictEqual([impact.deniedNow, impact.undeclarable, impact.unresolved], [[], [], []]);
+
+        const declared = enforcementImpact(await rendered(editedConfig("audit", "ztmesh:services", (services) => services.map((service: { name: string; callers?: object[] }) =>
+            (service.name === "ratings" ? { ...service, callers: [...(service.callers ?? []), missingCaller] } : service)))), flows);
+        assert.deepStrictEqual([declared.cut, declared.deniedNow, declared.declarations, declared.undeclarable, declared.unresolved], [[], [], [], [], []]);
     });
 
     it("observed flows the policies enforced now deny already: an allow-only Calico policy left enforced in an audit rollout ends its tier for what it selects", () => {

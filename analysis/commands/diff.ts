@@ -8,11 +8,8 @@
  * unexpected failure, 2 bad usage or a manifest or policy that cannot be read.
  */
 import { Command, Option } from "commander";
-import { connectivityDiff, diffSides, isEmptyDiff } from "../diff/connectivityDiff";
-import { explainDiff } from "../diff/explainDiff";
-import { DiffFormat, formatDiff } from "../diff/format";
+import type { DiffFormat } from "../diff/format";
 import { writeOutputFile } from "../files/outputFile";
-import { dotToSvg } from "../formats/svg";
 import { Warn } from "../manifests";
 import { reachability } from "../reach";
 import { escapeControl } from "../text/escape";
@@ -125,6 +122,10 @@ async function runDiff(command: Command, args: readonly (string | undefined)[], 
         const beforeInput = await readChosenInput(before, warn, progress, note);
         const afterInput = await readChosenInput(after, warn, progress, note);
         [...beforeInput.notEvaluated, ...afterInput.notEvaluated].forEach(warn);
+        // The diff's own modules load here, not with the command line: `ztmesh reach` never needs them.
+        const { connectivityDiff, diffSides, isEmptyDiff } = require("../diff/connectivityDiff") as typeof import("../diff/connectivityDiff");
+        const { explainDiff } = require("../diff/explainDiff") as typeof import("../diff/explainDiff");
+        const { formatDiff } = require("../diff/format") as typeof import("../diff/format");
         const [beforeSide, afterSide] = namingFailingFile([...beforeInput.entries, ...afterInput.entries],
             () => diffSides(beforeInput.objects, afterInput.objects), (object) => reachability([object]));
         const diff = connectivityDiff(beforeSide, afterSide, { l7: flags.l7 === true });
@@ -133,7 +134,7 @@ async function runDiff(command: Command, args: readonly (string | undefined)[], 
             : undefined;
         const graph = formatDiff(diff, { output: (output.format === "svg" ? "dot" : output.format) as DiffFormat, ...(explanations === undefined ? {} : { explanations }) });
         // An empty diff is no graph at all (netpol-analyzer prints nothing), so no SVG either.
-        const text = output.format === "svg" && graph !== "" ? await dotToSvg(graph) : graph;
+        const text = output.format === "svg" && graph !== "" ? await (require("../formats/svg") as typeof import("../formats/svg")).dotToSvg(graph) : graph;
         if (file === undefined) {
             io.stdout(text);
         } else {

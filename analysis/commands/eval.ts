@@ -13,8 +13,7 @@
  * than 1, so that a denial is never taken for a crash.
  */
 import { Command, Option } from "commander";
-import { ConnectionQuery, describeQuery, evaluateConnection, PeerError, PeerQuery } from "../eval/evaluate";
-import { verdictExplainer } from "../eval/explanation";
+import type { ConnectionQuery, PeerQuery } from "../eval/evaluate";
 import { Warn } from "../manifests";
 import { parseAddress } from "../netpol/ipRanges";
 import { Protocol, protocols } from "../netpol/ports";
@@ -114,7 +113,7 @@ function peerOf(side: "source" | "destination", given: { peer?: string; pod?: st
         throw new UsageError(`--${side} ${JSON.stringify(text)}: give NAMESPACE/NAME, NAMESPACE/NAME[Kind] or an IP address`);
     }
     const query: PeerQuery = { kind: "name", namespace: match[1] ?? "default", name: match[2], ...(match[3] ? { workloadKind: match[3] } : {}) };
-    return { query, text: match[1] === undefined ? describeQuery(query) : text };
+    return { query, text: match[1] === undefined ? evalEngine().describeQuery(query) : text };
 }
 
 /** The connection the flags ask about, and how the verdict line names its peers. */
@@ -147,6 +146,11 @@ function connectionQuery(flags: EvalFlags): { query: ConnectionQuery; srcText: s
     return { query: { src: src.query, dst: dst.query, protocol, port, ...(request ? { request } : {}) }, srcText: src.text, dstText: dst.text };
 }
 
+/** The eval engine, loaded when `ztmesh eval` runs rather than with the command line: `ztmesh reach` never needs it. */
+function evalEngine(): typeof import("../eval/evaluate") {
+    return require("../eval/evaluate") as typeof import("../eval/evaluate");
+}
+
 async function runEval(command: Command, args: readonly string[], flags: EvalFlags, io: Io): Promise<number> {
     const prefix = commandPrefix(command);
     try {
@@ -157,15 +161,16 @@ async function runEval(command: Command, args: readonly string[], flags: EvalFla
         const input = inChosenView(choice, readInput(paths, warn, options, verbosity === "verbose" ? (line) => io.stderr(`${prefix}: ${escapeControl(line)}\n`) : undefined));
         input.notEvaluated.forEach(warn);
         const flows = namingFailingFile(input.entries, () => reachability(input.objects), (object) => reachability([object]));
-        const verdict = evaluateConnection(input.objects, query, flows);
+        const verdict = evalEngine().evaluateConnection(input.objects, query, flows);
         const request = query.request === undefined ? "" : ` ${query.request.method ?? "*"} ${query.request.path ?? "*"}`;
         io.stdout(`${escapeControl(srcText)} => ${escapeControl(dstText)} over ${escapeControl(flags.protocol)}/${query.port}${escapeControl(request)}: ${verdict.allowed}\n`);
         if (verbosity !== "quiet") {
+            const { verdictExplainer } = require("../eval/explanation") as typeof import("../eval/explanation");
             io.stdout(verdictExplainer(input.objects)(verdict, query).map((line) => `  ${line}\n`).join(""));
         }
         return verdict.allowed ? evalExitCodes.allowed : evalExitCodes.denied;
     } catch (error) {
-        if (error instanceof PeerError) {
+        if (error instanceof evalEngine().PeerError) {
             io.stderr(`${prefix}: ${escapeControl(error.message)}\n`);
             return 2;
         }

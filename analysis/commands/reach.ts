@@ -5,23 +5,16 @@
  * or a manifest or policy that cannot be read.
  */
 import { Command, Option } from "commander";
-import { EnforcementImpact, enforcementImpact } from "../enforcement/impact";
-import { impactText } from "../enforcement/impactText";
+import type { EnforcementImpact } from "../enforcement/impact";
 import { exposure } from "../exposure/exposure";
 import { ExplainOnly, explainOnlyValues, explainText } from "../explanation/explainList";
 import { writeOutputFile } from "../files/outputFile";
 import { flowLines, flowsJsonParts, formatPublicRoutes } from "../flowFormat";
 import { formatList, ListFormat } from "../formats/connlist";
 import { focusList } from "../formats/focus";
-import { dotToSvg } from "../formats/svg";
 import { KubeObject, Warn } from "../manifests";
 import { clusterFromObjects } from "../netpol/workloads";
 import { Flow, publicFlows, reachability } from "../reach";
-import { readObserved } from "../observed/readObserved";
-import { notEvaluatedLimit } from "../report/limits";
-import { reportModel } from "../report/model";
-import { pageParts } from "../report/page";
-import { consoleSummary } from "../report/words";
 import { escapeControl } from "../text/escape";
 import { AnalysedInput, choiceSource, failureExitCode, inChosenView, namingFailingFile, readChosenInput } from "./analysedInput";
 import { addFocusOptions, FocusChoice, focusChoice, FocusFlags } from "./focusOptions";
@@ -159,6 +152,16 @@ export function reachCommand(spelling: ReachSpelling, io: Io, done: (code: numbe
     return command.action(async (paths: string[], flags: ReachFlags) => done(await runReach(command, paths, flags, spelling.outputFlag, io)));
 }
 
+/** The modules of the -o html report. */
+function reportModules() {
+    return {
+        model: require("../report/model") as typeof import("../report/model"),
+        limits: require("../report/limits") as typeof import("../report/limits"),
+        page: require("../report/page") as typeof import("../report/page"),
+        words: require("../report/words") as typeof import("../report/words"),
+    };
+}
+
 async function runReach(command: Command, args: readonly string[], flags: ReachFlags, outputFlag: OutputFlag, io: Io): Promise<number> {
     const prefix = commandPrefix(command);
     try {
@@ -189,15 +192,18 @@ async function runReach(command: Command, args: readonly string[], flags: ReachF
         const flows = namingFailingFile(input.entries, () => reachability(objects), (object) => reachability([object]));
         notEvaluated.forEach(warn);
         // The impact compares the two views of the input as read, whichever view the flows are listed in.
-        const impact = observedFiles.length === 0 ? undefined : enforcementImpact(asRead.objects, readObserved(observedFiles, warn, read.options.maxFileBytes));
+        // The modules of --observed, -o html and -o svg load only for them: a plain run never needs them.
+        const impact = observedFiles.length === 0 ? undefined : (require("../enforcement/impact") as typeof import("../enforcement/impact"))
+            .enforcementImpact(asRead.objects, (require("../observed/readObserved") as typeof import("../observed/readObserved")).readObserved(observedFiles, warn, read.options.maxFileBytes));
         choice.warnings.forEach(warn);
         // Explanations are written a pair at a time: a large cluster's run to gigabytes.
         const explained = explain ? explainText(objects, flows, { focus: choice.focus, exposure: choice.exposure, only: flags.explainOnly }, warn) : undefined;
         const listed = explained === undefined ? listedFlows(input, flows, output.format, choice, flags.l7 === true, warn) : undefined;
-        const model = output.format === "html" ? reportModel(objects, flows, { title: "Reachability report", source: choiceSource(read), limits: notEvaluated.length === 0 ? [] : [notEvaluatedLimit(notEvaluated)], ...(impact ? { impact } : {}) }) : undefined;
+        const report = output.format === "html" ? reportModules() : undefined;
+        const model = report?.model.reportModel(objects, flows, { title: "Reachability report", source: choiceSource(read), limits: notEvaluated.length === 0 ? [] : [report.limits.notEvaluatedLimit(notEvaluated)], ...(impact ? { impact } : {}) });
         const text: Iterable<string> = explained !== undefined ? explained
-            : model ? pageParts(model)
-            : listed !== undefined ? [output.format === "svg" ? await dotToSvg(listed) : listed]
+            : model && report ? report.page.pageParts(model)
+            : listed !== undefined ? [output.format === "svg" ? await (require("../formats/svg") as typeof import("../formats/svg")).dotToSvg(listed) : listed]
             : output.format === "json" ? flowsJsonParts(flows, publicFlows(objects, flows), notEvaluated, impact ? { impact } : {})
             : listing(objects, flows, flags.l7 === true, impact);
         if (file === undefined) {
@@ -207,7 +213,7 @@ async function runReach(command: Command, args: readonly string[], flags: ReachF
             if (verbosity !== "quiet") io.stderr(`${prefix}: wrote ${escapeControl(file.shown)}\n`);
         }
         // The page's summary and limits go to the console too (stderr, so that stdout stays the page).
-        if (model && verbosity !== "quiet") io.stderr(consoleSummary(model));
+        if (model && report && verbosity !== "quiet") io.stderr(report.words.consoleSummary(model));
         return 0;
     } catch (error) {
         return failureExitCode(command, io, error);
@@ -241,6 +247,6 @@ function* listing(objects: readonly KubeObject[], flows: readonly Flow[], l7: bo
         yield formatPublicRoutes(publicFlows(objects, flows));
     }
     if (impact) {
-        yield impactText(impact);
+        yield (require("../enforcement/impactText") as typeof import("../enforcement/impactText")).impactText(impact);
     }
 }

@@ -14,23 +14,38 @@ import { kubernetesCluster } from "../bench/kubernetesCluster";
 import { projectRoot } from "../harness/stackConfig";
 
 /**
- * Runs the command on each folder in turn in one fresh process; after each run, whether the
- * process has loaded `yaml` and the live cluster reader so far, and the run's exit code. (One
- * process for several folders: a module a run loads stays loaded, so each folder must load no
- * more than those before it, as the cases below do.)
+ * Runs each command line in turn in one fresh process; after each run, its exit code and which
+ * of `parts` (path fragments) the process has loaded so far. (One process for several runs: a
+ * module a run loads stays loaded, so each run must load no more than those before it, as the
+ * cases below do.)
  */
-function loadsYaml(...folders: string[]): Array<{ yaml: boolean; live: boolean; code: number }> {
+function loadedAfterEach(parts: readonly string[], ...commands: string[][]): Array<{ code: number; loaded: string[] }> {
     const script = [
         "const { main } = require('./analysis/cli');",
-        "const loaded = (part) => Object.keys(require.cache).some((file) => file.includes(part));",
-        `(async () => { const results = []; for (const folder of ${JSON.stringify(folders)}) {`,
-        "  const code = await main(['reach', folder], { stdout: () => {}, stderr: () => {} });",
-        "  results.push({ yaml: loaded(require('path').join('node_modules', 'yaml', '')), live: loaded('client-node') || loaded(require('path').join('analysis', 'live', 'clusterReader')), code });",
+        `const parts = ${JSON.stringify(parts)};`,
+        `(async () => { const results = []; for (const argv of ${JSON.stringify(commands)}) {`,
+        "  const code = await main(argv, { stdout: () => {}, stderr: () => {} });",
+        "  results.push({ code, loaded: parts.filter((part) => Object.keys(require.cache).some((file) => file.includes(part))) });",
         "} console.log(JSON.stringify(results)); })();",
     ].join("\n");
     const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: projectRoot, encoding: "utf8" });
     assert.strictEqual(result.status, 0, result.stderr);
     return JSON.parse(result.stdout);
+}
+
+/** `ztmesh reach` on each folder: whether `yaml` and the live cluster reader are loaded after it, and its exit code. */
+function loadsYaml(...folders: string[]): Array<{ yaml: boolean; live: boolean; code: number }> {
+    const yaml = path.join("node_modules", "yaml", "");
+    const live = ["client-node", path.join("analysis", "live", "clusterReader")];
+    return loadedAfterEach([yaml, ...live], ...folders.map((folder) => ["reach", folder]))
+        .map(({ code, loaded }) => ({ yaml: loaded.includes(yaml), live: live.some((part) => loaded.includes(part)), code }));
+}
+
+/** After each command line, its exit code and which of `modules` (paths under analysis/) are loaded. */
+function loadsModules(modules: readonly string[], ...commands: string[][]): Array<{ code: number; loaded: string[] }> {
+    const part = (module: string) => path.join("analysis", module) + ".";
+    return loadedAfterEach(modules.map(part), ...commands)
+        .map(({ code, loaded }) => ({ code, loaded: modules.filter((module) => loaded.includes(part(module))) }));
 }
 
 describe("ztmesh reach: modules loaded", () => {
@@ -47,21 +62,6 @@ describe("ztmesh reach: modules loaded", () => {
         }], meshed);
         assert.deepStrictEqual(loadsYaml(plain, meshed), [{ yaml: false, live: false, code: 0 }, { yaml: true, live: false, code: 0 }]);
     });
-
-    /** Runs each command line in turn in one fresh process; after each, its exit code and which of `modules` (paths under analysis/) are loaded. */
-    function loadsModules(modules: readonly string[], ...commands: string[][]): Array<{ code: number; loaded: string[] }> {
-        const script = [
-            "const { main } = require('./analysis/cli');",
-            `const modules = ${JSON.stringify(modules)};`,
-            `(async () => { const results = []; for (const argv of ${JSON.stringify(commands)}) {`,
-            "  const code = await main(argv, { stdout: () => {}, stderr: () => {} });",
-            "  results.push({ code, loaded: modules.filter((module) => Object.keys(require.cache).some((file) => file.includes(require('path').join('analysis', module) + '.'))) });",
-            "} console.log(JSON.stringify(results)); })();",
-        ].join("\n");
-        const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: projectRoot, encoding: "utf8" });
-        assert.strictEqual(result.status, 0, result.stderr);
-        return JSON.parse(result.stdout);
-    }
 
     it("loads the modules of diff, eval, the html report and --observed only for them", function () {
         this.timeout(120000);
